@@ -1,0 +1,1 @@
+"""The GraphQL API: translates requests to domain services and results back. No rules here."""

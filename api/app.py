@@ -1,0 +1,110 @@
+"""The ASGI application: GraphQL over HTTP and WebSocket, health and readiness probes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.context import Context, bearer
+from api.schema import schema
+from domain import db, events, settings
+from domain.broadcast import Broadcaster
+from domain.identity.tokens import TokenCodec
+
+log = logging.getLogger(__name__)
+
+
+class LeafLedgerGraphQL(GraphQL[Context, None]):
+    def __init__(self, codec: TokenCodec, broadcaster: Broadcaster, **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self.codec = codec
+        self.broadcaster = broadcaster
+
+    async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
+        token = bearer(request.headers.get("authorization"))
+        return Context(codec=self.codec, token=token, broadcaster=self.broadcaster)
+
+    async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
+        context.authenticate_socket()
+        if await context.principal() is None:
+            raise ConnectionRejectionError({"reason": "a valid bearer token is required"})
+
+
+def create_app(config: settings.Settings | None = None) -> Starlette:
+    config = config or settings.load()
+    if config.database_url:
+        db.configure(config.database_url)
+    redis_url = config.redis_url or "redis://127.0.0.1:6379/0"
+    broadcaster = Broadcaster(redis_url)
+    codec = TokenCodec(config.secret_key, config.token_ttl_seconds)
+    graphql = LeafLedgerGraphQL(
+        codec,
+        broadcaster,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=config.allowed_origins,
+        keep_alive=True,
+        keep_alive_interval=15,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await db.start(min_size=1, max_size=10)
+        await broadcaster.start()
+        events.set_publisher(broadcaster.publish)
+        try:
+            yield
+        finally:
+            events.set_publisher(None)
+            await broadcaster.stop()
+            await db.stop()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with db.connection() as conn:
+                await conn.fetchval("SELECT 1")
+            checks["postgres"] = "ok"
+        except Exception as exc:
+            checks["postgres"] = f"down: {type(exc).__name__}"
+        try:
+            client = aioredis.from_url(redis_url)
+            await client.ping()
+            await client.aclose()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"down: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    async def root(request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    return Starlette(
+        routes=[
+            Route("/", root),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_factory() -> Starlette:
+    """For ``uvicorn --factory api.app:app_factory``."""
+    return create_app()

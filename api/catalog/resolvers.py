@@ -1,0 +1,220 @@
+"""Catalogue queries and mutations."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from api.catalog.types import Batch, Product
+from api.context import Info
+from api.enums import Category, LabStatus, Unit
+from api.errors import COMMON_ERRORS, attempt, result_union
+from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
+from domain.catalog import queries, services
+from domain.service import Outcome
+
+
+@strawberry.input
+class CreateProductInput:
+    sku: str
+    name: str
+    category: Category
+    unit: Unit
+    price: Decimal
+    unit_cost: Decimal
+    brand: str | None = None
+    strain: str | None = None
+    unit_weight_grams: Decimal | None = None
+    thc_mg_per_unit: Decimal | None = None
+    concentrate_grams_per_unit: Decimal | None = None
+    low_stock_threshold: Decimal | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Only the fields you send are changed; unit cannot change.")
+class ProductChanges:
+    sku: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    category: Category | None = strawberry.UNSET
+    price: Decimal | None = strawberry.UNSET
+    unit_cost: Decimal | None = strawberry.UNSET
+    brand: str | None = strawberry.UNSET
+    strain: str | None = strawberry.UNSET
+    unit_weight_grams: Decimal | None = strawberry.UNSET
+    thc_mg_per_unit: Decimal | None = strawberry.UNSET
+    concentrate_grams_per_unit: Decimal | None = strawberry.UNSET
+    low_stock_threshold: Decimal | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateBatchInput:
+    product_id: strawberry.ID
+    producer_batch_number: str
+    producer_name: str | None = None
+    production_date: date | None = None
+    harvest_date: date | None = None
+    expires_on: date | None = None
+    sell_by: date | None = None
+    lab_status: LabStatus = LabStatus.PENDING
+    thc_percent: Decimal | None = None
+    cbd_percent: Decimal | None = None
+    certificate_reference: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Only the fields you send are changed.")
+class BatchChanges:
+    producer_batch_number: str | None = strawberry.UNSET
+    producer_name: str | None = strawberry.UNSET
+    production_date: date | None = strawberry.UNSET
+    harvest_date: date | None = strawberry.UNSET
+    expires_on: date | None = strawberry.UNSET
+    sell_by: date | None = strawberry.UNSET
+    lab_status: LabStatus | None = strawberry.UNSET
+    thc_percent: Decimal | None = strawberry.UNSET
+    cbd_percent: Decimal | None = strawberry.UNSET
+    certificate_reference: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdateProductInput:
+    id: strawberry.ID
+    changes: ProductChanges
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class UpdateBatchInput:
+    id: strawberry.ID
+    changes: BatchChanges
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class ProductPayload:
+    product: Product
+    replayed: bool
+
+
+@strawberry.type
+class BatchPayload:
+    batch: Batch
+    replayed: bool
+
+
+ProductResult = result_union("ProductResult", ProductPayload)
+BatchResult = result_union("BatchResult", BatchPayload)
+
+
+def _sent(changes: Any) -> dict[str, Any]:
+    return {
+        f.name: getattr(changes, f.name)
+        for f in dataclasses.fields(changes)
+        if getattr(changes, f.name) is not strawberry.UNSET
+    }
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {
+        f.name: getattr(value, f.name)
+        for f in dataclasses.fields(value)
+        if f.name != "idempotency_key"
+    }
+
+
+@strawberry.type
+class CatalogQueries:
+    @strawberry.field(description="The operator's catalogue.")
+    async def products(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        category: Category | None = None,
+        search: str | None = None,
+    ) -> Connection[Product]:
+        principal = await info.context.principal()
+        if principal is None:
+            return connection(queries.Page([], False), Product.from_row)
+        page = await queries.products_page(
+            principal.operator_id, first, decode_cursor(after), category, search
+        )
+        return connection(page, Product.from_row)
+
+    @strawberry.field
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+        principal = await info.context.principal()
+        row = await info.context.loaders.product.load(query_id(id, "product"))
+        if principal is None or row is None or row["operator_id"] != principal.operator_id:
+            return None
+        return Product.from_row(row)
+
+
+async def _product_payload(info: Info, outcome: Outcome) -> ProductPayload:
+    info.context.refresh()
+    row = await info.context.loaders.product.load(outcome.value.product_id)
+    return ProductPayload(product=Product.from_row(row), replayed=outcome.replayed)
+
+
+async def _batch_payload(info: Info, outcome: Outcome) -> BatchPayload:
+    info.context.refresh()
+    row = await info.context.loaders.batch.load(outcome.value.batch_id)
+    return BatchPayload(batch=Batch.from_row(row), replayed=outcome.replayed)
+
+
+@strawberry.type
+class CatalogMutations:
+    @strawberry.mutation
+    async def create_product(self, info: Info, input: CreateProductInput) -> ProductResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            fields = services.ProductFields(**_fields(input))
+            return await services.create_product(
+                principal, services.CreateProduct(fields, input.idempotency_key)
+            )
+
+        return await attempt(call, lambda o: _product_payload(info, o), COMMON_ERRORS)
+
+    @strawberry.mutation
+    async def update_product(self, info: Info, input: UpdateProductInput) -> ProductResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.update_product(
+                principal,
+                services.UpdateProduct(
+                    parse_id(input.id, "product"), _sent(input.changes), input.idempotency_key
+                ),
+            )
+
+        return await attempt(call, lambda o: _product_payload(info, o), COMMON_ERRORS)
+
+    @strawberry.mutation
+    async def create_batch(self, info: Info, input: CreateBatchInput) -> BatchResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            values = _fields(input)
+            values["product_id"] = parse_id(input.product_id, "product")
+            return await services.create_batch(
+                principal,
+                services.CreateBatch(services.BatchFields(**values), input.idempotency_key),
+            )
+
+        return await attempt(call, lambda o: _batch_payload(info, o), COMMON_ERRORS)
+
+    @strawberry.mutation
+    async def update_batch(self, info: Info, input: UpdateBatchInput) -> BatchResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.update_batch(
+                principal,
+                services.UpdateBatch(
+                    parse_id(input.id, "batch"), _sent(input.changes), input.idempotency_key
+                ),
+            )
+
+        return await attempt(call, lambda o: _batch_payload(info, o), COMMON_ERRORS)

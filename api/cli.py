@@ -1,0 +1,194 @@
+"""``leafledger serve | worker | migrate | demo | create-user``: the composition root."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from domain import settings
+
+
+def _env_urls() -> tuple[str | None, str | None]:
+    return (
+        os.environ.get("LEAFLEDGER_DATABASE_URL") or None,
+        os.environ.get("LEAFLEDGER_REDIS_URL") or None,
+    )
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every pending migration (piccolo's runner, our engine)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from domain import db
+
+    db.configure(database_url)
+    response = await run_forwards(app_name="all", migration_id="all", fake=False)
+    if not response.success:
+        raise SystemExit(f"migration failed: {response.message}")
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    url, _ = _env_urls()
+    if not url:
+        raise SystemExit("set LEAFLEDGER_DATABASE_URL")
+    asyncio.run(migrate(url))
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "api.app:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=False,
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from arq import run_worker
+
+    from workers.settings import WorkerSettings
+
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    from domain import db
+    from domain.identity import services as identity
+    from domain.roles import Role
+
+    async def run() -> None:
+        url, _ = _env_urls()
+        if url:
+            db.configure(url)
+        await db.start(max_size=2)
+        try:
+            async with db.connection() as conn:
+                rows = await conn.fetch(
+                    "SELECT id, operator FROM location WHERE license_number = ANY($1::text[])",
+                    args.location,
+                )
+            if len(rows) != len(args.location):
+                raise SystemExit(f"unknown licence number among {args.location}")
+            operators = {r["operator"] for r in rows}
+            if len(operators) != 1:
+                raise SystemExit("the locations must belong to one operator")
+            user_id = await identity.create_user(
+                operator_id=operators.pop(),
+                email=args.email,
+                name=args.name,
+                password=args.password,
+                grants={r["id"]: Role(args.role) for r in rows},
+            )
+            print(f"created user {user_id} ({args.email}) as {args.role}")
+        finally:
+            await db.stop()
+
+    asyncio.run(run())
+
+
+def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, env=env, start_new_session=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    """Everything a first-time user needs: services, schema, demo data, API and worker."""
+    from api import services
+    from domain.demo import load_demo
+
+    config = settings.load()
+    db_url, redis_url = _env_urls()
+    with services.running(
+        config.data_dir, database_url=db_url, redis_url=redis_url, prefer_local=False
+    ) as running:
+        database_url = db_url or services.with_database(running.postgres_server_url, "leafledger")
+        if not db_url:
+            asyncio.run(services.create_database(running.postgres_server_url, "leafledger"))
+        asyncio.run(migrate(database_url))
+        credentials = asyncio.run(load_demo(database_url, reset=args.reset))
+        env = {
+            **os.environ,
+            "LEAFLEDGER_DATABASE_URL": database_url,
+            "LEAFLEDGER_REDIS_URL": running.redis_url,
+            "LEAFLEDGER_DATA_DIR": str(config.data_dir),
+        }
+        exe = [sys.executable, "-m", "api.cli"]
+        children = [
+            _spawn([*exe, "serve", "--port", str(args.port), "--host", args.host], env),
+            _spawn([*exe, "worker"], env),
+        ]
+        print(
+            f"\nLeafLedger demo is starting.\n  GraphiQL: http://{args.host}:{args.port}/graphql\n"
+            f"  Sign in with the login mutation, e.g. {credentials[0]}\n"
+            "  Users (all with password 'demo-password-1'):\n"
+            + "\n".join(f"    {c}" for c in credentials)
+            + "\nPress Ctrl-C to stop.\n",
+            flush=True,
+        )
+        stop = False
+
+        def _stop(*_: object) -> None:
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
+        try:
+            while not stop and all(c.poll() is None for c in children):
+                time.sleep(0.5)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    os.killpg(child.pid, signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(child.pid, signal.SIGKILL)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="leafledger", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the GraphQL API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("worker", help="run the arq worker").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="services + migrations + demo data + API + worker")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--reset", action="store_true", help="wipe and reload the demo data")
+    demo.set_defaults(func=cmd_demo)
+
+    user = sub.add_parser("create-user", help="create a user with a role at locations")
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True)
+    user.add_argument(
+        "--location", action="append", required=True, help="licence number (repeatable)"
+    )
+    user.set_defaults(func=cmd_create_user)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

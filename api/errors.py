@@ -1,0 +1,137 @@
+"""Typed GraphQL errors (union members) and the one mapping from domain refusals to them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar, Union
+
+import strawberry
+
+from domain import errors as domain_errors
+
+log = logging.getLogger(__name__)
+
+
+@strawberry.interface(description="A refusal the caller can act on. Nothing was written.")
+class UserError:
+    message: str
+
+
+@strawberry.type(description="The zone holds less of the package than was asked for.")
+class InsufficientStock(UserError):
+    tag: str
+    zone_id: strawberry.ID
+    zone_name: str
+    requested: Decimal
+    available: Decimal
+
+
+@strawberry.type(description="Held, recalled, failed lab or expired stock cannot go there.")
+class PackageNotSellable(UserError):
+    tag: str
+    reason: str
+
+
+@strawberry.type(description="Zero, negative, NaN, over-precise or absurd quantity.")
+class InvalidQuantity(UserError):
+    field: str
+    reason: str
+
+
+@strawberry.type(description="The quantity's unit is not the package's unit.")
+class UnitMismatch(UserError):
+    expected: str
+    given: str
+
+
+@strawberry.type(description="Nothing with that id or tag is visible to you.")
+class NotFound(UserError):
+    entity: str
+    key: str
+
+
+@strawberry.type(description="Your role at this location does not allow this.")
+class PermissionDenied(UserError):
+    action: str
+
+
+@strawberry.type(description="An input field is invalid; `field` names it.")
+class ValidationError(UserError):
+    field: str
+    reason: str
+
+
+@strawberry.type(description="Wrong e-mail or password.")
+class InvalidCredentials(UserError):
+    pass
+
+
+def to_graphql(exc: domain_errors.DomainError) -> UserError:
+    match exc:
+        case domain_errors.InsufficientStock():
+            return InsufficientStock(
+                message=exc.message,
+                tag=exc.tag,
+                zone_id=strawberry.ID(str(exc.zone_id)),
+                zone_name=exc.zone_name,
+                requested=exc.requested,
+                available=exc.available,
+            )
+        case domain_errors.PackageNotSellable():
+            return PackageNotSellable(message=exc.message, tag=exc.tag, reason=exc.reason)
+        case domain_errors.InvalidQuantity():
+            return InvalidQuantity(message=exc.message, field=exc.field, reason=exc.reason)
+        case domain_errors.UnitMismatch():
+            return UnitMismatch(message=exc.message, expected=exc.expected, given=exc.given)
+        case domain_errors.NotFound():
+            return NotFound(message=exc.message, entity=exc.entity, key=exc.key)
+        case domain_errors.PermissionDenied():
+            return PermissionDenied(message=exc.message, action=exc.action)
+        case domain_errors.ValidationError():
+            return ValidationError(message=exc.message, field=exc.field, reason=exc.reason)
+        case domain_errors.InvalidCredentials():
+            return InvalidCredentials(message=exc.message)
+    return ValidationError(message=exc.message, field="", reason=exc.message)
+
+
+COMMON_ERRORS: tuple[type, ...] = (NotFound, PermissionDenied, ValidationError)
+STOCK_ERRORS: tuple[type, ...] = (
+    InsufficientStock,
+    PackageNotSellable,
+    InvalidQuantity,
+    UnitMismatch,
+    *COMMON_ERRORS,
+)
+
+
+def result_union(name: str, success: type, errors: tuple[type, ...] = COMMON_ERRORS) -> Any:
+    """``Annotated[Success | errors..., strawberry.union(name)]`` for a mutation's result."""
+    return Annotated[Union[(success, *errors)], strawberry.union(name)]
+
+
+T = TypeVar("T")
+
+
+async def attempt(
+    call: Callable[[], Awaitable[Any]],
+    present: Callable[[Any], Awaitable[T] | T],
+    allowed: tuple[type, ...],
+) -> T | UserError:
+    """Run a service call; present its outcome, or return its refusal as a typed error.
+
+    A refusal whose type the union lacks becomes a ValidationError rather than a server error.
+    """
+    try:
+        outcome = await call()
+    except domain_errors.DomainError as exc:
+        error = to_graphql(exc)
+        if type(error) not in allowed:
+            log.warning("%s is not in the result union; sent as ValidationError", type(error))
+            error = ValidationError(message=exc.message, field="", reason=exc.message)
+        return error
+    shown = present(outcome)
+    if hasattr(shown, "__await__"):
+        shown = await shown  # type: ignore[misc]
+    return shown  # type: ignore[return-value]

@@ -1,0 +1,103 @@
+"""Live stock for floor displays: pushed within a second of the commit, on any API process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from decimal import Decimal
+
+import strawberry
+from graphql import GraphQLError
+
+from api.context import Info
+from api.locations.types import Zone
+from api.packages.types import Package
+from api.pagination import query_id
+from domain import db
+from domain.broadcast import Broadcaster, Delivery
+from domain.inventory import queries as inventory
+from domain.organisation import queries as organisation
+from domain.organisation.model import ZoneKind
+
+
+@strawberry.type(description="A package's quantity in a zone changed (fresh values, not deltas).")
+class StockChange:
+    movement_id: strawberry.ID
+    quantity: Decimal = strawberry.field(description="The package's quantity in the zone now.")
+    product_quantity: Decimal = strawberry.field(
+        description="All of this product in zones of this kind at the location, now."
+    )
+    zone: Zone
+    package: Package
+
+
+async def _snapshot(delivery: Delivery) -> tuple[dict, dict, Decimal, Decimal]:
+    """Fresh rows for an event, read once per process however many subscribers see it."""
+    data = delivery.event.data
+
+    async def load() -> tuple[dict, dict, Decimal, Decimal]:
+        zone = (await organisation.zones_by_ids([data["zone_id"]]))[0]
+        package = (await inventory.packages_by_ids([data["package_id"]]))[0]
+        async with db.connection() as conn:
+            row = await conn.fetchrow(
+                """
+                SELECT coalesce(sum(sb.quantity) FILTER (WHERE sb.package = $1
+                                AND sb.zone = $2), 0) AS quantity,
+                       coalesce(sum(sb.quantity), 0) AS product_quantity
+                FROM stock_balance sb
+                JOIN package p ON p.id = sb.package
+                JOIN zone z ON z.id = sb.zone
+                WHERE p.product = $3 AND sb.location = $4 AND z.kind = $5
+                """,
+                data["package_id"],
+                data["zone_id"],
+                data["product_id"],
+                delivery.event.location_id,
+                data["zone_kind"],
+            )
+        return zone, package, row["quantity"], row["product_quantity"]
+
+    return await delivery.shared(("stock", data["movement_id"], data["zone_id"]), load)
+
+
+async def _changes(info: Info, location_id: int, keep) -> AsyncGenerator[StockChange, None]:  # type: ignore[no-untyped-def]
+    broadcaster: Broadcaster = info.context.broadcaster
+    async with broadcaster.listen(location_id) as queue:
+        while True:
+            delivery = await queue.get()
+            event = delivery.event
+            if event.topic != "stock" or not keep(event.data):
+                continue
+            zone, package, quantity, product_quantity = await _snapshot(delivery)
+            yield StockChange(
+                movement_id=strawberry.ID(str(event.data["movement_id"])),
+                quantity=quantity,
+                product_quantity=product_quantity,
+                zone=Zone.from_row(zone),
+                package=Package.from_row(package),
+            )
+
+
+@strawberry.type
+class LiveSubscriptions:
+    @strawberry.subscription(description="Sales-floor stock changes at a location.")
+    async def floor_stock_changed(
+        self, info: Info, location_id: strawberry.ID
+    ) -> AsyncGenerator[StockChange, None]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        async for change in _changes(info, loc, lambda d: d["zone_kind"] == ZoneKind.SALES_FLOOR):
+            info.context.refresh()
+            yield change
+
+    @strawberry.subscription(description="Any stock change in one zone.")
+    async def stock_changed(
+        self, info: Info, zone_id: strawberry.ID
+    ) -> AsyncGenerator[StockChange, None]:
+        zone = query_id(zone_id, "zone")
+        row = await info.context.loaders.zone.load(zone)
+        if row is None:
+            raise GraphQLError("zone not found", extensions={"code": "NOT_FOUND"})
+        await info.context.reader(row["location_id"])
+        async for change in _changes(info, row["location_id"], lambda d: d["zone_id"] == zone):
+            info.context.refresh()
+            yield change

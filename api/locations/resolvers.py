@@ -1,0 +1,144 @@
+"""Location and zone queries and administration mutations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.enums import ZoneKind
+from api.errors import COMMON_ERRORS, attempt, result_union
+from api.locations.types import Location, Zone
+from api.pagination import parse_id, query_id
+from domain.organisation import services
+from domain.service import Outcome
+
+
+@strawberry.input
+class CreateLocationInput:
+    name: str
+    license_number: str
+    state: str = strawberry.field(description="Two-letter state code, e.g. CA.")
+    timezone: str = strawberry.field(description="IANA time zone, e.g. America/Los_Angeles.")
+    state_system: str = strawberry.field(description="metrc, biotrack, ccrs or none.")
+    with_default_zones: bool = True
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class CreateZoneInput:
+    location_id: strawberry.ID
+    name: str
+    kind: ZoneKind
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class UpdateZoneInput:
+    zone_id: strawberry.ID
+    name: str | None = None
+    active: bool | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class LocationPayload:
+    location: Location
+    replayed: bool
+
+
+@strawberry.type
+class ZonePayload:
+    zone: Zone
+    replayed: bool
+
+
+CreateLocationResult = result_union("CreateLocationResult", LocationPayload)
+ZoneResult = result_union("ZoneResult", ZonePayload)
+
+
+@strawberry.type
+class LocationQueries:
+    @strawberry.field(description="Locations you hold a grant at.")
+    async def locations(self, info: Info) -> list[Location]:
+        principal = await info.context.principal()
+        if principal is None:
+            return []
+        rows = await info.context.loaders.location.load_many(principal.location_ids)
+        return [Location.from_row(r) for r in rows if r is not None]
+
+    @strawberry.field
+    async def location(self, info: Info, id: strawberry.ID) -> Location:
+        location_id = query_id(id, "location")
+        await info.context.reader(location_id)
+        return Location.from_row(await info.context.loaders.location.load(location_id))
+
+    @strawberry.field
+    async def zones(self, info: Info, location_id: strawberry.ID) -> list[Zone]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        return [Zone.from_row(r) for r in await info.context.loaders.zones_of_location.load(loc)]
+
+
+async def _zone_payload(info: Info, outcome: Outcome) -> ZonePayload:
+    info.context.refresh()
+    row = await info.context.loaders.zone.load(outcome.value.zone_id)
+    return ZonePayload(zone=Zone.from_row(row), replayed=outcome.replayed)
+
+
+@strawberry.type
+class LocationMutations:
+    @strawberry.mutation(description="Open a licence (operator admins only).")
+    async def create_location(self, info: Info, input: CreateLocationInput) -> CreateLocationResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.create_location(
+                principal,
+                services.CreateLocation(
+                    name=input.name,
+                    license_number=input.license_number,
+                    state=input.state,
+                    timezone=input.timezone,
+                    state_system=input.state_system,
+                    with_default_zones=input.with_default_zones,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        async def present(outcome: Outcome) -> LocationPayload:
+            info.context.refresh()
+            row = await info.context.loaders.location.load(outcome.value.location_id)
+            return LocationPayload(location=Location.from_row(row), replayed=outcome.replayed)
+
+        return await attempt(call, present, COMMON_ERRORS)
+
+    @strawberry.mutation
+    async def create_zone(self, info: Info, input: CreateZoneInput) -> ZoneResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.create_zone(
+                principal,
+                services.CreateZone(
+                    location_id=parse_id(input.location_id, "location"),
+                    name=input.name,
+                    kind=input.kind,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _zone_payload(info, o), COMMON_ERRORS)
+
+    @strawberry.mutation(description="Rename or (de)activate a zone.")
+    async def update_zone(self, info: Info, input: UpdateZoneInput) -> ZoneResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.update_zone(
+                principal,
+                services.UpdateZone(
+                    zone_id=parse_id(input.zone_id, "zone"),
+                    name=input.name,
+                    active=input.active,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _zone_payload(info, o), COMMON_ERRORS)

@@ -1,0 +1,86 @@
+"""Location and zone types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+
+from api.context import Info
+from api.enums import ZoneKind
+from domain.organisation.model import is_sellable
+
+
+@strawberry.type(description="Stock of one unit held in a zone.")
+class ZoneTotal:
+    unit: str
+    package_count: int
+    quantity: Decimal
+
+
+@strawberry.type(description="A room or area stock is kept in: vault, sales floor, reserved...")
+class Zone:
+    id: strawberry.ID
+    name: str
+    kind: ZoneKind
+    active: bool
+    location_id: strawberry.Private[int]
+
+    @strawberry.field(description="Whether registers may sell from this zone.")
+    def sellable(self) -> bool:
+        return is_sellable(self.kind)
+
+    @strawberry.field
+    async def location(self, info: Info) -> Location:
+        return Location.from_row(await info.context.loaders.location.load(self.location_id))
+
+    @strawberry.field(description="Packages and quantity held here, per unit.")
+    async def totals(self, info: Info) -> list[ZoneTotal]:
+        rows = await info.context.loaders.zone_totals.load(int(self.id))
+        return [
+            ZoneTotal(unit=r["unit"], package_count=r["package_count"], quantity=r["quantity"])
+            for r in rows
+        ]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Zone:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            name=row["name"],
+            kind=ZoneKind(row["kind"]),
+            active=row["active"],
+            location_id=row["location_id"],
+        )
+
+
+@strawberry.type(description="One licence: the unit the state regulates and audits.")
+class Location:
+    id: strawberry.ID
+    name: str
+    license_number: str
+    state: str
+    timezone: str
+    state_system: str
+    created_at: datetime
+
+    @strawberry.field
+    async def zones(self, info: Info) -> list[Zone]:
+        rows = await info.context.loaders.zones_of_location.load(int(self.id))
+        return [Zone.from_row(r) for r in rows]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Location:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            name=row["name"],
+            license_number=row["license_number"],
+            state=row["state"],
+            timezone=row["timezone"],
+            state_system=row["state_system"],
+            created_at=row["created_at"],
+        )
+
+
+ZoneRef = Annotated["Zone", strawberry.lazy("api.locations.types")]

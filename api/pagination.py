@@ -1,0 +1,84 @@
+"""Relay-style connections over keyset pages, and parsing of ids and cursors."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.errors import NotFound
+from domain.inventory.queries import Page
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(f"k:{value}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        prefix, _, value = text.partition(":")
+        if prefix != "k":
+            raise ValueError(cursor)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise GraphQLError("invalid cursor", extensions={"code": "BAD_CURSOR"}) from None
+
+
+def connection(page: Page, build: Callable[[dict[str, Any]], T]) -> Connection[T]:
+    edges = [Edge(cursor=encode_cursor(row["id"]), node=build(row)) for row in page.rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+def parse_id(value: strawberry.ID | str | int, entity: str) -> int:
+    """A GraphQL ID as a database id; anything else is simply not found."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise NotFound(entity, str(value)) from None
+    if not 0 < number < 2**63:
+        raise NotFound(entity, str(value))
+    return number
+
+
+def query_id(value: strawberry.ID | str | int, entity: str) -> int:
+    """Like ``parse_id`` for query arguments, where refusals are GraphQL errors."""
+    try:
+        return parse_id(value, entity)
+    except NotFound as exc:
+        raise GraphQLError(exc.message, extensions={"code": "NOT_FOUND"}) from None

@@ -1,0 +1,188 @@
+"""Stock movements: transfer and adjust, the movement log and the stock summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from api.context import Info
+from api.enums import AdjustmentReason, Category, MovementKind, Unit
+from api.errors import STOCK_ERRORS, attempt, result_union
+from api.locations.types import Zone
+from api.packages.types import Movement, Package
+from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
+from domain.inventory import queries, stock
+from domain.service import Outcome
+
+
+@strawberry.input
+class TransferStockInput:
+    location_id: strawberry.ID
+    tag: str
+    from_zone_id: strawberry.ID
+    to_zone_id: strawberry.ID
+    quantity: Decimal
+    unit: Unit | None = strawberry.field(
+        default=None, description="If given, must be the package's unit."
+    )
+    note: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class AdjustStockInput:
+    location_id: strawberry.ID
+    tag: str
+    zone_id: strawberry.ID
+    quantity: Decimal = strawberry.field(description="Signed: negative writes stock off.")
+    reason: AdjustmentReason
+    unit: Unit | None = None
+    note: str | None = None
+    witness_id: strawberry.ID | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class MovementFilterInput:
+    tag: str | None = None
+    zone_id: strawberry.ID | None = None
+    kind: MovementKind | None = None
+    actor_id: strawberry.ID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@strawberry.type
+class StockMovedPayload:
+    package: Package
+    movements: list[Movement]
+    replayed: bool = strawberry.field(
+        description="True when this is the stored result of an earlier request with the same key."
+    )
+
+
+@strawberry.type
+class StockSummaryLine:
+    category: Category
+    unit: Unit
+    package_count: int
+    quantity: Decimal
+    cost_value: Decimal
+    zone_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def zone(self, info: Info) -> Zone:
+        return Zone.from_row(await info.context.loaders.zone.load(self.zone_id))
+
+
+StockMovedResult = result_union("StockMovedResult", StockMovedPayload, STOCK_ERRORS)
+
+
+async def _present(info: Info, outcome: Outcome) -> StockMovedPayload:
+    info.context.refresh()
+    rows = await info.context.loaders.movement.load_many(outcome.value.movement_ids)
+    package = await info.context.loaders.package.load(outcome.value.package_id)
+    return StockMovedPayload(
+        package=Package.from_row(package),
+        movements=[Movement.from_row(r) for r in rows if r is not None],
+        replayed=outcome.replayed,
+    )
+
+
+@strawberry.type
+class StockQueries:
+    @strawberry.field(description="The movement ledger of a location, newest first.")
+    async def movements(
+        self,
+        info: Info,
+        location_id: strawberry.ID,
+        filter: MovementFilterInput | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Movement]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        f = filter or MovementFilterInput()
+        package_id = None
+        if f.tag is not None:
+            row = await queries.package_by_tag(loc, f.tag)
+            if row is None:
+                return connection(queries.Page([], False), Movement.from_row)
+            package_id = row["id"]
+        page = await queries.movements_page(
+            queries.MovementFilter(
+                location_id=loc,
+                package_id=package_id,
+                zone_id=query_id(f.zone_id, "zone") if f.zone_id else None,
+                kind=f.kind,
+                actor_id=query_id(f.actor_id, "user") if f.actor_id else None,
+                since=f.since,
+                until=f.until,
+            ),
+            first,
+            decode_cursor(after),
+        )
+        return connection(page, Movement.from_row)
+
+    @strawberry.field(description="Stock per zone, category and unit, with its value at cost.")
+    async def stock_summary(self, info: Info, location_id: strawberry.ID) -> list[StockSummaryLine]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        return [
+            StockSummaryLine(
+                category=Category(r["category"]),
+                unit=Unit(r["unit"]),
+                package_count=r["package_count"],
+                quantity=r["quantity"],
+                cost_value=r["cost_value"].quantize(Decimal("0.01")),
+                zone_id=r["zone_id"],
+            )
+            for r in await queries.stock_summary(loc)
+        ]
+
+
+@strawberry.type
+class StockMutations:
+    @strawberry.mutation(description="Move part or all of a package from one zone to another.")
+    async def transfer_stock(self, info: Info, input: TransferStockInput) -> StockMovedResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await stock.transfer_stock(
+                principal,
+                stock.TransferStock(
+                    location_id=parse_id(input.location_id, "location"),
+                    tag=input.tag,
+                    from_zone_id=parse_id(input.from_zone_id, "zone"),
+                    to_zone_id=parse_id(input.to_zone_id, "zone"),
+                    quantity=input.quantity,
+                    unit=input.unit,
+                    note=input.note,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _present(info, o), STOCK_ERRORS)
+
+    @strawberry.mutation(description="Write stock on or off with a reason from the taxonomy.")
+    async def adjust_stock(self, info: Info, input: AdjustStockInput) -> StockMovedResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            witness = input.witness_id
+            return await stock.adjust_stock(
+                principal,
+                stock.AdjustStock(
+                    location_id=parse_id(input.location_id, "location"),
+                    tag=input.tag,
+                    zone_id=parse_id(input.zone_id, "zone"),
+                    quantity=input.quantity,
+                    reason=input.reason,
+                    unit=input.unit,
+                    note=input.note,
+                    witness_id=parse_id(witness, "witness") if witness else None,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _present(info, o), STOCK_ERRORS)

@@ -1,0 +1,120 @@
+"""Cross-process fan-out of domain events through Redis pub/sub.
+
+Each process holds one pattern subscription and fans messages out to local queues, so any API
+process can serve a subscriber whichever process committed the change. Pub/sub is at-most-once:
+a subscriber that falls behind loses its oldest events (its client refetches), and a dropped Redis
+connection is re-established with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from domain.events import Event
+
+log = logging.getLogger(__name__)
+PREFIX = "leafledger:events:"
+QUEUE_SIZE = 1000
+
+
+@dataclass
+class Delivery:
+    """One event as received; ``memo`` is shared by every local subscriber of it, so fresh
+    data is read once per event per process rather than once per subscriber."""
+
+    event: Event
+    memo: dict[Any, Any] = field(default_factory=dict)
+    locks: dict[Any, asyncio.Lock] = field(default_factory=dict)
+
+    async def shared(self, key: Any, load: Any) -> Any:
+        lock = self.locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key not in self.memo:
+                self.memo[key] = await load()
+        return self.memo[key]
+
+
+class Broadcaster:
+    def __init__(self, redis_url: str) -> None:
+        self._url = redis_url
+        self._redis: aioredis.Redis | None = None
+        self._queues: dict[int, set[asyncio.Queue[Delivery]]] = defaultdict(set)
+        self._reader: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        self._redis = aioredis.from_url(self._url)
+        self._reader = asyncio.create_task(self._read_forever(), name="broadcast-reader")
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def wait_ready(self) -> None:
+        """Until the pattern subscription is live (tests wait on this before publishing)."""
+        await self._subscribed.wait()
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        if self._redis is None:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.publish(f"{PREFIX}{event.location_id}", json.dumps(event.as_dict()))
+            await pipe.execute()
+
+    @contextlib.asynccontextmanager
+    async def listen(self, location_id: int) -> AsyncIterator[asyncio.Queue[Delivery]]:
+        queue: asyncio.Queue[Delivery] = asyncio.Queue(QUEUE_SIZE)
+        self._queues[location_id].add(queue)
+        try:
+            yield queue
+        finally:
+            self._queues[location_id].discard(queue)
+            if not self._queues[location_id]:
+                del self._queues[location_id]
+
+    def _dispatch(self, channel: bytes, data: bytes) -> None:
+        try:
+            location_id = int(channel.decode()[len(PREFIX) :])
+            raw = json.loads(data)
+            delivery = Delivery(Event(raw["topic"], raw["location_id"], raw.get("data", {})))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring malformed event on %r", channel)
+            return
+        for queue in list(self._queues.get(location_id, ())):
+            if queue.full():
+                queue.get_nowait()  # drop the oldest; the display refetches anyway
+            queue.put_nowait(delivery)
+
+    async def _read_forever(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                assert self._redis is not None
+                pubsub = self._redis.pubsub()
+                await pubsub.psubscribe(f"{PREFIX}*")
+                self._subscribed.set()
+                backoff = 0.1
+                async for message in pubsub.listen():
+                    if message["type"] == "pmessage":
+                        self._dispatch(message["channel"], message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._subscribed.clear()
+                log.warning("event subscription lost; retrying in %.1fs", backoff, exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)

@@ -1,0 +1,69 @@
+"""Read models for products and batches (operator-wide catalogue)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from domain import db
+from domain.inventory.queries import MAX_PAGE, Page
+
+PRODUCT_COLUMNS = (
+    "id, operator AS operator_id, sku, name, category, brand, strain, unit, unit_weight_grams,"
+    " thc_mg_per_unit, concentrate_grams_per_unit, price, unit_cost, low_stock_threshold,"
+    " active, created_at"
+)
+BATCH_COLUMNS = (
+    "id, product AS product_id, producer_batch_number, producer_name, production_date,"
+    " harvest_date, expires_on, sell_by, lab_status, thc_percent, cbd_percent,"
+    " certificate_reference, created_at"
+)
+
+
+async def products_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {PRODUCT_COLUMNS} FROM product WHERE id = ANY($1::int[])", list(ids)
+        )
+    return [dict(r) for r in rows]
+
+
+async def batches_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {BATCH_COLUMNS} FROM batch WHERE id = ANY($1::int[])", list(ids)
+        )
+    return [dict(r) for r in rows]
+
+
+async def products_page(
+    operator_id: int,
+    first: int,
+    after: int | None,
+    category: str | None = None,
+    search: str | None = None,
+) -> Page:
+    limit = max(1, min(first, MAX_PAGE))
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {PRODUCT_COLUMNS} FROM product WHERE operator = $1"
+            " AND ($2::int IS NULL OR id > $2) AND ($3::text IS NULL OR category = $3)"
+            " AND ($4::text IS NULL OR name ILIKE '%' || $4 || '%' OR sku ILIKE '%' || $4 || '%')"
+            f" ORDER BY id LIMIT {limit + 1}",
+            operator_id,
+            after,
+            category,
+            search,
+        )
+    out = [dict(r) for r in rows]
+    return Page(out[:limit], len(out) > limit)
+
+
+async def batches_of_product(product_ids: Sequence[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {BATCH_COLUMNS} FROM batch WHERE product = ANY($1::int[])"
+            " ORDER BY product, expires_on NULLS LAST, id",
+            list(product_ids),
+        )
+    return [dict(r) for r in rows]

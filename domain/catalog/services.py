@@ -1,0 +1,264 @@
+"""Products and batches: what the operator sells, and the lots it arrives in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import asyncpg
+
+from domain import db, service
+from domain.catalog.model import Category, LabStatus
+from domain.errors import NotFound, PermissionDenied, ValidationError
+from domain.identity.principal import Principal
+from domain.quantities import MAX_QUANTITY, Unit
+from domain.roles import Capability
+
+
+@dataclass(frozen=True)
+class ProductFields:
+    sku: str
+    name: str
+    category: Category
+    unit: Unit
+    price: Decimal
+    unit_cost: Decimal
+    brand: str | None = None
+    strain: str | None = None
+    unit_weight_grams: Decimal | None = None
+    thc_mg_per_unit: Decimal | None = None
+    concentrate_grams_per_unit: Decimal | None = None
+    low_stock_threshold: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CreateProduct:
+    product: ProductFields
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateProduct:
+    product_id: int
+    changes: dict[str, Any]
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ProductSaved:
+    product_id: int
+
+
+@dataclass(frozen=True)
+class BatchFields:
+    product_id: int
+    producer_batch_number: str
+    producer_name: str | None = None
+    production_date: date | None = None
+    harvest_date: date | None = None
+    expires_on: date | None = None
+    sell_by: date | None = None
+    lab_status: LabStatus = LabStatus.PENDING
+    thc_percent: Decimal | None = None
+    cbd_percent: Decimal | None = None
+    certificate_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateBatch:
+    batch: BatchFields
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateBatch:
+    batch_id: int
+    changes: dict[str, Any]
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchSaved:
+    batch_id: int
+
+
+PRODUCT_COLUMNS = {f.name for f in fields(ProductFields)}
+BATCH_COLUMNS = {f.name for f in fields(BatchFields)} - {"product_id"}
+_MONEY_FIELDS = ("price", "unit_cost")
+_AMOUNT_FIELDS = (
+    "unit_weight_grams",
+    "thc_mg_per_unit",
+    "concentrate_grams_per_unit",
+    "low_stock_threshold",
+)
+_CAMEL = {
+    "unit_cost": "unitCost",
+    "unit_weight_grams": "unitWeightGrams",
+    "thc_mg_per_unit": "thcMgPerUnit",
+    "concentrate_grams_per_unit": "concentrateGramsPerUnit",
+    "low_stock_threshold": "lowStockThreshold",
+    "thc_percent": "thcPercent",
+    "cbd_percent": "cbdPercent",
+    "producer_batch_number": "producerBatchNumber",
+    "expires_on": "expiresOn",
+    "sell_by": "sellBy",
+}
+
+
+def _amount(name: str, value: Any, places: int, maximum: Decimal) -> None:
+    if value is None:
+        return
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError(_CAMEL.get(name, name), "is not a number") from None
+    exponent = amount.as_tuple().exponent if amount.is_finite() else 0
+    if (
+        not amount.is_finite()
+        or amount < 0
+        or amount > maximum
+        or (isinstance(exponent, int) and amount.normalize().as_tuple().exponent < -places)
+    ):
+        raise ValidationError(
+            _CAMEL.get(name, name), f"must be between 0 and {maximum} with at most {places} places"
+        )
+
+
+def _check_product(values: dict[str, Any]) -> None:
+    for name in ("sku", "name"):
+        if name in values and not (0 < len(str(values[name]).strip()) <= 200):
+            raise ValidationError(name, "must be 1 to 200 characters")
+    for name in _MONEY_FIELDS:
+        _amount(name, values.get(name), 4, Decimal(1_000_000))
+    for name in _AMOUNT_FIELDS:
+        _amount(name, values.get(name), 3, MAX_QUANTITY)
+
+
+def _check_batch(values: dict[str, Any]) -> None:
+    if "producer_batch_number" in values and not (
+        0 < len(str(values["producer_batch_number"]).strip()) <= 64
+    ):
+        raise ValidationError("producerBatchNumber", "must be 1 to 64 characters")
+    for name in ("thc_percent", "cbd_percent"):
+        _amount(name, values.get(name), 3, Decimal(100))
+    expires, sell_by = values.get("expires_on"), values.get("sell_by")
+    if expires and sell_by and sell_by > expires:
+        raise ValidationError("sellBy", "must not be after the expiry date")
+
+
+def _db_value(value: Any) -> Any:
+    return str(value) if isinstance(value, Category | Unit | LabStatus) else value
+
+
+async def create_product(principal: Principal, cmd: CreateProduct) -> service.Outcome:
+    """Add a SKU to the operator's catalogue."""
+    if not any(principal.can(Capability.MANAGE_CATALOG, loc) for loc in principal.location_ids):
+        raise PermissionDenied(str(Capability.MANAGE_CATALOG))
+    values = {f: getattr(cmd.product, f) for f in PRODUCT_COLUMNS}
+    _check_product(values)
+
+    async def work() -> ProductSaved:
+        columns = sorted(values)
+        placeholders = ", ".join(f"${i + 2}" for i in range(len(columns)))
+        async with db.connection() as conn:
+            try:
+                product_id = await conn.fetchval(
+                    f"INSERT INTO product (operator, {', '.join(columns)}, active, created_at)"
+                    f" VALUES ($1, {placeholders}, true, now()) RETURNING id",
+                    principal.operator_id,
+                    *[_db_value(values[c]) for c in columns],
+                )
+            except asyncpg.UniqueViolationError:
+                raise ValidationError("sku", "this SKU already exists") from None
+        return ProductSaved(product_id)
+
+    return await service.run(principal, "createProduct", cmd, work, ProductSaved)
+
+
+async def _owned(principal: Principal, table: str, entity_id: int) -> None:
+    sql = {
+        "product": "SELECT operator FROM product WHERE id = $1",
+        "batch": "SELECT p.operator FROM batch b JOIN product p ON p.id = b.product"
+        " WHERE b.id = $1",
+    }[table]
+    async with db.connection() as conn:
+        operator = await conn.fetchval(sql, entity_id)
+    if operator is None or operator != principal.operator_id:
+        raise NotFound(table, str(entity_id))
+    if not any(principal.can(Capability.MANAGE_CATALOG, loc) for loc in principal.location_ids):
+        raise PermissionDenied(str(Capability.MANAGE_CATALOG))
+
+
+async def _update(table: str, entity_id: int, changes: dict[str, Any]) -> None:
+    columns = sorted(changes)
+    assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+    async with db.connection() as conn:
+        try:
+            await conn.execute(
+                f"UPDATE {table} SET {assignments} WHERE id = $1",
+                entity_id,
+                *[_db_value(changes[c]) for c in columns],
+            )
+        except asyncpg.UniqueViolationError:
+            field = "sku" if table == "product" else "producerBatchNumber"
+            raise ValidationError(field, "already exists") from None
+
+
+async def update_product(principal: Principal, cmd: UpdateProduct) -> service.Outcome:
+    """Change a product's fields (price, thresholds, limit data...). Unit is fixed once set."""
+    await _owned(principal, "product", cmd.product_id)
+    unknown = set(cmd.changes) - (PRODUCT_COLUMNS - {"unit"}) - {"active"}
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "cannot be changed")
+    _check_product(cmd.changes)
+
+    async def work() -> ProductSaved:
+        if cmd.changes:
+            await _update("product", cmd.product_id, cmd.changes)
+        return ProductSaved(cmd.product_id)
+
+    return await service.run(principal, "updateProduct", cmd, work, ProductSaved)
+
+
+async def create_batch(principal: Principal, cmd: CreateBatch) -> service.Outcome:
+    """Record a produced lot with its dates and lab result."""
+    await _owned(principal, "product", cmd.batch.product_id)
+    values = {f: getattr(cmd.batch, f) for f in BATCH_COLUMNS}
+    _check_batch(values)
+
+    async def work() -> BatchSaved:
+        columns = sorted(values)
+        placeholders = ", ".join(f"${i + 2}" for i in range(len(columns)))
+        async with db.connection() as conn:
+            try:
+                batch_id = await conn.fetchval(
+                    f"INSERT INTO batch (product, {', '.join(columns)}, created_at)"
+                    f" VALUES ($1, {placeholders}, now()) RETURNING id",
+                    cmd.batch.product_id,
+                    *[_db_value(values[c]) for c in columns],
+                )
+            except asyncpg.UniqueViolationError:
+                raise ValidationError(
+                    "producerBatchNumber", "this product already has that batch number"
+                ) from None
+        return BatchSaved(batch_id)
+
+    return await service.run(principal, "createBatch", cmd, work, BatchSaved)
+
+
+async def update_batch(principal: Principal, cmd: UpdateBatch) -> service.Outcome:
+    """Change a batch's dates or lab result (a failed result makes its stock unsellable)."""
+    await _owned(principal, "batch", cmd.batch_id)
+    unknown = set(cmd.changes) - BATCH_COLUMNS
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "cannot be changed")
+    _check_batch(cmd.changes)
+
+    async def work() -> BatchSaved:
+        if cmd.changes:
+            await _update("batch", cmd.batch_id, cmd.changes)
+        return BatchSaved(cmd.batch_id)
+
+    return await service.run(principal, "updateBatch", cmd, work, BatchSaved)

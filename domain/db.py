@@ -1,0 +1,103 @@
+"""The PostgreSQL engine, its pool, and the one way services open a transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+
+PLACEHOLDER_URL = "postgresql://postgres@127.0.0.1:5432/leafledger"
+
+
+
+class _Engine(PostgresEngine):
+    """Piccolo's engine without its import-time connection.
+
+    The stock engine connects while being constructed (a version check and ``CREATE EXTENSION``),
+    i.e. when this module is imported, before the CLI has chosen or started a database.
+    """
+
+    async def check_version(self) -> None:
+        return None
+
+    async def prep_database(self) -> None:
+        return None
+
+
+DB = _Engine(
+    config={"dsn": os.environ.get("LEAFLEDGER_DATABASE_URL") or PLACEHOLDER_URL},
+    extensions=(),
+    log_queries=False,
+)
+
+# Counts statements per logical operation (tests pin these to catch N+1 regressions).
+_query_log: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "leafledger_query_log", default=None
+)
+
+
+def configure(database_url: str) -> None:
+    """Point the engine at ``database_url``; call before the pool starts."""
+    DB.config = {"dsn": database_url}
+
+
+def _log_query(record: Any) -> None:
+    log = _query_log.get()
+    if log is not None:
+        log.append(record.query)
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    connection.add_query_logger(_log_query)
+
+
+async def start(min_size: int = 1, max_size: int = 10) -> None:
+    if DB.pool is None:
+        await DB.start_connection_pool(min_size=min_size, max_size=max_size, init=_init_connection)
+
+
+async def stop() -> None:
+    if DB.pool is not None:
+        await DB.close_connection_pool()
+
+
+def transaction() -> PostgresTransaction:
+    """A transaction that joins an outer one when nested.
+
+    Services open transactions; resolvers never do (sibling resolvers would share one connection).
+    """
+    return DB.transaction()
+
+
+def current_connection() -> asyncpg.Connection | None:
+    txn = DB.current_transaction.get()
+    return txn.connection if txn is not None else None
+
+
+@contextlib.asynccontextmanager
+async def connection() -> AsyncIterator[asyncpg.Connection]:
+    """The transaction's connection when inside one, else a pooled connection."""
+    conn = current_connection()
+    if conn is not None:
+        yield conn
+        return
+    if DB.pool is None:
+        raise RuntimeError("database pool is not started")
+    async with DB.pool.acquire() as pooled:
+        yield pooled
+
+
+@contextlib.contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect every SQL statement run in this context (and tasks spawned from it)."""
+    log: list[str] = []
+    token = _query_log.set(log)
+    try:
+        yield log
+    finally:
+        _query_log.reset(token)

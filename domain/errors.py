@@ -1,0 +1,100 @@
+"""Expected failures, raised by services and mapped one-to-one to typed GraphQL errors.
+
+Each carries the facts a front end needs to explain the refusal (what is available, which field),
+so the API layer translates without knowing any rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+class DomainError(Exception):
+    """Base of every refusal a user can cause. Raising one rolls back the transaction."""
+
+    message: str = "request refused"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class InsufficientStock(DomainError):
+    tag: str
+    zone_id: int
+    zone_name: str
+    requested: Decimal
+    available: Decimal
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return (
+            f"{self.tag} has {self.available} in {self.zone_name}; {self.requested} was requested"
+        )
+
+
+@dataclass
+class PackageNotSellable(DomainError):
+    tag: str
+    reason: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.tag} cannot be sold or moved there: {self.reason}"
+
+
+@dataclass
+class InvalidQuantity(DomainError):
+    field: str
+    reason: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.field}: {self.reason}"
+
+
+@dataclass
+class UnitMismatch(DomainError):
+    expected: str
+    given: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"quantity is in {self.given} but the package is tracked in {self.expected}"
+
+
+@dataclass
+class NotFound(DomainError):
+    entity: str
+    key: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.entity} {self.key!r} not found"
+
+
+@dataclass
+class PermissionDenied(DomainError):
+    action: str
+    detail: str = ""
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        suffix = f": {self.detail}" if self.detail else ""
+        return f"not allowed to {self.action}{suffix}"
+
+
+@dataclass
+class ValidationError(DomainError):
+    field: str
+    reason: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.field}: {self.reason}"
+
+
+@dataclass
+class InvalidCredentials(DomainError):
+    message: str = "email or password is wrong"  # type: ignore[misc]

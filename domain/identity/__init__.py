@@ -1,0 +1,1 @@
+"""Users, per-location role grants, passwords and bearer tokens."""

@@ -1,0 +1,40 @@
+"""The authenticated caller and the one check every service makes before acting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.errors import PermissionDenied
+from domain.roles import Capability, Role, allows
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    operator_id: int
+    email: str
+    name: str
+    grants: dict[int, Role] = field(default_factory=dict)
+
+    def role_at(self, location_id: int) -> Role | None:
+        return self.grants.get(location_id)
+
+    def can(self, capability: Capability, location_id: int) -> bool:
+        role = self.grants.get(location_id)
+        return role is not None and allows(role, capability)
+
+    def require(self, capability: Capability, location_id: int) -> None:
+        """Raise PermissionDenied unless a grant at ``location_id`` carries ``capability``.
+
+        A location the caller has no grant for is reported the same way as a missing
+        capability, so callers cannot probe which locations exist.
+        """
+        if not self.can(capability, location_id):
+            raise PermissionDenied(str(capability), "at this location")
+
+    @property
+    def location_ids(self) -> list[int]:
+        return sorted(self.grants)
+
+    def is_admin_anywhere(self) -> bool:
+        return any(role == Role.ADMIN for role in self.grants.values())

@@ -1,0 +1,116 @@
+"""Creating users, logging in, and turning a bearer token into a Principal."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import asyncpg
+
+from domain import db
+from domain.errors import InvalidCredentials, NotFound, PermissionDenied, ValidationError
+from domain.identity.passwords import DUMMY_HASH, MIN_LENGTH, hash_password, verify_password
+from domain.identity.principal import Principal
+from domain.identity.tokens import TokenClaims, TokenCodec
+from domain.roles import Capability, Role
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+async def create_user(
+    *,
+    operator_id: int,
+    email: str,
+    name: str,
+    password: str,
+    grants: dict[int, Role],
+) -> int:
+    """Create a user with roles at the given locations (used by the CLI and by admins)."""
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise ValidationError("email", "is not an e-mail address")
+    if len(password) < MIN_LENGTH:
+        raise ValidationError("password", f"must be at least {MIN_LENGTH} characters")
+    if not name.strip():
+        raise ValidationError("name", "is required")
+    password_hash = await asyncio.to_thread(hash_password, password)
+    async with db.transaction(), db.connection() as conn:
+        owned = await conn.fetch(
+            "SELECT id FROM location WHERE operator = $1 AND id = ANY($2::int[])",
+            operator_id,
+            list(grants),
+        )
+        if len(owned) != len(grants):
+            raise NotFound("location", ",".join(str(i) for i in grants))
+        try:
+            user_id = await conn.fetchval(
+                "INSERT INTO app_user (operator, email, name, password_hash, active,"
+                " token_version, created_at) VALUES ($1, $2, $3, $4, true, 0, now())"
+                " RETURNING id",
+                operator_id,
+                email,
+                name.strip(),
+                password_hash,
+            )
+        except asyncpg.UniqueViolationError:
+            raise ValidationError("email", "a user with this e-mail already exists") from None
+        await conn.executemany(
+            'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)',
+            [(user_id, location_id, str(Role(role))) for location_id, role in grants.items()],
+        )
+    return user_id
+
+
+async def grant_role(principal: Principal, user_id: int, location_id: int, role: Role) -> None:
+    """Give (or change) a user's role at a location; only admins of that location may."""
+    if not principal.can(Capability.MANAGE_USERS, location_id):
+        raise PermissionDenied(str(Capability.MANAGE_USERS), "at this location")
+    async with db.transaction(), db.connection() as conn:
+        await conn.execute(
+            'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)'
+            ' ON CONFLICT ("user", location) DO UPDATE SET role = EXCLUDED.role',
+            user_id,
+            location_id,
+            str(role),
+        )
+
+
+async def login(codec: TokenCodec, email: str, password: str) -> tuple[str, Principal]:
+    """Check a password and issue a bearer token."""
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, password_hash, token_version, active FROM app_user WHERE email = $1",
+            email.strip().lower(),
+        )
+    stored = row["password_hash"] if row else DUMMY_HASH
+    ok = await asyncio.to_thread(verify_password, stored, password)
+    if not (row and ok and row["active"]):
+        raise InvalidCredentials()
+    principal = await load_principal(TokenClaims(row["id"], row["token_version"]))
+    if principal is None:
+        raise InvalidCredentials()
+    return codec.issue(TokenClaims(row["id"], row["token_version"])), principal
+
+
+async def load_principal(claims: TokenClaims) -> Principal | None:
+    """The user behind valid token claims, with their grants; None if revoked or inactive."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            """
+            SELECT u.id, u.operator, u.email, u.name, g.location, g.role
+            FROM app_user u LEFT JOIN location_grant g ON g."user" = u.id
+            WHERE u.id = $1 AND u.active AND u.token_version = $2
+            """,
+            claims.user_id,
+            claims.token_version,
+        )
+    if not rows:
+        return None
+    first = rows[0]
+    return Principal(
+        user_id=first["id"],
+        operator_id=first["operator"],
+        email=first["email"],
+        name=first["name"],
+        grants={r["location"]: Role(r["role"]) for r in rows if r["location"] is not None},
+    )

@@ -1,0 +1,1 @@
+"""Packages, per-zone balances and the append-only movement ledger."""

@@ -1,0 +1,213 @@
+"""Read models over the ledger: pages of packages and movements, balances, stock summaries.
+
+Pages use keyset pagination on ids (stable under concurrent inserts, constant cost at any depth).
+Every function takes the location ids the caller may read; rows elsewhere are never returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from domain import db
+
+MAX_PAGE = 100
+
+PACKAGE_COLUMNS = (
+    "p.id, p.location AS location_id, p.tag, p.product AS product_id, p.batch AS batch_id,"
+    " p.unit, p.status, p.status_reason, p.unit_cost, p.movement_count, p.last_hash,"
+    " p.last_counted_at, p.created_at"
+)
+MOVEMENT_COLUMNS = (
+    "m.id, m.location AS location_id, m.package AS package_id, m.sequence, m.kind,"
+    " m.from_zone AS from_zone_id, m.to_zone AS to_zone_id, m.quantity, m.reason, m.note,"
+    " m.actor AS actor_id, m.witness AS witness_id, m.occurred_at, m.recorded_at,"
+    " m.source_document, m.idempotency_key, m.previous_hash, m.hash"
+)
+
+
+@dataclass(frozen=True)
+class PackageFilter:
+    location_id: int
+    zone_id: int | None = None
+    status: str | None = None
+    category: str | None = None
+    product_id: int | None = None
+    batch_id: int | None = None
+    expiring_before: date | None = None
+    tag_contains: str | None = None
+
+
+@dataclass(frozen=True)
+class MovementFilter:
+    location_id: int
+    package_id: int | None = None
+    zone_id: int | None = None
+    kind: str | None = None
+    actor_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    has_next: bool
+
+
+class _Where:
+    """Accumulates parameterised conditions; each ``?`` in one condition is the same $n."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, template: str, value: Any) -> None:
+        self.args.append(value)
+        self.parts.append(template.replace("?", f"${len(self.args)}"))
+
+    def sql(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "true"
+
+
+def _limit(first: int) -> int:
+    return max(1, min(first, MAX_PAGE))
+
+
+async def packages_page(f: PackageFilter, first: int, after: int | None) -> Page:
+    where = _Where()
+    where.add("p.location = ?", f.location_id)
+    joins = ""
+    if f.zone_id is not None:
+        where.add(
+            "EXISTS (SELECT 1 FROM stock_balance sb WHERE sb.package = p.id"
+            " AND sb.zone = ? AND sb.quantity > 0)",
+            f.zone_id,
+        )
+    if f.status is not None:
+        where.add("p.status = ?", f.status)
+    if f.product_id is not None:
+        where.add("p.product = ?", f.product_id)
+    if f.batch_id is not None:
+        where.add("p.batch = ?", f.batch_id)
+    if f.category is not None:
+        joins += " JOIN product pr ON pr.id = p.product"
+        where.add("pr.category = ?", f.category)
+    if f.expiring_before is not None:
+        joins += " JOIN batch b ON b.id = p.batch"
+        where.add("b.expires_on < ?", f.expiring_before)
+    if f.tag_contains:
+        where.add("p.tag ILIKE ?", "%" + _escape_like(f.tag_contains.strip()) + "%")
+    if after is not None:
+        where.add("p.id > ?", after)
+    limit = _limit(first)
+    sql = (
+        f"SELECT {PACKAGE_COLUMNS} FROM package p{joins} WHERE {where.sql()}"
+        f" ORDER BY p.id LIMIT {limit + 1}"
+    )
+    async with db.connection() as conn:
+        rows = [dict(r) for r in await conn.fetch(sql, *where.args)]
+    return Page(rows[:limit], len(rows) > limit)
+
+
+async def package_by_tag(location_id: int, tag: str) -> dict[str, Any] | None:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            f"SELECT {PACKAGE_COLUMNS} FROM package p WHERE p.location = $1 AND p.tag = $2",
+            location_id,
+            tag.strip(),
+        )
+    return dict(row) if row else None
+
+
+async def packages_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {PACKAGE_COLUMNS} FROM package p WHERE p.id = ANY($1::int[])", list(ids)
+        )
+    return [dict(r) for r in rows]
+
+
+async def balances_by_package(package_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Non-empty balances of these packages, zone by zone."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT package AS package_id, zone AS zone_id, quantity, updated_at"
+            " FROM stock_balance WHERE package = ANY($1::int[]) AND quantity > 0"
+            " ORDER BY package, zone",
+            list(package_ids),
+        )
+    return [dict(r) for r in rows]
+
+
+async def movements_page(f: MovementFilter, first: int, after: int | None) -> Page:
+    """Newest first."""
+    where = _Where()
+    where.add("m.location = ?", f.location_id)
+    if f.package_id is not None:
+        where.add("m.package = ?", f.package_id)
+    if f.zone_id is not None:
+        where.add("(m.from_zone = ? OR m.to_zone = ?)", f.zone_id)
+    if f.kind is not None:
+        where.add("m.kind = ?", f.kind)
+    if f.actor_id is not None:
+        where.add("m.actor = ?", f.actor_id)
+    if f.since is not None:
+        where.add("m.occurred_at >= ?", f.since)
+    if f.until is not None:
+        where.add("m.occurred_at < ?", f.until)
+    if after is not None:
+        where.add("m.id < ?", after)
+    limit = _limit(first)
+    sql = (
+        f"SELECT {MOVEMENT_COLUMNS} FROM movement m WHERE {where.sql()}"
+        f" ORDER BY m.id DESC LIMIT {limit + 1}"
+    )
+    async with db.connection() as conn:
+        rows = [dict(r) for r in await conn.fetch(sql, *where.args)]
+    return Page(rows[:limit], len(rows) > limit)
+
+
+async def package_history(package_id: int) -> list[dict[str, Any]]:
+    """Every movement of a package in chain order (for audit and hash verification)."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {MOVEMENT_COLUMNS} FROM movement m WHERE m.package = $1 ORDER BY m.sequence",
+            package_id,
+        )
+    return [dict(r) for r in rows]
+
+
+async def movements_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {MOVEMENT_COLUMNS} FROM movement m WHERE m.id = ANY($1::bigint[])",
+            list(ids),
+        )
+    return [dict(r) for r in rows]
+
+
+async def stock_summary(location_id: int) -> list[dict[str, Any]]:
+    """Quantity and package count per zone, category and unit (units are never summed together)."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            """
+            SELECT sb.zone AS zone_id, pr.category, p.unit,
+                   count(DISTINCT sb.package) AS package_count, sum(sb.quantity) AS quantity,
+                   sum(sb.quantity * coalesce(p.unit_cost, pr.unit_cost)) AS cost_value
+            FROM stock_balance sb
+            JOIN package p ON p.id = sb.package
+            JOIN product pr ON pr.id = p.product
+            WHERE sb.location = $1 AND sb.quantity > 0
+            GROUP BY sb.zone, pr.category, p.unit
+            ORDER BY sb.zone, pr.category, p.unit
+            """,
+            location_id,
+        )
+    return [dict(r) for r in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,118 @@
+"""Moving stock between zones and adjusting it with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain import service
+from domain.errors import ValidationError
+from domain.identity.principal import Principal
+from domain.inventory import ledger, lookup
+from domain.inventory.model import AdjustmentReason, MovementKind
+from domain.inventory.rules import check_adjustment, clean_note
+from domain.quantities import parse_quantity, parse_signed_quantity, require_unit
+from domain.roles import Capability
+
+
+@dataclass(frozen=True)
+class TransferStock:
+    location_id: int
+    tag: str
+    from_zone_id: int
+    to_zone_id: int
+    quantity: Decimal
+    unit: str | None = None
+    note: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class AdjustStock:
+    location_id: int
+    tag: str
+    zone_id: int
+    # Signed: negative writes stock off, positive writes it on.
+    quantity: Decimal
+    reason: AdjustmentReason
+    unit: str | None = None
+    note: str | None = None
+    witness_id: int | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class StockMoved:
+    package_id: int
+    movement_ids: list[int]
+
+
+async def transfer_stock(principal: Principal, cmd: TransferStock) -> service.Outcome:
+    """Move part or all of a package from one zone to another inside a location."""
+    quantity = parse_quantity(cmd.quantity)
+    note = clean_note(cmd.note)
+    if cmd.from_zone_id == cmd.to_zone_id:
+        raise ValidationError("toZoneId", "must differ from the zone the stock comes from")
+    principal.require(Capability.READ, cmd.location_id)
+    package = await lookup.package_by_tag(cmd.location_id, cmd.tag)
+    require_unit(package.unit, cmd.unit)
+    zones = await lookup.zones(cmd.location_id, (cmd.from_zone_id, cmd.to_zone_id))
+    source, destination = zones[cmd.from_zone_id], zones[cmd.to_zone_id]
+    lookup.require_move(principal, cmd.location_id, source, destination)
+
+    async def work() -> StockMoved:
+        posted = await ledger.post(
+            [
+                ledger.Draft(
+                    package_id=package.id,
+                    kind=MovementKind.TRANSFER,
+                    quantity=quantity,
+                    from_zone=source,
+                    to_zone=destination,
+                    note=note,
+                )
+            ],
+            ledger.Posting(actor_id=principal.user_id, idempotency_key=cmd.idempotency_key),
+        )
+        return StockMoved(package.id, [p.id for p in posted])
+
+    return await service.run(principal, "transferStock", cmd, work, StockMoved)
+
+
+async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcome:
+    """Write stock on or off with a reason from the taxonomy (never free text alone)."""
+    delta = parse_signed_quantity(cmd.quantity)
+    reason = AdjustmentReason(cmd.reason)
+    note = clean_note(cmd.note)
+    check_adjustment(reason, delta, note)
+    principal.require(Capability.ADJUST_STOCK, cmd.location_id)
+    if cmd.witness_id is not None and cmd.witness_id == principal.user_id:
+        raise ValidationError("witnessId", "the witness must be someone other than the actor")
+    if cmd.witness_id is not None:
+        await lookup.witness(cmd.location_id, cmd.witness_id)
+    package = await lookup.package_by_tag(cmd.location_id, cmd.tag)
+    require_unit(package.unit, cmd.unit)
+    zone = (await lookup.zones(cmd.location_id, (cmd.zone_id,)))[cmd.zone_id]
+    lookup.require_move(principal, cmd.location_id, zone)
+
+    async def work() -> StockMoved:
+        draft = ledger.Draft(
+            package_id=package.id,
+            kind=MovementKind.ADJUST,
+            quantity=abs(delta),
+            from_zone=zone if delta < 0 else None,
+            to_zone=zone if delta > 0 else None,
+            reason=reason,
+            note=note,
+        )
+        posted = await ledger.post(
+            [draft],
+            ledger.Posting(
+                actor_id=principal.user_id,
+                witness_id=cmd.witness_id,
+                idempotency_key=cmd.idempotency_key,
+            ),
+        )
+        return StockMoved(package.id, [p.id for p in posted])
+
+    return await service.run(principal, "adjustStock", cmd, work, StockMoved)

@@ -1,0 +1,1 @@
+"""Operators, licensed locations and the zones stock lives in."""

@@ -1,0 +1,53 @@
+"""Read models for locations and zones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from domain import db
+
+LOCATION_COLUMNS = (
+    "id, operator AS operator_id, name, license_number, state, timezone, state_system, created_at"
+)
+ZONE_COLUMNS = "id, location AS location_id, name, kind, active, created_at"
+
+
+async def locations_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {LOCATION_COLUMNS} FROM location WHERE id = ANY($1::int[]) ORDER BY id",
+            list(ids),
+        )
+    return [dict(r) for r in rows]
+
+
+async def zones_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {ZONE_COLUMNS} FROM zone WHERE id = ANY($1::int[])", list(ids)
+        )
+    return [dict(r) for r in rows]
+
+
+async def zones_by_location(location_ids: Sequence[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {ZONE_COLUMNS} FROM zone WHERE location = ANY($1::int[])"
+            " ORDER BY location, id",
+            list(location_ids),
+        )
+    return [dict(r) for r in rows]
+
+
+async def zone_totals(zone_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Per zone and unit: how many packages hold stock there and how much."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT sb.zone AS zone_id, p.unit, count(*) AS package_count,"
+            " sum(sb.quantity) AS quantity FROM stock_balance sb JOIN package p"
+            " ON p.id = sb.package WHERE sb.zone = ANY($1::int[]) AND sb.quantity > 0"
+            " GROUP BY sb.zone, p.unit ORDER BY sb.zone, p.unit",
+            list(zone_ids),
+        )
+    return [dict(r) for r in rows]

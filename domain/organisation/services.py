@@ -1,0 +1,228 @@
+"""Locations and zones: administering where stock can live."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import asyncpg
+
+from domain import db, service
+from domain.errors import NotFound, PermissionDenied, ValidationError
+from domain.identity import services as identity
+from domain.identity.principal import Principal
+from domain.organisation.model import ZoneKind
+from domain.roles import Capability, Role
+from plugins import registry
+
+DEFAULT_ZONES = (
+    ("Vault", ZoneKind.VAULT),
+    ("Sales Floor", ZoneKind.SALES_FLOOR),
+    ("Reserved Orders", ZoneKind.RESERVED),
+    ("Quarantine", ZoneKind.QUARANTINE),
+    ("QA / Testing", ZoneKind.QA_TESTING),
+    ("Samples", ZoneKind.SAMPLES),
+    ("Waste", ZoneKind.WASTE),
+)
+STATE_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class CreateLocation:
+    name: str
+    license_number: str
+    state: str
+    timezone: str
+    state_system: str
+    with_default_zones: bool = True
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class LocationCreated:
+    location_id: int
+
+
+@dataclass(frozen=True)
+class CreateZone:
+    location_id: int
+    name: str
+    kind: ZoneKind
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ZoneCreated:
+    zone_id: int
+
+
+@dataclass(frozen=True)
+class UpdateZone:
+    zone_id: int
+    name: str | None = None
+    active: bool | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ZoneUpdated:
+    zone_id: int
+
+
+def _check_location_fields(cmd: CreateLocation) -> None:
+    if not cmd.name.strip():
+        raise ValidationError("name", "is required")
+    if not cmd.license_number.strip() or len(cmd.license_number) > 64:
+        raise ValidationError("licenseNumber", "must be 1 to 64 characters")
+    if not STATE_CODE.match(cmd.state):
+        raise ValidationError("state", "must be a two-letter state code such as CA")
+    try:
+        ZoneInfo(cmd.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("timezone", f"{cmd.timezone!r} is not an IANA time zone") from None
+    if cmd.state_system not in registry.state_systems():
+        raise ValidationError("stateSystem", f"no state system named {cmd.state_system!r}")
+
+
+async def create_location(principal: Principal, cmd: CreateLocation) -> service.Outcome:
+    """Open a new licence for the caller's operator; its creator becomes its admin."""
+    if not principal.is_admin_anywhere():
+        raise PermissionDenied("create locations", "only an operator admin may")
+    _check_location_fields(cmd)
+
+    async def work() -> LocationCreated:
+        async with db.connection() as conn:
+            try:
+                location_id = await conn.fetchval(
+                    "INSERT INTO location (operator, name, license_number, state, timezone,"
+                    " state_system, created_at) VALUES ($1, $2, $3, $4, $5, $6, now())"
+                    " RETURNING id",
+                    principal.operator_id,
+                    cmd.name.strip(),
+                    cmd.license_number.strip(),
+                    cmd.state,
+                    cmd.timezone,
+                    cmd.state_system,
+                )
+            except asyncpg.UniqueViolationError:
+                raise ValidationError(
+                    "licenseNumber", "a location with this licence already exists"
+                ) from None
+            await conn.execute(
+                'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)',
+                principal.user_id,
+                location_id,
+                str(Role.ADMIN),
+            )
+            if cmd.with_default_zones:
+                await conn.executemany(
+                    "INSERT INTO zone (location, name, kind, active, created_at)"
+                    " VALUES ($1, $2, $3, true, now())",
+                    [(location_id, name, str(kind)) for name, kind in DEFAULT_ZONES],
+                )
+        return LocationCreated(location_id)
+
+    return await service.run(principal, "createLocation", cmd, work, LocationCreated)
+
+
+async def create_zone(principal: Principal, cmd: CreateZone) -> service.Outcome:
+    """Add a zone (a second vault, a delivery staging area...) to a location."""
+    principal.require(Capability.MANAGE_LOCATION, cmd.location_id)
+    name = cmd.name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError("name", "must be 1 to 100 characters")
+
+    async def work() -> ZoneCreated:
+        async with db.connection() as conn:
+            try:
+                zone_id = await conn.fetchval(
+                    "INSERT INTO zone (location, name, kind, active, created_at)"
+                    " VALUES ($1, $2, $3, true, now()) RETURNING id",
+                    cmd.location_id,
+                    name,
+                    str(ZoneKind(cmd.kind)),
+                )
+            except asyncpg.UniqueViolationError:
+                raise ValidationError(
+                    "name", "this location already has a zone of that name"
+                ) from None
+        return ZoneCreated(zone_id)
+
+    return await service.run(principal, "createZone", cmd, work, ZoneCreated)
+
+
+async def update_zone(principal: Principal, cmd: UpdateZone) -> service.Outcome:
+    """Rename or (de)activate a zone; a zone still holding stock cannot be deactivated."""
+    async with db.connection() as conn:
+        location_id = await conn.fetchval("SELECT location FROM zone WHERE id = $1", cmd.zone_id)
+    if location_id is None or principal.role_at(location_id) is None:
+        raise NotFound("zone", str(cmd.zone_id))
+    principal.require(Capability.MANAGE_LOCATION, location_id)
+    if cmd.name is not None and not (0 < len(cmd.name.strip()) <= 100):
+        raise ValidationError("name", "must be 1 to 100 characters")
+
+    async def work() -> ZoneUpdated:
+        async with db.connection() as conn:
+            await conn.fetchrow("SELECT id FROM zone WHERE id = $1 FOR UPDATE", cmd.zone_id)
+            if cmd.active is False:
+                held = await conn.fetchval(
+                    "SELECT coalesce(sum(quantity), 0) FROM stock_balance WHERE zone = $1",
+                    cmd.zone_id,
+                )
+                if held > 0:
+                    raise ValidationError("active", "the zone still holds stock; move it first")
+            try:
+                await conn.execute(
+                    "UPDATE zone SET name = coalesce($2, name), active = coalesce($3, active)"
+                    " WHERE id = $1",
+                    cmd.zone_id,
+                    cmd.name.strip() if cmd.name is not None else None,
+                    cmd.active,
+                )
+            except asyncpg.UniqueViolationError:
+                raise ValidationError(
+                    "name", "this location already has a zone of that name"
+                ) from None
+        return ZoneUpdated(cmd.zone_id)
+
+    return await service.run(principal, "updateZone", cmd, work, ZoneUpdated)
+
+
+async def bootstrap_operator(
+    operator_name: str, location: CreateLocation, admin_email: str, admin_name: str, password: str
+) -> tuple[int, int, int]:
+    """Create an operator, its first location (with default zones) and its first admin.
+
+    The one way in for a new deployment (CLI, demo, tests); every later user and location is
+    created by an admin through the API.
+    """
+    _check_location_fields(location)
+    async with db.connection() as conn:
+        operator_id = await conn.fetchval(
+            "INSERT INTO operator (name, created_at) VALUES ($1, now()) RETURNING id",
+            operator_name,
+        )
+        location_id = await conn.fetchval(
+            "INSERT INTO location (operator, name, license_number, state, timezone,"
+            " state_system, created_at) VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
+            operator_id,
+            location.name,
+            location.license_number,
+            location.state,
+            location.timezone,
+            location.state_system,
+        )
+        await conn.executemany(
+            "INSERT INTO zone (location, name, kind, active, created_at)"
+            " VALUES ($1, $2, $3, true, now())",
+            [(location_id, name, str(kind)) for name, kind in DEFAULT_ZONES],
+        )
+    user_id = await identity.create_user(
+        operator_id=operator_id,
+        email=admin_email,
+        name=admin_name,
+        password=password,
+        grants={location_id: Role.ADMIN},
+    )
+    return operator_id, location_id, user_id

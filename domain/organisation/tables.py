@@ -1,0 +1,37 @@
+"""Operator → Location (a licence) → Zone."""
+
+from __future__ import annotations
+
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+from domain.db import DB
+from domain.organisation.model import ZoneKind
+
+
+class Operator(Table, db=DB):
+    name = Varchar(length=200)
+    created_at = Timestamptz()
+
+
+class Location(Table, db=DB):
+    """One licence: the unit the state regulates, reports and audits."""
+
+    operator = ForeignKey(Operator, null=False, on_delete=OnDelete.restrict)
+    name = Varchar(length=200)
+    license_number = Varchar(length=64, unique=True)
+    state = Varchar(length=2)
+    timezone = Varchar(length=64, default="UTC")
+    state_system = Varchar(length=32, default="none")
+    created_at = Timestamptz()
+
+
+class Zone(Table, db=DB):
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict, index=True)
+    name = Varchar(length=100)
+    kind = Varchar(length=20, choices=ZoneKind)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+    unique_zone_name = Unique([location, name])

@@ -1,0 +1,34 @@
+"""The single piccolo app holding every LeafLedger table and its migrations."""
+
+from __future__ import annotations
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from domain.catalog.tables import Batch, Product
+from domain.idempotency import IdempotencyRecord
+from domain.identity.tables import Grant, User
+from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
+from domain.organisation.tables import Location, Operator, Zone
+
+TABLES = [
+    Operator,
+    Location,
+    Zone,
+    Product,
+    Batch,
+    User,
+    Grant,
+    Package,
+    StockBalance,
+    Movement,
+    PackageStatusChange,
+    IdempotencyRecord,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="leafledger",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "migrations"),
+    table_classes=TABLES,
+)

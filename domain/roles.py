@@ -1,0 +1,65 @@
+"""Who may do what: roles granted per location, and the capabilities each role carries.
+
+A capability matrix (rather than a ranking alone) because compliance and auditors are not "above"
+or "below" floor staff: compliance may hold stock but not re-price it; auditors read everything and
+change nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    BUDTENDER = "budtender"
+    INVENTORY_LEAD = "inventory_lead"
+    MANAGER = "manager"
+    COMPLIANCE = "compliance"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Capability(enum.StrEnum):
+    READ = "read"
+    # Move stock between non-vault zones (floor, reserved, samples...).
+    MOVE_FLOOR_STOCK = "move floor stock"
+    # Anything that adds to or takes from a vault zone.
+    MOVE_VAULT_STOCK = "move vault stock"
+    ADJUST_STOCK = "adjust stock"
+    REGISTER_PACKAGE = "register packages"
+    HOLD_STOCK = "hold, release or recall stock"
+    MANAGE_CATALOG = "manage products and batches"
+    MANAGE_LOCATION = "manage locations and zones"
+    SELL = "sell"
+    MANAGE_USERS = "manage users"
+
+
+_FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL}
+_LEAD = _FLOOR | {
+    Capability.MOVE_VAULT_STOCK,
+    Capability.ADJUST_STOCK,
+    Capability.REGISTER_PACKAGE,
+    Capability.MANAGE_CATALOG,
+}
+_MANAGER = _LEAD | {Capability.HOLD_STOCK, Capability.MANAGE_LOCATION}
+
+CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.BUDTENDER: frozenset(_FLOOR),
+    Role.INVENTORY_LEAD: frozenset(_LEAD),
+    Role.MANAGER: frozenset(_MANAGER),
+    Role.COMPLIANCE: frozenset(
+        {
+            Capability.READ,
+            Capability.HOLD_STOCK,
+            Capability.ADJUST_STOCK,
+            Capability.MOVE_FLOOR_STOCK,
+            Capability.MOVE_VAULT_STOCK,
+        }
+    ),
+    Role.AUDITOR: frozenset({Capability.READ}),
+    Role.ADMIN: frozenset(Capability),
+}
+
+
+def allows(role: Role | str, capability: Capability) -> bool:
+    return capability in CAPABILITIES[Role(role)]

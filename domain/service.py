@@ -1,0 +1,52 @@
+"""The shape every mutating service shares: one unit of work, replayable by idempotency key."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from domain import events, idempotency
+from domain.identity.principal import Principal
+
+R = TypeVar("R")
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome(Generic[R]):
+    """A service's result, and whether it is the stored result of an earlier identical request."""
+
+    value: R
+    replayed: bool = False
+
+
+def request_of(command: Any) -> dict[str, Any]:
+    """The request a key is bound to: the command without its key."""
+    data = dataclasses.asdict(command)
+    data.pop("idempotency_key", None)
+    return data
+
+
+async def run(
+    principal: Principal,
+    operation: str,
+    command: Any,
+    work: Callable[[], Awaitable[R]],
+    result_type: type[R],
+) -> Outcome[R]:
+    """Run ``work`` in one unit of work, or return the first result of a replayed key.
+
+    ``result_type`` is a dataclass of JSON-native fields (ids, strings), so the stored response
+    can be rebuilt exactly.
+    """
+    key = getattr(command, "idempotency_key", None)
+    async with events.unit_of_work():
+        claim = await idempotency.claim(
+            f"user:{principal.user_id}", key, operation, request_of(command)
+        )
+        if claim.replay is not None:
+            return Outcome(result_type(**claim.replay), replayed=True)
+        value = await work()
+        if dataclasses.is_dataclass(value):
+            await idempotency.complete(claim, dataclasses.asdict(value))  # type: ignore[arg-type]
+    return Outcome(value)

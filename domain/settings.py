@@ -1,0 +1,66 @@
+"""Process configuration, read once from the environment.
+
+Every setting is a ``LEAFLEDGER_*`` variable so the API, the worker and the tests agree on where
+the database and Redis live without a config file. When the URLs are unset the CLI starts embedded
+servers and exports the URLs before anything reads them (see ``api/services.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(".leafledger")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    redis_url: str | None
+    data_dir: Path
+    secret_key: str
+    token_ttl_seconds: int = 12 * 3600
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    # Key for state-system credentials at rest (Fernet, urlsafe base64, 32 bytes).
+    credentials_key: str | None = None
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The token-signing key: from the environment, or generated once per data folder.
+
+    Several API processes must share the key, so a generated one is written to disk rather than
+    kept in memory.
+    """
+    if key := os.environ.get("LEAFLEDGER_SECRET_KEY"):
+        return key
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(key)
+    try:
+        # link() fails if another process won the race; then we read theirs.
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key
+
+
+def load() -> Settings:
+    data_dir = Path(os.environ.get("LEAFLEDGER_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
+    origins = os.environ.get("LEAFLEDGER_ALLOWED_ORIGINS", "")
+    return Settings(
+        database_url=os.environ.get("LEAFLEDGER_DATABASE_URL") or None,
+        redis_url=os.environ.get("LEAFLEDGER_REDIS_URL") or None,
+        data_dir=data_dir,
+        secret_key=_secret_key(data_dir),
+        token_ttl_seconds=int(os.environ.get("LEAFLEDGER_TOKEN_TTL_SECONDS", 12 * 3600)),
+        allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        credentials_key=os.environ.get("LEAFLEDGER_CREDENTIALS_KEY") or None,
+    )

@@ -1,0 +1,67 @@
+"""Test set-up: a real PostgreSQL database migrated from empty, and a real Redis.
+
+URLs come from LEAFLEDGER_TEST_DATABASE_URL / LEAFLEDGER_TEST_REDIS_URL (``scripts/test`` sets
+them, starting local or embedded servers when needed) and default to this machine's services.
+The database name must end in ``_test``: the suite drops and recreates it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import pytest
+
+TEST_DATABASE_URL = os.environ.get(
+    "LEAFLEDGER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/leafledger_test"
+)
+TEST_REDIS_URL = os.environ.get("LEAFLEDGER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+if not urlsplit(TEST_DATABASE_URL).path.rstrip("/").endswith("_test"):
+    raise SystemExit(f"refusing to run tests against {TEST_DATABASE_URL}: name must end in _test")
+
+# Before any domain module builds its engine.
+os.environ["LEAFLEDGER_DATABASE_URL"] = TEST_DATABASE_URL
+os.environ["LEAFLEDGER_REDIS_URL"] = TEST_REDIS_URL
+os.environ.setdefault("LEAFLEDGER_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("LEAFLEDGER_DATA_DIR", os.path.join(os.getcwd(), ".leafledger", "test"))
+
+from tests.support.database import (  # noqa: E402
+    TABLES_TO_TRUNCATE,
+    recreate_and_migrate,
+)
+from tests.support.world import World, build_world  # noqa: E402
+
+pytest_plugins = ["tests.support.fixtures"]
+
+
+@pytest.fixture(scope="session")
+async def database() -> AsyncIterator[str]:
+    from domain import db
+
+    await recreate_and_migrate(TEST_DATABASE_URL)
+    db.configure(TEST_DATABASE_URL)
+    await db.start(min_size=2, max_size=20)
+    try:
+        yield TEST_DATABASE_URL
+    finally:
+        await db.stop()
+
+
+@pytest.fixture
+async def clean_db(database: str) -> AsyncIterator[str]:
+    from domain import db
+
+    async with db.connection() as conn:
+        await conn.execute(
+            f"TRUNCATE {', '.join(TABLES_TO_TRUNCATE)} RESTART IDENTITY CASCADE"
+        )
+    yield database
+
+
+@pytest.fixture
+async def world(clean_db: str) -> World:
+    """A CA (METRC) store with default zones, a user per role and a package of 10 g in the vault,
+    plus a second operator's CO store the first operator's staff must never see."""
+    return await build_world()

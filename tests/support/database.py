@@ -1,0 +1,40 @@
+"""Creating the test database from empty and migrating it, exactly as a deployment would."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from api import services
+from api.cli import migrate
+
+TABLES_TO_TRUNCATE = (
+    "movement",
+    "package_status_change",
+    "stock_balance",
+    "package",
+    "batch",
+    "product",
+    "location_grant",
+    "app_user",
+    "zone",
+    "location",
+    "operator",
+    "idempotency_record",
+)
+
+
+async def recreate_and_migrate(url: str) -> None:
+    name = url.rsplit("/", 1)[-1].split("?")[0]
+    server = services.with_database(url, "postgres")
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    await migrate(url)

@@ -1,0 +1,1 @@
+"""arq jobs: thin wrappers over domain services. The truth is in Postgres, never only in Redis."""

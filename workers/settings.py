@@ -1,0 +1,42 @@
+"""The arq worker: connects the domain to Postgres and Redis, then runs jobs and crons."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from domain import db, events
+from domain.broadcast import Broadcaster
+from workers import jobs
+
+REDIS_URL = os.environ.get("LEAFLEDGER_REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    if url := os.environ.get("LEAFLEDGER_DATABASE_URL"):
+        db.configure(url)
+    await db.start(min_size=1, max_size=5)
+    broadcaster = Broadcaster(REDIS_URL)
+    await broadcaster.start()
+    events.set_publisher(broadcaster.publish)
+    ctx["broadcaster"] = broadcaster
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    events.set_publisher(None)
+    if broadcaster := ctx.get("broadcaster"):
+        await broadcaster.stop()
+    await db.stop()
+
+
+class WorkerSettings:
+    functions = [jobs.verify_ledger]
+    cron_jobs = [cron(jobs.verify_ledger, hour={3}, minute={17}, unique=True)]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = RedisSettings.from_dsn(REDIS_URL)
+    health_check_interval = 30
+    max_jobs = 20
