@@ -14,7 +14,6 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 PLACEHOLDER_URL = "postgresql://postgres@127.0.0.1:5432/leafledger"
 
 
-
 class _Engine(PostgresEngine):
     """Piccolo's engine without its import-time connection.
 
@@ -46,10 +45,26 @@ def configure(database_url: str) -> None:
     DB.config = {"dsn": database_url}
 
 
+# asyncpg's own type introspection (once per connection and type) is not ours to count.
+_DRIVER_INTERNAL = (
+    "WITH RECURSIVE typeinfo_tree",
+    "SELECT current_setting('jit')",
+    "SELECT set_config('jit'",
+)
+
+
 def _log_query(record: Any) -> None:
     log = _query_log.get()
-    if log is not None:
+    if log is not None and not " ".join(record.query.split()).startswith(_DRIVER_INTERNAL):
         log.append(record.query)
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Skip asyncpg's per-release ``RESET ALL; UNLISTEN *; ...`` round trip.
+
+    We never change session state (no SET, LISTEN or advisory locks); asyncpg still rolls back
+    any open transaction before calling this.
+    """
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -58,7 +73,9 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 
 async def start(min_size: int = 1, max_size: int = 10) -> None:
     if DB.pool is None:
-        await DB.start_connection_pool(min_size=min_size, max_size=max_size, init=_init_connection)
+        await DB.start_connection_pool(
+            min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
+        )
 
 
 async def stop() -> None:

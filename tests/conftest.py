@@ -24,6 +24,7 @@ if not urlsplit(TEST_DATABASE_URL).path.rstrip("/").endswith("_test"):
 # Before any domain module builds its engine.
 os.environ["LEAFLEDGER_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["LEAFLEDGER_REDIS_URL"] = TEST_REDIS_URL
+os.environ["LEAFLEDGER_PASSWORD_PROFILE"] = "fast-insecure-for-tests"
 os.environ.setdefault("LEAFLEDGER_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("LEAFLEDGER_DATA_DIR", os.path.join(os.getcwd(), ".leafledger", "test"))
 
@@ -54,10 +55,8 @@ async def clean_db(database: str) -> AsyncIterator[str]:
     from domain import db
 
     async with db.connection() as conn:
-        await conn.execute(
-            f"TRUNCATE {', '.join(TABLES_TO_TRUNCATE)} RESTART IDENTITY CASCADE"
-        )
-    yield database
+        await conn.execute(f"TRUNCATE {', '.join(TABLES_TO_TRUNCATE)} RESTART IDENTITY CASCADE")
+    return database
 
 
 @pytest.fixture

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# The test suite creates a dozen users per test; it opts into cheap parameters. Never set in prod.
+_FAST = os.environ.get("LEAFLEDGER_PASSWORD_PROFILE") == "fast-insecure-for-tests"
+_hasher = (
+    PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if _FAST else PasswordHasher()
+)
 MIN_LENGTH = 10
 
 
