@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -176,3 +177,37 @@ def running(data_dir: Path, **kwargs: Any) -> Iterator[Services]:
         yield services
     finally:
         services.stop()
+
+
+def run_tests(pytest_args: list[str]) -> int:
+    """Run the suite against real services: the machine's, or embedded ones if it has none.
+
+    ``LEAFLEDGER_FORCE_EMBEDDED=1`` skips the machine's servers (how CI proves a fresh machine
+    without PostgreSQL or Redis still passes).
+    """
+    forced = os.environ.get("LEAFLEDGER_FORCE_EMBEDDED") == "1"
+    data_dir = Path(os.environ.get("LEAFLEDGER_DATA_DIR", ".leafledger")).resolve() / "tests"
+    test_db = os.environ.get("LEAFLEDGER_TEST_DATABASE_URL")
+    test_redis = os.environ.get("LEAFLEDGER_TEST_REDIS_URL")
+    with running(
+        data_dir, database_url=test_db, redis_url=test_redis, prefer_local=not forced
+    ) as found:
+        env = dict(os.environ)
+        env["LEAFLEDGER_TEST_DATABASE_URL"] = test_db or with_database(
+            found.postgres_server_url, "leafledger_test"
+        )
+        env["LEAFLEDGER_TEST_REDIS_URL"] = test_redis or with_database(found.redis_url, "15")
+        _say(f"tests use {env['LEAFLEDGER_TEST_DATABASE_URL']}")
+        _say(f"      and {env['LEAFLEDGER_TEST_REDIS_URL']}")
+        return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], env=env)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if not args or args[0] != "run-tests":
+        raise SystemExit("usage: python -m api.services run-tests [pytest arguments]")
+    raise SystemExit(run_tests(args[1:]))
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import asyncpg
 
 from api import services
@@ -24,7 +26,7 @@ TABLES_TO_TRUNCATE = (
 
 
 async def recreate_and_migrate(url: str) -> None:
-    name = url.rsplit("/", 1)[-1].split("?")[0]
+    name = urlsplit(url).path.lstrip("/")
     server = services.with_database(url, "postgres")
     conn = await asyncpg.connect(server)
     try:

@@ -1,0 +1,24 @@
+# The two commands a new user needs are `make demo` and `make test`.
+.PHONY: demo test lint schema migrations-check bench compose-check
+
+demo:
+	scripts/demo
+
+test:
+	scripts/test
+
+lint:
+	scripts/bootstrap
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+schema:
+	scripts/bootstrap
+	.venv/bin/strawberry export-schema api.schema:schema --output schema.graphql
+
+bench:
+	scripts/bootstrap
+	.venv/bin/python -m bench.run_all
+
+compose-check:
+	docker-compose -f compose.yaml config -q
