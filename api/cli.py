@@ -103,7 +103,7 @@ def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 def cmd_demo(args: argparse.Namespace) -> None:
     """Everything a first-time user needs: services, schema, demo data, API and worker."""
     from api import services
-    from domain.demo import load_demo
+    from domain.demo import PASSWORD, load_demo
 
     config = settings.load()
     db_url, redis_url = _env_urls()
@@ -129,7 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         print(
             f"\nLeafLedger demo is starting.\n  GraphiQL: http://{args.host}:{args.port}/graphql\n"
             f"  Sign in with the login mutation, e.g. {credentials[0]}\n"
-            "  Users (all with password 'demo-password-1'):\n"
+            f"  Users (all with password '{PASSWORD}'):\n"
             + "\n".join(f"    {c}" for c in credentials)
             + "\nPress Ctrl-C to stop.\n",
             flush=True,
@@ -156,6 +156,18 @@ def cmd_demo(args: argparse.Namespace) -> None:
                     os.killpg(child.pid, signal.SIGKILL)
 
 
+def cmd_demo_data(args: argparse.Namespace) -> None:
+    """Load the demo into the configured database (compose, or a database you already run)."""
+    from domain.demo import load_demo
+
+    url, _ = _env_urls()
+    if not url:
+        raise SystemExit("set LEAFLEDGER_DATABASE_URL")
+    asyncio.run(migrate(url))
+    for line in asyncio.run(load_demo(url, reset=args.reset)):
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="leafledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -175,6 +187,10 @@ def main(argv: list[str] | None = None) -> None:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--reset", action="store_true", help="wipe and reload the demo data")
     demo.set_defaults(func=cmd_demo)
+
+    data = sub.add_parser("demo-data", help="load the demo data into LEAFLEDGER_DATABASE_URL")
+    data.add_argument("--reset", action="store_true", help="wipe and reload")
+    data.set_defaults(func=cmd_demo_data)
 
     user = sub.add_parser("create-user", help="create a user with a role at locations")
     user.add_argument("--email", required=True)

@@ -62,7 +62,9 @@ def movement_refusal(
                 f"the package is {package.status.replace('_', ' ')} and may only go to "
                 "quarantine, QA/testing, waste or the vault"
             )
-    if to_kind in SELLABLE_KINDS and kind in (MovementKind.TRANSFER, MovementKind.RESERVE):
+    # Putting stock in front of customers needs a passing lab result and an unexpired batch,
+    # however it arrives. Voids and releases only put back what was already there.
+    if to_kind in SELLABLE_KINDS and kind not in (MovementKind.VOID, MovementKind.RELEASE):
         return sellability_refusal(package, today=package.local_today)
     return None
 

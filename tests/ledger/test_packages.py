@@ -157,3 +157,26 @@ async def test_recall_of_another_operators_batch_is_not_found(world):
         await packages.recall_batch(
             co_admin, packages.RecallBatch(world.co.location_id, world.batch_id, "nope")
         )
+
+
+async def test_a_failed_lab_package_cannot_be_registered_onto_the_sales_floor(world):
+    lead = world.as_(Role.INVENTORY_LEAD)
+    _, failed_batch = await add_product(lead, "FAILED-1", lab=LabStatus.FAILED)
+    product_of_failed = await _product_of(failed_batch)
+    with pytest.raises(errors.PackageNotSellable) as refused:
+        await packages.register_package(
+            lead,
+            _register(
+                world,
+                "1A4FF0100000022000000888",
+                product_id=product_of_failed,
+                batch_id=failed_batch,
+                balances=[packages.OpeningBalance(world.ca.zone(ZoneKind.SALES_FLOOR), Decimal(1))],
+            ),
+        )
+    assert "failed" in refused.value.reason
+
+
+async def _product_of(batch_id: int) -> int:
+    async with db.connection() as conn:
+        return await conn.fetchval("SELECT product FROM batch WHERE id = $1", batch_id)

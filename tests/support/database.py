@@ -8,21 +8,9 @@ import asyncpg
 
 from api import services
 from api.cli import migrate
+from domain.piccolo_app import TABLES
 
-TABLES_TO_TRUNCATE = (
-    "movement",
-    "package_status_change",
-    "stock_balance",
-    "package",
-    "batch",
-    "product",
-    "location_grant",
-    "app_user",
-    "zone",
-    "location",
-    "operator",
-    "idempotency_record",
-)
+TABLES_TO_TRUNCATE = tuple(table._meta.tablename for table in TABLES)
 
 
 async def recreate_and_migrate(url: str) -> None:
