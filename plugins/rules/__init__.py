@@ -1,0 +1,91 @@
+"""Per-state purchase limits: may this customer buy these lines now?
+
+``model`` holds the data shapes (rule sets, lines, windows, overrides), ``limit_sets`` the
+per-state numbers with their sources, and ``limits`` the pure engine the sales service calls.
+Everything public is re-exported here.
+"""
+
+from __future__ import annotations
+
+from plugins.rules.limit_sets import RULE_SETS, rule_set
+from plugins.rules.limits import (
+    BucketUsage,
+    CannotEvaluate,
+    LimitResult,
+    MissingField,
+    Status,
+    counts_as,
+    evaluate,
+    window_start,
+)
+from plugins.rules.model import (
+    BUCKETS,
+    CANNABIS_TOTAL_G,
+    CONCENTRATE_G,
+    CONCENTRATE_THC_MG,
+    EDIBLE_THC_MG,
+    FLOWER_EQUIVALENT_G,
+    FLOWER_G,
+    LIQUID_EDIBLE_G,
+    OUNCE_G,
+    SOLID_EDIBLE_G,
+    Bucket,
+    BucketUnit,
+    Cap,
+    CombinedCap,
+    Counts,
+    Customer,
+    CustomerType,
+    LimitRuleSet,
+    Line,
+    Mark,
+    Measure,
+    Override,
+    Variant,
+    Window,
+    WindowKind,
+    ounces,
+    variant_for,
+    with_overrides,
+)
+
+__all__ = [
+    "BUCKETS",
+    "CANNABIS_TOTAL_G",
+    "CONCENTRATE_G",
+    "CONCENTRATE_THC_MG",
+    "EDIBLE_THC_MG",
+    "FLOWER_EQUIVALENT_G",
+    "FLOWER_G",
+    "LIQUID_EDIBLE_G",
+    "OUNCE_G",
+    "RULE_SETS",
+    "SOLID_EDIBLE_G",
+    "Bucket",
+    "BucketUnit",
+    "BucketUsage",
+    "CannotEvaluate",
+    "Cap",
+    "CombinedCap",
+    "Counts",
+    "Customer",
+    "CustomerType",
+    "LimitResult",
+    "LimitRuleSet",
+    "Line",
+    "Mark",
+    "Measure",
+    "MissingField",
+    "Override",
+    "Status",
+    "Variant",
+    "Window",
+    "WindowKind",
+    "counts_as",
+    "evaluate",
+    "ounces",
+    "rule_set",
+    "variant_for",
+    "window_start",
+    "with_overrides",
+]
