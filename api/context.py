@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +14,29 @@ from api.loaders import Loaders
 from domain.errors import PermissionDenied
 from domain.identity import services as identity
 from domain.identity.principal import Principal
-from domain.identity.tokens import TokenCodec
+from domain.identity.tokens import TokenClaims, TokenCodec
 from domain.roles import Capability
 
 _UNSET: Any = object()
+# Grants are re-read at most this often per token (a revoked grant or bumped token version takes
+# effect within this many seconds); saves a query on every request of a busy register.
+AUTH_CACHE_SECONDS = float(os.environ.get("LEAFLEDGER_AUTH_CACHE_SECONDS", "5"))
+_AUTH_CACHE_MAX = 10_000
+_auth_cache: dict[TokenClaims, tuple[float, Principal | None]] = {}
+
+
+async def _principal_for(claims: TokenClaims) -> Principal | None:
+    if AUTH_CACHE_SECONDS <= 0:
+        return await identity.load_principal(claims)
+    now = time.monotonic()
+    hit = _auth_cache.get(claims)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    principal = await identity.load_principal(claims)
+    if len(_auth_cache) >= _AUTH_CACHE_MAX:
+        _auth_cache.clear()
+    _auth_cache[claims] = (now + AUTH_CACHE_SECONDS, principal)
+    return principal
 
 
 def bearer(value: str | None) -> str | None:
@@ -41,7 +62,7 @@ class Context:
         """The caller, or None when unauthenticated (read once per request)."""
         if self._principal is _UNSET:
             claims = self.codec.read(self.token) if self.token else None
-            self._principal = await identity.load_principal(claims) if claims else None
+            self._principal = await _principal_for(claims) if claims else None
         return self._principal
 
     async def require_principal(self) -> Principal:

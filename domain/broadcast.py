@@ -24,6 +24,8 @@ from domain.events import Event
 log = logging.getLogger(__name__)
 PREFIX = "leafledger:events:"
 QUEUE_SIZE = 1000
+# Events waiting to be sent; beyond this Redis is down or slow, and we drop (at-most-once anyway).
+OUTBOX_LIMIT = 100_000
 
 
 @dataclass
@@ -50,12 +52,24 @@ class Broadcaster:
         self._queues: dict[int, set[asyncio.Queue[Delivery]]] = defaultdict(set)
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        self._outbox: list[Event] = []
+        self._pending = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._sender: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._redis = aioredis.from_url(self._url)
         self._reader = asyncio.create_task(self._read_forever(), name="broadcast-reader")
+        self._sender = asyncio.create_task(self._send_forever(), name="broadcast-sender")
 
     async def stop(self) -> None:
+        if self._sender is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.flush(), 2)
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -68,12 +82,40 @@ class Broadcaster:
         await self._subscribed.wait()
 
     async def publish(self, events: Sequence[Event]) -> None:
+        """Hand committed events to the sender task; the request does not wait for Redis.
+
+        Events of concurrent requests are pipelined together, one round trip per batch.
+        """
         if self._redis is None:
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                pipe.publish(f"{PREFIX}{event.location_id}", json.dumps(event.as_dict()))
-            await pipe.execute()
+        if len(self._outbox) + len(events) > OUTBOX_LIMIT:
+            log.warning("event outbox full; dropping %d events", len(events))
+            return
+        self._outbox.extend(events)
+        self._idle.clear()
+        self._pending.set()
+
+    async def flush(self) -> None:
+        """Wait until every event handed over so far has been sent (tests, shutdown)."""
+        await self._idle.wait()
+
+    async def _send_forever(self) -> None:
+        while True:
+            await self._pending.wait()
+            self._pending.clear()
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                try:
+                    assert self._redis is not None
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for event in batch:
+                            pipe.publish(
+                                f"{PREFIX}{event.location_id}", json.dumps(event.as_dict())
+                            )
+                        await pipe.execute()
+                except Exception:
+                    log.warning("publishing %d events failed", len(batch), exc_info=True)
+            self._idle.set()
 
     @contextlib.asynccontextmanager
     async def listen(self, location_id: int) -> AsyncIterator[asyncio.Queue[Delivery]]:

@@ -46,7 +46,7 @@ async def _snapshot(delivery: Delivery) -> tuple[dict, dict, Decimal, Decimal]:
                 FROM stock_balance sb
                 JOIN package p ON p.id = sb.package
                 JOIN zone z ON z.id = sb.zone
-                WHERE p.product = $3 AND sb.location = $4 AND z.kind = $5
+                WHERE p.product = $3 AND z.location = $4 AND z.kind = $5
                 """,
                 data["package_id"],
                 data["zone_id"],

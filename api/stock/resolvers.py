@@ -56,11 +56,20 @@ class MovementFilterInput:
 
 @strawberry.type
 class StockMovedPayload:
-    package: Package
-    movements: list[Movement]
     replayed: bool = strawberry.field(
         description="True when this is the stored result of an earlier request with the same key."
     )
+    package_id: strawberry.Private[int]
+    movement_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="The package as it is now.")
+    async def package(self, info: Info) -> Package:
+        return Package.from_row(await info.context.loaders.package.load(self.package_id))
+
+    @strawberry.field(description="The movements this request wrote (or first wrote).")
+    async def movements(self, info: Info) -> list[Movement]:
+        rows = await info.context.loaders.movement.load_many(self.movement_ids)
+        return [Movement.from_row(r) for r in rows if r is not None]
 
 
 @strawberry.type
@@ -80,14 +89,13 @@ class StockSummaryLine:
 StockMovedResult = result_union("StockMovedResult", StockMovedPayload, STOCK_ERRORS)
 
 
-async def _present(info: Info, outcome: Outcome) -> StockMovedPayload:
+def _present(info: Info, outcome: Outcome) -> StockMovedPayload:
+    # Fresh loaders: an earlier field of this operation may have cached pre-move rows.
     info.context.refresh()
-    rows = await info.context.loaders.movement.load_many(outcome.value.movement_ids)
-    package = await info.context.loaders.package.load(outcome.value.package_id)
     return StockMovedPayload(
-        package=Package.from_row(package),
-        movements=[Movement.from_row(r) for r in rows if r is not None],
         replayed=outcome.replayed,
+        package_id=outcome.value.package_id,
+        movement_ids=outcome.value.movement_ids,
     )
 
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 from domain import db, events, hashchain
 from domain.catalog.model import LabStatus
 from domain.errors import InsufficientStock, PackageNotSellable
+from domain.inventory import ledger_sql
 from domain.inventory.model import AdjustmentReason, MovementKind, PackageStatus
 from domain.inventory.rules import PackageState, movement_refusal
 from domain.organisation.model import ZoneKind
@@ -76,51 +77,6 @@ class Posted:
 # Extra checks a caller needs under the same lock (e.g. a sale's lab and expiry rules).
 Guard = Callable[[PackageState, Draft], None]
 
-_LOCK_SQL = """
-SELECT p.id, p.tag, p.location AS location_id, p.product AS product_id, p.unit, p.status,
-       p.movement_count, p.last_hash, b.lab_status, b.expires_on, b.sell_by,
-       (now() AT TIME ZONE l.timezone)::date AS local_today
-FROM package p
-JOIN location l ON l.id = p.location
-LEFT JOIN batch b ON b.id = p.batch
-WHERE p.id = ANY($1::int[])
-ORDER BY p.id
-FOR UPDATE OF p
-"""
-
-_DECREMENT_SQL = """
-UPDATE stock_balance SET quantity = quantity - $3, updated_at = now()
-WHERE package = $1 AND zone = $2 AND quantity >= $3
-RETURNING quantity
-"""
-
-_INCREMENT_SQL = """
-INSERT INTO stock_balance (package, zone, location, quantity, updated_at)
-VALUES ($1, $2, $3, $4, now())
-ON CONFLICT (package, zone)
-DO UPDATE SET quantity = stock_balance.quantity + EXCLUDED.quantity, updated_at = now()
-RETURNING quantity
-"""
-
-_INSERT_MOVEMENTS_SQL = """
-INSERT INTO movement (location, package, sequence, kind, from_zone, to_zone, quantity, reason,
-                      note, actor, witness, occurred_at, recorded_at, source_document,
-                      idempotency_key, previous_hash, hash)
-SELECT m.location, m.package, m.sequence, m.kind, m.from_zone, m.to_zone, m.quantity, m.reason,
-       m.note, $9, $10, $11, now(), $12, $13, m.previous_hash, m.hash
-FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::int[], $6::int[], $7::numeric[],
-            $8::text[], $14::text[], $15::text[], $16::text[])
-     AS m(location, package, sequence, kind, from_zone, to_zone, quantity, reason, note,
-          previous_hash, hash)
-RETURNING id
-"""
-
-_ADVANCE_CHAIN_SQL = """
-UPDATE package SET movement_count = c.count, last_hash = c.hash
-FROM unnest($1::int[], $2::int[], $3::text[]) AS c(id, count, hash)
-WHERE package.id = c.id
-"""
-
 
 def _state(row: dict) -> PackageState:
     return PackageState(
@@ -142,7 +98,7 @@ def _state(row: dict) -> PackageState:
 async def lock_packages(package_ids: Sequence[int]) -> dict[int, PackageState]:
     """Lock packages (in id order) for the rest of the transaction and return their state."""
     async with db.connection() as conn:
-        rows = await conn.fetch(_LOCK_SQL, sorted(set(package_ids)))
+        rows = await conn.fetch(ledger_sql.LOCK, sorted(set(package_ids)))
     return {row["id"]: _state(dict(row)) for row in rows}
 
 
@@ -156,7 +112,8 @@ async def post(
     """Post ``drafts`` atomically; the only way stock changes.
 
     Must run inside ``events.unit_of_work()``. ``locked`` passes packages the caller already
-    locked with ``lock_packages`` (to check them before building drafts).
+    locked with ``lock_packages`` (to check them before building drafts). Two statements: lock
+    the packages, then write balances, movements and chain heads together.
     """
     if not drafts:
         return []
@@ -167,91 +124,71 @@ async def post(
         if missing:
             states.update(await lock_packages(missing))
         chain = {pid: (s.movement_count, s.last_hash) for pid, s in states.items()}
-        rows: list[tuple] = []
-        balances: list[dict[int, Decimal]] = []
+        net: dict[tuple[int, int], Decimal] = {}
+        planned: list[tuple[PackageState, Draft, int, str, str]] = []
         for draft in drafts:
             state = states[draft.package_id]
             _check(state, draft)
             if guard is not None:
                 guard(state, draft)
-            after: dict[int, Decimal] = {}
             if draft.from_zone is not None:
-                left = await conn.fetchval(
-                    _DECREMENT_SQL, draft.package_id, draft.from_zone.id, draft.quantity
-                )
-                if left is None:
-                    available = await conn.fetchval(
-                        "SELECT quantity FROM stock_balance WHERE package = $1 AND zone = $2",
-                        draft.package_id,
-                        draft.from_zone.id,
-                    )
-                    raise InsufficientStock(
-                        tag=state.tag,
-                        zone_id=draft.from_zone.id,
-                        zone_name=draft.from_zone.name,
-                        requested=draft.quantity,
-                        available=available or Decimal(0),
-                    )
-                after[draft.from_zone.id] = left
+                key = (draft.package_id, draft.from_zone.id)
+                net[key] = net.get(key, Decimal(0)) - draft.quantity
             if draft.to_zone is not None:
-                after[draft.to_zone.id] = await conn.fetchval(
-                    _INCREMENT_SQL,
-                    draft.package_id,
-                    draft.to_zone.id,
-                    state.location_id,
-                    draft.quantity,
-                )
+                key = (draft.package_id, draft.to_zone.id)
+                net[key] = net.get(key, Decimal(0)) + draft.quantity
             sequence, previous = chain[draft.package_id]
             sequence += 1
-            facts = {
-                "package_id": draft.package_id,
-                "sequence": sequence,
-                "kind": str(draft.kind),
-                "from_zone_id": draft.from_zone.id if draft.from_zone else None,
-                "to_zone_id": draft.to_zone.id if draft.to_zone else None,
-                "quantity": draft.quantity,
-                "reason": str(draft.reason) if draft.reason else None,
-                "note": draft.note,
-                "actor_id": posting.actor_id,
-                "witness_id": posting.witness_id,
-                "occurred_at": occurred_at,
-                "source_document": posting.source_document,
-                "idempotency_key": posting.idempotency_key,
-            }
-            digest = hashchain.movement_hash(previous, facts)
+            digest = hashchain.movement_hash(
+                previous, _facts(draft, sequence, posting, occurred_at)
+            )
             chain[draft.package_id] = (sequence, digest)
-            rows.append((state, draft, sequence, previous, digest))
-            balances.append(after)
+            planned.append((state, draft, sequence, previous, digest))
 
-        ids = await conn.fetch(
-            _INSERT_MOVEMENTS_SQL,
-            [r[0].location_id for r in rows],
-            [r[1].package_id for r in rows],
-            [r[2] for r in rows],
-            [str(r[1].kind) for r in rows],
-            [r[1].from_zone.id if r[1].from_zone else None for r in rows],
-            [r[1].to_zone.id if r[1].to_zone else None for r in rows],
-            [r[1].quantity for r in rows],
-            [str(r[1].reason) if r[1].reason else None for r in rows],
+        # Within one post, moves in and out of the same zone are netted: the post is atomic.
+        down = [(k, v) for k, v in net.items() if v < 0]
+        up = [(k, v) for k, v in net.items() if v > 0]
+        touched = sorted({d.package_id for d in drafts})
+        rows = await conn.fetch(
+            ledger_sql.WRITE,
+            [k[0] for k, _ in down],
+            [k[1] for k, _ in down],
+            [v for _, v in down],
+            [k[0] for k, _ in up],
+            [k[1] for k, _ in up],
+            [states[k[0]].location_id for k, _ in up],
+            [v for _, v in up],
+            [p[0].location_id for p in planned],
+            [p[1].package_id for p in planned],
+            [p[2] for p in planned],
+            [str(p[1].kind) for p in planned],
+            [p[1].from_zone.id if p[1].from_zone else None for p in planned],
+            [p[1].to_zone.id if p[1].to_zone else None for p in planned],
+            [p[1].quantity for p in planned],
+            [str(p[1].reason) if p[1].reason else None for p in planned],
+            [p[1].note for p in planned],
+            [p[3] for p in planned],
+            [p[4] for p in planned],
             posting.actor_id,
             posting.witness_id,
             occurred_at,
             posting.source_document,
             posting.idempotency_key,
-            [r[1].note for r in rows],
-            [r[3] for r in rows],
-            [r[4] for r in rows],
-        )
-        touched = sorted({d.package_id for d in drafts})
-        await conn.execute(
-            _ADVANCE_CHAIN_SQL,
             touched,
             [chain[pid][0] for pid in touched],
             [chain[pid][1] for pid in touched],
         )
+        balances = {
+            (r["package"], r["zone"]): r["quantity"] for r in rows if r["part"] == "balance"
+        }
+        for (package_id, zone_id), delta in down:
+            if (package_id, zone_id) not in balances:
+                # Raising rolls back everything this statement wrote.
+                await _refuse_shortage(conn, states[package_id], drafts, zone_id, -delta)
+        ids = {(r["package"], r["sequence"]): r["id"] for r in rows if r["part"] == "movement"}
     posted = [
         Posted(
-            id=record["id"],
+            id=ids[(draft.package_id, sequence)],
             package_id=draft.package_id,
             tag=state.tag,
             product_id=state.product_id,
@@ -261,14 +198,53 @@ async def post(
             from_zone_id=draft.from_zone.id if draft.from_zone else None,
             to_zone_id=draft.to_zone.id if draft.to_zone else None,
             hash=digest,
-            balances=after,
+            balances={
+                zone.id: balances.get((draft.package_id, zone.id), Decimal(0))
+                for zone in (draft.from_zone, draft.to_zone)
+                if zone is not None
+            },
         )
-        for record, (state, draft, sequence, _prev, digest), after in zip(
-            ids, rows, balances, strict=True
-        )
+        for state, draft, sequence, _previous, digest in planned
     ]
     _record_events(posted, drafts)
     return posted
+
+
+def _facts(draft: Draft, sequence: int, posting: Posting, occurred_at: datetime) -> dict:
+    """What the hash covers (see ``domain.hashchain.CHAINED_FIELDS``)."""
+    return {
+        "package_id": draft.package_id,
+        "sequence": sequence,
+        "kind": str(draft.kind),
+        "from_zone_id": draft.from_zone.id if draft.from_zone else None,
+        "to_zone_id": draft.to_zone.id if draft.to_zone else None,
+        "quantity": draft.quantity,
+        "reason": str(draft.reason) if draft.reason else None,
+        "note": draft.note,
+        "actor_id": posting.actor_id,
+        "witness_id": posting.witness_id,
+        "occurred_at": occurred_at,
+        "source_document": posting.source_document,
+        "idempotency_key": posting.idempotency_key,
+    }
+
+
+async def _refuse_shortage(
+    conn, state: PackageState, drafts: Sequence[Draft], zone_id: int, requested: Decimal
+) -> None:
+    available = await conn.fetchval(ledger_sql.AVAILABLE, state.id, zone_id)
+    zone = next(
+        d.from_zone
+        for d in drafts
+        if d.package_id == state.id and d.from_zone is not None and d.from_zone.id == zone_id
+    )
+    raise InsufficientStock(
+        tag=state.tag,
+        zone_id=zone_id,
+        zone_name=zone.name,
+        requested=requested,
+        available=available or Decimal(0),
+    )
 
 
 def _check(state: PackageState, draft: Draft) -> None:

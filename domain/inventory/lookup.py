@@ -59,6 +59,49 @@ async def package_by_tag(location_id: int, tag: str) -> PackageRef:
     )
 
 
+async def package_and_zones(
+    location_id: int, tag: str, zone_ids: Iterable[int]
+) -> tuple[PackageRef, dict[int, ZoneRef]]:
+    """``package_by_tag`` and ``zones`` in one round trip (the hot path of every move)."""
+    wanted = sorted(set(zone_ids))
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            """
+            SELECT 'package' AS part, id, tag, location, product, unit, status,
+                   NULL::text AS kind, NULL::text AS name
+            FROM package WHERE location = $1 AND tag = $2
+            UNION ALL
+            SELECT 'zone', id, NULL, location, NULL, NULL, NULL, kind, name
+            FROM zone WHERE id = ANY($3::int[]) AND location = $1 AND active
+            """,
+            location_id,
+            tag.strip(),
+            wanted,
+        )
+    package = next((r for r in rows if r["part"] == "package"), None)
+    if package is None:
+        raise NotFound("package", tag)
+    found = {
+        r["id"]: ZoneRef(r["id"], r["location"], ZoneKind(r["kind"]), r["name"])
+        for r in rows
+        if r["part"] == "zone"
+    }
+    for zone_id in wanted:
+        if zone_id not in found:
+            raise NotFound("zone", str(zone_id))
+    return (
+        PackageRef(
+            package["id"],
+            package["tag"],
+            package["location"],
+            package["product"],
+            package["unit"],
+            package["status"],
+        ),
+        found,
+    )
+
+
 def require_move(principal: Principal, location_id: int, *touched: ZoneRef | None) -> None:
     """Vault stock is the restricted room: only inventory leads and above may move it."""
     principal.require(Capability.READ, location_id)

@@ -200,7 +200,7 @@ async def stock_summary(location_id: int) -> list[dict[str, Any]]:
             FROM stock_balance sb
             JOIN package p ON p.id = sb.package
             JOIN product pr ON pr.id = p.product
-            WHERE sb.location = $1 AND sb.quantity > 0
+            WHERE sb.zone IN (SELECT id FROM zone WHERE location = $1) AND sb.quantity > 0
             GROUP BY sb.zone, pr.category, p.unit
             ORDER BY sb.zone, pr.category, p.unit
             """,

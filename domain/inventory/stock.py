@@ -54,9 +54,10 @@ async def transfer_stock(principal: Principal, cmd: TransferStock) -> service.Ou
     if cmd.from_zone_id == cmd.to_zone_id:
         raise ValidationError("toZoneId", "must differ from the zone the stock comes from")
     principal.require(Capability.READ, cmd.location_id)
-    package = await lookup.package_by_tag(cmd.location_id, cmd.tag)
+    package, zones = await lookup.package_and_zones(
+        cmd.location_id, cmd.tag, (cmd.from_zone_id, cmd.to_zone_id)
+    )
     require_unit(package.unit, cmd.unit)
-    zones = await lookup.zones(cmd.location_id, (cmd.from_zone_id, cmd.to_zone_id))
     source, destination = zones[cmd.from_zone_id], zones[cmd.to_zone_id]
     lookup.require_move(principal, cmd.location_id, source, destination)
 
@@ -90,9 +91,9 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
         raise ValidationError("witnessId", "the witness must be someone other than the actor")
     if cmd.witness_id is not None:
         await lookup.witness(cmd.location_id, cmd.witness_id)
-    package = await lookup.package_by_tag(cmd.location_id, cmd.tag)
+    package, zones = await lookup.package_and_zones(cmd.location_id, cmd.tag, (cmd.zone_id,))
     require_unit(package.unit, cmd.unit)
-    zone = (await lookup.zones(cmd.location_id, (cmd.zone_id,)))[cmd.zone_id]
+    zone = zones[cmd.zone_id]
     lookup.require_move(principal, cmd.location_id, zone)
 
     async def work() -> StockMoved:

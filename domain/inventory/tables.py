@@ -56,7 +56,9 @@ class StockBalance(Table, db=DB):
 
     package = ForeignKey(Package, null=False, on_delete=OnDelete.restrict)
     zone = ForeignKey(Zone, null=False, on_delete=OnDelete.restrict, index=True)
-    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict, index=True)
+    # Not indexed, and no index may cover ``quantity``: then balance updates are HOT (no index
+    # maintenance), which is most of what a stock move costs PostgreSQL.
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
     quantity = Numeric(digits=(14, 3), default=Decimal(0))
     updated_at = Timestamptz()
 

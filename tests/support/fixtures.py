@@ -33,8 +33,7 @@ async def api(clean_db: str) -> AsyncIterator[GraphQLClient]:
     from domain import settings
 
     app = create_app(settings.load())
-    graphql_view = next(r.endpoint for r in app.routes if getattr(r, "path", "") == "/graphql")
-    broadcaster = graphql_view.broadcaster
+    broadcaster = app.graphql.broadcaster
     await broadcaster.start()
     events.set_publisher(broadcaster.publish)
     transport = httpx.ASGITransport(app=app)

@@ -4,7 +4,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from domain.db import DB
 
-ID = "2026-11-27T05:50:00:000000"
+ID = "2026-11-27T06:17:53:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "ledger guards"
 
@@ -35,9 +35,9 @@ ALTER TABLE movement ADD CONSTRAINT movement_zones_differ
 
 -- Newest-first movement listings per location and per package.
 CREATE INDEX movement_location_id_desc ON movement (location, id DESC);
--- Zone stock listings skip emptied balances.
-CREATE INDEX stock_balance_zone_in_stock ON stock_balance (zone, package) WHERE quantity > 0;
-CREATE INDEX stock_balance_package ON stock_balance (package);
+-- Room on each page for HOT updates of balances and chain heads (no index touches them).
+ALTER TABLE stock_balance SET (fillfactor = 70);
+ALTER TABLE package SET (fillfactor = 80);
 CREATE INDEX package_location_id ON package (location, id);
 CREATE INDEX batch_expires_on ON batch (expires_on);
 """
@@ -45,8 +45,8 @@ CREATE INDEX batch_expires_on ON batch (expires_on);
 BACKWARDS = """
 DROP INDEX IF EXISTS batch_expires_on;
 DROP INDEX IF EXISTS package_location_id;
-DROP INDEX IF EXISTS stock_balance_package;
-DROP INDEX IF EXISTS stock_balance_zone_in_stock;
+ALTER TABLE package RESET (fillfactor);
+ALTER TABLE stock_balance RESET (fillfactor);
 DROP INDEX IF EXISTS movement_location_id_desc;
 ALTER TABLE movement DROP CONSTRAINT IF EXISTS movement_zones_differ;
 ALTER TABLE movement DROP CONSTRAINT IF EXISTS movement_kind_known;

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts, not tests. Figures are ratios against baselines measured in the same run."""
