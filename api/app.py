@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -78,6 +79,9 @@ def create_app(config: settings.Settings | None = None) -> LeafLedgerApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.start(min_size=1, max_size=10)
+        # Everything built so far (schema, types, modules) lives for the whole process: keep it
+        # out of the cyclic GC's full collections, which otherwise stall requests ~40 ms.
+        gc.freeze()
         await broadcaster.start()
         events.set_publisher(broadcaster.publish)
         try:
