@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -13,6 +15,8 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from api.auth.resolvers import AuthMutations, AuthQueries
 from api.catalog.resolvers import CatalogMutations, CatalogQueries
@@ -20,6 +24,8 @@ from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
 from api.stock.resolvers import StockMutations, StockQueries
+
+log = logging.getLogger(__name__)
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -64,7 +70,19 @@ class Subscription(LiveSubscriptions):
     pass
 
 
-schema = strawberry.Schema(
+class LeafLedgerSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log crashes with their traceback; a client's bad query or missing grant is not ours."""
+        for error in errors:
+            if _unexpected(error):
+                StrawberryLogger.error(error, execution_context)
+            else:
+                log.debug("refused: %s", error.message)
+
+
+schema = LeafLedgerSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
