@@ -18,7 +18,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from api.auth.resolvers import AuthMutations, AuthQueries
+from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.catalog.resolvers import CatalogMutations, CatalogQueries
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
@@ -60,7 +60,12 @@ class Query(AuthQueries, LocationQueries, CatalogQueries, PackageQueries, StockQ
 
 @strawberry.type
 class Mutation(
-    AuthMutations, LocationMutations, CatalogMutations, PackageMutations, StockMutations
+    AuthMutations,
+    UserMutations,
+    LocationMutations,
+    CatalogMutations,
+    PackageMutations,
+    StockMutations,
 ):
     pass
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth.types import Me
+from api.auth.types import Me, User
 from api.context import Info
-from api.errors import InvalidCredentials, ValidationError, attempt, result_union
+from api.enums import Role
+from api.errors import (
+    COMMON_ERRORS,
+    InvalidCredentials,
+    ValidationError,
+    attempt,
+    result_union,
+)
+from api.pagination import parse_id
 from domain.identity import services as identity
+from domain.service import Outcome
 
 
 @strawberry.type(description="A bearer token to send as `Authorization: Bearer <token>`.")
@@ -40,3 +49,77 @@ class AuthMutations:
             present,
             (InvalidCredentials, ValidationError),
         )
+
+
+@strawberry.input
+class GrantInput:
+    location_id: strawberry.ID
+    role: Role
+
+
+@strawberry.input
+class CreateUserInput:
+    email: str
+    name: str
+    password: str = strawberry.field(description="At least 10 characters.")
+    grants: list[GrantInput]
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class SetGrantInput:
+    user_id: strawberry.ID
+    location_id: strawberry.ID
+    role: Role | None = strawberry.field(default=None, description="null removes the grant.")
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class UserPayload:
+    user: User
+    replayed: bool
+
+
+UserResult = result_union("UserResult", UserPayload)
+
+
+async def _user_payload(info: Info, outcome: Outcome) -> UserPayload:
+    info.context.refresh()
+    row = await info.context.loaders.user.load(outcome.value.user_id)
+    return UserPayload(user=User.from_row(row), replayed=outcome.replayed)
+
+
+@strawberry.type
+class UserMutations:
+    @strawberry.mutation(description="Add a member of staff (admins of every location granted).")
+    async def create_user(self, info: Info, input: CreateUserInput) -> UserResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await identity.invite_user(
+                principal,
+                identity.InviteUser(
+                    email=input.email,
+                    name=input.name,
+                    password=input.password,
+                    grants={parse_id(g.location_id, "location"): g.role for g in input.grants},
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _user_payload(info, o), COMMON_ERRORS)
+
+    @strawberry.mutation(description="Give, change or remove someone's role at a location.")
+    async def set_grant(self, info: Info, input: SetGrantInput) -> UserResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await identity.set_grant(
+                principal,
+                identity.SetGrant(
+                    user_id=parse_id(input.user_id, "user"),
+                    location_id=parse_id(input.location_id, "location"),
+                    role=input.role,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _user_payload(info, o), COMMON_ERRORS)

@@ -24,6 +24,15 @@ class CreateLocationInput:
     idempotency_key: str | None = None
 
 
+@strawberry.input(description="Only the fields you send are changed; licence and state are fixed.")
+class UpdateLocationInput:
+    id: strawberry.ID
+    name: str | None = None
+    timezone: str | None = None
+    state_system: str | None = None
+    idempotency_key: str | None = None
+
+
 @strawberry.input
 class CreateZoneInput:
     location_id: strawberry.ID
@@ -52,7 +61,7 @@ class ZonePayload:
     replayed: bool
 
 
-CreateLocationResult = result_union("CreateLocationResult", LocationPayload)
+LocationResult = result_union("LocationResult", LocationPayload)
 ZoneResult = result_union("ZoneResult", ZonePayload)
 
 
@@ -79,6 +88,12 @@ class LocationQueries:
         return [Zone.from_row(r) for r in await info.context.loaders.zones_of_location.load(loc)]
 
 
+async def _location_payload(info: Info, outcome: Outcome) -> LocationPayload:
+    info.context.refresh()
+    row = await info.context.loaders.location.load(outcome.value.location_id)
+    return LocationPayload(location=Location.from_row(row), replayed=outcome.replayed)
+
+
 async def _zone_payload(info: Info, outcome: Outcome) -> ZonePayload:
     info.context.refresh()
     row = await info.context.loaders.zone.load(outcome.value.zone_id)
@@ -88,7 +103,7 @@ async def _zone_payload(info: Info, outcome: Outcome) -> ZonePayload:
 @strawberry.type
 class LocationMutations:
     @strawberry.mutation(description="Open a licence (operator admins only).")
-    async def create_location(self, info: Info, input: CreateLocationInput) -> CreateLocationResult:
+    async def create_location(self, info: Info, input: CreateLocationInput) -> LocationResult:
         async def call() -> Outcome:
             principal = await info.context.require_principal()
             return await services.create_location(
@@ -104,12 +119,24 @@ class LocationMutations:
                 ),
             )
 
-        async def present(outcome: Outcome) -> LocationPayload:
-            info.context.refresh()
-            row = await info.context.loaders.location.load(outcome.value.location_id)
-            return LocationPayload(location=Location.from_row(row), replayed=outcome.replayed)
+        return await attempt(call, lambda o: _location_payload(info, o), COMMON_ERRORS)
 
-        return await attempt(call, present, COMMON_ERRORS)
+    @strawberry.mutation
+    async def update_location(self, info: Info, input: UpdateLocationInput) -> LocationResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.update_location(
+                principal,
+                services.UpdateLocation(
+                    location_id=parse_id(input.id, "location"),
+                    name=input.name,
+                    timezone=input.timezone,
+                    state_system=input.state_system,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _location_payload(info, o), COMMON_ERRORS)
 
     @strawberry.mutation
     async def create_zone(self, info: Info, input: CreateZoneInput) -> ZoneResult:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 
 import asyncpg
 
-from domain import db
+from domain import db, service
 from domain.errors import InvalidCredentials, NotFound, PermissionDenied, ValidationError
 from domain.identity.passwords import DUMMY_HASH, MIN_LENGTH, hash_password, verify_password
 from domain.identity.principal import Principal
@@ -61,20 +62,6 @@ async def create_user(
     return user_id
 
 
-async def grant_role(principal: Principal, user_id: int, location_id: int, role: Role) -> None:
-    """Give (or change) a user's role at a location; only admins of that location may."""
-    if not principal.can(Capability.MANAGE_USERS, location_id):
-        raise PermissionDenied(str(Capability.MANAGE_USERS), "at this location")
-    async with db.transaction(), db.connection() as conn:
-        await conn.execute(
-            'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)'
-            ' ON CONFLICT ("user", location) DO UPDATE SET role = EXCLUDED.role',
-            user_id,
-            location_id,
-            str(role),
-        )
-
-
 async def login(codec: TokenCodec, email: str, password: str) -> tuple[str, Principal]:
     """Check a password and issue a bearer token."""
     async with db.connection() as conn:
@@ -114,3 +101,83 @@ async def load_principal(claims: TokenClaims) -> Principal | None:
         name=first["name"],
         grants={r["location"]: Role(r["role"]) for r in rows if r["location"] is not None},
     )
+
+
+@dataclass(frozen=True)
+class InviteUser:
+    email: str
+    name: str
+    password: str
+    grants: dict[int, Role]
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SetGrant:
+    user_id: int
+    location_id: int
+    # None removes the grant.
+    role: Role | None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class UserSaved:
+    user_id: int
+
+
+async def invite_user(principal: Principal, cmd: InviteUser) -> service.Outcome:
+    """An admin adds staff, with a role at each location they administer."""
+    if not cmd.grants:
+        raise ValidationError("grants", "give the user a role at one location at least")
+    for location_id in cmd.grants:
+        if not principal.can(Capability.MANAGE_USERS, location_id):
+            raise PermissionDenied(str(Capability.MANAGE_USERS), "at every location granted")
+
+    async def work() -> UserSaved:
+        user_id = await create_user(
+            operator_id=principal.operator_id,
+            email=cmd.email,
+            name=cmd.name,
+            password=cmd.password,
+            grants=cmd.grants,
+        )
+        return UserSaved(user_id)
+
+    # The password is not part of what a retry must repeat exactly, and must not be stored.
+    return await service.run(principal, "inviteUser", _without_password(cmd), work, UserSaved)
+
+
+def _without_password(cmd: InviteUser) -> InviteUser:
+    return InviteUser(cmd.email, cmd.name, "", cmd.grants, cmd.idempotency_key)
+
+
+async def set_grant(principal: Principal, cmd: SetGrant) -> service.Outcome:
+    """Give, change or remove a user's role at a location (takes effect on their next request)."""
+    principal.require(Capability.MANAGE_USERS, cmd.location_id)
+    if cmd.user_id == principal.user_id and cmd.role != Role.ADMIN:
+        raise ValidationError("userId", "admins cannot demote themselves; ask another admin")
+    async with db.connection() as conn:
+        operator = await conn.fetchval("SELECT operator FROM app_user WHERE id = $1", cmd.user_id)
+    if operator != principal.operator_id:
+        raise NotFound("user", str(cmd.user_id))
+
+    async def work() -> UserSaved:
+        async with db.connection() as conn:
+            if cmd.role is None:
+                await conn.execute(
+                    'DELETE FROM location_grant WHERE "user" = $1 AND location = $2',
+                    cmd.user_id,
+                    cmd.location_id,
+                )
+            else:
+                await conn.execute(
+                    'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)'
+                    ' ON CONFLICT ("user", location) DO UPDATE SET role = EXCLUDED.role',
+                    cmd.user_id,
+                    cmd.location_id,
+                    str(Role(cmd.role)),
+                )
+        return UserSaved(cmd.user_id)
+
+    return await service.run(principal, "setGrant", cmd, work, UserSaved)

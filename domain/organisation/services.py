@@ -77,12 +77,20 @@ def _check_location_fields(cmd: CreateLocation) -> None:
         raise ValidationError("licenseNumber", "must be 1 to 64 characters")
     if not STATE_CODE.match(cmd.state):
         raise ValidationError("state", "must be a two-letter state code such as CA")
+    _check_timezone(cmd.timezone)
+    _check_state_system(cmd.state_system)
+
+
+def _check_timezone(name: str) -> None:
     try:
-        ZoneInfo(cmd.timezone)
+        ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError("timezone", f"{cmd.timezone!r} is not an IANA time zone") from None
-    if cmd.state_system not in registry.state_systems():
-        raise ValidationError("stateSystem", f"no state system named {cmd.state_system!r}")
+        raise ValidationError("timezone", f"{name!r} is not an IANA time zone") from None
+
+
+def _check_state_system(name: str) -> None:
+    if name not in registry.state_systems():
+        raise ValidationError("stateSystem", f"no state system named {name!r}")
 
 
 async def create_location(principal: Principal, cmd: CreateLocation) -> service.Outcome:
@@ -226,3 +234,50 @@ async def bootstrap_operator(
         grants={location_id: Role.ADMIN},
     )
     return operator_id, location_id, user_id
+
+
+@dataclass(frozen=True)
+class UpdateLocation:
+    location_id: int
+    name: str | None = None
+    timezone: str | None = None
+    state_system: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class LocationUpdated:
+    location_id: int
+
+
+async def update_location(principal: Principal, cmd: UpdateLocation) -> service.Outcome:
+    """Rename a location, fix its time zone or switch its state system (e.g. CCRS → METRC).
+
+    The licence number and state are fixed: a new licence is a new location.
+    """
+    principal.require(Capability.MANAGE_LOCATION, cmd.location_id)
+    if cmd.name is not None and not (0 < len(cmd.name.strip()) <= 200):
+        raise ValidationError("name", "must be 1 to 200 characters")
+    if cmd.timezone is not None:
+        try:
+            ZoneInfo(cmd.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(
+                "timezone", f"{cmd.timezone!r} is not an IANA time zone"
+            ) from None
+    if cmd.state_system is not None and cmd.state_system not in registry.state_systems():
+        raise ValidationError("stateSystem", f"no state system named {cmd.state_system!r}")
+
+    async def work() -> LocationUpdated:
+        async with db.connection() as conn:
+            await conn.execute(
+                "UPDATE location SET name = coalesce($2, name), timezone = coalesce($3, timezone),"
+                " state_system = coalesce($4, state_system) WHERE id = $1",
+                cmd.location_id,
+                cmd.name.strip() if cmd.name else None,
+                cmd.timezone,
+                cmd.state_system,
+            )
+        return LocationUpdated(cmd.location_id)
+
+    return await service.run(principal, "updateLocation", cmd, work, LocationUpdated)
