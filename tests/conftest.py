@@ -25,6 +25,8 @@ if not urlsplit(TEST_DATABASE_URL).path.rstrip("/").endswith("_test"):
 os.environ["LEAFLEDGER_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["LEAFLEDGER_REDIS_URL"] = TEST_REDIS_URL
 os.environ["LEAFLEDGER_PASSWORD_PROFILE"] = "fast-insecure-for-tests"
+# Tests revoke and grant roles and expect the next request to see it.
+os.environ["LEAFLEDGER_AUTH_CACHE_SECONDS"] = "0"
 os.environ.setdefault("LEAFLEDGER_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("LEAFLEDGER_DATA_DIR", os.path.join(os.getcwd(), ".leafledger", "test"))
 
