@@ -190,3 +190,36 @@ def summary(values: list[float]) -> str:
         f"p50 {percentile(values, 50):.1f} ms, p95 {percentile(values, 95):.1f} ms, "
         f"p99 {percentile(values, 99):.1f} ms, mean {statistics.fmean(values):.1f} ms"
     )
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def postgres_processes() -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds spent by the API processes and by PostgreSQL over a block."""
+
+    api: Api
+    api_seconds: float = 0.0
+    postgres_seconds: float = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self._api_before = _cpu_seconds(self.api.processes())
+        self._pg = postgres_processes()
+        self._pg_before = _cpu_seconds(self._pg)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.api_seconds = _cpu_seconds(self.api.processes()) - self._api_before
+        # Backends that exited meanwhile are lost; the pools keep theirs open, so few do.
+        self.postgres_seconds = _cpu_seconds(self._pg) - self._pg_before

@@ -152,9 +152,11 @@ def main() -> None:
         with common.api_server(bench_url, found.redis_url, args.workers) as api:
             asyncio.run(transfers_per_second(api.url, ctx, args.clients, 3))  # warm up
             with common.MemorySampler(api) as memory:
-                tps, latencies, failures = asyncio.run(
-                    transfers_per_second(api.url, ctx, args.clients, args.seconds)
-                )
+                with common.CpuMeter(api) as cpu:
+                    tps, latencies, failures = asyncio.run(
+                        transfers_per_second(api.url, ctx, args.clients, args.seconds)
+                    )
+                done = tps * args.seconds
                 pages = asyncio.run(floor_page_latencies(api.url, ctx, 200))
         figures = {
             "pgbench_n_tps": round(baseline, 1),
@@ -163,6 +165,8 @@ def main() -> None:
             "transfer_latency_p95_ms": round(common.percentile(latencies, 95), 1),
             "floor_page_p95_ms": round(common.percentile(pages, 95), 1),
             "api_peak_rss_mib": {str(pid): round(v, 1) for pid, v in memory.peak.items()},
+            "api_cpu_ms_per_transfer": round(cpu.api_seconds / done * 1000, 3),
+            "postgres_cpu_ms_per_transfer": round(cpu.postgres_seconds / done * 1000, 3),
             "failures": failures,
             "api_workers": args.workers,
             "clients": args.clients,
@@ -173,6 +177,10 @@ def main() -> None:
     print(f"  latency                {common.summary(latencies)}")
     print(f"floor page (50 pkgs):    {common.summary(pages)} (target p95 <= 50 ms)")
     print(f"API peak RSS (MiB):      {figures['api_peak_rss_mib']}")
+    print(
+        f"CPU per transfer:        API {figures['api_cpu_ms_per_transfer']} ms,"
+        f" PostgreSQL {figures['postgres_cpu_ms_per_transfer']} ms"
+    )
     if failures:
         print(f"refusals:                {failures}")
     if args.json:

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from domain import db
-from domain.inventory.audit import verify_location_chains
+from domain.inventory.audit import dangling_references, verify_location_chains
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +20,12 @@ async def verify_ledger(ctx: dict[str, Any], location_id: int | None = None) -> 
             if location_id is not None
             else [r["id"] for r in await conn.fetch("SELECT id FROM location ORDER BY id")]
         )
-    broken = 0
+    broken = dangling = 0
     for loc in ids:
         for failure in await verify_location_chains(loc):
             broken += 1
             log.error("ledger chain broken at location %s: %s", loc, failure)
-    return {"locations": len(ids), "broken": broken}
+        if found := await dangling_references(loc):
+            dangling += found
+            log.error("%d movements at location %s reference foreign zones or people", found, loc)
+    return {"locations": len(ids), "broken": broken, "dangling": dangling}

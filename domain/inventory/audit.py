@@ -15,6 +15,31 @@ class BrokenChain:
     reason: str
 
 
+async def dangling_references(location_id: int) -> int:
+    """Movements whose zones are not this location's, or whose people do not exist.
+
+    The ledger checks these before writing; this is the auditor's independent re-check of the
+    references that are deliberately not foreign keys (see ``Movement``).
+    """
+    async with db.connection() as conn:
+        return await conn.fetchval(
+            """
+            SELECT count(*) FROM movement m
+            WHERE m.location = $1 AND (
+                (m.from_zone IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM zone z WHERE z.id = m.from_zone AND z.location = m.location))
+                OR (m.to_zone IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM zone z WHERE z.id = m.to_zone AND z.location = m.location))
+                OR NOT EXISTS (SELECT 1 FROM app_user u WHERE u.id = m.actor)
+                OR (m.witness IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM app_user u WHERE u.id = m.witness))
+                OR NOT EXISTS (SELECT 1 FROM package p
+                               WHERE p.id = m.package AND p.location = m.location))
+            """,
+            location_id,
+        )
+
+
 async def verify_location_chains(location_id: int) -> list[BrokenChain]:
     """Re-compute every package's hash chain at a location; each break is reported.
 

@@ -112,7 +112,7 @@ class Zone(Table, tablename="zone", schema=None):
     )
 
 
-ID = "2026-11-27T06:17:52:514658"
+ID = "2026-11-27T06:30:20:947308"
 VERSION = "1.38.0"
 DESCRIPTION = "initial tables"
 
@@ -123,7 +123,19 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="Movement", tablename="movement", schema=None, columns=None
+        class_name="Operator", tablename="operator", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Product", tablename="product", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Location", tablename="location", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Batch", tablename="batch", schema=None, columns=None
     )
 
     manager.add_table(
@@ -141,7 +153,23 @@ async def forwards():
     )
 
     manager.add_table(
+        class_name="Grant", tablename="location_grant", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="User", tablename="app_user", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Movement", tablename="movement", schema=None, columns=None
+    )
+
+    manager.add_table(
         class_name="Zone", tablename="zone", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Package", tablename="package", schema=None, columns=None
     )
 
     manager.add_table(
@@ -151,944 +179,14 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Product", tablename="product", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Location", tablename="location", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Grant", tablename="location_grant", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Batch", tablename="batch", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Operator", tablename="operator", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="User", tablename="app_user", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Package", tablename="package", schema=None, columns=None
-    )
-
     manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="location",
-        db_column_name="location",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Location,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="package",
-        db_column_name="package",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Package,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="sequence",
-        db_column_name="sequence",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "MovementKind",
-                {
-                    "REGISTER": "register",
-                    "RECEIVE": "receive",
-                    "TRANSFER": "transfer",
-                    "ADJUST": "adjust",
-                    "SALE": "sale",
-                    "VOID": "void",
-                    "RETURN": "return",
-                    "RESERVE": "reserve",
-                    "RELEASE": "release",
-                    "DESTROY": "destroy",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="from_zone",
-        db_column_name="from_zone",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Zone,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="to_zone",
-        db_column_name="to_zone",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Zone,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (14, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="reason",
-        db_column_name="reason",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "AdjustmentReason",
-                {
-                    "SAMPLE": "sample",
-                    "QA_TESTING": "qa_testing",
-                    "PACKAGING_WASTE": "packaging_waste",
-                    "DAMAGE": "damage",
-                    "THEFT": "theft",
-                    "EXPIRED": "expired",
-                    "DESTRUCTION": "destruction",
-                    "COUNT_CORRECTION": "count_correction",
-                    "ENTRY_ERROR": "entry_error",
-                    "OTHER": "other",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="note",
-        db_column_name="note",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="actor",
-        db_column_name="actor",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="witness",
-        db_column_name="witness",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="occurred_at",
-        db_column_name="occurred_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="recorded_at",
-        db_column_name="recorded_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="source_document",
-        db_column_name="source_document",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="idempotency_key",
-        db_column_name="idempotency_key",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="previous_hash",
-        db_column_name="previous_hash",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Movement",
-        tablename="movement",
-        column_name="hash",
-        db_column_name="hash",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PackageStatusChange",
-        tablename="package_status_change",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PackageStatusChange",
-        tablename="package_status_change",
-        column_name="location",
-        db_column_name="location",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Location,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PackageStatusChange",
-        tablename="package_status_change",
-        column_name="package",
-        db_column_name="package",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Package,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PackageStatusChange",
-        tablename="package_status_change",
-        column_name="from_status",
-        db_column_name="from_status",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "PackageStatus",
-                {
-                    "ACTIVE": "active",
-                    "ON_HOLD": "on_hold",
-                    "RECALLED": "recalled",
-                    "FINISHED": "finished",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PackageStatusChange",
-        tablename="package_status_change",
-        column_name="to_status",
-        db_column_name="to_status",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "PackageStatus",
-                {
-                    "ACTIVE": "active",
-                    "ON_HOLD": "on_hold",
-                    "RECALLED": "recalled",
-                    "FINISHED": "finished",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PackageStatusChange",
-        tablename="package_status_change",
-        column_name="reason",
-        db_column_name="reason",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PackageStatusChange",
-        tablename="package_status_change",
-        column_name="actor",
-        db_column_name="actor",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PackageStatusChange",
-        tablename="package_status_change",
-        column_name="occurred_at",
-        db_column_name="occurred_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StockBalance",
-        tablename="stock_balance",
-        column_name="package",
-        db_column_name="package",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Package,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StockBalance",
-        tablename="stock_balance",
-        column_name="zone",
-        db_column_name="zone",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Zone,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StockBalance",
-        tablename="stock_balance",
-        column_name="location",
-        db_column_name="location",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Location,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StockBalance",
-        tablename="stock_balance",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (14, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StockBalance",
-        tablename="stock_balance",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Zone",
-        tablename="zone",
-        column_name="location",
-        db_column_name="location",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Location,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Zone",
-        tablename="zone",
+        table_class_name="Operator",
+        tablename="operator",
         column_name="name",
         db_column_name="name",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Zone",
-        tablename="zone",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "ZoneKind",
-                {
-                    "VAULT": "vault",
-                    "SALES_FLOOR": "sales_floor",
-                    "RESERVED": "reserved",
-                    "QUARANTINE": "quarantine",
-                    "QA_TESTING": "qa_testing",
-                    "SAMPLES": "samples",
-                    "WASTE": "waste",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Zone",
-        tablename="zone",
-        column_name="active",
-        db_column_name="active",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": True,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Zone",
-        tablename="zone",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotencyRecord",
-        tablename="idempotency_record",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotencyRecord",
-        tablename="idempotency_record",
-        column_name="scope",
-        db_column_name="scope",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotencyRecord",
-        tablename="idempotency_record",
-        column_name="key",
-        db_column_name="key",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
             "length": 200,
             "default": "",
             "null": False,
@@ -1104,73 +202,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="IdempotencyRecord",
-        tablename="idempotency_record",
-        column_name="operation",
-        db_column_name="operation",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotencyRecord",
-        tablename="idempotency_record",
-        column_name="fingerprint",
-        db_column_name="fingerprint",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotencyRecord",
-        tablename="idempotency_record",
-        column_name="response",
-        db_column_name="response",
-        column_class_name="JSONB",
-        column_class=JSONB,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotencyRecord",
-        tablename="idempotency_record",
+        table_class_name="Operator",
+        tablename="operator",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -1691,86 +724,6 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Grant",
-        tablename="location_grant",
-        column_name="user",
-        db_column_name="user",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Grant",
-        tablename="location_grant",
-        column_name="location",
-        db_column_name="location",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Location,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Grant",
-        tablename="location_grant",
-        column_name="role",
-        db_column_name="role",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "Role",
-                {
-                    "BUDTENDER": "budtender",
-                    "INVENTORY_LEAD": "inventory_lead",
-                    "MANAGER": "manager",
-                    "COMPLIANCE": "compliance",
-                    "AUDITOR": "auditor",
-                    "ADMIN": "admin",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
         table_class_name="Batch",
         tablename="batch",
         column_name="product",
@@ -2040,14 +993,141 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Operator",
-        tablename="operator",
-        column_name="name",
-        db_column_name="name",
+        table_class_name="PackageStatusChange",
+        tablename="package_status_change",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PackageStatusChange",
+        tablename="package_status_change",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Location,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PackageStatusChange",
+        tablename="package_status_change",
+        column_name="package",
+        db_column_name="package",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Package,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PackageStatusChange",
+        tablename="package_status_change",
+        column_name="from_status",
+        db_column_name="from_status",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 200,
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "PackageStatus",
+                {
+                    "ACTIVE": "active",
+                    "ON_HOLD": "on_hold",
+                    "RECALLED": "recalled",
+                    "FINISHED": "finished",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PackageStatusChange",
+        tablename="package_status_change",
+        column_name="to_status",
+        db_column_name="to_status",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "PackageStatus",
+                {
+                    "ACTIVE": "active",
+                    "ON_HOLD": "on_hold",
+                    "RECALLED": "recalled",
+                    "FINISHED": "finished",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PackageStatusChange",
+        tablename="package_status_change",
+        column_name="reason",
+        db_column_name="reason",
+        column_class_name="Text",
+        column_class=Text,
+        params={
             "default": "",
             "null": False,
             "primary_key": False,
@@ -2062,10 +1142,34 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Operator",
-        tablename="operator",
-        column_name="created_at",
-        db_column_name="created_at",
+        table_class_name="PackageStatusChange",
+        tablename="package_status_change",
+        column_name="actor",
+        db_column_name="actor",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PackageStatusChange",
+        tablename="package_status_change",
+        column_name="occurred_at",
+        db_column_name="occurred_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -2076,6 +1180,201 @@ async def forwards():
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StockBalance",
+        tablename="stock_balance",
+        column_name="package",
+        db_column_name="package",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Package,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StockBalance",
+        tablename="stock_balance",
+        column_name="zone",
+        db_column_name="zone",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Zone,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StockBalance",
+        tablename="stock_balance",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Location,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StockBalance",
+        tablename="stock_balance",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (14, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StockBalance",
+        tablename="stock_balance",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Grant",
+        tablename="location_grant",
+        column_name="user",
+        db_column_name="user",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Grant",
+        tablename="location_grant",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Location,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Grant",
+        tablename="location_grant",
+        column_name="role",
+        db_column_name="role",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "Role",
+                {
+                    "BUDTENDER": "budtender",
+                    "INVENTORY_LEAD": "inventory_lead",
+                    "MANAGER": "manager",
+                    "COMPLIANCE": "compliance",
+                    "AUDITOR": "auditor",
+                    "ADMIN": "admin",
+                },
+            ),
             "db_column_name": None,
             "secret": False,
         },
@@ -2217,6 +1516,542 @@ async def forwards():
     manager.add_column(
         table_class_name="User",
         tablename="app_user",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="package",
+        db_column_name="package",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Package,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="sequence",
+        db_column_name="sequence",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "MovementKind",
+                {
+                    "REGISTER": "register",
+                    "RECEIVE": "receive",
+                    "TRANSFER": "transfer",
+                    "ADJUST": "adjust",
+                    "SALE": "sale",
+                    "VOID": "void",
+                    "RETURN": "return",
+                    "RESERVE": "reserve",
+                    "RELEASE": "release",
+                    "DESTROY": "destroy",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="from_zone",
+        db_column_name="from_zone",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="to_zone",
+        db_column_name="to_zone",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (14, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="reason",
+        db_column_name="reason",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "AdjustmentReason",
+                {
+                    "SAMPLE": "sample",
+                    "QA_TESTING": "qa_testing",
+                    "PACKAGING_WASTE": "packaging_waste",
+                    "DAMAGE": "damage",
+                    "THEFT": "theft",
+                    "EXPIRED": "expired",
+                    "DESTRUCTION": "destruction",
+                    "COUNT_CORRECTION": "count_correction",
+                    "ENTRY_ERROR": "entry_error",
+                    "OTHER": "other",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="note",
+        db_column_name="note",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="actor",
+        db_column_name="actor",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="witness",
+        db_column_name="witness",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="occurred_at",
+        db_column_name="occurred_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="recorded_at",
+        db_column_name="recorded_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="source_document",
+        db_column_name="source_document",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="idempotency_key",
+        db_column_name="idempotency_key",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="previous_hash",
+        db_column_name="previous_hash",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Movement",
+        tablename="movement",
+        column_name="hash",
+        db_column_name="hash",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Zone",
+        tablename="zone",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Location,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Zone",
+        tablename="zone",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Zone",
+        tablename="zone",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "ZoneKind",
+                {
+                    "VAULT": "vault",
+                    "SALES_FLOOR": "sales_floor",
+                    "RESERVED": "reserved",
+                    "QUARANTINE": "quarantine",
+                    "QA_TESTING": "qa_testing",
+                    "SAMPLES": "samples",
+                    "WASTE": "waste",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Zone",
+        tablename="zone",
+        column_name="active",
+        db_column_name="active",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": True,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Zone",
+        tablename="zone",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -2512,6 +2347,213 @@ async def forwards():
         schema=None,
     )
 
+    manager.add_column(
+        table_class_name="IdempotencyRecord",
+        tablename="idempotency_record",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotencyRecord",
+        tablename="idempotency_record",
+        column_name="scope",
+        db_column_name="scope",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotencyRecord",
+        tablename="idempotency_record",
+        column_name="key",
+        db_column_name="key",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotencyRecord",
+        tablename="idempotency_record",
+        column_name="operation",
+        db_column_name="operation",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotencyRecord",
+        tablename="idempotency_record",
+        column_name="fingerprint",
+        db_column_name="fingerprint",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotencyRecord",
+        tablename="idempotency_record",
+        column_name="response",
+        db_column_name="response",
+        column_class_name="JSONB",
+        column_class=JSONB,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotencyRecord",
+        tablename="idempotency_record",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="Product",
+        tablename="product",
+        constraint_name="unique_sku",
+        constraint_class=Unique,
+        params={"columns": ["operator", "sku"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="Product",
+        tablename="product",
+        constraint_name="price_not_negative",
+        constraint_class=Check,
+        params={"condition": '("price" >= 0 AND "unit_cost" >= 0)'},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="Batch",
+        tablename="batch",
+        constraint_name="unique_batch_number",
+        constraint_class=Unique,
+        params={
+            "columns": ["product", "producer_batch_number"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="StockBalance",
+        tablename="stock_balance",
+        constraint_name="unique_package_zone",
+        constraint_class=Unique,
+        params={"columns": ["package", "zone"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="StockBalance",
+        tablename="stock_balance",
+        constraint_name="quantity_not_negative",
+        constraint_class=Check,
+        params={"condition": '"quantity" >= 0'},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="Grant",
+        tablename="location_grant",
+        constraint_name="unique_grant",
+        constraint_class=Unique,
+        params={"columns": ["user", "location"], "nulls_distinct": True},
+        schema=None,
+    )
+
     manager.add_constraint(
         table_class_name="Movement",
         tablename="movement",
@@ -2542,24 +2584,6 @@ async def forwards():
     )
 
     manager.add_constraint(
-        table_class_name="StockBalance",
-        tablename="stock_balance",
-        constraint_name="unique_package_zone",
-        constraint_class=Unique,
-        params={"columns": ["package", "zone"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="StockBalance",
-        tablename="stock_balance",
-        constraint_name="quantity_not_negative",
-        constraint_class=Check,
-        params={"condition": '"quantity" >= 0'},
-        schema=None,
-    )
-
-    manager.add_constraint(
         table_class_name="Zone",
         tablename="zone",
         constraint_name="unique_zone_name",
@@ -2569,59 +2593,20 @@ async def forwards():
     )
 
     manager.add_constraint(
-        table_class_name="IdempotencyRecord",
-        tablename="idempotency_record",
-        constraint_name="unique_scope_key",
-        constraint_class=Unique,
-        params={"columns": ["scope", "key"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="Product",
-        tablename="product",
-        constraint_name="unique_sku",
-        constraint_class=Unique,
-        params={"columns": ["operator", "sku"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="Product",
-        tablename="product",
-        constraint_name="price_not_negative",
-        constraint_class=Check,
-        params={"condition": '("price" >= 0 AND "unit_cost" >= 0)'},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="Grant",
-        tablename="location_grant",
-        constraint_name="unique_grant",
-        constraint_class=Unique,
-        params={"columns": ["user", "location"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="Batch",
-        tablename="batch",
-        constraint_name="unique_batch_number",
-        constraint_class=Unique,
-        params={
-            "columns": ["product", "producer_batch_number"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
         table_class_name="Package",
         tablename="package",
         constraint_name="unique_tag",
         constraint_class=Unique,
         params={"columns": ["location", "tag"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="IdempotencyRecord",
+        tablename="idempotency_record",
+        constraint_name="unique_scope_key",
+        constraint_class=Unique,
+        params={"columns": ["scope", "key"], "nulls_distinct": True},
         schema=None,
     )
 

@@ -4,7 +4,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from domain.db import DB
 
-ID = "2026-11-27T06:17:53:000000"
+ID = "2026-11-27T06:30:21:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "ledger guards"
 
