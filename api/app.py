@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import redis.asyncio as aioredis
+from arq import create_pool
+from arq.connections import RedisSettings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
@@ -22,6 +24,7 @@ from api.schema import schema
 from domain import db, events, settings
 from domain.broadcast import Broadcaster
 from domain.identity.tokens import TokenCodec
+from workers.kick import JobKicker
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +86,14 @@ def create_app(config: settings.Settings | None = None) -> LeafLedgerApp:
         # out of the cyclic GC's full collections, which otherwise stall requests ~40 ms.
         gc.freeze()
         await broadcaster.start()
-        events.set_publisher(broadcaster.publish)
+        jobs = await create_pool(RedisSettings.from_dsn(redis_url))
+        events.set_publisher(events.fanout(broadcaster.publish, JobKicker(jobs).publish))
         try:
             yield
         finally:
             events.set_publisher(None)
             await broadcaster.stop()
+            await jobs.aclose()
             await db.stop()
 
     async def healthz(request: Request) -> JSONResponse:

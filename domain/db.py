@@ -118,3 +118,20 @@ def count_queries() -> Iterator[list[str]]:
         yield log
     finally:
         _query_log.reset(token)
+
+
+async def execute_script(sql: str) -> None:
+    """Run several statements at once (hand-written migrations).
+
+    Multi-statement SQL needs the simple query protocol (``execute``), not a prepared ``fetch``;
+    inside piccolo's migration transaction the script joins it.
+    """
+    txn = DB.current_transaction.get()
+    if txn is not None:
+        await txn.connection.execute(sql)
+        return
+    conn = await DB.get_new_connection()
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()

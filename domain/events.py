@@ -45,6 +45,19 @@ _pending: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
 )
 
 
+def fanout(*publishers: Publisher) -> Publisher:
+    """One publisher that hands the same committed events to several (Redis, job kicks)."""
+
+    async def publish(events: Sequence[Event]) -> None:
+        for publisher in publishers:
+            try:
+                await publisher(events)
+            except Exception:
+                log.exception("an event publisher failed after commit")
+
+    return publish
+
+
 def set_publisher(publisher: Publisher | None) -> None:
     """Install the process's publisher (Redis in the API and worker; nothing in pure tests)."""
     global _publisher

@@ -7,6 +7,13 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from domain.catalog.tables import Batch, Product
+from domain.compliance.tables import (
+    Discrepancy,
+    ReconciliationRun,
+    StateConnection,
+    StateReport,
+    StateSync,
+)
 from domain.idempotency import IdempotencyRecord
 from domain.identity.tables import Grant, User
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
@@ -25,6 +32,11 @@ TABLES = [
     Movement,
     PackageStatusChange,
     IdempotencyRecord,
+    StateConnection,
+    StateReport,
+    StateSync,
+    ReconciliationRun,
+    Discrepancy,
 ]
 
 APP_CONFIG = AppConfig(

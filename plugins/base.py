@@ -1,16 +1,48 @@
-"""What a state system declares: its mode, capabilities and rules (tag format first)."""
+"""What a state system declares (mode, capabilities, rules) and the client contract it fulfils.
+
+A plugin returns ``StateSystem`` objects. Those with an API also return a client factory; the
+sync engine (``domain.compliance.sync``) drives clients through ``StateClient`` and never sees
+HTTP, sessions or file formats.
+"""
 
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
 
 
 class Mode(enum.StrEnum):
     REALTIME_API = "realtime_api"
     BATCH_FILE = "batch_file"
     NONE = "none"
+
+
+class Capability(enum.StrEnum):
+    REPORT_SALE = "report_sale"
+    VOID_SALE = "void_sale"
+    ADJUST = "adjust"
+    MOVE = "move"
+    DESTROY = "destroy"
+    PULL_ACTIVE_PACKAGES = "pull_active_packages"
+    PULL_INCOMING_TRANSFERS = "pull_incoming_transfers"
+    PULL_ADJUSTMENT_REASONS = "pull_adjustment_reasons"
+    PULL_LAB_RESULTS = "pull_lab_results"
+
+
+class ReportKind(enum.StrEnum):
+    """Ledger events a state may need to hear about."""
+
+    SALE = "sale"
+    VOID = "void"
+    RETURN = "return"
+    ADJUST = "adjust"
+    MOVE = "move"
+    DESTROY = "destroy"
 
 
 @dataclass(frozen=True)
@@ -27,6 +59,108 @@ class TagFormat:
 
 
 @dataclass(frozen=True)
+class StateRules:
+    """Per-state facts an operator may override (each number should carry its source)."""
+
+    reports: frozenset[ReportKind] = frozenset()
+    # How long after the event the state must have it (None: no deadline).
+    reporting_deadline: timedelta | None = None
+    # Whether the API accepts several records per request (METRC: JSON arrays).
+    batch_reporting: bool = False
+    max_batch: int = 1
+    note_max_length: int | None = None
+    # Our unit name -> the state's.
+    units: Mapping[str, str] = field(default_factory=dict)
+    # Our adjustment reason -> the state's (a default; some systems publish theirs at runtime).
+    adjustment_reasons: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class OutboundReport:
+    """One pending state report, as the sync engine hands it to a client."""
+
+    id: int
+    kind: ReportKind
+    external_id: str
+    occurred_at: datetime  # aware, UTC
+    timezone: str  # the facility's (METRC wants local time without offset)
+    payload: Mapping[str, Any]
+    attempts: int
+    # A previous attempt's fate is unknown (timeout, 5xx, crash while sending): look it up
+    # before sending again.
+    outcome_unknown: bool = False
+    # What the state answered when an earlier report was sent (e.g. the receipt id a void needs).
+    related_state_ids: Sequence[str] = ()
+
+
+class ResultStatus(enum.StrEnum):
+    SENT = "sent"  # the state has it (state_ids may say under which ids)
+    FAILED = "failed"  # the state refused it for good (a 400 row error): show people
+    RETRY = "retry"  # try again later (429, 5xx, timeout, outage)
+    UNKNOWN = "unknown"  # it may or may not have arrived: look it up before resending
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    report_id: int
+    status: ResultStatus
+    state_ids: Sequence[str] = ()
+    message: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class StatePackage:
+    """A package as the state system sees it (for reconciliation)."""
+
+    tag: str
+    quantity: Decimal
+    unit: str
+    status: str  # active, on_hold, finished...
+    item_name: str | None = None
+    last_modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StateReason:
+    name: str
+    requires_note: bool = False
+    requires_waste_weight: bool = False
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A licence's connection settings, credentials decrypted (never logged)."""
+
+    license_number: str
+    base_url: str
+    credentials: Mapping[str, str]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+class StateClient(Protocol):
+    """What the sync engine and reconciliation need from a state system's API."""
+
+    async def send(self, reports: Sequence[OutboundReport]) -> list[ReportResult]:
+        """Send reports in order, batching where the API allows.
+
+        One result per report attempted. After a report that must be retried, stop: leave the
+        later ones out (not attempted), so the state receives them in order.
+        """
+
+    async def find(self, report: OutboundReport) -> ReportResult | None:
+        """Whether an earlier attempt of ``report`` reached the state (None: it did not)."""
+
+    def active_packages(self) -> AsyncIterator[StatePackage]:
+        """Every active package at the facility, paged."""
+
+    async def adjustment_reasons(self) -> list[StateReason]: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
 class StateSystem:
     """A state track-and-trace system as a plugin declares it."""
 
@@ -34,4 +168,16 @@ class StateSystem:
     title: str
     mode: Mode
     tag_format: TagFormat
-    capabilities: frozenset[str] = field(default_factory=frozenset)
+    capabilities: frozenset[Capability] = frozenset()
+    rules: StateRules = field(default_factory=StateRules)
+    # Per-state variations of ``rules`` (METRC deadlines differ by state), keyed by state code.
+    state_rules: Mapping[str, StateRules] = field(default_factory=dict)
+    connect: Callable[[Connection], StateClient] | None = None
+    # Credential names a connection must carry (e.g. METRC's vendor and user keys).
+    required_credentials: tuple[str, ...] = ()
+
+    def rules_for(self, state: str) -> StateRules:
+        return self.state_rules.get(state.upper(), self.rules)
+
+    def reports(self, kind: ReportKind, state: str) -> bool:
+        return kind in self.rules_for(state).reports

@@ -1,15 +1,48 @@
-"""Jobs. Each is safe to run twice: it reads state from Postgres and writes nothing it did not
-check under a lock first."""
+"""Jobs. Each is safe to run twice: it reads its work from Postgres, and a lease or a row lock
+decides who does it; Redis only carries the nudge."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from typing import Any
 
 from domain import db
+from domain.compliance import sync
 from domain.inventory.audit import dangling_references, verify_location_chains
+from workers.kick import drain_job_id
 
 log = logging.getLogger(__name__)
+
+
+def _owner(ctx: dict[str, Any]) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{ctx.get('job_id', 'direct')}"
+
+
+async def drain_reports(ctx: dict[str, Any], location_id: int) -> dict[str, Any]:
+    """Send one licence's due state reports, in order."""
+    result = await sync.drain(location_id, owner=_owner(ctx))
+    if result.sent or result.failed or result.deferred:
+        log.info("drained location %s: %s", location_id, result)
+    return {
+        "sent": result.sent,
+        "failed": result.failed,
+        "deferred": result.deferred,
+        "skipped": result.skipped,
+    }
+
+
+async def sweep_state_reports(ctx: dict[str, Any]) -> dict[str, int]:
+    """Re-queue drains Postgres says are due (after a lost queue, a crash or a backoff) and raise
+    overdue alerts. Runs every ten seconds."""
+    due = await sync.due_locations()
+    redis = ctx.get("redis")
+    for location_id in due:
+        if redis is not None:
+            await redis.enqueue_job("drain_reports", location_id, _job_id=drain_job_id(location_id))
+    overdue = await sync.raise_overdue_alerts()
+    return {"queued": len(due), "overdue": overdue}
 
 
 async def verify_ledger(ctx: dict[str, Any], location_id: int | None = None) -> dict[str, int]:

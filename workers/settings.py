@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from domain import db, events
 from domain.broadcast import Broadcaster
 from workers import jobs
+from workers.kick import JobKicker
 
 REDIS_URL = os.environ.get("LEAFLEDGER_REDIS_URL") or "redis://127.0.0.1:6379/0"
+EVERY_TEN_SECONDS = set(range(0, 60, 10))
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -21,7 +23,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     await db.start(min_size=1, max_size=5)
     broadcaster = Broadcaster(REDIS_URL)
     await broadcaster.start()
-    events.set_publisher(broadcaster.publish)
+    events.set_publisher(events.fanout(broadcaster.publish, JobKicker(ctx["redis"]).publish))
     ctx["broadcaster"] = broadcaster
 
 
@@ -33,8 +35,16 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions = [jobs.verify_ledger]
-    cron_jobs = [cron(jobs.verify_ledger, hour={3}, minute={17}, unique=True)]
+    # keep_result=0: a finished drain must not block the next one with the same job id.
+    functions = [
+        func(jobs.drain_reports, keep_result=0, timeout=900),
+        func(jobs.sweep_state_reports, keep_result=0),
+        jobs.verify_ledger,
+    ]
+    cron_jobs = [
+        cron(jobs.sweep_state_reports, second=EVERY_TEN_SECONDS, unique=True, run_at_startup=True),
+        cron(jobs.verify_ledger, hour={3}, minute={17}, unique=True),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(REDIS_URL)

@@ -13,13 +13,15 @@ cannot go negative however many requests race.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from domain import db, events, hashchain
 from domain.catalog.model import LabStatus
+from domain.compliance import reporting
 from domain.errors import InsufficientStock, PackageNotSellable
 from domain.inventory import ledger_sql
 from domain.inventory.model import AdjustmentReason, MovementKind, PackageStatus
@@ -46,6 +48,8 @@ class Draft:
     to_zone: ZoneRef | None = None
     reason: AdjustmentReason | None = None
     note: str | None = None
+    # Facts a state report of this movement needs beyond the ledger's (a sale line's price).
+    report_data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class Posting:
     occurred_at: datetime | None = None
     source_document: str | None = None
     idempotency_key: str | None = None
+    # Document-level facts for state reports (customer type, our receipt number...).
+    report_context: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,9 @@ def _state(row: dict) -> PackageState:
         movement_count=row["movement_count"],
         last_hash=row["last_hash"],
         local_today=row["local_today"],
+        state=row["state"],
+        timezone=row["timezone"],
+        state_system=row["state_system"],
     )
 
 
@@ -186,6 +195,7 @@ async def post(
                 # Raising rolls back everything this statement wrote.
                 await _refuse_shortage(conn, states[package_id], drafts, zone_id, -delta)
         ids = {(r["package"], r["sequence"]): r["id"] for r in rows if r["part"] == "movement"}
+        await _write_reports(conn, planned, ids, posting, occurred_at)
     posted = [
         Posted(
             id=ids[(draft.package_id, sequence)],
@@ -208,6 +218,43 @@ async def post(
     ]
     _record_events(posted, drafts)
     return posted
+
+
+async def _write_reports(
+    conn: Any,
+    planned: Sequence[tuple[PackageState, Draft, int, str, str]],
+    ids: Mapping[tuple[int, int], int],
+    posting: Posting,
+    occurred_at: datetime,
+) -> None:
+    """The state-report outbox rows these movements owe, in the same transaction."""
+    moved = [
+        reporting.Moved(
+            movement_id=ids[(draft.package_id, sequence)],
+            location_id=state.location_id,
+            state=state.state,
+            timezone=state.timezone,
+            state_system=state.state_system,
+            tag=state.tag,
+            unit=state.unit,
+            kind=draft.kind,
+            quantity=draft.quantity,
+            from_zone=draft.from_zone.name if draft.from_zone else None,
+            to_zone=draft.to_zone.name if draft.to_zone else None,
+            reason=str(draft.reason) if draft.reason else None,
+            note=draft.note,
+            occurred_at=occurred_at,
+            source_document=posting.source_document,
+            report_data=draft.report_data,
+        )
+        for state, draft, sequence, _previous, _digest in planned
+    ]
+    rows = reporting.derive(moved, posting.report_context)
+    if not rows:
+        return
+    inserted = await conn.fetch(reporting.INSERT, reporting.insert_args(rows))
+    for location_id in sorted({r["location"] for r in inserted}):
+        events.record(events.Event("state_reports", location_id, {}))
 
 
 def _facts(draft: Draft, sequence: int, posting: Posting, occurred_at: datetime) -> dict:

@@ -7,7 +7,8 @@ no ``_id`` suffix in this schema (piccolo's convention): ``package``, ``zone``, 
 LOCK = """
 SELECT p.id, p.tag, p.location AS location_id, p.product AS product_id, p.unit, p.status,
        p.movement_count, p.last_hash, b.lab_status, b.expires_on, b.sell_by,
-       (now() AT TIME ZONE l.timezone)::date AS local_today
+       (now() AT TIME ZONE l.timezone)::date AS local_today,
+       l.state, l.timezone, l.state_system
 FROM package p
 JOIN location l ON l.id = p.location
 LEFT JOIN batch b ON b.id = p.batch

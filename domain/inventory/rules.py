@@ -44,6 +44,10 @@ class PackageState:
     last_hash: str
     # The store's calendar date (its time zone), for expiry and sell-by.
     local_today: date | None = None
+    # The location's state, time zone and state system (which reports a movement owes).
+    state: str = ""
+    timezone: str = "UTC"
+    state_system: str = "none"
 
 
 def movement_refusal(

@@ -2,7 +2,7 @@
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from domain.db import DB
+from domain.db import execute_script
 
 ID = "2026-11-27T06:30:21:000000"
 VERSION = "1.38.0"
@@ -61,23 +61,11 @@ DROP FUNCTION IF EXISTS leafledger_refuse_change();
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="leafledger", description=DESCRIPTION)
 
-    async def execute(sql: str) -> None:
-        # Several statements at once need the simple protocol (execute), not a prepared fetch.
-        txn = DB.current_transaction.get()
-        if txn is not None:
-            await txn.connection.execute(sql)
-            return
-        conn = await DB.get_new_connection()
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
     async def run():
-        await execute(FORWARDS)
+        await execute_script(FORWARDS)
 
     async def run_backwards():
-        await execute(BACKWARDS)
+        await execute_script(BACKWARDS)
 
     manager.add_raw(run)
     manager.add_raw_backwards(run_backwards)

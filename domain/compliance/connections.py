@@ -1,0 +1,121 @@
+"""Per-licence state-system connections: which system, which host, which (encrypted) keys."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from domain import db, service
+from domain.compliance import credentials
+from domain.errors import NotFound, ValidationError
+from domain.identity.principal import Principal
+from domain.roles import Capability
+from plugins import registry
+from plugins.base import Connection, Mode, StateSystem
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything the sync engine needs to talk to one licence's state system."""
+
+    location_id: int
+    state: str
+    timezone: str
+    system: StateSystem
+    connection: Connection
+    configured: bool
+
+
+async def load(location_id: int) -> Target | None:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT l.license_number, l.state, l.timezone, l.state_system, c.base_url,"
+            " c.credentials, c.settings, c.enabled FROM location l"
+            " LEFT JOIN state_connection c ON c.location = l.id WHERE l.id = $1",
+            location_id,
+        )
+    if row is None:
+        return None
+    system = registry.state_system(row["state_system"])
+    configured = bool(row["base_url"]) and row["enabled"] is not False
+    if system.mode == Mode.REALTIME_API and not configured:
+        return None
+    settings = row["settings"]
+    return Target(
+        location_id=location_id,
+        state=row["state"],
+        timezone=row["timezone"],
+        system=system,
+        connection=Connection(
+            license_number=row["license_number"],
+            base_url=row["base_url"] or "",
+            credentials={
+                k: credentials.Secret(v)
+                for k, v in credentials.decrypt(row["credentials"] or "").items()
+            },
+            settings=json.loads(settings) if isinstance(settings, str) else (settings or {}),
+        ),
+        configured=configured,
+    )
+
+
+@dataclass(frozen=True)
+class ConfigureConnection:
+    location_id: int
+    base_url: str
+    # Write-only: stored encrypted, never returned. None keeps what is stored.
+    credentials: dict[str, str] | None = None
+    settings: dict[str, Any] | None = None
+    enabled: bool = True
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionSaved:
+    location_id: int
+
+
+async def configure(principal: Principal, cmd: ConfigureConnection) -> service.Outcome:
+    """Point a licence at its state system (sandbox or production) with its keys."""
+    principal.require(Capability.MANAGE_LOCATION, cmd.location_id)
+    if not cmd.base_url.startswith(("https://", "http://")) or len(cmd.base_url) > 300:
+        raise ValidationError("baseUrl", "must be an http(s) URL")
+    async with db.connection() as conn:
+        system_name = await conn.fetchval(
+            "SELECT state_system FROM location WHERE id = $1", cmd.location_id
+        )
+    if system_name is None:
+        raise NotFound("location", str(cmd.location_id))
+    required = registry.state_system(system_name).required_credentials
+    if cmd.credentials is not None:
+        missing = [k for k in required if not cmd.credentials.get(k)]
+        if missing:
+            raise ValidationError("credentials", f"{system_name} needs {', '.join(missing)}")
+    token = credentials.encrypt(cmd.credentials) if cmd.credentials is not None else None
+    # Keys are not part of what a retry must repeat, and never stored in the replay record.
+    request = ConfigureConnection(
+        cmd.location_id, cmd.base_url, None, cmd.settings, cmd.enabled, cmd.idempotency_key
+    )
+
+    async def work() -> ConnectionSaved:
+        async with db.connection() as conn:
+            await conn.execute(
+                "INSERT INTO state_connection (location, system, base_url, credentials,"
+                " settings, enabled, updated_at) VALUES ($1, $2, $3, coalesce($4, ''),"
+                " coalesce($5::jsonb, '{}'), $6, now())"
+                " ON CONFLICT (location) DO UPDATE SET system = EXCLUDED.system,"
+                " base_url = EXCLUDED.base_url,"
+                " credentials = coalesce($4, state_connection.credentials),"
+                " settings = coalesce($5::jsonb, state_connection.settings),"
+                " enabled = EXCLUDED.enabled, updated_at = now()",
+                cmd.location_id,
+                system_name,
+                cmd.base_url,
+                token,
+                json.dumps(cmd.settings) if cmd.settings is not None else None,
+                cmd.enabled,
+            )
+        return ConnectionSaved(cmd.location_id)
+
+    return await service.run(principal, "configureStateConnection", request, work, ConnectionSaved)

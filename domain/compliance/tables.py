@@ -1,0 +1,112 @@
+"""Compliance tables: state connections, the state-report outbox, sync leases, reconciliation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    BigSerial,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+from domain.db import DB
+from domain.identity.tables import User
+from domain.organisation.tables import Location
+
+
+class StateConnection(Table, db=DB):
+    """How one licence reaches its state system. Credentials are encrypted at rest."""
+
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict, unique=True)
+    system = Varchar(length=32)
+    base_url = Varchar(length=300)
+    credentials = Text(default="")  # Fernet token; see domain.compliance.credentials
+    settings = JSONB(default="{}")
+    enabled = Boolean(default=True)
+    updated_at = Timestamptz()
+
+
+class StateReport(Table, db=DB):
+    """The outbox: one row per thing the state must learn, written with the movement itself."""
+
+    id = BigSerial(primary_key=True)
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
+    kind = Varchar(length=16)
+    status = Varchar(length=16, default="pending")
+    movements = Array(base_column=BigInt(), default=list)
+    tags = Array(base_column=Varchar(length=64), default=list)
+    payload = JSONB(default="{}")
+    # Our id as the state will know it (METRC ExternalReceiptNumber, CCRS ExternalIdentifier).
+    external_id = Varchar(length=100)
+    attempts = Integer(default=0)
+    outcome_unknown = Boolean(default=False)
+    occurred_at = Timestamptz()
+    next_attempt_at = Timestamptz()
+    deadline_at = Timestamptz(null=True, default=None)
+    overdue_alerted = Boolean(default=False)
+    last_error = Text(null=True, default=None)
+    state_ids = Array(base_column=Varchar(length=100), default=list)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz()
+
+    unique_external_id = Unique([location, external_id])
+
+
+class StateSync(Table, db=DB):
+    """One row per licence: who is draining its reports right now (a lease, not a lock)."""
+
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict, unique=True)
+    lease_owner = Varchar(length=100, null=True, default=None)
+    lease_until = Timestamptz(null=True, default=None)
+    last_attempt_at = Timestamptz(null=True, default=None)
+    last_success_at = Timestamptz(null=True, default=None)
+    last_error = Text(null=True, default=None)
+
+
+class ReconciliationRun(Table, db=DB):
+    id = BigSerial(primary_key=True)
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
+    status = Varchar(length=16, default="running")
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+    packages_compared = Integer(default=0)
+    discrepancies_found = Integer(default=0)
+    error = Text(null=True, default=None)
+
+
+class Discrepancy(Table, db=DB):
+    """A lasting record of one difference between our books and the state's, until resolved."""
+
+    id = BigSerial(primary_key=True)
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
+    tag = Varchar(length=64)
+    kind = Varchar(length=24)
+    our_quantity = Numeric(digits=(14, 3), null=True, default=None)
+    state_quantity = Numeric(digits=(14, 3), null=True, default=None)
+    difference = Numeric(digits=(14, 3), default=Decimal(0))
+    our_status = Varchar(length=16, null=True, default=None)
+    state_status = Varchar(length=32, null=True, default=None)
+    suspected_cause = Text(null=True, default=None)
+    first_seen_run = BigInt()
+    last_seen_run = BigInt()
+    first_seen_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    status = Varchar(length=16, default="open")
+    owner = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    resolution = Varchar(length=24, null=True, default=None)
+    resolution_note = Text(null=True, default=None)
+    resolved_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    resolved_at = Timestamptz(null=True, default=None)
