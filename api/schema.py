@@ -20,6 +20,11 @@ from strawberry.utils.logging import StrawberryLogger
 
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.catalog.resolvers import CatalogMutations, CatalogQueries
+from api.compliance.resolvers import (
+    ComplianceMutations,
+    ComplianceQueries,
+    ComplianceSubscriptions,
+)
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
@@ -54,7 +59,14 @@ def _unexpected(error: GraphQLError) -> bool:
 
 
 @strawberry.type
-class Query(AuthQueries, LocationQueries, CatalogQueries, PackageQueries, StockQueries):
+class Query(
+    AuthQueries,
+    LocationQueries,
+    CatalogQueries,
+    PackageQueries,
+    StockQueries,
+    ComplianceQueries,
+):
     pass
 
 
@@ -66,12 +78,13 @@ class Mutation(
     CatalogMutations,
     PackageMutations,
     StockMutations,
+    ComplianceMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(LiveSubscriptions):
+class Subscription(LiveSubscriptions, ComplianceSubscriptions):
     pass
 
 

@@ -11,6 +11,7 @@ from domain.compliance.tables import (
     Discrepancy,
     ReconciliationRun,
     StateConnection,
+    StatePackageMirror,
     StateReport,
     StateSync,
 )
@@ -37,6 +38,7 @@ TABLES = [
     StateSync,
     ReconciliationRun,
     Discrepancy,
+    StatePackageMirror,
 ]
 
 APP_CONFIG = AppConfig(

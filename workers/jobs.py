@@ -9,7 +9,7 @@ import socket
 from typing import Any
 
 from domain import db
-from domain.compliance import sync
+from domain.compliance import reconcile, sync
 from domain.inventory.audit import dangling_references, verify_location_chains
 from workers.kick import drain_job_id
 
@@ -42,7 +42,29 @@ async def sweep_state_reports(ctx: dict[str, Any]) -> dict[str, int]:
         if redis is not None:
             await redis.enqueue_job("drain_reports", location_id, _job_id=drain_job_id(location_id))
     overdue = await sync.raise_overdue_alerts()
-    return {"queued": len(due), "overdue": overdue}
+    stale = await reconcile.stale_queued_runs()
+    for run_id in stale:
+        if redis is not None:
+            await redis.enqueue_job("reconcile_run", run_id, _job_id=f"reconcile:{run_id}")
+    return {"queued": len(due), "overdue": overdue, "reconciliations": len(stale)}
+
+
+async def reconcile_run(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
+    """Run a queued reconciliation (a second delivery of the same job does nothing)."""
+    summary = await reconcile.run_queued(run_id)
+    return {} if summary is None else summary.__dict__
+
+
+async def schedule_reconciliations(ctx: dict[str, Any]) -> dict[str, int]:
+    """Nightly: queue a reconciliation for every licence whose state system has an API."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT l.id FROM location l JOIN state_connection c ON c.location = l.id"
+            " WHERE c.enabled ORDER BY l.id"
+        )
+    for row in rows:
+        await reconcile.request(row["id"])
+    return {"queued": len(rows)}
 
 
 async def verify_ledger(ctx: dict[str, Any], location_id: int | None = None) -> dict[str, int]:

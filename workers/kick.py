@@ -29,3 +29,7 @@ class JobKicker:
             await self.pool.enqueue_job(
                 "drain_reports", location_id, _job_id=drain_job_id(location_id)
             )
+        for event in events:
+            if event.topic == "reconcile_requested":
+                run_id = event.data["run_id"]
+                await self.pool.enqueue_job("reconcile_run", run_id, _job_id=f"reconcile:{run_id}")

@@ -39,11 +39,14 @@ class WorkerSettings:
     functions = [
         func(jobs.drain_reports, keep_result=0, timeout=900),
         func(jobs.sweep_state_reports, keep_result=0),
+        func(jobs.reconcile_run, keep_result=0, timeout=1800),
         jobs.verify_ledger,
+        jobs.schedule_reconciliations,
     ]
     cron_jobs = [
         cron(jobs.sweep_state_reports, second=EVERY_TEN_SECONDS, unique=True, run_at_startup=True),
         cron(jobs.verify_ledger, hour={3}, minute={17}, unique=True),
+        cron(jobs.schedule_reconciliations, hour={2}, minute={41}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -65,8 +65,8 @@ class ConfigureConnection:
     location_id: int
     base_url: str
     # Write-only: stored encrypted, never returned. None keeps what is stored.
-    credentials: dict[str, str] | None = None
-    settings: dict[str, Any] | None = None
+    credentials: Any = None
+    settings: Any = None
     enabled: bool = True
     idempotency_key: str | None = None
 
@@ -81,6 +81,13 @@ async def configure(principal: Principal, cmd: ConfigureConnection) -> service.O
     principal.require(Capability.MANAGE_LOCATION, cmd.location_id)
     if not cmd.base_url.startswith(("https://", "http://")) or len(cmd.base_url) > 300:
         raise ValidationError("baseUrl", "must be an http(s) URL")
+    if cmd.credentials is not None and not (
+        isinstance(cmd.credentials, dict)
+        and all(isinstance(v, str) for v in cmd.credentials.values())
+    ):
+        raise ValidationError("credentials", "must be an object of strings")
+    if cmd.settings is not None and not isinstance(cmd.settings, dict):
+        raise ValidationError("settings", "must be an object")
     async with db.connection() as conn:
         system_name = await conn.fetchval(
             "SELECT state_system FROM location WHERE id = $1", cmd.location_id

@@ -74,6 +74,8 @@ class StateSync(Table, db=DB):
     last_attempt_at = Timestamptz(null=True, default=None)
     last_success_at = Timestamptz(null=True, default=None)
     last_error = Text(null=True, default=None)
+    # The state's packages are mirrored up to here (the next pull starts a little before).
+    packages_synced_until = Timestamptz(null=True, default=None)
 
 
 class ReconciliationRun(Table, db=DB):
@@ -110,3 +112,18 @@ class Discrepancy(Table, db=DB):
     resolution_note = Text(null=True, default=None)
     resolved_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
     resolved_at = Timestamptz(null=True, default=None)
+
+
+class StatePackageMirror(Table, db=DB, tablename="state_package"):
+    """What the state last told us about each package (refreshed by day windows)."""
+
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
+    tag = Varchar(length=64)
+    quantity = Numeric(digits=(14, 3), default=Decimal(0))
+    unit = Varchar(length=32, default="")
+    status = Varchar(length=16, default="active")
+    item_name = Varchar(length=200, null=True, default=None)
+    last_modified = Timestamptz(null=True, default=None)
+    synced_at = Timestamptz()
+
+    unique_mirror_tag = Unique([location, tag])

@@ -63,6 +63,8 @@ class Posting:
     idempotency_key: str | None = None
     # Document-level facts for state reports (customer type, our receipt number...).
     report_context: Mapping[str, Any] = field(default_factory=dict)
+    # False only when the state already has this change (bringing our books to its number).
+    report: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,8 @@ async def post(
                 # Raising rolls back everything this statement wrote.
                 await _refuse_shortage(conn, states[package_id], drafts, zone_id, -delta)
         ids = {(r["package"], r["sequence"]): r["id"] for r in rows if r["part"] == "movement"}
-        await _write_reports(conn, planned, ids, posting, occurred_at)
+        if posting.report:
+            await _write_reports(conn, planned, ids, posting, occurred_at)
     posted = [
         Posted(
             id=ids[(draft.package_id, sequence)],

@@ -1,0 +1,332 @@
+"""Compliance queries, mutations and the alerts subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.compliance.types import (
+    ComplianceAlert,
+    Discrepancy,
+    ReconciliationRun,
+    StateReport,
+    SyncStatus,
+)
+from api.context import Info
+from api.errors import COMMON_ERRORS, STOCK_ERRORS, attempt, result_union
+from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
+from domain import db
+from domain.compliance import connections, queries, services
+from domain.service import Outcome
+
+
+@strawberry.input
+class ConfigureStateConnectionInput:
+    location_id: strawberry.ID
+    base_url: str = strawberry.field(
+        description="e.g. https://sandbox-api-ca.metrc.com or the production host."
+    )
+    credentials: JSON | None = strawberry.field(
+        default=None,
+        description="Write-only (never returned). METRC: vendor_key, user_key; BioTrack:"
+        " username, password. Omit to keep the stored ones.",
+    )
+    settings: JSON | None = None
+    enabled: bool = True
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ReportActionInput:
+    report_id: strawberry.ID
+    reason: str = ""
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ResolveDiscrepancyInput:
+    discrepancy_id: strawberry.ID
+    resolution: str = strawberry.field(description="resend, adjust or explain.")
+    note: str = strawberry.field(description="The evidence or reason (required).")
+    zone_id: strawberry.ID | None = strawberry.field(
+        default=None, description="adjust: the zone that takes the correction."
+    )
+    witness_id: strawberry.ID | None = strawberry.field(
+        default=None, description="adjust: the second person who approved it."
+    )
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class AssignDiscrepancyInput:
+    discrepancy_id: strawberry.ID
+    owner_id: strawberry.ID
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class ConnectionPayload:
+    system: str
+    base_url: str
+    has_credentials: bool
+    replayed: bool
+
+
+@strawberry.type
+class StateReportPayload:
+    report: StateReport
+    replayed: bool
+
+
+@strawberry.type
+class ReconciliationPayload:
+    run: ReconciliationRun
+    replayed: bool
+
+
+@strawberry.type
+class DiscrepancyPayload:
+    discrepancy: Discrepancy
+    movement_ids: list[strawberry.ID]
+    replayed: bool
+
+
+ConnectionResult = result_union("ConnectionResult", ConnectionPayload)
+StateReportResult = result_union("StateReportResult", StateReportPayload)
+ReconciliationResult = result_union("ReconciliationResult", ReconciliationPayload)
+DiscrepancyResult = result_union("DiscrepancyResult", DiscrepancyPayload, STOCK_ERRORS)
+
+
+def _optional(value: strawberry.ID | None, entity: str) -> int | None:
+    return None if value is None else parse_id(value, entity)
+
+
+@strawberry.type
+class ComplianceQueries:
+    @strawberry.field(description="Pending, failed and overdue state reports of a licence.")
+    async def sync_status(self, info: Info, location_id: strawberry.ID) -> SyncStatus:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        s = await queries.sync_status(loc)
+        age = None
+        if s.oldest_pending_at is not None:
+            age = int((datetime.now(UTC) - s.oldest_pending_at).total_seconds())
+        return SyncStatus(
+            system=s.system,
+            configured=s.configured,
+            pending=s.pending,
+            failed=s.failed,
+            overdue=s.overdue,
+            oldest_pending_at=s.oldest_pending_at,
+            oldest_pending_deadline=s.oldest_pending_deadline,
+            oldest_pending_age_seconds=age,
+            last_success_at=s.last_success_at,
+            last_error=s.last_error,
+        )
+
+    @strawberry.field(description="The state-report outbox, newest first.")
+    async def state_reports(
+        self,
+        info: Info,
+        location_id: strawberry.ID,
+        status: str | None = None,
+        kind: str | None = None,
+        tag: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[StateReport]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        page = await queries.reports_page(loc, status, kind, tag, first, decode_cursor(after))
+        return connection(page, StateReport.from_row)
+
+    @strawberry.field
+    async def reconciliation_runs(
+        self, info: Info, location_id: strawberry.ID, first: int = 20
+    ) -> list[ReconciliationRun]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        return [ReconciliationRun.from_row(r) for r in await queries.runs(loc, first)]
+
+    @strawberry.field(description="Differences with the state, oldest first.")
+    async def discrepancies(
+        self,
+        info: Info,
+        location_id: strawberry.ID,
+        status: str | None = "open",
+        kind: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Discrepancy]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        page = await queries.discrepancies_page(loc, status, kind, first, decode_cursor(after))
+        return connection(page, Discrepancy.from_row)
+
+
+async def _report(report_id: int) -> StateReport:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            f"SELECT {queries.REPORT_COLUMNS} FROM state_report WHERE id = $1", report_id
+        )
+    return StateReport.from_row(dict(row))
+
+
+@strawberry.type
+class ComplianceMutations:
+    @strawberry.mutation(description="Connect a licence to its state system (keys are write-only).")
+    async def configure_state_connection(
+        self, info: Info, input: ConfigureStateConnectionInput
+    ) -> ConnectionResult:
+        loc = parse_id(input.location_id, "location")
+
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await connections.configure(
+                principal,
+                connections.ConfigureConnection(
+                    location_id=loc,
+                    base_url=input.base_url,
+                    credentials=input.credentials,
+                    settings=input.settings,
+                    enabled=input.enabled,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        async def present(outcome: Outcome) -> ConnectionPayload:
+            target = await connections.load(loc)
+            return ConnectionPayload(
+                system=target.system.name if target else "",
+                base_url=target.connection.base_url if target else input.base_url,
+                has_credentials=bool(target and target.connection.credentials),
+                replayed=outcome.replayed,
+            )
+
+        return await attempt(call, present, COMMON_ERRORS)
+
+    @strawberry.mutation(description="Send a failed report again.")
+    async def retry_state_report(self, info: Info, input: ReportActionInput) -> StateReportResult:
+        return await _report_action(info, input, services.retry_report)
+
+    @strawberry.mutation(description="Withdraw a report the state must not receive.")
+    async def cancel_state_report(self, info: Info, input: ReportActionInput) -> StateReportResult:
+        return await _report_action(info, input, services.cancel_report)
+
+    @strawberry.mutation(description="Compare our books with the state's now.")
+    async def start_reconciliation(
+        self, info: Info, location_id: strawberry.ID, idempotency_key: str | None = None
+    ) -> ReconciliationResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.start_reconciliation(
+                principal,
+                services.StartReconciliation(parse_id(location_id, "location"), idempotency_key),
+            )
+
+        async def present(outcome: Outcome) -> ReconciliationPayload:
+            loc = parse_id(location_id, "location")
+            rows = [r for r in await queries.runs(loc, 100) if r["id"] == outcome.value.run_id]
+            return ReconciliationPayload(
+                run=ReconciliationRun.from_row(rows[0]), replayed=outcome.replayed
+            )
+
+        return await attempt(call, present, COMMON_ERRORS)
+
+    @strawberry.mutation(
+        description="Close a difference: resend, adjust (with approval) or explain."
+    )
+    async def resolve_discrepancy(
+        self, info: Info, input: ResolveDiscrepancyInput
+    ) -> DiscrepancyResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.resolve_discrepancy(
+                principal,
+                services.ResolveDiscrepancy(
+                    discrepancy_id=parse_id(input.discrepancy_id, "discrepancy"),
+                    resolution=input.resolution,
+                    note=input.note,
+                    zone_id=_optional(input.zone_id, "zone"),
+                    witness_id=_optional(input.witness_id, "witness"),
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _discrepancy(o), STOCK_ERRORS)
+
+    @strawberry.mutation(description="Give a difference an owner.")
+    async def assign_discrepancy(
+        self, info: Info, input: AssignDiscrepancyInput
+    ) -> DiscrepancyResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.assign_discrepancy(
+                principal,
+                services.AssignDiscrepancy(
+                    parse_id(input.discrepancy_id, "discrepancy"),
+                    parse_id(input.owner_id, "user"),
+                    input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _discrepancy(o), STOCK_ERRORS)
+
+
+async def _discrepancy(outcome: Outcome) -> DiscrepancyPayload:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            f"SELECT {queries.DISCREPANCY_COLUMNS} FROM discrepancy WHERE id = $1",
+            outcome.value.discrepancy_id,
+        )
+    return DiscrepancyPayload(
+        discrepancy=Discrepancy.from_row(dict(row)),
+        movement_ids=[strawberry.ID(str(i)) for i in outcome.value.movement_ids],
+        replayed=outcome.replayed,
+    )
+
+
+async def _report_action(info: Info, input: ReportActionInput, action) -> StateReportResult:  # type: ignore[no-untyped-def]
+    async def call() -> Outcome:
+        principal = await info.context.require_principal()
+        return await action(
+            principal,
+            services.ReportCommand(
+                parse_id(input.report_id, "state report"), input.reason, input.idempotency_key
+            ),
+        )
+
+    async def present(outcome: Outcome) -> StateReportPayload:
+        return StateReportPayload(
+            report=await _report(outcome.value.report_id), replayed=outcome.replayed
+        )
+
+    return await attempt(call, present, COMMON_ERRORS)
+
+
+@strawberry.type
+class ComplianceSubscriptions:
+    @strawberry.subscription(description="Failed and overdue reports, new discrepancies.")
+    async def compliance_alerts(
+        self, info: Info, location_id: strawberry.ID
+    ) -> AsyncGenerator[ComplianceAlert, None]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        async with info.context.broadcaster.listen(loc) as queue:
+            while True:
+                delivery = await queue.get()
+                event = delivery.event
+                if event.topic != "compliance_alert":
+                    continue
+                data = event.data
+                yield ComplianceAlert(
+                    kind=str(data.get("kind")),
+                    message=str(data.get("message", "")),
+                    report_id=strawberry.ID(str(data["report_id"]))
+                    if "report_id" in data
+                    else None,
+                    count=data.get("count"),
+                )

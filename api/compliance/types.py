@@ -1,0 +1,161 @@
+"""Compliance types: sync health, state reports, reconciliation runs and discrepancies."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from api.auth.types import User
+from api.context import Info
+
+
+@strawberry.type(description="How a licence's reporting to its state system is doing.")
+class SyncStatus:
+    system: str
+    configured: bool
+    pending: int
+    failed: int
+    overdue: int = strawberry.field(description="Pending or failed past the state's deadline.")
+    oldest_pending_at: datetime | None
+    oldest_pending_deadline: datetime | None
+    oldest_pending_age_seconds: int | None
+    last_success_at: datetime | None
+    last_error: str | None
+
+
+@strawberry.type(description="Something the state must learn about, and how sending it went.")
+class StateReport:
+    id: strawberry.ID
+    kind: str
+    status: str = strawberry.field(
+        description="pending, sending, sent, failed, cancelled or filed (CCRS)."
+    )
+    tags: list[str]
+    external_id: str = strawberry.field(description="Our id, as the state knows the report.")
+    attempts: int
+    occurred_at: datetime
+    next_attempt_at: datetime
+    deadline_at: datetime | None
+    last_error: str | None
+    state_ids: list[str]
+    created_at: datetime
+    sent_at: datetime | None
+    payload_json: str = strawberry.field(description="The facts reported, as JSON.")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> StateReport:
+        payload = row["payload"]
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            kind=row["kind"],
+            status=row["status"],
+            tags=list(row["tags"]),
+            external_id=row["external_id"],
+            attempts=row["attempts"],
+            occurred_at=row["occurred_at"],
+            next_attempt_at=row["next_attempt_at"],
+            deadline_at=row["deadline_at"],
+            last_error=row["last_error"],
+            state_ids=list(row["state_ids"]),
+            created_at=row["created_at"],
+            sent_at=row["sent_at"],
+            payload_json=payload if isinstance(payload, str) else json.dumps(payload),
+        )
+
+
+@strawberry.type
+class ReconciliationRun:
+    id: strawberry.ID
+    status: str = strawberry.field(description="queued, running, finished, failed or skipped.")
+    started_at: datetime
+    finished_at: datetime | None
+    packages_compared: int
+    discrepancies_found: int
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ReconciliationRun:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            status=row["status"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            packages_compared=row["packages_compared"],
+            discrepancies_found=row["discrepancies_found"],
+            error=row["error"],
+        )
+
+
+@strawberry.type(description="A difference between our books and the state's, kept until resolved.")
+class Discrepancy:
+    id: strawberry.ID
+    tag: str
+    kind: str = strawberry.field(
+        description="missing_at_state, missing_here, quantity_differs, unit_differs or"
+        " status_differs."
+    )
+    our_quantity: Decimal | None
+    state_quantity: Decimal | None
+    difference: Decimal
+    our_status: str | None
+    state_status: str | None
+    suspected_cause: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    status: str
+    resolution: str | None
+    resolution_note: str | None
+    resolved_at: datetime | None
+    owner_id: strawberry.Private[int | None]
+    resolved_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Seconds since it was first seen.")
+    def age_seconds(self) -> int:
+        end = self.resolved_at or datetime.now(self.first_seen_at.tzinfo)
+        return int((end - self.first_seen_at).total_seconds())
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        if self.owner_id is None:
+            return None
+        return User.from_row(await info.context.loaders.user.load(self.owner_id))
+
+    @strawberry.field
+    async def resolved_by(self, info: Info) -> User | None:
+        if self.resolved_by_id is None:
+            return None
+        return User.from_row(await info.context.loaders.user.load(self.resolved_by_id))
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Discrepancy:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            tag=row["tag"],
+            kind=row["kind"],
+            our_quantity=row["our_quantity"],
+            state_quantity=row["state_quantity"],
+            difference=row["difference"],
+            our_status=row["our_status"],
+            state_status=row["state_status"],
+            suspected_cause=row["suspected_cause"],
+            first_seen_at=row["first_seen_at"],
+            last_seen_at=row["last_seen_at"],
+            status=row["status"],
+            resolution=row["resolution"],
+            resolution_note=row["resolution_note"],
+            resolved_at=row["resolved_at"],
+            owner_id=row["owner_id"],
+            resolved_by_id=row["resolved_by_id"],
+        )
+
+
+@strawberry.type(description="A compliance event pushed to the office: failures, overdue reports.")
+class ComplianceAlert:
+    kind: str
+    message: str
+    report_id: strawberry.ID | None
+    count: int | None

@@ -1,0 +1,133 @@
+"""Read models for compliance screens: sync health, the outbox, runs and discrepancies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain import db
+from domain.inventory.queries import MAX_PAGE, Page
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    location_id: int
+    system: str
+    configured: bool
+    pending: int
+    failed: int
+    overdue: int
+    oldest_pending_at: datetime | None
+    oldest_pending_deadline: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+
+
+async def sync_status(location_id: int) -> SyncStatus:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            """
+            SELECT l.state_system,
+                   (c.base_url IS NOT NULL AND c.enabled) AS configured,
+                   count(r.id) FILTER (WHERE r.status IN ('pending', 'sending')) AS pending,
+                   count(r.id) FILTER (WHERE r.status = 'failed') AS failed,
+                   count(r.id) FILTER (WHERE r.status IN ('pending', 'sending', 'failed')
+                                        AND r.deadline_at < now()) AS overdue,
+                   min(r.occurred_at) FILTER (WHERE r.status IN ('pending', 'sending'))
+                       AS oldest_pending_at,
+                   min(r.deadline_at) FILTER (WHERE r.status IN ('pending', 'sending'))
+                       AS oldest_pending_deadline,
+                   s.last_success_at, s.last_error
+            FROM location l
+            LEFT JOIN state_connection c ON c.location = l.id
+            LEFT JOIN state_sync s ON s.location = l.id
+            LEFT JOIN state_report r ON r.location = l.id
+                 AND r.status IN ('pending', 'sending', 'failed')
+            WHERE l.id = $1
+            GROUP BY l.id, c.base_url, c.enabled, s.last_success_at, s.last_error
+            """,
+            location_id,
+        )
+    return SyncStatus(
+        location_id=location_id,
+        system=row["state_system"],
+        configured=bool(row["configured"]),
+        pending=row["pending"],
+        failed=row["failed"],
+        overdue=row["overdue"],
+        oldest_pending_at=row["oldest_pending_at"],
+        oldest_pending_deadline=row["oldest_pending_deadline"],
+        last_success_at=row["last_success_at"],
+        last_error=row["last_error"],
+    )
+
+
+REPORT_COLUMNS = (
+    "id, location AS location_id, kind, status, tags, payload, external_id, attempts,"
+    " outcome_unknown, occurred_at, next_attempt_at, deadline_at, last_error, state_ids,"
+    " created_at, sent_at"
+)
+
+
+async def reports_page(
+    location_id: int,
+    status: str | None,
+    kind: str | None,
+    tag: str | None,
+    first: int,
+    after: int | None,
+) -> Page:
+    limit = max(1, min(first, MAX_PAGE))
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {REPORT_COLUMNS} FROM state_report WHERE location = $1"
+            " AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)"
+            " AND ($4::text IS NULL OR $4 = ANY(tags)) AND ($5::bigint IS NULL OR id < $5)"
+            f" ORDER BY id DESC LIMIT {limit + 1}",
+            location_id,
+            status,
+            kind,
+            tag,
+            after,
+        )
+    out = [dict(r) for r in rows]
+    return Page(out[:limit], len(out) > limit)
+
+
+async def runs(location_id: int, first: int) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, location AS location_id, status, started_at, finished_at,"
+            " packages_compared, discrepancies_found, error FROM reconciliation_run"
+            " WHERE location = $1 ORDER BY id DESC LIMIT $2",
+            location_id,
+            max(1, min(first, MAX_PAGE)),
+        )
+    return [dict(r) for r in rows]
+
+
+DISCREPANCY_COLUMNS = (
+    "id, location AS location_id, tag, kind, our_quantity, state_quantity, difference,"
+    " our_status, state_status, suspected_cause, first_seen_at, last_seen_at, status,"
+    " owner AS owner_id, resolution, resolution_note, resolved_by AS resolved_by_id, resolved_at"
+)
+
+
+async def discrepancies_page(
+    location_id: int, status: str | None, kind: str | None, first: int, after: int | None
+) -> Page:
+    limit = max(1, min(first, MAX_PAGE))
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            f"SELECT {DISCREPANCY_COLUMNS} FROM discrepancy WHERE location = $1"
+            " AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)"
+            " AND ($4::bigint IS NULL OR id > $4)"
+            f" ORDER BY id LIMIT {limit + 1}",
+            location_id,
+            status,
+            kind,
+            after,
+        )
+    out = [dict(r) for r in rows]
+    return Page(out[:limit], len(out) > limit)

@@ -1,0 +1,240 @@
+"""Three-way reconciliation, the state's side: our ledger against the state's packages.
+
+Each run refreshes a mirror of the state's packages (only what changed since the last run, in
+the day windows METRC allows), compares it with the ledger in one query, and keeps a lasting
+record of every difference: its kind, both numbers, what our outbox says about it, its age and
+owner, until someone resolves it. A difference that disappears (a pending report got through) is
+closed as cleared; nothing here ever changes either side's numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain import db, events
+from domain.compliance import connections, reconcile_sql
+from plugins.base import Capability, StatePackage
+
+log = logging.getLogger(__name__)
+
+# Each pull starts a little before the last one ended: state clocks and commit order drift.
+OVERLAP = timedelta(minutes=10)
+MIRROR_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    status: str
+    packages_compared: int = 0
+    discrepancies_found: int = 0
+    error: str | None = None
+
+
+async def start_run(location_id: int) -> int:
+    async with db.connection() as conn:
+        return await conn.fetchval(
+            "INSERT INTO reconciliation_run (location, status, started_at, packages_compared,"
+            " discrepancies_found) VALUES ($1, 'running', now(), 0, 0) RETURNING id",
+            location_id,
+        )
+
+
+async def reconcile(location_id: int, run_id: int | None = None) -> RunSummary:
+    """Refresh the mirror from the state, compare, record differences. Safe to run twice."""
+    run_id = run_id or await start_run(location_id)
+    target = await connections.load(location_id)
+    if (
+        target is None
+        or target.system.connect is None
+        or Capability.PULL_ACTIVE_PACKAGES not in target.system.capabilities
+    ):
+        return await _finish(run_id, "skipped", error="this licence's state system has no API")
+    try:
+        client = target.system.connect(target.connection)
+        try:
+            await refresh_mirror(location_id, client)
+        finally:
+            await client.close()
+    except Exception as exc:
+        log.exception("reconciliation of location %s could not reach the state", location_id)
+        return await _finish(run_id, "failed", error=f"state unreachable: {exc}")
+    compared, found = await compare(location_id, run_id)
+    return await _finish(run_id, "finished", compared, found)
+
+
+async def refresh_mirror(location_id: int, client: Any) -> int:
+    """Pull what changed at the state since the last pull into ``state_package``."""
+    async with db.connection() as conn:
+        synced_until = await conn.fetchval(
+            "SELECT packages_synced_until FROM state_sync WHERE location = $1", location_id
+        )
+    pulled_from = datetime.now(UTC)
+    since = synced_until - OVERLAP if synced_until else None
+    batch: list[StatePackage] = []
+    count = 0
+    async for package in client.pull_packages(since):
+        batch.append(package)
+        if len(batch) >= MIRROR_CHUNK:
+            count += await _upsert(location_id, batch)
+            batch = []
+    count += await _upsert(location_id, batch)
+    async with db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO state_sync (location, packages_synced_until) VALUES ($1, $2)"
+            " ON CONFLICT (location) DO UPDATE SET packages_synced_until = EXCLUDED."
+            "packages_synced_until",
+            location_id,
+            pulled_from,
+        )
+    return count
+
+
+async def _upsert(location_id: int, packages: list[StatePackage]) -> int:
+    if not packages:
+        return 0
+    async with db.connection() as conn:
+        await conn.execute(
+            reconcile_sql.UPSERT_MIRROR,
+            location_id,
+            [p.tag for p in packages],
+            [p.quantity for p in packages],
+            [p.unit for p in packages],
+            [p.status for p in packages],
+            [p.item_name for p in packages],
+            [p.last_modified for p in packages],
+        )
+    return len(packages)
+
+
+async def compare(location_id: int, run_id: int) -> tuple[int, int]:
+    """Record every difference between the mirror and the ledger; returns (compared, found)."""
+    async with events.unit_of_work(), db.connection() as conn:
+        compared = await conn.fetchval(reconcile_sql.COUNT_COMPARED, location_id)
+        differences = await conn.fetch(reconcile_sql.DIFFERENCES, location_id)
+        causes = await _causes(conn, location_id, [d["tag"] for d in differences])
+        rows = [_record(d, causes.get(d["tag"])) for d in differences]
+        opened = await conn.fetch(
+            reconcile_sql.UPSERT_DISCREPANCIES,
+            location_id,
+            run_id,
+            [r["tag"] for r in rows],
+            [r["kind"] for r in rows],
+            [r["ours"] for r in rows],
+            [r["theirs"] for r in rows],
+            [r["difference"] for r in rows],
+            [r["our_status"] for r in rows],
+            [r["state_status"] for r in rows],
+            [r["cause"] for r in rows],
+        )
+        await conn.execute(reconcile_sql.CLEAR_GONE, location_id, run_id)
+        new = [r for r in opened if r["is_new"]]
+        if new:
+            events.record(
+                events.Event(
+                    "compliance_alert",
+                    location_id,
+                    {
+                        "kind": "discrepancies_found",
+                        "count": len(new),
+                        "message": f"{len(new)} new differences between our books and the state's",
+                    },
+                )
+            )
+    return compared, len(rows)
+
+
+async def _causes(conn: Any, location_id: int, tags: list[str]) -> dict[str, str]:
+    """What our outbox knows about each tag: unsent or refused reports explain differences."""
+    if not tags:
+        return {}
+    rows = await conn.fetch(reconcile_sql.OUTBOX_BY_TAG, location_id, tags)
+    causes: dict[str, list[str]] = {}
+    for row in rows:
+        if row["status"] == "failed":
+            text = f"{row['kind']} report {row['external_id']} was refused: {row['last_error']}"
+        else:
+            text = (
+                f"{row['kind']} report {row['external_id']} not yet at the state"
+                f" (queued {row['created_at']:%Y-%m-%d %H:%M} UTC)"
+            )
+        causes.setdefault(row["tag"], []).append(text)
+    return {tag: "; ".join(texts) for tag, texts in causes.items()}
+
+
+def _record(row: Any, outbox_cause: str | None) -> dict[str, Any]:
+    kind = row["kind"]
+    cause = outbox_cause or {
+        "missing_at_state": "not at the state: a receipt not yet accepted there, or a package"
+        " registered here by mistake",
+        "missing_here": "at the state but not here: receiving not completed, or a transfer"
+        " accepted at the state without us",
+        "quantity_differs": "no unsent report explains it: a change made at the state (its web"
+        " UI) or here that the other side never heard of",
+        "status_differs": "a hold or release made on one side only",
+    }.get(kind)
+    return {
+        "tag": row["tag"],
+        "kind": kind,
+        "ours": row["ours"],
+        "theirs": row["theirs"],
+        "difference": (row["ours"] or 0) - (row["theirs"] or 0),
+        "our_status": row["our_status"],
+        "state_status": row["state_status"],
+        "cause": cause,
+    }
+
+
+async def _finish(
+    run_id: int, status: str, compared: int = 0, found: int = 0, error: str | None = None
+) -> RunSummary:
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE reconciliation_run SET status = $2, finished_at = now(),"
+            " packages_compared = $3, discrepancies_found = $4, error = $5 WHERE id = $1",
+            run_id,
+            status,
+            compared,
+            found,
+            error,
+        )
+    return RunSummary(run_id, status, compared, found, error)
+
+
+async def request(location_id: int) -> int:
+    """Queue a run (on demand or on schedule); a worker picks it up. Returns the run id."""
+    async with events.unit_of_work(), db.connection() as conn:
+        run_id = await conn.fetchval(
+            "INSERT INTO reconciliation_run (location, status, started_at, packages_compared,"
+            " discrepancies_found) VALUES ($1, 'queued', now(), 0, 0) RETURNING id",
+            location_id,
+        )
+        events.record(events.Event("reconcile_requested", location_id, {"run_id": run_id}))
+    return run_id
+
+
+async def run_queued(run_id: int) -> RunSummary | None:
+    """Run a queued reconciliation once, however many times its job is delivered."""
+    async with db.connection() as conn:
+        location_id = await conn.fetchval(
+            "UPDATE reconciliation_run SET status = 'running', started_at = now()"
+            " WHERE id = $1 AND status = 'queued' RETURNING location",
+            run_id,
+        )
+    if location_id is None:
+        return None
+    return await reconcile(location_id, run_id)
+
+
+async def stale_queued_runs(older_than: timedelta = timedelta(minutes=1)) -> list[int]:
+    """Queued runs whose job never started (lost queue): the sweeper queues them again."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id FROM reconciliation_run WHERE status = 'queued'"
+            " AND started_at < now() - $1::interval ORDER BY id",
+            older_than,
+        )
+    return [r["id"] for r in rows]

@@ -1,0 +1,254 @@
+"""What compliance staff do with the outbox and the discrepancies: retry, cancel, resolve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain import db, events, service
+from domain.compliance import reconcile
+from domain.errors import NotFound, ValidationError
+from domain.identity.principal import Principal
+from domain.inventory import ledger, lookup
+from domain.inventory.model import AdjustmentReason, MovementKind
+from domain.inventory.rules import clean_note
+from domain.roles import Capability
+
+
+@dataclass(frozen=True)
+class ReportCommand:
+    report_id: int
+    reason: str = ""
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportChanged:
+    report_id: int
+
+
+async def _report_location(principal: Principal, report_id: int) -> int:
+    async with db.connection() as conn:
+        location_id = await conn.fetchval(
+            "SELECT location FROM state_report WHERE id = $1", report_id
+        )
+    if location_id is None or principal.role_at(location_id) is None:
+        raise NotFound("state report", str(report_id))
+    principal.require(Capability.HOLD_STOCK, location_id)
+    return location_id
+
+
+async def retry_report(principal: Principal, cmd: ReportCommand) -> service.Outcome:
+    """Send a failed report again (after fixing its cause at the state, e.g. a missing reason)."""
+    location_id = await _report_location(principal, cmd.report_id)
+
+    async def work() -> ReportChanged:
+        async with db.connection() as conn:
+            status = await conn.fetchval(
+                "UPDATE state_report SET status = 'pending', next_attempt_at = now(),"
+                " attempts = 0, last_error = NULL, updated_at = now()"
+                " WHERE id = $1 AND status IN ('failed', 'pending') RETURNING status",
+                cmd.report_id,
+            )
+        if status is None:
+            raise ValidationError("reportId", "only failed or pending reports can be retried")
+        events.record(events.Event("state_reports", location_id, {}))
+        return ReportChanged(cmd.report_id)
+
+    return await service.run(principal, "retryStateReport", cmd, work, ReportChanged)
+
+
+async def cancel_report(principal: Principal, cmd: ReportCommand) -> service.Outcome:
+    """Withdraw a report the state must not receive (entered at the state by hand instead)."""
+    await _report_location(principal, cmd.report_id)
+    if not cmd.reason.strip():
+        raise ValidationError("reason", "say why the state will not receive it")
+
+    async def work() -> ReportChanged:
+        async with db.connection() as conn:
+            status = await conn.fetchval(
+                "UPDATE state_report SET status = 'cancelled', last_error = $2,"
+                " updated_at = now() WHERE id = $1 AND status IN ('failed', 'pending')"
+                " RETURNING status",
+                cmd.report_id,
+                f"cancelled by {principal.name}: {cmd.reason.strip()}",
+            )
+        if status is None:
+            raise ValidationError("reportId", "only failed or pending reports can be cancelled")
+        return ReportChanged(cmd.report_id)
+
+    return await service.run(principal, "cancelStateReport", cmd, work, ReportChanged)
+
+
+RESOLUTIONS = ("resend", "adjust", "explain")
+
+
+@dataclass(frozen=True)
+class ResolveDiscrepancy:
+    discrepancy_id: int
+    resolution: str  # resend | adjust | explain
+    note: str
+    # For "adjust": which zone takes the correction, and who approved it (a second person).
+    zone_id: int | None = None
+    witness_id: int | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class DiscrepancyResolved:
+    discrepancy_id: int
+    movement_ids: list[int]
+
+
+async def resolve_discrepancy(principal: Principal, cmd: ResolveDiscrepancy) -> service.Outcome:
+    """Close a difference, saying how. Never overwrites a side silently:
+
+    - resend: queue our failed reports for that tag again (the state was missing our change);
+    - adjust: bring our books to the state's number with evidence and a second approver (the
+      adjustment is *not* reported: the state already has that number);
+    - explain: record why the difference is legitimate.
+    """
+    if cmd.resolution not in RESOLUTIONS:
+        raise ValidationError("resolution", f"one of {', '.join(RESOLUTIONS)}")
+    note = clean_note(cmd.note)
+    if not note:
+        raise ValidationError("note", "record the evidence or reason")
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT location, tag, kind, status, our_quantity, state_quantity FROM discrepancy"
+            " WHERE id = $1",
+            cmd.discrepancy_id,
+        )
+    if row is None or principal.role_at(row["location"]) is None:
+        raise NotFound("discrepancy", str(cmd.discrepancy_id))
+    principal.require(Capability.HOLD_STOCK, row["location"])
+    if cmd.resolution == "adjust":
+        principal.require(Capability.ADJUST_STOCK, row["location"])
+        _check_adjustable(principal, cmd, row)
+        await lookup.witness(row["location"], cmd.witness_id)  # type: ignore[arg-type]
+
+    async def work() -> DiscrepancyResolved:
+        async with db.connection() as conn:
+            locked = await conn.fetchval(
+                "SELECT status FROM discrepancy WHERE id = $1 FOR UPDATE", cmd.discrepancy_id
+            )
+        if locked != "open":
+            raise ValidationError("discrepancyId", "this discrepancy is already resolved")
+        movement_ids: list[int] = []
+        if cmd.resolution == "resend":
+            await _resend(row["location"], row["tag"])
+        elif cmd.resolution == "adjust":
+            movement_ids = await _adjust_to_state(principal, cmd, row, note)
+        async with db.connection() as conn:
+            await conn.execute(
+                "UPDATE discrepancy SET status = 'resolved', resolution = $2,"
+                " resolution_note = $3, resolved_by = $4, resolved_at = now() WHERE id = $1",
+                cmd.discrepancy_id,
+                cmd.resolution,
+                note,
+                principal.user_id,
+            )
+        return DiscrepancyResolved(cmd.discrepancy_id, movement_ids)
+
+    return await service.run(principal, "resolveDiscrepancy", cmd, work, DiscrepancyResolved)
+
+
+def _check_adjustable(principal: Principal, cmd: ResolveDiscrepancy, row: dict) -> None:
+    if row["kind"] != "quantity_differs":
+        raise ValidationError("resolution", "only a quantity difference can be adjusted away")
+    if cmd.zone_id is None:
+        raise ValidationError("zoneId", "say which zone takes the correction")
+    if cmd.witness_id is None or cmd.witness_id == principal.user_id:
+        raise ValidationError("witnessId", "a second person must approve a correction")
+
+
+async def _resend(location_id: int, tag: str) -> None:
+    async with db.connection() as conn:
+        requeued = await conn.fetch(
+            "UPDATE state_report SET status = 'pending', attempts = 0, next_attempt_at = now(),"
+            " last_error = NULL, updated_at = now()"
+            " WHERE location = $1 AND $2 = ANY(tags) AND status = 'failed' RETURNING id",
+            location_id,
+            tag,
+        )
+    if not requeued:
+        raise ValidationError("resolution", "there is no failed report for this tag to resend")
+    events.record(events.Event("state_reports", location_id, {}))
+
+
+async def _adjust_to_state(
+    principal: Principal, cmd: ResolveDiscrepancy, row: dict, note: str
+) -> list[int]:
+    delta: Decimal = row["state_quantity"] - row["our_quantity"]
+    package, zones = await lookup.package_and_zones(row["location"], row["tag"], (cmd.zone_id,))
+    zone = zones[cmd.zone_id]  # type: ignore[index]
+    posted = await ledger.post(
+        [
+            ledger.Draft(
+                package_id=package.id,
+                kind=MovementKind.ADJUST,
+                quantity=abs(delta),
+                from_zone=zone if delta < 0 else None,
+                to_zone=zone if delta > 0 else None,
+                reason=AdjustmentReason.COUNT_CORRECTION,
+                note=f"reconciliation #{cmd.discrepancy_id}: {note}"[:1000],
+            )
+        ],
+        ledger.Posting(
+            actor_id=principal.user_id,
+            witness_id=cmd.witness_id,
+            source_document=f"discrepancy:{cmd.discrepancy_id}",
+            idempotency_key=cmd.idempotency_key,
+            report=False,
+        ),
+    )
+    return [p.id for p in posted]
+
+
+@dataclass(frozen=True)
+class StartReconciliation:
+    location_id: int
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReconciliationQueued:
+    run_id: int
+
+
+async def start_reconciliation(principal: Principal, cmd: StartReconciliation) -> service.Outcome:
+    """Compare our books with the state's now, not at the nightly run."""
+    principal.require(Capability.HOLD_STOCK, cmd.location_id)
+
+    async def work() -> ReconciliationQueued:
+        return ReconciliationQueued(await reconcile.request(cmd.location_id))
+
+    return await service.run(principal, "startReconciliation", cmd, work, ReconciliationQueued)
+
+
+@dataclass(frozen=True)
+class AssignDiscrepancy:
+    discrepancy_id: int
+    owner_id: int
+    idempotency_key: str | None = None
+
+
+async def assign_discrepancy(principal: Principal, cmd: AssignDiscrepancy) -> service.Outcome:
+    """Give a difference an owner: someone with a grant at that licence."""
+    async with db.connection() as conn:
+        location_id = await conn.fetchval(
+            "SELECT location FROM discrepancy WHERE id = $1", cmd.discrepancy_id
+        )
+    if location_id is None or principal.role_at(location_id) is None:
+        raise NotFound("discrepancy", str(cmd.discrepancy_id))
+    principal.require(Capability.HOLD_STOCK, location_id)
+    await lookup.witness(location_id, cmd.owner_id)
+
+    async def work() -> DiscrepancyResolved:
+        async with db.connection() as conn:
+            await conn.execute(
+                "UPDATE discrepancy SET owner = $2 WHERE id = $1", cmd.discrepancy_id, cmd.owner_id
+            )
+        return DiscrepancyResolved(cmd.discrepancy_id, [])
+
+    return await service.run(principal, "assignDiscrepancy", cmd, work, DiscrepancyResolved)
