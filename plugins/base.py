@@ -92,6 +92,8 @@ class OutboundReport:
     outcome_unknown: bool = False
     # What the state answered when an earlier report was sent (e.g. the receipt id a void needs).
     related_state_ids: Sequence[str] = ()
+    # What ``prepare`` saw at the state just before the first send (None: never sent).
+    snapshot: Mapping[str, Any] | None = None
 
 
 class ResultStatus(enum.StrEnum):
@@ -148,6 +150,10 @@ class StateClient(Protocol):
         One result per report attempted. After a report that must be retried, stop: leave the
         later ones out (not attempted), so the state receives them in order.
         """
+
+    async def prepare(self, reports: Sequence[OutboundReport]) -> dict[int, dict[str, Any]]:
+        """Read what a later ``find`` will compare against (e.g. a package's quantity before an
+        adjustment). The engine stores it before ``send``; return {} when nothing is needed."""
 
     async def find(self, report: OutboundReport) -> ReportResult | None:
         """Whether an earlier attempt of ``report`` reached the state (None: it did not)."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,7 +35,8 @@ from plugins.base import (
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+# A dead drainer's lease lapses after this; then another worker resumes its licence.
+LEASE = timedelta(seconds=float(os.environ.get("LEAFLEDGER_SYNC_LEASE_SECONDS", "60")))
 MAX_BACKOFF_SECONDS = 300
 GIVE_UP_AFTER_DEADLINE = timedelta(days=3)
 GIVE_UP_WITHOUT_DEADLINE = timedelta(days=7)
@@ -61,7 +63,7 @@ WITH unsent AS (
     LIMIT $2
 )
 SELECT u.id, u.kind, u.status, u.external_id, u.occurred_at, u.payload, u.attempts,
-       u.outcome_unknown, u.deadline_at, u.due,
+       u.outcome_unknown, u.deadline_at, u.due, u.snapshot,
        coalesce((SELECT s.state_ids FROM state_report s
                  WHERE s.location = u.location
                    AND s.external_id = u.payload->>'related_external_id'), '{}') AS related
@@ -143,6 +145,7 @@ async def _drain_with(
                 if found is not None:
                     outcomes[report.id] = found
         to_send = [r for r in reports if r.id not in outcomes]
+        to_send = await _prepare(client, to_send, outcomes)
         if to_send:
             try:
                 for sent in await client.send(to_send):
@@ -158,8 +161,32 @@ async def _drain_with(
             return
 
 
+async def _prepare(
+    client: StateClient, reports: list[OutboundReport], outcomes: dict[int, ReportResult]
+) -> list[OutboundReport]:
+    """Take and store each first-time report's snapshot before it is sent."""
+    fresh = [r for r in reports if r.snapshot is None]
+    if not fresh:
+        return reports
+    try:
+        snapshots = await client.prepare(fresh)
+    except Exception as exc:
+        log.warning("preparing %d reports failed: %s", len(fresh), exc)
+        for report in reports:
+            outcomes[report.id] = ReportResult(report.id, ResultStatus.RETRY, message=str(exc))
+        return []
+    if snapshots:
+        async with db.connection() as conn:
+            await conn.executemany(
+                "UPDATE state_report SET snapshot = $2 WHERE id = $1",
+                [(report_id, json.dumps(snap)) for report_id, snap in snapshots.items()],
+            )
+    return [replace(r, snapshot=snapshots[r.id]) if r.id in snapshots else r for r in reports]
+
+
 def _outbound(row: Any, timezone: str) -> OutboundReport:
     payload = row["payload"]
+    snapshot = row["snapshot"]
     return OutboundReport(
         id=row["id"],
         kind=ReportKind(row["kind"]),
@@ -171,6 +198,7 @@ def _outbound(row: Any, timezone: str) -> OutboundReport:
         # A report left 'sending' by a dead worker may have reached the state.
         outcome_unknown=row["outcome_unknown"] or row["status"] == "sending",
         related_state_ids=tuple(row["related"] or ()),
+        snapshot=json.loads(snapshot) if isinstance(snapshot, str) else snapshot,
     )
 
 

@@ -58,6 +58,8 @@ class StateReport(Table, db=DB):
     overdue_alerted = Boolean(default=False)
     last_error = Text(null=True, default=None)
     state_ids = Array(base_column=Varchar(length=100), default=list)
+    # What the state showed just before we first sent it (lets a lost answer be read back).
+    snapshot = JSONB(null=True, default=None)
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()

@@ -4,7 +4,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from domain.db import execute_script
 
-ID = "2026-11-27T06:40:48:000000"
+ID = "2026-11-27T06:46:21:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "compliance indexes"
 

@@ -10,7 +10,6 @@ reported UNKNOWN and looked up before it is sent again.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -29,32 +28,19 @@ from plugins.base import (
     StateReason,
 )
 from plugins.builtin.metrc import limits, mapping
+from plugins.builtin.metrc.responses import MetrcError, decode, field_of, results_for_error
 
 WINDOW = timedelta(hours=24)  # METRC refuses lastModified windows longer than a day
 REASONS_TTL = 3600.0
 
 
-class MetrcError(Exception):
-    def __init__(
-        self,
-        status: ResultStatus,
-        message: str,
-        retry_after: float | None = None,
-        http_status: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.retry_after = retry_after
-        self.http_status = http_status
-
-
 class MetrcClient:
-    def __init__(self, connection: Connection, *, timeout: float = 30.0) -> None:
+    def __init__(self, connection: Connection) -> None:
         self.license = connection.license_number
         credentials = connection.credentials
         self.vendor_key = str(credentials.get("vendor_key", ""))
         self.settings = connection.settings
+        timeout = float(self.settings.get("timeout_seconds", 30))
         self._http = httpx.AsyncClient(
             base_url=connection.base_url.rstrip("/"),
             auth=httpx.BasicAuth(self.vendor_key, str(credentials.get("user_key", ""))),
@@ -94,7 +80,7 @@ class MetrcClient:
                     else ResultStatus.UNKNOWN
                 )
                 raise MetrcError(status, f"METRC unreachable: {exc!r}") from None
-        return _decode(response, write=method != "GET")
+        return decode(response, write=method != "GET")
 
     async def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
         """Every record of a (possibly paged) list endpoint."""
@@ -104,9 +90,9 @@ class MetrcClient:
             envelope = await self._request(
                 "GET", path, params={**(params or {}), "pageNumber": page, "pageSize": 20}
             )
-            data = _field(envelope, "Data") if isinstance(envelope, dict) else envelope
+            data = field_of(envelope, "Data") if isinstance(envelope, dict) else envelope
             records.extend(data or [])
-            total_pages = _field(envelope, "TotalPages") if isinstance(envelope, dict) else 1
+            total_pages = field_of(envelope, "TotalPages") if isinstance(envelope, dict) else 1
             if not data or page >= int(total_pages or 1):
                 return records
             page += 1
@@ -145,8 +131,8 @@ class MetrcClient:
                     for r in run
                 ]
         except MetrcError as exc:
-            return _errors(run, exc)
-        ids = _field(answer, "Ids") if isinstance(answer, dict) else None
+            return results_for_error(run, exc)
+        ids = field_of(answer, "Ids") if isinstance(answer, dict) else None
         return [
             ReportResult(r.id, ResultStatus.SENT, [str(ids[i])] if ids and i < len(ids) else [])
             for i, r in enumerate(run)
@@ -156,7 +142,7 @@ class MetrcClient:
         receipt_ids = list(report.related_state_ids)
         if not receipt_ids:
             found = await self._receipt(str(report.payload.get("related_external_id", "")))
-            receipt_ids = [str(_field(found, "Id"))] if found else []
+            receipt_ids = [str(field_of(found, "Id"))] if found else []
         if not receipt_ids:
             return ReportResult(
                 report.id, ResultStatus.FAILED, (), "the sale was never accepted by METRC"
@@ -164,7 +150,7 @@ class MetrcClient:
         try:
             await self._request("DELETE", f"/sales/v2/receipts/{receipt_ids[0]}")
         except MetrcError as exc:
-            return _errors([report], exc)[0]
+            return results_for_error([report], exc)[0]
         return ReportResult(report.id, ResultStatus.SENT, receipt_ids)
 
     async def _receipt(self, external_number: str) -> Any:
@@ -176,7 +162,7 @@ class MetrcClient:
             if exc.http_status == 404:
                 return None  # no receipt with that number
             raise
-        data = _field(envelope, "Data") if isinstance(envelope, dict) else envelope
+        data = field_of(envelope, "Data") if isinstance(envelope, dict) else envelope
         if isinstance(data, list):
             return data[0] if data else None
         return envelope or None
@@ -187,18 +173,55 @@ class MetrcClient:
             if report.kind == ReportKind.SALE:
                 found = await self._receipt(report.external_id)
                 if found:
-                    return ReportResult(report.id, ResultStatus.SENT, [str(_field(found, "Id"))])
+                    return ReportResult(report.id, ResultStatus.SENT, [str(field_of(found, "Id"))])
                 return None
             if report.kind in (ReportKind.ADJUST, ReportKind.DESTROY):
-                for record in await self._get_all("/packages/v2/adjustments"):
-                    note = str(_field(record, "ReasonNote") or "")
-                    if note.startswith(f"{report.external_id}:") or note == report.external_id:
-                        return ReportResult(report.id, ResultStatus.SENT)
-                return None
+                return await self._find_adjustment(report)
         except MetrcError as exc:
             # Cannot tell yet: keep it unknown rather than risk sending twice.
             return ReportResult(report.id, ResultStatus.UNKNOWN, (), exc.message, exc.retry_after)
         return None
+
+    async def prepare(self, reports: Sequence[OutboundReport]) -> dict[int, dict[str, Any]]:
+        """Adjustments: the package's quantity at METRC just before we adjust it.
+
+        METRC's published API has no way to list a package's adjustments, so an adjustment whose
+        answer was lost is read back by comparing the package's quantity with this snapshot.
+        """
+        snapshots: dict[int, dict[str, Any]] = {}
+        for report in reports:
+            if report.kind in (ReportKind.ADJUST, ReportKind.DESTROY):
+                package = await self._package(str(report.payload["tag"]))
+                quantity = field_of(package, "Quantity") if package else None
+                snapshots[report.id] = {"quantity": str(quantity) if quantity is not None else None}
+        return snapshots
+
+    async def _package(self, label: str) -> Any:
+        try:
+            return await self._request("GET", f"/packages/v2/{label}")
+        except MetrcError as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+
+    async def _find_adjustment(self, report: OutboundReport) -> ReportResult | None:
+        before = (report.snapshot or {}).get("quantity")
+        if report.snapshot is None or before is None:
+            return None  # the snapshot is stored before sending: no snapshot, never sent
+        package = await self._package(str(report.payload["tag"]))
+        now = Decimal(str(field_of(package, "Quantity"))) if package else None
+        delta = Decimal(str(report.payload["quantity"]))
+        if now == Decimal(before) + delta:
+            return ReportResult(report.id, ResultStatus.SENT)
+        if now == Decimal(before):
+            return None
+        return ReportResult(
+            report.id,
+            ResultStatus.FAILED,
+            (),
+            f"cannot tell whether the adjustment reached METRC: the package was {before},"
+            f" the adjustment {delta}, METRC now shows {now}. Check METRC, then retry or cancel.",
+        )
 
     async def adjustment_reasons(self) -> list[StateReason]:
         if self._reasons and time.monotonic() - self._reasons[0] < REASONS_TTL:
@@ -206,9 +229,9 @@ class MetrcClient:
         records = await self._get_all("/packages/v2/adjust/reasons")
         reasons = [
             StateReason(
-                name=str(_field(r, "Name")),
-                requires_note=bool(_field(r, "RequiresNote")),
-                requires_waste_weight=bool(_field(r, "RequiresWasteWeight")),
+                name=str(field_of(r, "Name")),
+                requires_note=bool(field_of(r, "RequiresNote")),
+                requires_waste_weight=bool(field_of(r, "RequiresWasteWeight")),
             )
             for r in records
         ]
@@ -247,107 +270,40 @@ class MetrcClient:
 
 
 def _runs(reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:
-    """Consecutive reports of one request type, each run one request (voids one by one)."""
+    """Consecutive reports of one request type, each run one request. Voids go one by one, and
+    a package is adjusted once per request (so a lost answer can be read back per report)."""
     runs: list[list[OutboundReport]] = []
     for report in reports:
-        kind = ReportKind.ADJUST if report.kind == ReportKind.DESTROY else report.kind
-        previous = runs[-1][0].kind if runs else None
-        previous = ReportKind.ADJUST if previous == ReportKind.DESTROY else previous
-        if runs and previous == kind and kind != ReportKind.VOID:
+        kind = _request_kind(report.kind)
+        joinable = (
+            runs
+            and _request_kind(runs[-1][0].kind) == kind
+            and kind != ReportKind.VOID
+            and not (
+                kind == ReportKind.ADJUST
+                and any(r.payload.get("tag") == report.payload.get("tag") for r in runs[-1])
+            )
+        )
+        if joinable:
             runs[-1].append(report)
         else:
             runs.append([report])
     return runs
 
 
-def _field(record: Any, name: str) -> Any:
-    """METRC answers PascalCase or camelCase depending on the state: read either."""
-    if not isinstance(record, dict):
-        return None
-    if name in record:
-        return record[name]
-    lowered = name[0].lower() + name[1:]
-    if lowered in record:
-        return record[lowered]
-    folded = name.lower()
-    return next((v for k, v in record.items() if k.lower() == folded), None)
-
-
-def _decode(response: httpx.Response, *, write: bool) -> Any:
-    status = response.status_code
-    if 200 <= status < 300:
-        if not response.content:
-            return None  # v2 writes may answer an empty 200
-        try:
-            return response.json()
-        except json.JSONDecodeError:
-            return None
-    text = response.text[:300]
-    if status == 400:
-        try:
-            rows = response.json()
-        except json.JSONDecodeError:
-            rows = None
-        raise MetrcRowErrors(rows if isinstance(rows, list) else [], text)
-    if status == 429:
-        retry = response.headers.get("Retry-After")
-        raise MetrcError(ResultStatus.RETRY, "METRC rate limit (429)", _seconds(retry))
-    if status in (401, 403):
-        # Usually wrong keys or a missing permission; retry later so a fixed key recovers.
-        raise MetrcError(ResultStatus.RETRY, f"METRC refused our credentials ({status})", 300.0)
-    if status in (404, 405):
-        raise MetrcError(
-            ResultStatus.FAILED, f"{status}: not offered in this state: {text}", None, status
-        )
-    if status >= 500:
-        outcome = ResultStatus.UNKNOWN if write else ResultStatus.RETRY
-        raise MetrcError(outcome, f"METRC server error {status}")
-    raise MetrcError(ResultStatus.RETRY, f"unexpected METRC answer {status}: {text}")
-
-
-class MetrcRowErrors(MetrcError):
-    """A 400: METRC applied nothing; ``rows`` says which records it refused and why."""
-
-    def __init__(self, rows: list[Any], text: str) -> None:
-        super().__init__(ResultStatus.FAILED, f"METRC refused the request: {text}")
-        self.rows = rows
-
-
-def _errors(run: list[OutboundReport], exc: MetrcError) -> list[ReportResult]:
-    if isinstance(exc, MetrcRowErrors):
-        refused: dict[int, str] = {}
-        for row in exc.rows:
-            index = _field(row, "Row")
-            if isinstance(index, int) and 0 <= index < len(run):
-                refused[index] = str(_field(row, "Message") or "refused")
-        if not refused:  # a 400 we cannot attribute: every record in it is refused
-            return [ReportResult(r.id, ResultStatus.FAILED, (), exc.message) for r in run]
-        # The others were not applied either: send them again without the refused rows.
-        return [
-            ReportResult(r.id, ResultStatus.FAILED, (), refused[i])
-            if i in refused
-            else ReportResult(r.id, ResultStatus.RETRY, (), "resent without refused rows", 0.0)
-            for i, r in enumerate(run)
-        ]
-    return [ReportResult(r.id, exc.status, (), exc.message, exc.retry_after) for r in run]
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return 60.0  # an HTTP date: be patient rather than parse it
+def _request_kind(kind: ReportKind) -> ReportKind:
+    return ReportKind.ADJUST if kind == ReportKind.DESTROY else kind
 
 
 def _package(record: Any, status: str) -> StatePackage:
-    on_hold = bool(_field(record, "IsOnHold"))
-    modified = _field(record, "LastModified")
+    on_hold = bool(field_of(record, "IsOnHold"))
+    modified = field_of(record, "LastModified")
     return StatePackage(
-        tag=str(_field(record, "Label")),
-        quantity=Decimal(str(_field(record, "Quantity") or 0)),
-        unit=str(_field(record, "UnitOfMeasureName") or ""),
+        tag=str(field_of(record, "Label")),
+        quantity=Decimal(str(field_of(record, "Quantity") or 0)),
+        unit=str(field_of(record, "UnitOfMeasureName") or ""),
         status="on_hold" if on_hold and status == "active" else status,
-        item_name=str(_field(_field(record, "Item") or {}, "Name") or "") or None,
+        item_name=str(field_of(field_of(record, "Item") or {}, "Name") or "") or None,
         last_modified=_parse_time(modified),
     )
 

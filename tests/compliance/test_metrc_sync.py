@@ -1,0 +1,168 @@
+"""Reporting to METRC: every change the state must hear about arrives once, in order, or is
+shown to people with METRC's own words."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+from domain import db
+from domain.compliance import sync
+from domain.inventory import stock
+from domain.inventory.model import AdjustmentReason
+from domain.organisation.model import ZoneKind
+from domain.roles import Role
+
+
+async def _write_off(world, grams: str, reason=AdjustmentReason.DAMAGE, note=None) -> None:
+    await stock.adjust_stock(
+        world.as_(Role.MANAGER),
+        stock.AdjustStock(
+            world.ca.location_id,
+            world.tag,
+            world.ca.zone(ZoneKind.VAULT),
+            Decimal(f"-{grams}"),
+            reason,
+            note=note,
+        ),
+    )
+
+
+async def _reports(world) -> list[dict]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, kind, status, attempts, last_error, external_id, payload"
+            " FROM state_report WHERE location = $1 ORDER BY id",
+            world.ca.location_id,
+        )
+    return [dict(r) for r in rows]
+
+
+async def _drain(world) -> sync.DrainResult:
+    return await sync.drain(world.ca.location_id, owner="test")
+
+
+async def _make_due(world) -> None:
+    """Skip the backoff wait (tests do not sleep through it)."""
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE state_report SET next_attempt_at = now() WHERE location = $1",
+            world.ca.location_id,
+        )
+
+
+async def test_a_damage_write_off_reaches_metrc_as_an_adjustment(world, metrc):
+    await _write_off(world, "1.5")
+    [report] = await _reports(world)
+    assert report["status"] == "pending"
+
+    result = await _drain(world)
+
+    assert result.sent == 1
+    assert metrc.state.package(world.tag).quantity == Decimal("8.5")
+    [adjustment] = metrc.state.adjustments()
+    assert adjustment.note.startswith(report["external_id"])
+    assert (await _reports(world))[0]["status"] == "sent"
+    metrc.log.assert_no_violations()
+
+
+async def test_transfers_between_zones_are_not_reported_to_metrc(world, metrc):
+    await stock.transfer_stock(
+        world.as_(Role.INVENTORY_LEAD),
+        stock.TransferStock(
+            world.ca.location_id,
+            world.tag,
+            world.ca.zone(ZoneKind.VAULT),
+            world.ca.zone(ZoneKind.SALES_FLOOR),
+            Decimal(2),
+        ),
+    )
+    assert await _reports(world) == []
+
+
+async def test_a_long_theft_note_is_cut_to_metrcs_200_characters(world, metrc):
+    await _write_off(world, "1", AdjustmentReason.THEFT, note="camera 3 shows " + "x" * 400)
+    await _drain(world)
+    [adjustment] = metrc.state.adjustments()
+    assert len(adjustment.note) <= 200
+    metrc.log.assert_no_violations()
+
+
+async def test_a_rate_limited_report_waits_and_is_sent_once(world, metrc):
+    await _write_off(world, "1")
+    metrc.faults.rate_limit(retry_after=30, method="POST")
+
+    first = await _drain(world)
+    [report] = await _reports(world)
+    assert first.deferred == 1
+    assert report["status"] == "pending"
+    assert "429" in report["last_error"]
+
+    await _make_due(world)
+    assert (await _drain(world)).sent == 1
+    assert len(metrc.state.adjustments()) == 1
+
+
+async def test_an_adjustment_whose_answer_was_lost_is_read_back_not_resent(world, metrc):
+    await _write_off(world, "2")
+    # METRC applies the adjustment but the answer never arrives before our timeout.
+    metrc.faults.hang(3, apply=True, method="POST")
+
+    first = await _drain(world)
+    assert first.deferred == 1
+    await _make_due(world)
+    second = await _drain(world)
+
+    assert second.sent == 1
+    assert len(metrc.state.adjustments()) == 1
+    assert metrc.state.package(world.tag).quantity == Decimal(8)
+
+
+async def test_a_503_page_is_retried_and_arrives_once(world, metrc):
+    await _write_off(world, "1")
+    metrc.faults.unavailable(method="POST")
+    assert (await _drain(world)).deferred == 1
+    await _make_due(world)
+    assert (await _drain(world)).sent == 1
+    assert len(metrc.state.adjustments()) == 1
+    assert metrc.state.package(world.tag).quantity == Decimal(9)
+
+
+async def test_a_refused_report_is_marked_failed_with_metrcs_words_and_the_next_goes(world, metrc):
+    await _write_off(world, "1")
+    await _write_off(world, "2")
+    metrc.faults.row_error("Package 1A4FF0100000022000000123 is on hold.", row=0, method="POST")
+
+    await _drain(world)
+    await _make_due(world)
+    await _drain(world)
+
+    first, second = await _reports(world)
+    assert first["status"] == "failed"
+    assert "on hold" in first["last_error"]
+    assert second["status"] == "sent"
+    assert metrc.state.package(world.tag).quantity == Decimal(8)
+
+
+async def test_while_metrc_is_down_reports_queue_in_order_and_go_when_it_returns(world, metrc):
+    for grams in ("1", "2", "3"):
+        await _write_off(world, grams)
+    metrc.faults.down()
+    assert (await _drain(world)).sent == 0
+    metrc.faults.up()
+    await _make_due(world)
+    await _drain(world)
+
+    quantities = [a.quantity for a in metrc.state.adjustments()]
+    assert quantities == [Decimal(-1), Decimal(-2), Decimal(-3)]
+    assert all(r["status"] == "sent" for r in await _reports(world))
+
+
+async def test_two_drainers_never_send_the_same_report(world, metrc):
+    for grams in ("1", "1", "1", "1"):
+        await _write_off(world, grams)
+    results = await asyncio.gather(
+        sync.drain(world.ca.location_id, owner="a"), sync.drain(world.ca.location_id, owner="b")
+    )
+    assert sum(r.sent for r in results) == 4
+    assert len(metrc.state.adjustments()) == 4
