@@ -181,14 +181,12 @@ class ComplianceMutations:
     async def configure_state_connection(
         self, info: Info, input: ConfigureStateConnectionInput
     ) -> ConnectionResult:
-        loc = parse_id(input.location_id, "location")
-
         async def call() -> Outcome:
             principal = await info.context.require_principal()
             return await connections.configure(
                 principal,
                 connections.ConfigureConnection(
-                    location_id=loc,
+                    location_id=parse_id(input.location_id, "location"),
                     base_url=input.base_url,
                     credentials=input.credentials,
                     settings=input.settings,
@@ -198,7 +196,7 @@ class ComplianceMutations:
             )
 
         async def present(outcome: Outcome) -> ConnectionPayload:
-            target = await connections.load(loc)
+            target = await connections.load(outcome.value.location_id)
             return ConnectionPayload(
                 system=target.system.name if target else "",
                 base_url=target.connection.base_url if target else input.base_url,
@@ -228,8 +226,7 @@ class ComplianceMutations:
             )
 
         async def present(outcome: Outcome) -> ReconciliationPayload:
-            loc = parse_id(location_id, "location")
-            rows = [r for r in await queries.runs(loc, 100) if r["id"] == outcome.value.run_id]
+            rows = await queries.runs_by_ids([outcome.value.run_id])
             return ReconciliationPayload(
                 run=ReconciliationRun.from_row(rows[0]), replayed=outcome.replayed
             )

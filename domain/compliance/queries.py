@@ -107,6 +107,17 @@ async def runs(location_id: int, first: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def runs_by_ids(ids: list[int]) -> list[dict[str, Any]]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, location AS location_id, status, started_at, finished_at,"
+            " packages_compared, discrepancies_found, error FROM reconciliation_run"
+            " WHERE id = ANY($1::bigint[]) ORDER BY id",
+            ids,
+        )
+    return [dict(r) for r in rows]
+
+
 DISCREPANCY_COLUMNS = (
     "id, location AS location_id, tag, kind, our_quantity, state_quantity, difference,"
     " our_status, state_status, suspected_cause, first_seen_at, last_seen_at, status,"

@@ -6,6 +6,8 @@ running API must answer each with data or a clear error, never a 5xx or a masked
 
 from __future__ import annotations
 
+import os
+
 import graphql
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -49,7 +51,7 @@ def test_no_generated_query_or_mutation_crashes_the_api(world):
         crashes: list[str] = []
 
         @settings(
-            max_examples=len(operations) * 6,
+            max_examples=len(operations) * int(os.environ.get("LEAFLEDGER_FUZZ_EXAMPLES", "6")),
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
