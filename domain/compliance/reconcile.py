@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # Each pull starts a little before the last one ended: state clocks and commit order drift.
 OVERLAP = timedelta(minutes=10)
 MIRROR_CHUNK = 2000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,13 @@ async def refresh_mirror(location_id: int, client: Any) -> int:
 
 
 async def _upsert(location_id: int, packages: list[StatePackage]) -> int:
+    # One row per tag per statement (a package can be listed as active and on hold at once).
+    latest: dict[str, StatePackage] = {}
+    for package in packages:
+        seen = latest.get(package.tag)
+        if seen is None or (package.last_modified or _EPOCH) >= (seen.last_modified or _EPOCH):
+            latest[package.tag] = package
+    packages = list(latest.values())
     if not packages:
         return 0
     async with db.connection() as conn:

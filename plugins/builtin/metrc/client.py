@@ -244,7 +244,9 @@ class MetrcClient:
         start = since or datetime.fromisoformat(
             str(self.settings.get("history_start", "2020-01-01T00:00:00+00:00"))
         )
-        end = datetime.now(UTC)
+        # Rounded up: the API takes whole seconds, and a package changed in the current second
+        # must fall inside the last window.
+        end = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
         windows = []
         while start < end:
             windows.append((start, min(start + WINDOW, end)))
