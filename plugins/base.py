@@ -144,12 +144,11 @@ class Connection:
 class StateClient(Protocol):
     """What the sync engine and reconciliation need from a state system's API."""
 
-    async def send(self, reports: Sequence[OutboundReport]) -> list[ReportResult]:
-        """Send reports in order, batching where the API allows.
+    def batches(self, reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:
+        """Split reports (in order) into requests: each list is sent by one ``send`` call."""
 
-        One result per report attempted. After a report that must be retried, stop: leave the
-        later ones out (not attempted), so the state receives them in order.
-        """
+    async def send(self, reports: Sequence[OutboundReport]) -> list[ReportResult]:
+        """Send one batch (as ``batches`` made it) in one request; one result per report."""
 
     async def prepare(self, reports: Sequence[OutboundReport]) -> dict[int, dict[str, Any]]:
         """Read what a later ``find`` will compare against (e.g. a package's quantity before an

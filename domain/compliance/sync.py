@@ -137,28 +137,41 @@ async def _drain_with(
         if not due:
             return
         reports = [_outbound(row, target.timezone) for row in due]
-        await _mark_sending(location_id, owner, [r.id for r in reports])
-        outcomes: dict[int, ReportResult] = {}
-        for report in reports:
-            if report.outcome_unknown:
-                found = await client.find(report)
-                if found is not None:
-                    outcomes[report.id] = found
-        to_send = [r for r in reports if r.id not in outcomes]
-        to_send = await _prepare(client, to_send, outcomes)
-        if to_send:
-            try:
-                for sent in await client.send(to_send):
-                    outcomes[sent.report_id] = sent
-            except Exception as exc:  # a plugin bug must not lose the reports: retry later
-                log.exception("state client failed sending %d reports", len(to_send))
-                for report in to_send:
-                    outcomes[report.id] = ReportResult(
-                        report.id, ResultStatus.UNKNOWN, (), str(exc)
-                    )
-        stop = await _apply(location_id, reports, outcomes, due, result)
-        if stop:
-            return
+        rows_by_id = {row["id"]: row for row in due}
+        # One request at a time: a snapshot must show the state just before its own request.
+        for request in client.batches(reports):
+            stop = await _send_one(client, location_id, owner, request, rows_by_id, result)
+            if stop:
+                return
+
+
+async def _send_one(
+    client: StateClient,
+    location_id: int,
+    owner: str,
+    reports: list[OutboundReport],
+    rows_by_id: dict[int, Any],
+    result: DrainResult,
+) -> bool:
+    """Mark, look up, snapshot, send and record one request's reports; True to stop."""
+    await _mark_sending(location_id, owner, [r.id for r in reports])
+    outcomes: dict[int, ReportResult] = {}
+    for report in reports:
+        if report.outcome_unknown:
+            found = await client.find(report)
+            if found is not None:
+                outcomes[report.id] = found
+    to_send = [r for r in reports if r.id not in outcomes]
+    to_send = await _prepare(client, to_send, outcomes)
+    if to_send:
+        try:
+            for sent in await client.send(to_send):
+                outcomes[sent.report_id] = sent
+        except Exception as exc:  # a plugin bug must not lose the reports: retry later
+            log.exception("state client failed sending %d reports", len(to_send))
+            for report in to_send:
+                outcomes[report.id] = ReportResult(report.id, ResultStatus.UNKNOWN, (), str(exc))
+    return await _apply(location_id, reports, outcomes, [rows_by_id[r.id] for r in reports], result)
 
 
 async def _prepare(

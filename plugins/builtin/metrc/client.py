@@ -99,16 +99,11 @@ class MetrcClient:
 
     # --- StateClient ---------------------------------------------------------------------
 
-    async def send(self, reports: Sequence[OutboundReport]) -> list[ReportResult]:
-        results: list[ReportResult] = []
-        for run in _runs(reports):
-            outcome = await self._send_run(run)
-            results.extend(outcome)
-            if any(r.status in (ResultStatus.RETRY, ResultStatus.UNKNOWN) for r in outcome):
-                break  # later reports wait (the sync engine keeps the order)
-        return results
+    def batches(self, reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:
+        return _runs(reports)
 
-    async def _send_run(self, run: list[OutboundReport]) -> list[ReportResult]:
+    async def send(self, reports: Sequence[OutboundReport]) -> list[ReportResult]:
+        run = list(reports)
         kind = run[0].kind
         try:
             if kind == ReportKind.SALE:
