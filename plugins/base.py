@@ -180,9 +180,17 @@ class StateSystem:
     connect: Callable[[Connection], StateClient] | None = None
     # Credential names a connection must carry (e.g. METRC's vendor and user keys).
     required_credentials: tuple[str, ...] = ()
+    # When a report is due, if not a fixed delay after the event (CCRS: the next Sunday).
+    deadline: Callable[[datetime, str, str], datetime | None] | None = None
 
     def rules_for(self, state: str) -> StateRules:
         return self.state_rules.get(state.upper(), self.rules)
 
     def reports(self, kind: ReportKind, state: str) -> bool:
         return kind in self.rules_for(state).reports
+
+    def deadline_for(self, occurred_at: datetime, timezone: str, state: str) -> datetime | None:
+        if self.deadline is not None:
+            return self.deadline(occurred_at, timezone, state)
+        delay = self.rules_for(state).reporting_deadline
+        return occurred_at + delay if delay is not None else None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import strawberry
 from strawberry.scalars import JSON
 
 from api.compliance.types import (
+    CcrsExport,
+    CcrsFile,
     ComplianceAlert,
     Discrepancy,
     ReconciliationRun,
@@ -95,6 +97,7 @@ class DiscrepancyPayload:
 
 
 ConnectionResult = result_union("ConnectionResult", ConnectionPayload)
+CcrsExportResult = result_union("CcrsExportResult", CcrsExport)
 StateReportResult = result_union("StateReportResult", StateReportPayload)
 ReconciliationResult = result_union("ReconciliationResult", ReconciliationPayload)
 DiscrepancyResult = result_union("DiscrepancyResult", DiscrepancyPayload, STOCK_ERRORS)
@@ -202,6 +205,38 @@ class ComplianceMutations:
                 base_url=target.connection.base_url if target else input.base_url,
                 has_credentials=bool(target and target.connection.credentials),
                 replayed=outcome.replayed,
+            )
+
+        return await attempt(call, present, COMMON_ERRORS)
+
+    @strawberry.mutation(
+        description="The week's CCRS files (WA): Sunday to Saturday containing `weekOf`."
+    )
+    async def export_ccrs_week(
+        self, info: Info, location_id: strawberry.ID, week_of: date
+    ) -> CcrsExportResult:
+        async def call() -> services.WeekExport:
+            principal = await info.context.require_principal()
+            return await services.export_ccrs_week(
+                principal, parse_id(location_id, "location"), week_of
+            )
+
+        def present(export: services.WeekExport) -> CcrsExport:
+            return CcrsExport(
+                week_start=export.week.start,
+                week_end=export.week.end,
+                due=export.week.due,
+                files=[
+                    CcrsFile(
+                        name=f.name,
+                        kind=str(f.kind),
+                        number_records=f.number_records,
+                        content=f.content,
+                        warnings=list(f.warnings),
+                    )
+                    for f in export.files
+                ],
+                reports_filed=export.reports_filed,
             )
 
         return await attempt(call, present, COMMON_ERRORS)

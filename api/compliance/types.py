@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -159,3 +159,21 @@ class ComplianceAlert:
     message: str
     report_id: strawberry.ID | None
     count: int | None
+
+
+@strawberry.type(description="One CCRS upload file, ready to save and upload to the state portal.")
+class CcrsFile:
+    name: str
+    kind: str
+    number_records: int
+    content: str
+    warnings: list[str]
+
+
+@strawberry.type
+class CcrsExport:
+    week_start: date
+    week_end: date
+    due: date
+    files: list[CcrsFile]
+    reports_filed: int = strawberry.field(description="Reports this export marked as filed.")

@@ -83,10 +83,12 @@ def derive(moved: Sequence[Moved], context: Mapping[str, Any] | None = None) -> 
             document = m.source_document or f"movement:{m.movement_id}"
             documents.setdefault((m.location_id, report_kind, document), []).append(m)
             continue
-        rows.append(_single(report_kind, m, system.rules_for(m.state).reporting_deadline))
+        rows.append(
+            _single(report_kind, m, system.deadline_for(m.occurred_at, m.timezone, m.state))
+        )
     for (location_id, report_kind, document), lines in documents.items():
         first = lines[0]
-        deadline = registry.state_system(first.state_system).rules_for(first.state)
+        system = registry.state_system(first.state_system)
         rows.append(
             ReportRow(
                 location_id=location_id,
@@ -108,13 +110,13 @@ def derive(moved: Sequence[Moved], context: Mapping[str, Any] | None = None) -> 
                 },
                 external_id=str((context or {}).get("external_id") or _external_id(first)),
                 occurred_at=first.occurred_at,
-                deadline_at=_deadline(first.occurred_at, deadline.reporting_deadline),
+                deadline_at=system.deadline_for(first.occurred_at, first.timezone, first.state),
             )
         )
     return rows
 
 
-def _single(kind: ReportKind, m: Moved, deadline: Any) -> ReportRow:
+def _single(kind: ReportKind, m: Moved, deadline: datetime | None) -> ReportRow:
     # Adjustments are signed: taking stock out of a zone is negative.
     signed = -m.quantity if (m.from_zone and not m.to_zone) else m.quantity
     payload: dict[str, Any] = {"tag": m.tag, "quantity": str(signed), "unit": m.unit}
@@ -130,16 +132,12 @@ def _single(kind: ReportKind, m: Moved, deadline: Any) -> ReportRow:
         payload=payload,
         external_id=_external_id(m),
         occurred_at=m.occurred_at,
-        deadline_at=_deadline(m.occurred_at, deadline),
+        deadline_at=deadline,
     )
 
 
 def _external_id(m: Moved) -> str:
     return f"LL{m.location_id}-{m.kind.value[:3].upper()}-{m.movement_id}"
-
-
-def _deadline(occurred_at: datetime, deadline: Any) -> datetime | None:
-    return occurred_at + deadline if deadline is not None else None
 
 
 def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:

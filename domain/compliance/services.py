@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from domain import db, events, service
-from domain.compliance import reconcile
+from domain.compliance import ccrs_export, reconcile
+from domain.compliance.ccrs_export import WeekExport
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
 from domain.inventory import ledger, lookup
@@ -252,3 +254,15 @@ async def assign_discrepancy(principal: Principal, cmd: AssignDiscrepancy) -> se
         return DiscrepancyResolved(cmd.discrepancy_id, [])
 
     return await service.run(principal, "assignDiscrepancy", cmd, work, DiscrepancyResolved)
+
+
+async def export_ccrs_week(principal: Principal, location_id: int, day: date) -> WeekExport:
+    """The week's CCRS files for a Washington licence (naturally idempotent: exporting a week
+    again gives the same rows and files nothing twice)."""
+    principal.require(Capability.HOLD_STOCK, location_id)
+    async with db.connection() as conn:
+        system = await conn.fetchval("SELECT state_system FROM location WHERE id = $1", location_id)
+    if system != "ccrs":
+        raise ValidationError("locationId", "this licence does not report through CCRS")
+    async with events.unit_of_work():
+        return await ccrs_export.export_week(location_id, day, principal.name)

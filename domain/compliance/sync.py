@@ -24,6 +24,7 @@ from typing import Any
 
 from domain import db, events
 from domain.compliance import connections
+from plugins import registry
 from plugins.base import (
     Mode,
     OutboundReport,
@@ -316,16 +317,22 @@ def _alert(location_id: int, kind: str, report: OutboundReport, message: str) ->
 
 
 async def due_locations() -> list[int]:
-    """Licences with reports due now and nobody draining them (what the sweeper re-queues)."""
+    """Licences with reports due now and nobody draining them (what the sweeper re-queues).
+
+    Only licences whose state system has an API: file-based reports wait for their export.
+    """
+    realtime = [s.name for s in registry.state_systems().values() if s.mode == Mode.REALTIME_API]
     async with db.connection() as conn:
         rows = await conn.fetch(
             """
             SELECT DISTINCT r.location FROM state_report r
+            JOIN location l ON l.id = r.location AND l.state_system = ANY($1::text[])
             LEFT JOIN state_sync s ON s.location = r.location
             WHERE r.status IN ('pending', 'sending') AND r.next_attempt_at <= now()
               AND (s.lease_until IS NULL OR s.lease_until < now())
             ORDER BY r.location
-            """
+            """,
+            realtime,
         )
     return [r["location"] for r in rows]
 
