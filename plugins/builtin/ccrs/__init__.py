@@ -1,0 +1,42 @@
+"""Washington's CCRS: weekly CSV uploads; our identifiers become the state's keys.
+
+No API: reports wait in the outbox until the week's files are exported (``filed``); their
+deadline is the Sunday after the reporting week.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from plugins.base import Capability, Mode, ReportKind, StateRules, StateSystem, TagFormat
+from plugins.builtin.ccrs_files import reporting_week
+from plugins.hookspecs import hookimpl
+
+
+def weekly_deadline(occurred_at: datetime, timezone: str, state: str) -> datetime:
+    """Files for Sunday–Saturday are due the following Sunday (store's local time)."""
+    return reporting_week(timezone, occurred_at).due_by
+
+
+CCRS = StateSystem(
+    name="ccrs",
+    title="WA CCRS",
+    mode=Mode.BATCH_FILE,
+    tag_format=TagFormat(r"[0-9A-Za-z._-]{1,50}", "1 to 50 letters, digits, '.', '_' or '-'"),
+    capabilities=frozenset(
+        {Capability.REPORT_SALE, Capability.VOID_SALE, Capability.ADJUST, Capability.DESTROY}
+    ),
+    rules=StateRules(
+        reports=frozenset(
+            {ReportKind.SALE, ReportKind.VOID, ReportKind.ADJUST, ReportKind.DESTROY}
+        ),
+        batch_reporting=True,
+        source="CCRS weekly upload, due the following Sunday [c]",
+    ),
+    deadline=weekly_deadline,
+)
+
+
+@hookimpl
+def register_state_systems() -> list[StateSystem]:
+    return [CCRS]

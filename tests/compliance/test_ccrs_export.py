@@ -1,0 +1,116 @@
+"""A Washington store's weekly CCRS files say exactly what the ledger says."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from domain import db, events
+from domain.compliance import ccrs_export
+from domain.inventory import ledger, stock
+from domain.inventory.model import AdjustmentReason, MovementKind
+from domain.organisation.model import ZoneKind
+from domain.roles import Role
+from plugins.builtin import ccrs_files as ccrs
+from tests.support.world import add_package, add_product, build_store
+
+FLOWER, GUMMIES = "WA-FLOWER-0001", "WA-GUMMY-0002"
+
+
+async def _wa_store():
+    store = await build_store(
+        "Cascade", "412345", "WA", "America/Los_Angeles", "ccrs", "cascade.test"
+    )
+    lead = store.users[Role.INVENTORY_LEAD]
+    product, batch = await add_product(lead, "WA-OG")
+    floor = store.zone(ZoneKind.SALES_FLOOR)
+    await add_package(lead, store.location_id, FLOWER, product, batch, {floor: Decimal(28)})
+    await add_package(lead, store.location_id, GUMMIES, product, batch, {floor: Decimal(10)})
+    return store
+
+
+async def _sell(store, tag: str, grams: str, receipt: str) -> None:
+    """A sale posted the way the sales service posts it (its line facts ride on the drafts)."""
+    async with db.connection() as conn:
+        package_id = await conn.fetchval("SELECT id FROM package WHERE tag = $1", tag)
+    zone = ledger.ZoneRef(
+        store.zone(ZoneKind.SALES_FLOOR), store.location_id, ZoneKind.SALES_FLOOR, "Sales Floor"
+    )
+    async with events.unit_of_work():
+        await ledger.post(
+            [
+                ledger.Draft(
+                    package_id,
+                    MovementKind.SALE,
+                    Decimal(grams),
+                    from_zone=zone,
+                    report_data={"unit_price": "10.00", "sales_tax": "1.00", "excise_tax": "3.70"},
+                )
+            ],
+            ledger.Posting(
+                store.users[Role.BUDTENDER].user_id,
+                source_document=receipt,
+                report_context={"customer_type": "adult_use"},
+            ),
+        )
+
+
+async def test_the_weeks_files_parse_back_to_the_ledgers_numbers(clean_db):
+    store = await _wa_store()
+    manager = store.users[Role.MANAGER]
+    floor = store.zone(ZoneKind.SALES_FLOOR)
+    await stock.adjust_stock(
+        manager,
+        stock.AdjustStock(
+            store.location_id, FLOWER, floor, Decimal("-1.5"), AdjustmentReason.DAMAGE
+        ),
+    )
+    await stock.adjust_stock(
+        manager,
+        stock.AdjustStock(
+            store.location_id, GUMMIES, floor, Decimal(-2), AdjustmentReason.THEFT, note="case 42"
+        ),
+    )
+    await _sell(store, FLOWER, "3.5", "pos:1:1001")
+
+    export = await ccrs_export.export_week(store.location_id, date.today(), "Dana Compliance")
+
+    files = {f.kind: ccrs.parse(f.content) for f in export.files}
+    adjustments = files[ccrs.FileKind.INVENTORY_ADJUSTMENT].rows
+    assert sorted(
+        (a.inventory_external_identifier, a.quantity, a.adjustment_reason) for a in adjustments
+    ) == [
+        (FLOWER, Decimal("1.5"), ccrs.CcrsAdjustmentReason.DESTRUCTION),
+        (GUMMIES, Decimal(2), ccrs.CcrsAdjustmentReason.THEFT),
+    ]
+    [sale] = files[ccrs.FileKind.SALE].rows
+    assert (sale.inventory_external_identifier, sale.quantity, sale.unit_price) == (
+        FLOWER,
+        Decimal("3.5"),
+        Decimal("10.00"),
+    )
+    on_hand = {
+        i.external_identifier: i.quantity_on_hand for i in files[ccrs.FileKind.INVENTORY].rows
+    }
+    assert on_hand == {FLOWER: Decimal(23), GUMMIES: Decimal(8)}
+    assert export.reports_filed == 3
+    assert all(f.name.endswith(".csv") and "412345" in f.name for f in export.files)
+
+
+async def test_exporting_the_week_again_files_nothing_twice(clean_db):
+    store = await _wa_store()
+    await stock.adjust_stock(
+        store.users[Role.MANAGER],
+        stock.AdjustStock(
+            store.location_id,
+            FLOWER,
+            store.zone(ZoneKind.SALES_FLOOR),
+            Decimal(-1),
+            AdjustmentReason.DAMAGE,
+        ),
+    )
+    first = await ccrs_export.export_week(store.location_id, date.today(), "Dana")
+    again = await ccrs_export.export_week(store.location_id, date.today(), "Dana")
+    assert first.reports_filed == 1
+    assert again.reports_filed == 0
+    assert [f.kind for f in again.files] == [f.kind for f in first.files]
