@@ -157,8 +157,9 @@ class StateClient(Protocol):
     async def find(self, report: OutboundReport) -> ReportResult | None:
         """Whether an earlier attempt of ``report`` reached the state (None: it did not)."""
 
-    def active_packages(self) -> AsyncIterator[StatePackage]:
-        """Every active package at the facility, paged."""
+    def pull_packages(self, since: datetime | None) -> AsyncIterator[StatePackage]:
+        """Packages changed at the state since ``since`` (everything when None), for the
+        reconciliation mirror; systems without change filters return everything."""
 
     async def adjustment_reasons(self) -> list[StateReason]: ...
 

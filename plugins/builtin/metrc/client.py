@@ -82,14 +82,19 @@ class MetrcClient:
                 raise MetrcError(status, f"METRC unreachable: {exc!r}") from None
         return decode(response, write=method != "GET")
 
-    async def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
-        """Every record of a (possibly paged) list endpoint."""
+    async def _get_all(
+        self, path: str, params: dict[str, Any] | None = None, *, paged: bool = True
+    ) -> list[Any]:
+        """Every record of a list endpoint: 20 a page, or (``paged=False``) in one answer.
+
+        METRC pages only when asked (pageSize ≤ 20). A day's window of package changes is small,
+        so it is fetched unpaged: one request instead of hundreds against the 50 GETs/s limit.
+        """
         records: list[Any] = []
         page = 1
         while True:
-            envelope = await self._request(
-                "GET", path, params={**(params or {}), "pageNumber": page, "pageSize": 20}
-            )
+            query = {**(params or {}), "pageNumber": page, "pageSize": 20} if paged else params
+            envelope = await self._request("GET", path, params=query)
             data = field_of(envelope, "Data") if isinstance(envelope, dict) else envelope
             records.extend(data or [])
             total_pages = field_of(envelope, "TotalPages") if isinstance(envelope, dict) else 1
@@ -236,8 +241,10 @@ class MetrcClient:
     async def pull_packages(self, since: datetime | None) -> AsyncIterator[StatePackage]:
         """Packages modified since ``since`` (from the history start when None), day by day,
         in active, on-hold and inactive lists, fetched ten windows at a time."""
+        # First pull: from the licence's configured history start, else two years back.
+        default_start = (datetime.now(UTC) - timedelta(days=730)).isoformat()
         start = since or datetime.fromisoformat(
-            str(self.settings.get("history_start", "2020-01-01T00:00:00+00:00"))
+            str(self.settings.get("history_start", default_start))
         )
         # Rounded up: the API takes whole seconds, and a package changed in the current second
         # must fall inside the last window.
@@ -263,6 +270,7 @@ class MetrcClient:
                 "lastModifiedStart": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "lastModifiedEnd": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             },
+            paged=False,
         )
 
 
