@@ -68,6 +68,51 @@ class InvalidCredentials(UserError):
     pass
 
 
+@strawberry.type(description="One purchase-limit bucket this sale would exceed.")
+class LimitBucket:
+    bucket: str
+    label: str
+    unit: str
+    limit: Decimal
+    already_purchased: Decimal
+    this_sale: Decimal
+    total: Decimal
+    over_by: Decimal
+
+
+@strawberry.type(description="The state's purchase limit forbids this sale; nothing was sold.")
+class PurchaseLimitExceeded(UserError):
+    state: str
+    buckets: list[LimitBucket]
+
+
+@strawberry.type(description="A product lacks the data its state's limit needs (e.g. THC mg).")
+class LimitCannotBeChecked(UserError):
+    tag: str
+    field: str
+    reason: str
+
+
+@strawberry.type
+class MissingStock:
+    item: str
+    product_id: strawberry.ID | None
+    tag: str | None
+    requested: Decimal
+    available: Decimal
+
+
+@strawberry.type(description="Not enough sellable stock for the order; nothing was reserved.")
+class ReservationShortage(UserError):
+    missing: list[MissingStock]
+
+
+@strawberry.type(description="The reservation was already fulfilled, cancelled or expired.")
+class ReservationNotHeld(UserError):
+    reservation_id: strawberry.ID
+    status: str
+
+
 def to_graphql(exc: domain_errors.DomainError) -> UserError:
     match exc:
         case domain_errors.InsufficientStock():
@@ -93,6 +138,48 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
             return ValidationError(message=exc.message, field=exc.field, reason=exc.reason)
         case domain_errors.InvalidCredentials():
             return InvalidCredentials(message=exc.message)
+        case domain_errors.PurchaseLimitExceeded():
+            return PurchaseLimitExceeded(
+                message=exc.message,
+                state=exc.state,
+                buckets=[
+                    LimitBucket(
+                        bucket=b["bucket"],
+                        label=b["label"],
+                        unit=b["unit"],
+                        limit=Decimal(b["limit"]),
+                        already_purchased=Decimal(b["already_purchased"]),
+                        this_sale=Decimal(b["this_sale"]),
+                        total=Decimal(b["total"]),
+                        over_by=Decimal(b["over_by"]),
+                    )
+                    for b in exc.buckets
+                ],
+            )
+        case domain_errors.LimitCannotBeChecked():
+            return LimitCannotBeChecked(
+                message=exc.message, tag=exc.tag, field=exc.field, reason=exc.reason
+            )
+        case domain_errors.ReservationShortage():
+            return ReservationShortage(
+                message=exc.message,
+                missing=[
+                    MissingStock(
+                        item=m["item"],
+                        product_id=strawberry.ID(str(m["product_id"])) if m["product_id"] else None,
+                        tag=m["tag"],
+                        requested=Decimal(m["requested"]),
+                        available=Decimal(m["available"]),
+                    )
+                    for m in exc.missing
+                ],
+            )
+        case domain_errors.ReservationNotHeld():
+            return ReservationNotHeld(
+                message=exc.message,
+                reservation_id=strawberry.ID(str(exc.reservation_id)),
+                status=exc.status,
+            )
     return ValidationError(message=exc.message, field="", reason=exc.message)
 
 
@@ -104,6 +191,15 @@ STOCK_ERRORS: tuple[type, ...] = (
     UnitMismatch,
     *COMMON_ERRORS,
 )
+
+
+SALE_ERRORS: tuple[type, ...] = (
+    PurchaseLimitExceeded,
+    LimitCannotBeChecked,
+    ReservationNotHeld,
+    *STOCK_ERRORS,
+)
+RESERVATION_ERRORS: tuple[type, ...] = (ReservationShortage, *SALE_ERRORS)
 
 
 def result_union(name: str, success: type, errors: tuple[type, ...] = COMMON_ERRORS) -> Any:

@@ -28,7 +28,9 @@ from api.compliance.resolvers import (
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
+from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
 from api.stock.resolvers import StockMutations, StockQueries
+from api.webhooks.resolvers import WebhookMutations, WebhookQueries
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ class Query(
     PackageQueries,
     StockQueries,
     ComplianceQueries,
+    SalesQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -79,12 +83,14 @@ class Mutation(
     PackageMutations,
     StockMutations,
     ComplianceMutations,
+    SalesMutations,
+    WebhookMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(LiveSubscriptions, ComplianceSubscriptions):
+class Subscription(LiveSubscriptions, ComplianceSubscriptions, SalesSubscriptions):
     pass
 
 

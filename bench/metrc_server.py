@@ -18,7 +18,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--license", default="C10-0000999-LIC")
     parser.add_argument("--packages", type=int, default=0)
-    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--tag-prefix", default="1A4BE")
     args = parser.parse_args()
     double = start_metrc_double(license_number=args.license)

@@ -135,3 +135,22 @@ async def execute_script(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+def sql_migration(migration_id: str, description: str, forwards: str, backwards: str) -> Any:
+    """A piccolo migration made of hand-written SQL (guards and indexes piccolo cannot say)."""
+    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+    manager = MigrationManager(
+        migration_id=migration_id, app_name="leafledger", description=description
+    )
+
+    async def run() -> None:
+        await execute_script(forwards)
+
+    async def run_backwards() -> None:
+        await execute_script(backwards)
+
+    manager.add_raw(run)
+    manager.add_raw_backwards(run_backwards)
+    return manager

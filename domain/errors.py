@@ -98,3 +98,55 @@ class ValidationError(DomainError):
 @dataclass
 class InvalidCredentials(DomainError):
     message: str = "email or password is wrong"  # type: ignore[misc]
+
+
+@dataclass
+class PurchaseLimitExceeded(DomainError):
+    """The sale would take the customer over a legal limit; ``buckets`` says which and by how
+    much (each: bucket, label, unit, limit, already_purchased, this_sale, over_by)."""
+
+    state: str
+    buckets: list[dict]
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        worst = self.buckets[0]
+        return (
+            f"{self.state} limit: {worst['label']} would be {worst['total']} of"
+            f" {worst['limit']} ({worst['over_by']} over)"
+        )
+
+
+@dataclass
+class LimitCannotBeChecked(DomainError):
+    """A product lacks the data its state's limit needs (so the sale is refused, not guessed)."""
+
+    tag: str
+    field: str
+    reason: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.tag}: cannot check the purchase limit: {self.reason}"
+
+
+@dataclass
+class ReservationShortage(DomainError):
+    """Not enough sellable stock for an order; ``missing`` lists what, and how much is there."""
+
+    missing: list[dict]
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        parts = [f"{m['item']}: {m['available']} of {m['requested']}" for m in self.missing]
+        return "not enough sellable stock: " + "; ".join(parts)
+
+
+@dataclass
+class ReservationNotHeld(DomainError):
+    reservation_id: int
+    status: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"reservation {self.reservation_id} is {self.status}, not held"

@@ -19,6 +19,8 @@ from domain.idempotency import IdempotencyRecord
 from domain.identity.tables import Grant, User
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.organisation.tables import Location, Operator, Zone
+from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
+from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 TABLES = [
     Operator,
@@ -39,6 +41,12 @@ TABLES = [
     ReconciliationRun,
     Discrepancy,
     StatePackageMirror,
+    Sale,
+    SaleLine,
+    Reservation,
+    ReservationLine,
+    WebhookEndpoint,
+    WebhookDelivery,
 ]
 
 APP_CONFIG = AppConfig(

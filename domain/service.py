@@ -33,16 +33,20 @@ async def run(
     command: Any,
     work: Callable[[], Awaitable[R]],
     result_type: type[R],
+    *,
+    scope: str | None = None,
+    key: str | None = None,
 ) -> Outcome[R]:
     """Run ``work`` in one unit of work, or return the first result of a replayed key.
 
     ``result_type`` is a dataclass of JSON-native fields (ids, strings), so the stored response
-    can be rebuilt exactly.
+    can be rebuilt exactly. Keys are per user unless ``scope``/``key`` say otherwise (a POS
+    receipt is unique per register, whoever sends it).
     """
-    key = getattr(command, "idempotency_key", None)
+    key = key if key is not None else getattr(command, "idempotency_key", None)
     async with events.unit_of_work():
         claim = await idempotency.claim(
-            f"user:{principal.user_id}", key, operation, request_of(command)
+            scope or f"user:{principal.user_id}", key, operation, request_of(command)
         )
         if claim.replay is not None:
             return Outcome(result_type(**claim.replay), replayed=True)

@@ -11,6 +11,7 @@ from typing import Any
 from domain import db
 from domain.compliance import reconcile, sync
 from domain.inventory.audit import dangling_references, verify_location_chains
+from domain.sales import release
 from workers.kick import drain_job_id
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,12 @@ async def schedule_reconciliations(ctx: dict[str, Any]) -> dict[str, int]:
     for row in rows:
         await reconcile.request(row["id"])
     return {"queued": len(rows)}
+
+
+async def expire_reservations(ctx: dict[str, Any]) -> dict[str, int]:
+    """Put back every held order past its time (a deferred wake-up, and every few seconds as a
+    sweep, so expiry happens even after Redis lost its queue or a worker died)."""
+    return {"expired": await release.expire_due()}
 
 
 async def verify_ledger(ctx: dict[str, Any], location_id: int | None = None) -> dict[str, int]:

@@ -10,11 +10,12 @@ from arq.connections import RedisSettings
 
 from domain import db, events
 from domain.broadcast import Broadcaster
-from workers import jobs
+from workers import jobs, webhooks
 from workers.kick import JobKicker
 
 REDIS_URL = os.environ.get("LEAFLEDGER_REDIS_URL") or "redis://127.0.0.1:6379/0"
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
+EVERY_FIVE_SECONDS = set(range(0, 60, 5))
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -40,11 +41,15 @@ class WorkerSettings:
         func(jobs.drain_reports, keep_result=0, timeout=900),
         func(jobs.sweep_state_reports, keep_result=0),
         func(jobs.reconcile_run, keep_result=0, timeout=1800),
+        func(jobs.expire_reservations, keep_result=0, timeout=600),
+        func(webhooks.deliver_webhooks, keep_result=0, timeout=600),
         jobs.verify_ledger,
         jobs.schedule_reconciliations,
     ]
     cron_jobs = [
+        cron(jobs.expire_reservations, second=EVERY_FIVE_SECONDS, unique=True, run_at_startup=True),
         cron(jobs.sweep_state_reports, second=EVERY_TEN_SECONDS, unique=True, run_at_startup=True),
+        cron(webhooks.deliver_webhooks, second=EVERY_TEN_SECONDS, unique=True, timeout=600),
         cron(jobs.verify_ledger, hour={3}, minute={17}, unique=True),
         cron(jobs.schedule_reconciliations, hour={2}, minute={41}, unique=True),
     ]

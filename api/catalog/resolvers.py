@@ -31,6 +31,9 @@ class CreateProductInput:
     unit_weight_grams: Decimal | None = None
     thc_mg_per_unit: Decimal | None = None
     concentrate_grams_per_unit: Decimal | None = None
+    net_weight_grams: Decimal | None = strawberry.field(
+        default=None, description="Net weight of one unit (OR/WA cap edibles by weight)."
+    )
     low_stock_threshold: Decimal | None = None
     idempotency_key: str | None = None
 
@@ -47,6 +50,7 @@ class ProductChanges:
     unit_weight_grams: Decimal | None = strawberry.UNSET
     thc_mg_per_unit: Decimal | None = strawberry.UNSET
     concentrate_grams_per_unit: Decimal | None = strawberry.UNSET
+    net_weight_grams: Decimal | None = strawberry.UNSET
     low_stock_threshold: Decimal | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
 

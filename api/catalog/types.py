@@ -61,6 +61,7 @@ class Product:
     unit_weight_grams: Decimal | None
     thc_mg_per_unit: Decimal | None
     concentrate_grams_per_unit: Decimal | None
+    net_weight_grams: Decimal | None
     price: Decimal
     unit_cost: Decimal
     low_stock_threshold: Decimal | None
@@ -84,6 +85,7 @@ class Product:
             unit_weight_grams=row["unit_weight_grams"],
             thc_mg_per_unit=row["thc_mg_per_unit"],
             concentrate_grams_per_unit=row["concentrate_grams_per_unit"],
+            net_weight_grams=row["net_weight_grams"],
             price=row["price"],
             unit_cost=row["unit_cost"],
             low_stock_threshold=row["low_stock_threshold"],

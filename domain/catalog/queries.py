@@ -10,8 +10,8 @@ from domain.inventory.queries import MAX_PAGE, Page
 
 PRODUCT_COLUMNS = (
     "id, operator AS operator_id, sku, name, category, brand, strain, unit, unit_weight_grams,"
-    " thc_mg_per_unit, concentrate_grams_per_unit, price, unit_cost, low_stock_threshold,"
-    " active, created_at"
+    " thc_mg_per_unit, concentrate_grams_per_unit, net_weight_grams, price, unit_cost,"
+    " low_stock_threshold, active, created_at"
 )
 BATCH_COLUMNS = (
     "id, product AS product_id, producer_batch_number, producer_name, production_date,"

@@ -30,6 +30,7 @@ class ProductFields:
     unit_weight_grams: Decimal | None = None
     thc_mg_per_unit: Decimal | None = None
     concentrate_grams_per_unit: Decimal | None = None
+    net_weight_grams: Decimal | None = None
     low_stock_threshold: Decimal | None = None
 
 
@@ -91,6 +92,7 @@ _AMOUNT_FIELDS = (
     "unit_weight_grams",
     "thc_mg_per_unit",
     "concentrate_grams_per_unit",
+    "net_weight_grams",
     "low_stock_threshold",
 )
 _CAMEL = {
@@ -98,6 +100,7 @@ _CAMEL = {
     "unit_weight_grams": "unitWeightGrams",
     "thc_mg_per_unit": "thcMgPerUnit",
     "concentrate_grams_per_unit": "concentrateGramsPerUnit",
+    "net_weight_grams": "netWeightGrams",
     "low_stock_threshold": "lowStockThreshold",
     "thc_percent": "thcPercent",
     "cbd_percent": "cbdPercent",

@@ -34,6 +34,8 @@ class Product(Table, db=DB):
     thc_mg_per_unit = Numeric(digits=(12, 3), null=True, default=None)
     # Concentrate contained in one unit (CA counts it against the concentrate limit).
     concentrate_grams_per_unit = Numeric(digits=(12, 3), null=True, default=None)
+    # Net weight of one unit, packaging excluded (OR and WA cap edibles and drinks by weight).
+    net_weight_grams = Numeric(digits=(12, 3), null=True, default=None)
     price = Numeric(digits=(12, 2))
     unit_cost = Numeric(digits=(12, 4))
     low_stock_threshold = Numeric(digits=(14, 3), null=True, default=None)

@@ -1,8 +1,6 @@
 """Indexes the sync engine and reconciliation read by (hand-written; piccolo has no syntax)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-
-from domain.db import execute_script
+from domain.db import sql_migration
 
 ID = "2026-11-27T06:46:21:000000"
 VERSION = "1.38.0"
@@ -34,14 +32,4 @@ DROP INDEX IF EXISTS state_report_unsent;
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="leafledger", description=DESCRIPTION)
-
-    async def run():
-        await execute_script(FORWARDS)
-
-    async def run_backwards():
-        await execute_script(BACKWARDS)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+    return sql_migration(ID, DESCRIPTION, FORWARDS, BACKWARDS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -24,6 +24,11 @@ class Location(Table, db=DB):
     state = Varchar(length=2)
     timezone = Varchar(length=64, default="UTC")
     state_system = Varchar(length=32, default="none")
+    # Sales policy: refuse (or only warn) when a later-expiring lot is sold first.
+    fefo_policy = Varchar(length=8, default="warn")
+    # Whether online orders may be filled from the vault when the floor runs short.
+    reserve_from_vault = Boolean(default=False)
+    reservation_hold_minutes = Integer(default=60)
     created_at = Timestamptz()
 
 

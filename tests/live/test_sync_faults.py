@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
@@ -19,19 +17,13 @@ from domain.inventory import stock
 from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from tests.support.processes import start_worker, stop
 
 REPORTS = 24
 
 
-def _start_worker() -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LEAFLEDGER_SYNC_LEASE_SECONDS": "2"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+def _start_worker():
+    return start_worker({"LEAFLEDGER_SYNC_LEASE_SECONDS": "2"})
 
 
 async def _sent(world) -> int:
@@ -71,11 +63,8 @@ async def test_reports_survive_a_killed_worker_a_flushed_queue_and_an_outage(wor
     worker = _start_worker()
     try:
         await _wait(lambda: _at_least(metrc, 5), 30)
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+        stop(worker, signal.SIGKILL)
 
     client = aioredis.from_url(os.environ["LEAFLEDGER_REDIS_URL"])
     await client.flushdb()
@@ -88,8 +77,7 @@ async def test_reports_survive_a_killed_worker_a_flushed_queue_and_an_outage(wor
         metrc.faults.up()
         await _wait(lambda: _all_sent(world), 60)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=15)
+        stop(worker)
 
     adjustments = metrc.state.adjustments()
     async with db.connection() as conn:

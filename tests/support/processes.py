@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -84,3 +85,25 @@ def api_processes(
                 api.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 api.process.kill()
+
+
+def start_worker(extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """An arq worker process (``leafledger worker``) against the test database and Redis."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker"],
+        env={**os.environ, **(extra_env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Signal the process group and wait for it (SIGKILL after 15 s)."""
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -166,7 +166,20 @@ PACKAGE_LISTINGS = {
 def package_listing(call: Call) -> Response:
     assert call.checked.operation is not None
     statuses = PACKAGE_LISTINGS[call.checked.operation.operation_id]
-    found = [p for p in call.state.packages(call.license_number) if p.status in statuses]
+    start, end = call.query.get("lastModifiedStart"), call.query.get("lastModifiedEnd")
+    first = _utc(start) if start else None
+    last = _utc(end) if end else None
+
+    def wanted(p: Package) -> bool:
+        # A cheap pre-filter; ``listing`` still checks (and refuses) the window itself.
+        moment = _utc(p.last_modified)
+        return (
+            p.status in statuses
+            and (first is None or moment >= first)
+            and (last is None or moment <= last)
+        )
+
+    found = call.state.packages(call.license_number, where=wanted)
     return listing(call, found, present.package, lambda p: p.last_modified)
 
 

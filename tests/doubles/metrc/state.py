@@ -294,13 +294,22 @@ class MetrcState:
             found = next((p for p in self._store.packages.values() if p.id == package_id), None)
             return copy.copy(found)
 
-    def packages(self, license_number: str | None = None) -> list[Package]:
-        """Packages of ``license_number`` (all facilities when None)."""
+    def packages(
+        self,
+        license_number: str | None = None,
+        where: Callable[[Package], bool] | None = None,
+    ) -> list[Package]:
+        """Packages of ``license_number`` (all facilities when None) that pass ``where``.
+
+        ``where`` runs before copying: listing one day's window of a 100,000-package facility
+        must not copy all of them.
+        """
         with self._lock:
             return [
                 copy.copy(p)
                 for p in self._store.packages.values()
-                if license_number is None or p.license_number == license_number
+                if (license_number is None or p.license_number == license_number)
+                and (where is None or where(p))
             ]
 
     def adjust_reasons(self, license_number: str) -> list[AdjustReason]:

@@ -1,0 +1,370 @@
+"""Sales and reservations over GraphQL, and their live subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from decimal import Decimal
+
+import strawberry
+
+from api.context import Info
+from api.errors import RESERVATION_ERRORS, SALE_ERRORS, attempt, result_union
+from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
+from api.sales.types import Reservation, Sale
+from domain.sales import queries, reservations, sales, voids
+from domain.sales.model import Channel, CustomerType
+from domain.service import Outcome
+
+CustomerTypeEnum = strawberry.enum(CustomerType)
+ChannelEnum = strawberry.enum(Channel)
+
+
+@strawberry.input
+class SaleLineInput:
+    tag: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal = Decimal(0)
+    sales_tax: Decimal = Decimal(0)
+    excise_tax: Decimal = Decimal(0)
+
+
+@strawberry.input(description="A POS receipt. The receipt id is the idempotency key per register.")
+class RecordSaleInput:
+    location_id: strawberry.ID
+    register: str
+    pos_receipt_id: str
+    customer_type: CustomerTypeEnum  # type: ignore[valid-type]
+    lines: list[SaleLineInput]
+    customer_key: str | None = strawberry.field(
+        default=None, description="Anonymous customer key (daily limits need it)."
+    )
+    patient_license: str | None = None
+
+
+@strawberry.input
+class VoidSaleInput:
+    location_id: strawberry.ID
+    register: str
+    pos_receipt_id: str
+    reason: str
+
+
+@strawberry.input
+class ReturnLineInput:
+    tag: str
+    quantity: Decimal
+
+
+@strawberry.input
+class ReturnSaleInput:
+    location_id: strawberry.ID
+    register: str
+    pos_receipt_id: str
+    lines: list[ReturnLineInput]
+    reason: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class OrderLineInput:
+    quantity: Decimal
+    product_id: strawberry.ID | None = None
+    tag: str | None = None
+
+
+@strawberry.input
+class CreateReservationInput:
+    location_id: strawberry.ID
+    order_ref: str = strawberry.field(description="The platform's order id (idempotency key).")
+    channel: ChannelEnum  # type: ignore[valid-type]
+    lines: list[OrderLineInput]
+    partner: str | None = None
+    hold_minutes: int | None = None
+    customer_key: str | None = None
+
+
+@strawberry.input
+class ReservedPriceInput:
+    tag: str
+    unit_price: Decimal
+
+
+@strawberry.input
+class FulfilReservationInput:
+    reservation_id: strawberry.ID
+    register: str
+    pos_receipt_id: str
+    customer_type: CustomerTypeEnum  # type: ignore[valid-type]
+    prices: list[ReservedPriceInput] = strawberry.field(default_factory=list)
+    customer_key: str | None = None
+    patient_license: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ReservationActionInput:
+    reservation_id: strawberry.ID
+    reason: str = ""
+    minutes: int | None = strawberry.field(default=None, description="extend: new hold time.")
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class SalePayload:
+    sale: Sale
+    replayed: bool
+
+
+@strawberry.type
+class ReservationPayload:
+    reservation: Reservation
+    replayed: bool
+
+
+SaleResult = result_union("SaleResult", SalePayload, SALE_ERRORS)
+ReservationResult = result_union("ReservationResult", ReservationPayload, RESERVATION_ERRORS)
+
+
+async def _sale(sale_id: int, replayed: bool) -> SalePayload:
+    [(row, lines)] = await queries.sales_with_lines([sale_id])
+    return SalePayload(sale=Sale.from_rows(row, lines), replayed=replayed)
+
+
+async def _reservation(reservation_id: int, replayed: bool) -> ReservationPayload:
+    [(row, lines)] = await queries.reservations_with_lines([reservation_id])
+    return ReservationPayload(reservation=Reservation.from_rows(row, lines), replayed=replayed)
+
+
+@strawberry.type
+class SalesQueries:
+    @strawberry.field(description="Sales at a location, newest first.")
+    async def sales(
+        self, info: Info, location_id: strawberry.ID, first: int = 50, after: str | None = None
+    ) -> Connection[Sale]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        page = await queries.sales_page(loc, first, decode_cursor(after))
+        found = {
+            row["id"]: Sale.from_rows(row, lines)
+            for row, lines in await queries.sales_with_lines([r["id"] for r in page.rows])
+        }
+        return connection(page, lambda r: found[r["id"]])
+
+    @strawberry.field(description="Online orders at a location, newest first.")
+    async def reservations(
+        self,
+        info: Info,
+        location_id: strawberry.ID,
+        status: str | None = "held",
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Reservation]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        page = await queries.reservations_page(loc, status, first, decode_cursor(after))
+        found = {
+            row["id"]: Reservation.from_rows(row, lines)
+            for row, lines in await queries.reservations_with_lines([r["id"] for r in page.rows])
+        }
+        return connection(page, lambda r: found[r["id"]])
+
+
+@strawberry.type
+class SalesMutations:
+    @strawberry.mutation(description="Record a POS sale from the sales floor.")
+    async def record_sale(self, info: Info, input: RecordSaleInput) -> SaleResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await sales.record_sale(
+                principal,
+                sales.RecordSale(
+                    location_id=parse_id(input.location_id, "location"),
+                    register=input.register,
+                    pos_receipt_id=input.pos_receipt_id,
+                    customer_type=input.customer_type,
+                    lines=[
+                        sales.SaleLineInput(
+                            x.tag, x.quantity, x.unit_price, x.discount, x.sales_tax, x.excise_tax
+                        )
+                        for x in input.lines
+                    ],
+                    customer_key=input.customer_key,
+                    patient_license=input.patient_license,
+                ),
+            )
+
+        return await attempt(call, lambda o: _sale(o.value.sale_id, o.replayed), SALE_ERRORS)
+
+    @strawberry.mutation(description="Cancel a whole receipt; its stock goes back.")
+    async def void_sale(self, info: Info, input: VoidSaleInput) -> SaleResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await voids.void_sale(
+                principal,
+                voids.VoidSale(
+                    parse_id(input.location_id, "location"),
+                    input.register,
+                    input.pos_receipt_id,
+                    input.reason,
+                ),
+            )
+
+        return await attempt(call, lambda o: _sale(o.value.sale_id, o.replayed), SALE_ERRORS)
+
+    @strawberry.mutation(description="Take back products into quarantine (never the floor).")
+    async def return_sale(self, info: Info, input: ReturnSaleInput) -> SaleResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await voids.return_sale(
+                principal,
+                voids.ReturnSale(
+                    parse_id(input.location_id, "location"),
+                    input.register,
+                    input.pos_receipt_id,
+                    [voids.ReturnLine(r.tag, r.quantity) for r in input.lines],
+                    input.reason,
+                    input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, lambda o: _sale(o.value.sale_id, o.replayed), SALE_ERRORS)
+
+    @strawberry.mutation(description="Hold stock for an online pickup or delivery order.")
+    async def create_reservation(
+        self, info: Info, input: CreateReservationInput
+    ) -> ReservationResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await reservations.create_reservation(
+                principal,
+                reservations.CreateReservation(
+                    location_id=parse_id(input.location_id, "location"),
+                    order_ref=input.order_ref,
+                    channel=input.channel,
+                    lines=[
+                        reservations.OrderLine(
+                            r.quantity,
+                            parse_id(r.product_id, "product") if r.product_id else None,
+                            r.tag,
+                        )
+                        for r in input.lines
+                    ],
+                    partner=input.partner,
+                    hold_minutes=input.hold_minutes,
+                    customer_key=input.customer_key,
+                ),
+            )
+
+        return await attempt(
+            call, lambda o: _reservation(o.value.reservation_id, o.replayed), RESERVATION_ERRORS
+        )
+
+    @strawberry.mutation(description="The customer is here: sell the reserved stock.")
+    async def fulfil_reservation(
+        self, info: Info, input: FulfilReservationInput
+    ) -> ReservationResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await reservations.fulfil_reservation(
+                principal,
+                reservations.FulfilReservation(
+                    reservation_id=parse_id(input.reservation_id, "reservation"),
+                    register=input.register,
+                    pos_receipt_id=input.pos_receipt_id,
+                    customer_type=input.customer_type,
+                    prices={p.tag: p.unit_price for p in input.prices},
+                    customer_key=input.customer_key,
+                    patient_license=input.patient_license,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(
+            call, lambda o: _reservation(o.value.reservation_id, o.replayed), RESERVATION_ERRORS
+        )
+
+    @strawberry.mutation(description="Cancel an order: its stock goes back where it came from.")
+    async def cancel_reservation(
+        self, info: Info, input: ReservationActionInput
+    ) -> ReservationResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await reservations.cancel_reservation(
+                principal,
+                reservations.CloseReservation(
+                    parse_id(input.reservation_id, "reservation"),
+                    input.reason,
+                    input.idempotency_key,
+                ),
+            )
+
+        return await attempt(
+            call, lambda o: _reservation(o.value.reservation_id, o.replayed), RESERVATION_ERRORS
+        )
+
+    @strawberry.mutation(description="Hold an order longer (minutes from now).")
+    async def extend_reservation(
+        self, info: Info, input: ReservationActionInput
+    ) -> ReservationResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await reservations.extend_reservation(
+                principal,
+                reservations.ExtendReservation(
+                    parse_id(input.reservation_id, "reservation"),
+                    input.minutes if input.minutes is not None else 0,
+                    input.idempotency_key,
+                ),
+            )
+
+        return await attempt(
+            call, lambda o: _reservation(o.value.reservation_id, o.replayed), RESERVATION_ERRORS
+        )
+
+
+@strawberry.type(description="An order changed state (re-read it for details).")
+class ReservationChange:
+    reservation_id: strawberry.ID
+    status: str
+
+
+@strawberry.type(description="A product's floor quantity fell below its threshold.")
+class LowStock:
+    product_id: strawberry.ID
+    floor_quantity: Decimal
+    threshold: Decimal
+
+
+@strawberry.type
+class SalesSubscriptions:
+    @strawberry.subscription
+    async def reservation_changed(
+        self, info: Info, location_id: strawberry.ID
+    ) -> AsyncGenerator[ReservationChange, None]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        async with info.context.broadcaster.listen(loc) as queue:
+            while True:
+                event = (await queue.get()).event
+                if event.topic == "reservation":
+                    yield ReservationChange(
+                        reservation_id=strawberry.ID(str(event.data["reservation_id"])),
+                        status=str(event.data["status"]),
+                    )
+
+    @strawberry.subscription
+    async def low_stock(
+        self, info: Info, location_id: strawberry.ID
+    ) -> AsyncGenerator[LowStock, None]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        async with info.context.broadcaster.listen(loc) as queue:
+            while True:
+                event = (await queue.get()).event
+                if event.topic == "low_stock":
+                    yield LowStock(
+                        product_id=strawberry.ID(str(event.data["product_id"])),
+                        floor_quantity=Decimal(event.data["floor_quantity"]),
+                        threshold=Decimal(event.data["threshold"]),
+                    )

@@ -1,0 +1,185 @@
+"""Webhook queries (endpoints, the delivery log) and mutations (register, change, redeliver)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.errors import COMMON_ERRORS, attempt, result_union
+from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
+from api.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
+from domain.service import Outcome
+from domain.webhooks import services
+from domain.webhooks.outbox import ALL_EVENTS, EVENTS
+
+_EVENTS_HELP = f'Any of {", ".join(EVENTS)}, or "*" for all.'
+
+
+@strawberry.input
+class CreateWebhookEndpointInput:
+    location_id: strawberry.ID
+    url: str = strawberry.field(description="https (http only for localhost).")
+    events: list[str] = strawberry.field(
+        default_factory=lambda: [ALL_EVENTS], description=_EVENTS_HELP
+    )
+    secret: str | None = strawberry.field(
+        default=None,
+        description="Write-only. Omit to have one generated (returned once, in the payload).",
+    )
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Only the fields you send are changed.")
+class UpdateWebhookEndpointInput:
+    endpoint_id: strawberry.ID
+    url: str | None = None
+    events: list[str] | None = strawberry.field(default=None, description=_EVENTS_HELP)
+    active: bool | None = strawberry.field(
+        default=None, description="false fails its pending deliveries (they can be redelivered)."
+    )
+    secret: str | None = strawberry.field(
+        default=None, description="Write-only: a new signing secret (never returned)."
+    )
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class RedeliverWebhookInput:
+    delivery_id: strawberry.ID
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class CreateWebhookEndpointPayload:
+    endpoint: WebhookEndpoint
+    secret: str | None = strawberry.field(
+        description="The signing secret, shown this once (null when the request was replayed)."
+    )
+    replayed: bool
+
+
+@strawberry.type
+class WebhookEndpointPayload:
+    endpoint: WebhookEndpoint
+    replayed: bool
+
+
+@strawberry.type
+class WebhookDeliveryPayload:
+    delivery: WebhookDelivery
+    replayed: bool
+
+
+CreateWebhookEndpointResult = result_union(
+    "CreateWebhookEndpointResult", CreateWebhookEndpointPayload
+)
+UpdateWebhookEndpointResult = result_union("UpdateWebhookEndpointResult", WebhookEndpointPayload)
+RedeliverWebhookResult = result_union("RedeliverWebhookResult", WebhookDeliveryPayload)
+
+
+@strawberry.type
+class WebhookQueries:
+    @strawberry.field(description="A licence's webhook endpoints, oldest first.")
+    async def webhook_endpoints(
+        self, info: Info, location_id: strawberry.ID
+    ) -> list[WebhookEndpoint]:
+        loc = query_id(location_id, "location")
+        principal = await info.context.reader(loc)
+        return [WebhookEndpoint.from_row(r) for r in await services.list_endpoints(principal, loc)]
+
+    @strawberry.field(description="The webhook delivery log, newest first.")
+    async def webhook_deliveries(
+        self,
+        info: Info,
+        location_id: strawberry.ID,
+        status: WebhookDeliveryStatus | None = None,
+        endpoint_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[WebhookDelivery]:
+        loc = query_id(location_id, "location")
+        principal = await info.context.reader(loc)
+        endpoint = None if endpoint_id is None else query_id(endpoint_id, "webhook endpoint")
+        page = await services.list_deliveries(
+            principal, loc, status, endpoint, first, decode_cursor(after)
+        )
+        return connection(page, WebhookDelivery.from_row)
+
+
+@strawberry.type
+class WebhookMutations:
+    @strawberry.mutation(description="Send a licence's events to a URL, signed with a secret.")
+    async def create_webhook_endpoint(
+        self, info: Info, input: CreateWebhookEndpointInput
+    ) -> CreateWebhookEndpointResult:
+        async def call() -> services.NewEndpoint:
+            principal = await info.context.require_principal()
+            return await services.create_endpoint(
+                principal,
+                services.CreateEndpoint(
+                    location_id=parse_id(input.location_id, "location"),
+                    url=input.url,
+                    events=tuple(input.events),
+                    secret=input.secret,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        async def present(created: services.NewEndpoint) -> CreateWebhookEndpointPayload:
+            row = await services.endpoint_row(created.endpoint_id)
+            return CreateWebhookEndpointPayload(
+                endpoint=WebhookEndpoint.from_row(row),
+                secret=created.secret,
+                replayed=created.replayed,
+            )
+
+        return await attempt(call, present, COMMON_ERRORS)
+
+    @strawberry.mutation(
+        description="Change an endpoint's URL, events or secret, or (de)activate it."
+    )
+    async def update_webhook_endpoint(
+        self, info: Info, input: UpdateWebhookEndpointInput
+    ) -> UpdateWebhookEndpointResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.update_endpoint(
+                principal,
+                services.UpdateEndpoint(
+                    endpoint_id=parse_id(input.endpoint_id, "webhook endpoint"),
+                    url=input.url,
+                    events=None if input.events is None else tuple(input.events),
+                    active=input.active,
+                    secret=input.secret,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        async def present(outcome: Outcome) -> WebhookEndpointPayload:
+            row = await services.endpoint_row(outcome.value.endpoint_id)
+            return WebhookEndpointPayload(
+                endpoint=WebhookEndpoint.from_row(row), replayed=outcome.replayed
+            )
+
+        return await attempt(call, present, COMMON_ERRORS)
+
+    @strawberry.mutation(description="Send a failed delivery again (same event id and body).")
+    async def redeliver_webhook(
+        self, info: Info, input: RedeliverWebhookInput
+    ) -> RedeliverWebhookResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await services.redeliver(
+                principal,
+                services.Redeliver(
+                    parse_id(input.delivery_id, "webhook delivery"), input.idempotency_key
+                ),
+            )
+
+        async def present(outcome: Outcome) -> WebhookDeliveryPayload:
+            row = await services.delivery_row(outcome.value.delivery_id)
+            return WebhookDeliveryPayload(
+                delivery=WebhookDelivery.from_row(row), replayed=outcome.replayed
+            )
+
+        return await attempt(call, present, COMMON_ERRORS)

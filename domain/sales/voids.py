@@ -1,0 +1,214 @@
+"""Undoing sales: a void puts the stock back where it was sold from; a return goes to quarantine.
+
+A returned product has been in a customer's hands: it never goes back on the floor. Both are
+reported to the state (the void cancels the receipt; the return reports what came back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from domain import db, events, service
+from domain.errors import NotFound, ValidationError
+from domain.identity.principal import Principal
+from domain.inventory import ledger
+from domain.inventory.model import MovementKind, PackageStatus
+from domain.inventory.rules import clean_note
+from domain.organisation.model import ZoneKind
+from domain.quantities import parse_quantity
+from domain.roles import Capability
+from domain.sales.model import SaleStatus
+
+
+@dataclass(frozen=True)
+class VoidSale:
+    location_id: int
+    register: str
+    pos_receipt_id: str
+    reason: str
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    tag: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class ReturnSale:
+    location_id: int
+    register: str
+    pos_receipt_id: str
+    lines: list[ReturnLine]
+    reason: str
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SaleUndone:
+    sale_id: int
+    status: str
+    movement_ids: list[int] = field(default_factory=list)
+
+
+async def _lock_sale(location_id: int, register: str, receipt: str) -> Any:
+    async with db.connection() as conn:
+        sale = await conn.fetchrow(
+            "SELECT id, status, external_id FROM sale WHERE location = $1 AND register = $2"
+            " AND pos_receipt_id = $3 FOR UPDATE",
+            location_id,
+            register,
+            receipt,
+        )
+        if sale is None:
+            raise NotFound("sale", f"{register}/{receipt}")
+        lines = await conn.fetch(
+            "SELECT l.id, l.package, l.quantity, l.returned_quantity, p.tag, z.id AS zone_id,"
+            " z.kind, z.name FROM sale_line l JOIN package p ON p.id = l.package"
+            " JOIN zone z ON z.id = l.zone WHERE l.sale = $1 ORDER BY l.line_number",
+            sale["id"],
+        )
+    return sale, lines
+
+
+async def _quarantine(location_id: int) -> ledger.ZoneRef:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, name FROM zone WHERE location = $1 AND kind = 'quarantine' AND active"
+            " ORDER BY id LIMIT 1",
+            location_id,
+        )
+    if row is None:
+        raise ValidationError("locationId", "this location has no quarantine zone")
+    return ledger.ZoneRef(row["id"], location_id, ZoneKind.QUARANTINE, row["name"])
+
+
+async def void_sale(principal: Principal, cmd: VoidSale) -> service.Outcome:
+    """Cancel a whole receipt (a register mistake): its stock returns to where it was sold from
+    (to quarantine instead if the package has since been held or recalled)."""
+    principal.require(Capability.SELL, cmd.location_id)
+    reason = clean_note(cmd.reason)
+    if not reason:
+        raise ValidationError("reason", "say why the sale is voided")
+
+    async def work() -> SaleUndone:
+        sale, lines = await _lock_sale(cmd.location_id, cmd.register, cmd.pos_receipt_id)
+        if sale["status"] not in (SaleStatus.COMPLETED, SaleStatus.PARTLY_RETURNED):
+            raise ValidationError("posReceiptId", f"the sale is {sale['status']}")
+        locked = await ledger.lock_packages([r["package"] for r in lines])
+        quarantine = await _quarantine(cmd.location_id)
+        drafts = []
+        for r in lines:
+            remaining = r["quantity"] - r["returned_quantity"]
+            if remaining <= 0:
+                continue
+            back = ledger.ZoneRef(r["zone_id"], cmd.location_id, ZoneKind(r["kind"]), r["name"])
+            if locked[r["package"]].status != PackageStatus.ACTIVE:
+                back = quarantine
+            drafts.append(
+                ledger.Draft(r["package"], MovementKind.VOID, remaining, None, back, note=reason)
+            )
+        posted = await ledger.post(
+            drafts,
+            ledger.Posting(
+                actor_id=principal.user_id,
+                source_document=f"void:{sale['id']}",
+                report_context={
+                    "related_external_id": sale["external_id"],
+                    "external_id": f"{sale['external_id']}-V",
+                    "reason": reason,
+                },
+            ),
+            locked=locked,
+        )
+        async with db.connection() as conn:
+            await conn.execute(
+                "UPDATE sale SET status = 'voided', voided_at = now(), void_reason = $2"
+                " WHERE id = $1",
+                sale["id"],
+                reason,
+            )
+        events.record(events.Event("sale", cmd.location_id, {"sale_id": sale["id"]}))
+        return SaleUndone(sale["id"], SaleStatus.VOIDED, [p.id for p in posted])
+
+    return await service.run(
+        principal,
+        "voidSale",
+        cmd,
+        work,
+        SaleUndone,
+        scope=f"void:{cmd.location_id}:{cmd.register}",
+        key=cmd.idempotency_key or cmd.pos_receipt_id,
+    )
+
+
+async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
+    """Take back part or all of a sale into quarantine (never to the floor)."""
+    principal.require(Capability.SELL, cmd.location_id)
+    reason = clean_note(cmd.reason)
+    if not reason:
+        raise ValidationError("reason", "say why the product came back")
+    if not cmd.lines:
+        raise ValidationError("lines", "at least one line")
+    wanted = [
+        (line.tag.strip(), parse_quantity(line.quantity, field=f"lines[{i}].quantity"))
+        for i, line in enumerate(cmd.lines)
+    ]
+
+    async def work() -> SaleUndone:
+        sale, lines = await _lock_sale(cmd.location_id, cmd.register, cmd.pos_receipt_id)
+        if sale["status"] not in (SaleStatus.COMPLETED, SaleStatus.PARTLY_RETURNED):
+            raise ValidationError("posReceiptId", f"the sale is {sale['status']}")
+        quarantine = await _quarantine(cmd.location_id)
+        drafts, updates = _take_back(lines, wanted, quarantine, reason)
+        posted = await ledger.post(
+            drafts,
+            ledger.Posting(
+                actor_id=principal.user_id,
+                source_document=f"return:{sale['id']}:{cmd.idempotency_key or ''}",
+                report_context={
+                    "related_external_id": sale["external_id"],
+                    "reason": reason,
+                },
+            ),
+        )
+        async with db.connection() as conn:
+            await conn.executemany(
+                "UPDATE sale_line SET returned_quantity = returned_quantity + $2 WHERE id = $1",
+                updates,
+            )
+            status = await conn.fetchval(
+                "UPDATE sale SET status = CASE WHEN (SELECT bool_and(returned_quantity ="
+                " quantity) FROM sale_line WHERE sale = $1) THEN 'returned' ELSE"
+                " 'partly_returned' END WHERE id = $1 RETURNING status",
+                sale["id"],
+            )
+        return SaleUndone(sale["id"], status, [p.id for p in posted])
+
+    return await service.run(principal, "returnSale", cmd, work, SaleUndone)
+
+
+def _take_back(
+    lines: list[Any], wanted: list[tuple[str, Decimal]], quarantine: ledger.ZoneRef, reason: str
+) -> tuple[list[ledger.Draft], list[tuple[int, Decimal]]]:
+    """Pure: match returned quantities to the sale's lines (no more than was sold)."""
+    left = {r["id"]: r["quantity"] - r["returned_quantity"] for r in lines}
+    drafts, updates = [], []
+    for tag, quantity in wanted:
+        need = quantity
+        for r in lines:
+            if r["tag"] != tag or need <= 0 or left[r["id"]] <= 0:
+                continue
+            take = min(need, left[r["id"]])
+            left[r["id"]] -= take
+            need -= take
+            updates.append((r["id"], take))
+            drafts.append(
+                ledger.Draft(r["package"], MovementKind.RETURN, take, None, quarantine, note=reason)
+            )
+        if need > 0:
+            raise ValidationError("lines", f"{tag}: more returned than was sold on this receipt")
+    return drafts, updates

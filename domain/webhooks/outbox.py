@@ -1,0 +1,64 @@
+"""Recording webhook events in the caller's transaction (a transactional outbox).
+
+A receiver must hear about a reservation change if and only if it committed, so the delivery rows
+are inserted by the same transaction that makes the change; a rollback takes them away too. The
+Redis kick recorded alongside only starts delivery sooner: the sweeper finds the rows anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from domain import db, events
+
+# The events receivers can subscribe to (an endpoint may also say "*" for all of them).
+EVENTS: tuple[str, ...] = (
+    "reservation.created",
+    "reservation.extended",
+    "reservation.fulfilled",
+    "reservation.cancelled",
+    "reservation.expired",
+)
+ALL_EVENTS = "*"
+# How long a retryable failure keeps being retried, from the event (or from a redelivery).
+RETRY_WINDOW = timedelta(hours=24)
+EVENT_ID_MAX_LENGTH = 200
+
+_INSERT = """
+INSERT INTO webhook_delivery (endpoint, location, event, event_id, payload, status, attempts,
+                              next_attempt_at, retry_until, created_at)
+SELECT e.id, e.location, $2::varchar, $3::varchar, $4::jsonb, 'pending', 0,
+       now(), now() + $5::interval, now()
+FROM webhook_endpoint e
+WHERE e.location = $1 AND e.active AND ($2::varchar = ANY(e.events) OR '*' = ANY(e.events))
+ORDER BY e.id
+ON CONFLICT (endpoint, event_id) DO NOTHING
+RETURNING id
+"""
+
+
+async def record(location_id: int, event: str, event_id: str, payload: dict[str, Any]) -> int:
+    """Queue ``event`` for every active endpoint of the location subscribed to it.
+
+    Call it inside the unit of work that makes the change (``service.run`` or
+    ``events.unit_of_work``). ``event_id`` must be stable for the fact it describes
+    (``f"reservation:{id}:expired"``): recording it again, e.g. from a retried job, adds nothing.
+    ``payload`` must be JSON-serialisable (decimals and datetimes become strings). Returns how
+    many deliveries were added.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}; add it to EVENTS first")
+    if not event_id or len(event_id) > EVENT_ID_MAX_LENGTH:
+        raise ValueError(f"event_id must be 1 to {EVENT_ID_MAX_LENGTH} characters")
+    if db.current_connection() is None:
+        # Outside a transaction the row could commit without the change (or the reverse).
+        raise RuntimeError("webhooks.record must run inside the transaction making the change")
+    body = json.dumps(payload, default=str)
+    async with db.connection() as conn:
+        rows = await conn.fetch(_INSERT, location_id, event, event_id, body, RETRY_WINDOW)
+    if rows:
+        # Published after COMMIT only; the worker's kicker turns it into a deliver_webhooks job.
+        events.record(events.Event("webhooks", location_id, {}))
+    return len(rows)
