@@ -113,6 +113,41 @@ class ReservationNotHeld(UserError):
     status: str
 
 
+@strawberry.type(description="The scanned tag is not on this shipment's manifest.")
+class TagNotOnManifest(UserError):
+    tag: str
+
+
+@strawberry.type(description="This tag was already scanned in this session.")
+class AlreadyScanned(UserError):
+    tag: str
+    decision: str
+
+
+@strawberry.type(description="The re-weighed quantity is outside tolerance: a manager overrides.")
+class WeightOutsideTolerance(UserError):
+    tag: str
+    shipped: Decimal
+    measured: Decimal
+    tolerance_pct: Decimal
+
+
+@strawberry.type(description="The package's certificate of analysis failed: reject it.")
+class CertificateFailed(UserError):
+    tag: str
+    lab_state: str
+
+
+@strawberry.type(description="Receiving cannot complete yet; `missing` says what is left.")
+class ReceivingIncomplete(UserError):
+    missing: list[str]
+
+
+@strawberry.type(description="The shipment was already received.")
+class AlreadyCompleted(UserError):
+    shipment_id: strawberry.ID
+
+
 def to_graphql(exc: domain_errors.DomainError) -> UserError:
     match exc:
         case domain_errors.InsufficientStock():
@@ -174,6 +209,26 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
                     for m in exc.missing
                 ],
             )
+        case domain_errors.TagNotOnManifest():
+            return TagNotOnManifest(message=exc.message, tag=exc.tag)
+        case domain_errors.AlreadyScanned():
+            return AlreadyScanned(message=exc.message, tag=exc.tag, decision=exc.decision)
+        case domain_errors.WeightOutsideTolerance():
+            return WeightOutsideTolerance(
+                message=exc.message,
+                tag=exc.tag,
+                shipped=exc.shipped,
+                measured=exc.measured,
+                tolerance_pct=exc.tolerance_pct,
+            )
+        case domain_errors.CertificateFailed():
+            return CertificateFailed(message=exc.message, tag=exc.tag, lab_state=exc.lab_state)
+        case domain_errors.ReceivingIncomplete():
+            return ReceivingIncomplete(message=exc.message, missing=exc.missing)
+        case domain_errors.AlreadyCompleted():
+            return AlreadyCompleted(
+                message=exc.message, shipment_id=strawberry.ID(str(exc.shipment_id))
+            )
         case domain_errors.ReservationNotHeld():
             return ReservationNotHeld(
                 message=exc.message,
@@ -200,6 +255,15 @@ SALE_ERRORS: tuple[type, ...] = (
     *STOCK_ERRORS,
 )
 RESERVATION_ERRORS: tuple[type, ...] = (ReservationShortage, *SALE_ERRORS)
+RECEIVING_ERRORS: tuple[type, ...] = (
+    TagNotOnManifest,
+    AlreadyScanned,
+    WeightOutsideTolerance,
+    CertificateFailed,
+    ReceivingIncomplete,
+    AlreadyCompleted,
+    *STOCK_ERRORS,
+)
 
 
 def result_union(name: str, success: type, errors: tuple[type, ...] = COMMON_ERRORS) -> Any:

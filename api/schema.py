@@ -28,6 +28,11 @@ from api.compliance.resolvers import (
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
+from api.receiving.resolvers import (
+    ReceivingMutations,
+    ReceivingQueries,
+    ReceivingSubscriptions,
+)
 from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
 from api.stock.resolvers import StockMutations, StockQueries
 from api.webhooks.resolvers import WebhookMutations, WebhookQueries
@@ -69,6 +74,7 @@ class Query(
     StockQueries,
     ComplianceQueries,
     SalesQueries,
+    ReceivingQueries,
     WebhookQueries,
 ):
     pass
@@ -84,13 +90,16 @@ class Mutation(
     StockMutations,
     ComplianceMutations,
     SalesMutations,
+    ReceivingMutations,
     WebhookMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(LiveSubscriptions, ComplianceSubscriptions, SalesSubscriptions):
+class Subscription(
+    LiveSubscriptions, ComplianceSubscriptions, SalesSubscriptions, ReceivingSubscriptions
+):
     pass
 
 

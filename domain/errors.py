@@ -150,3 +150,65 @@ class ReservationNotHeld(DomainError):
     @property
     def message(self) -> str:  # type: ignore[override]
         return f"reservation {self.reservation_id} is {self.status}, not held"
+
+
+@dataclass
+class TagNotOnManifest(DomainError):
+    tag: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.tag} is not on this shipment's manifest: set it aside and call the shipper"
+
+
+@dataclass
+class AlreadyScanned(DomainError):
+    tag: str
+    decision: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.tag} was already scanned ({self.decision})"
+
+
+@dataclass
+class WeightOutsideTolerance(DomainError):
+    tag: str
+    shipped: Decimal
+    measured: Decimal
+    tolerance_pct: Decimal
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return (
+            f"{self.tag} weighs {self.measured}, the manifest says {self.shipped}: more than"
+            f" {self.tolerance_pct}% apart; a manager must override with a reason"
+        )
+
+
+@dataclass
+class CertificateFailed(DomainError):
+    tag: str
+    lab_state: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.tag}'s certificate of analysis is {self.lab_state}: reject the package"
+
+
+@dataclass
+class ReceivingIncomplete(DomainError):
+    missing: list[str]
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return "receiving is not finished: " + "; ".join(self.missing)
+
+
+@dataclass
+class AlreadyCompleted(DomainError):
+    shipment_id: int
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"shipment {self.shipment_id} was already received"

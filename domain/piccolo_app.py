@@ -19,6 +19,16 @@ from domain.idempotency import IdempotencyRecord
 from domain.identity.tables import Grant, User
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.organisation.tables import Location, Operator, Zone
+from domain.receiving.tables import (
+    ChecklistAnswer,
+    ChecklistTemplate,
+    PackageScan,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReceivingSession,
+    Shipment,
+    ShipmentPackage,
+)
 from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
@@ -47,6 +57,14 @@ TABLES = [
     ReservationLine,
     WebhookEndpoint,
     WebhookDelivery,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Shipment,
+    ShipmentPackage,
+    ReceivingSession,
+    ChecklistAnswer,
+    PackageScan,
+    ChecklistTemplate,
 ]
 
 APP_CONFIG = AppConfig(

@@ -31,6 +31,8 @@ class Capability(enum.StrEnum):
     MANAGE_CATALOG = "manage products and batches"
     MANAGE_LOCATION = "manage locations and zones"
     SELL = "sell"
+    # Accept a received package whose weight is outside the manifest's tolerance.
+    OVERRIDE_VARIANCE = "approve receiving variances"
     MANAGE_USERS = "manage users"
 
 
@@ -41,7 +43,11 @@ _LEAD = _FLOOR | {
     Capability.REGISTER_PACKAGE,
     Capability.MANAGE_CATALOG,
 }
-_MANAGER = _LEAD | {Capability.HOLD_STOCK, Capability.MANAGE_LOCATION}
+_MANAGER = _LEAD | {
+    Capability.HOLD_STOCK,
+    Capability.MANAGE_LOCATION,
+    Capability.OVERRIDE_VARIANCE,
+}
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.BUDTENDER: frozenset(_FLOOR),
@@ -54,6 +60,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.ADJUST_STOCK,
             Capability.MOVE_FLOOR_STOCK,
             Capability.MOVE_VAULT_STOCK,
+            Capability.OVERRIDE_VARIANCE,
         }
     ),
     Role.AUDITOR: frozenset({Capability.READ}),

@@ -43,6 +43,7 @@ class ReportKind(enum.StrEnum):
     ADJUST = "adjust"
     MOVE = "move"
     DESTROY = "destroy"
+    RECEIVE = "receive"
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,31 @@ class StatePackage:
 
 
 @dataclass(frozen=True)
+class IncomingPackage:
+    tag: str
+    item_name: str
+    shipped_quantity: Decimal
+    unit: str  # ours: grams, milligrams or each
+    lab_state: str | None = None
+    batch_number: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingTransfer:
+    """A shipment on its way to the licence, as the state's manifest lists it."""
+
+    transfer_id: str
+    delivery_id: str
+    manifest_number: str
+    shipper_license: str | None
+    shipper_name: str | None
+    transporter: str | None
+    driver_name: str | None
+    estimated_arrival: datetime | None
+    packages: tuple[IncomingPackage, ...]
+
+
+@dataclass(frozen=True)
 class StateReason:
     name: str
     requires_note: bool = False
@@ -162,6 +188,9 @@ class StateClient(Protocol):
         reconciliation mirror; systems without change filters return everything."""
 
     async def adjustment_reasons(self) -> list[StateReason]: ...
+
+    async def incoming_transfers(self, since: datetime) -> list[IncomingTransfer]:
+        """Manifests of shipments to this licence changed since ``since`` (receiving)."""
 
     async def close(self) -> None: ...
 

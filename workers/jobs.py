@@ -11,6 +11,7 @@ from typing import Any
 from domain import db
 from domain.compliance import reconcile, sync
 from domain.inventory.audit import dangling_references, verify_location_chains
+from domain.receiving import shipments
 from domain.sales import release
 from workers.kick import drain_job_id
 
@@ -72,6 +73,21 @@ async def expire_reservations(ctx: dict[str, Any]) -> dict[str, int]:
     """Put back every held order past its time (a deferred wake-up, and every few seconds as a
     sweep, so expiry happens even after Redis lost its queue or a worker died)."""
     return {"expired": await release.expire_due()}
+
+
+async def pull_incoming_shipments(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every licence with a state API: bring new incoming manifests in as expected shipments."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT location FROM state_connection WHERE enabled ORDER BY location"
+        )
+    created = 0
+    for row in rows:
+        try:
+            created += await shipments.pull_incoming(row["location"])
+        except Exception:
+            log.exception("pulling incoming manifests for location %s failed", row["location"])
+    return {"locations": len(rows), "created": created}
 
 
 async def verify_ledger(ctx: dict[str, Any], location_id: int | None = None) -> dict[str, int]:

@@ -45,6 +45,7 @@ class WorkerSettings:
         func(webhooks.deliver_webhooks, keep_result=0, timeout=600),
         jobs.verify_ledger,
         jobs.schedule_reconciliations,
+        func(jobs.pull_incoming_shipments, keep_result=0, timeout=900),
     ]
     cron_jobs = [
         cron(jobs.expire_reservations, second=EVERY_FIVE_SECONDS, unique=True, run_at_startup=True),
@@ -52,6 +53,7 @@ class WorkerSettings:
         cron(webhooks.deliver_webhooks, second=EVERY_TEN_SECONDS, unique=True, timeout=600),
         cron(jobs.verify_ledger, hour={3}, minute={17}, unique=True),
         cron(jobs.schedule_reconciliations, hour={2}, minute={41}, unique=True),
+        cron(jobs.pull_incoming_shipments, minute=set(range(0, 60, 15)), unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

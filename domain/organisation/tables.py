@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from decimal import Decimal
+
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -29,6 +39,10 @@ class Location(Table, db=DB):
     # Whether online orders may be filled from the vault when the floor runs short.
     reserve_from_vault = Boolean(default=False)
     reservation_hold_minutes = Integer(default=60)
+    # Receiving: how far a re-weighed package may differ from the manifest without a manager's
+    # override (percent), and whether a second person must sign a shipment off.
+    receiving_tolerance_pct = Numeric(digits=(5, 2), default=Decimal(2))
+    receiving_requires_signoff = Boolean(default=False)
     created_at = Timestamptz()
 
 

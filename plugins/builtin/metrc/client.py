@@ -20,6 +20,8 @@ import httpx
 
 from plugins.base import (
     Connection,
+    IncomingPackage,
+    IncomingTransfer,
     OutboundReport,
     ReportKind,
     ReportResult,
@@ -57,9 +59,16 @@ class MetrcClient:
     # --- HTTP ------------------------------------------------------------------------------
 
     async def _request(
-        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        licensed: bool = True,
     ) -> Any:
-        query = {"licenseNumber": self.license, **(params or {})}
+        # A few endpoints (a delivery's packages) take no licenseNumber and refuse one.
+        query = {"licenseNumber": self.license, **(params or {})} if licensed else params
         async with limits.request_slot(
             self.license, self.vendor_key, is_get=method == "GET", rates=self._rates
         ):
@@ -262,16 +271,70 @@ class MetrcClient:
                 for record in records:
                     yield _package(record, status)
 
-    async def _window(self, window: tuple[datetime, datetime], path: str) -> list[Any]:
+    async def incoming_transfers(self, since: datetime) -> list[IncomingTransfer]:
+        return await incoming_transfers_of(self, since)
+
+    async def _window(
+        self, window: tuple[datetime, datetime], path: str, base: str = "/packages/v2"
+    ) -> list[Any]:
         start, end = window
         return await self._get_all(
-            f"/packages/v2/{path}",
+            f"{base}/{path}",
             {
                 "lastModifiedStart": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "lastModifiedEnd": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             },
             paged=False,
         )
+
+
+async def incoming_transfers_of(client: MetrcClient, since: datetime) -> list[IncomingTransfer]:
+    """Incoming transfers changed since ``since`` (day windows), each with its packages."""
+    end = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    rows: dict[str, Any] = {}
+    start = since
+    while start < end:
+        window = (start, min(start + WINDOW, end))
+        for row in await client._window(window, "incoming", base="/transfers/v2"):
+            rows[str(field_of(row, "DeliveryId"))] = row
+        start += WINDOW
+    transfers = []
+    for delivery_id, row in rows.items():
+        if field_of(row, "IsVoided"):
+            continue
+        envelope = await client._request(
+            "GET", f"/transfers/v2/deliveries/{delivery_id}/packages", licensed=False
+        )
+        packages = field_of(envelope, "Data") if isinstance(envelope, dict) else envelope
+        transfers.append(
+            IncomingTransfer(
+                transfer_id=str(field_of(row, "Id")),
+                delivery_id=delivery_id,
+                manifest_number=str(field_of(row, "ManifestNumber")),
+                shipper_license=field_of(row, "ShipperFacilityLicenseNumber"),
+                shipper_name=field_of(row, "ShipperFacilityName"),
+                transporter=field_of(row, "TransporterFacilityName"),
+                driver_name=field_of(row, "DriverName"),
+                estimated_arrival=_parse_time(field_of(row, "EstimatedArrivalDateTime")),
+                packages=tuple(
+                    IncomingPackage(
+                        tag=str(field_of(p, "PackageLabel")),
+                        item_name=str(field_of(p, "ItemName") or field_of(p, "ProductName")),
+                        shipped_quantity=Decimal(str(field_of(p, "ShippedQuantity") or 0)),
+                        unit=_OUR_UNITS.get(
+                            str(field_of(p, "ShippedUnitOfMeasureName") or "").lower(), "each"
+                        ),
+                        lab_state=field_of(p, "LabTestingState"),
+                        batch_number=field_of(p, "ProductionBatchNumber"),
+                    )
+                    for p in packages or []
+                ),
+            )
+        )
+    return transfers
+
+
+_OUR_UNITS = {"grams": "grams", "milligrams": "milligrams", "each": "each"}
 
 
 def _runs(reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:

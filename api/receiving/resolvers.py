@@ -1,0 +1,347 @@
+"""Receiving over GraphQL: shipments, the dock session, the scorecard and live updates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from api.context import Info
+from api.errors import COMMON_ERRORS, RECEIVING_ERRORS, attempt, result_union
+from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
+from api.receiving.types import ChecklistItem, Shipment, VendorScore
+from domain import db
+from domain.receiving import completion, queries, sessions, shipments
+from domain.receiving.model import Answer, Decision
+from domain.service import Outcome
+
+DecisionEnum = strawberry.enum(Decision)
+AnswerEnum = strawberry.enum(Answer)
+
+
+@strawberry.input
+class ManifestPackageInput:
+    tag: str
+    item_name: str
+    shipped_quantity: Decimal
+    unit: str = strawberry.field(description="grams, milligrams or each")
+    batch_number: str | None = None
+    lab_state: str | None = strawberry.field(
+        default=None, description="e.g. TestPassed, TestFailed, NotSubmitted"
+    )
+    product_id: strawberry.ID | None = None
+    unit_cost: Decimal | None = None
+
+
+@strawberry.input(description="A shipment entered at the dock (states without a manifest API).")
+class CreateShipmentInput:
+    location_id: strawberry.ID
+    manifest_number: str
+    packages: list[ManifestPackageInput] = strawberry.field(default_factory=list)
+    csv: str | None = strawberry.field(
+        default=None,
+        description="Instead of packages: a CSV manifest with columns tag,item_name,"
+        "shipped_quantity,unit (optional batch_number,lab_state,unit_cost).",
+    )
+    shipper_license: str | None = None
+    shipper_name: str | None = None
+    transporter: str | None = None
+    driver_name: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class StartReceivingInput:
+    shipment_id: strawberry.ID
+    arrived_at: datetime | None = None
+    transporter: str | None = None
+    driver_name: str | None = None
+    driver_license: str | None = None
+    vehicle: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class AnswerChecklistInput:
+    session_id: strawberry.ID
+    key: str
+    answer: AnswerEnum  # type: ignore[valid-type]
+    note: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ScanPackageInput:
+    session_id: strawberry.ID
+    tag: str
+    decision: DecisionEnum  # type: ignore[valid-type]
+    received_quantity: Decimal | None = strawberry.field(
+        default=None, description="partial: how much is accepted"
+    )
+    measured_quantity: Decimal | None = strawberry.field(
+        default=None, description="the re-weighed quantity (checked against tolerance)"
+    )
+    reason: str | None = None
+    override_reason: str | None = strawberry.field(
+        default=None, description="a manager's reason to accept a weight outside tolerance"
+    )
+    product_id: strawberry.ID | None = strawberry.field(
+        default=None, description="our product for this manifest item, if not matched by name"
+    )
+    certificate_reference: str | None = None
+    expires_on: date | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class CompleteReceivingInput:
+    session_id: strawberry.ID
+    vault_zone_id: strawberry.ID | None = None
+    quarantine_zone_id: strawberry.ID | None = None
+    signed_off_by: strawberry.ID | None = strawberry.field(
+        default=None, description="the second person, where the location requires one"
+    )
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class ShipmentPayload:
+    shipment: Shipment
+    replayed: bool
+
+
+@strawberry.type
+class ScanPayload:
+    tag: str
+    decision: str
+    received_quantity: Decimal
+    destination: str = strawberry.field(description="vault, quarantine or none (rejected).")
+    shipment: Shipment
+    replayed: bool
+
+
+@strawberry.type
+class ShipmentCount:
+    created: int
+
+
+ShipmentResult = result_union("ShipmentResult", ShipmentPayload, RECEIVING_ERRORS)
+PullShipmentsResult = result_union("PullShipmentsResult", ShipmentCount, COMMON_ERRORS)
+ScanResult = result_union("ScanResult", ScanPayload, RECEIVING_ERRORS)
+
+
+def _optional(value: strawberry.ID | None, entity: str) -> int | None:
+    return None if value is None else parse_id(value, entity)
+
+
+async def _shipment(shipment_id: int) -> Shipment:
+    row = await queries.shipment(shipment_id)
+    return Shipment.build(row, await queries.shipment_detail(shipment_id))  # type: ignore[arg-type]
+
+
+@strawberry.type
+class ReceivingQueries:
+    @strawberry.field(description="Inbound shipments at a location, newest first.")
+    async def shipments(
+        self,
+        info: Info,
+        location_id: strawberry.ID,
+        status: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Shipment]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        page = await queries.shipments_page(loc, status, first, decode_cursor(after))
+        built = {r["id"]: await _shipment(r["id"]) for r in page.rows}
+        return connection(page, lambda r: built[r["id"]])
+
+    @strawberry.field(description="The checklist the dock answers at this location.")
+    async def receiving_checklist(
+        self, info: Info, location_id: strawberry.ID
+    ) -> list[ChecklistItem]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        return [ChecklistItem(**item) for item in await sessions.checklist_for(loc)]
+
+    @strawberry.field(description="Short, rejected and over-tolerance deliveries per vendor.")
+    async def vendor_scorecard(
+        self, info: Info, location_id: strawberry.ID, since: datetime, until: datetime
+    ) -> list[VendorScore]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        return [VendorScore(**row) for row in await queries.vendor_scorecard(loc, since, until)]
+
+
+@strawberry.type
+class ReceivingMutations:
+    @strawberry.mutation(description="Record an expected shipment by hand or from a CSV manifest.")
+    async def create_shipment(self, info: Info, input: CreateShipmentInput) -> ShipmentResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            packages = (
+                shipments.parse_csv_manifest(input.csv)
+                if input.csv
+                else [
+                    shipments.ManifestPackage(
+                        p.tag,
+                        p.item_name,
+                        p.shipped_quantity,
+                        p.unit,
+                        p.batch_number,
+                        p.lab_state,
+                        _optional(p.product_id, "product"),
+                        p.unit_cost,
+                    )
+                    for p in input.packages
+                ]
+            )
+            return await shipments.create_shipment(
+                principal,
+                shipments.CreateShipment(
+                    location_id=parse_id(input.location_id, "location"),
+                    manifest_number=input.manifest_number,
+                    packages=packages,
+                    shipper_license=input.shipper_license,
+                    shipper_name=input.shipper_name,
+                    transporter=input.transporter,
+                    driver_name=input.driver_name,
+                    source="csv" if input.csv else "manual",
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, _payload, RECEIVING_ERRORS)
+
+    @strawberry.mutation(description="Open the dock session for a shipment.")
+    async def start_receiving(self, info: Info, input: StartReceivingInput) -> ShipmentResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await sessions.start_receiving(
+                principal,
+                sessions.StartReceiving(
+                    parse_id(input.shipment_id, "shipment"),
+                    input.arrived_at,
+                    input.transporter,
+                    input.driver_name,
+                    input.driver_license,
+                    input.vehicle,
+                    input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, _payload, RECEIVING_ERRORS)
+
+    @strawberry.mutation(description="Answer one checklist item (who and when are recorded).")
+    async def answer_checklist(self, info: Info, input: AnswerChecklistInput) -> ShipmentResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await sessions.answer_checklist(
+                principal,
+                sessions.AnswerChecklist(
+                    parse_id(input.session_id, "receiving session"),
+                    input.key,
+                    input.answer,
+                    input.note,
+                    input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, _payload, RECEIVING_ERRORS)
+
+    @strawberry.mutation(description="Accept, partially accept or reject one scanned package.")
+    async def scan_package(self, info: Info, input: ScanPackageInput) -> ScanResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await sessions.scan_package(
+                principal,
+                sessions.ScanPackage(
+                    session_id=parse_id(input.session_id, "receiving session"),
+                    tag=input.tag,
+                    decision=input.decision,
+                    received_quantity=input.received_quantity,
+                    measured_quantity=input.measured_quantity,
+                    reason=input.reason,
+                    override_reason=input.override_reason,
+                    product_id=_optional(input.product_id, "product"),
+                    certificate_reference=input.certificate_reference,
+                    expires_on=input.expires_on,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        async def present(outcome: Outcome) -> ScanPayload:
+            v = outcome.value
+            shipment_id = await _session_shipment(v.session_id)
+            return ScanPayload(
+                tag=v.tag,
+                decision=v.decision,
+                received_quantity=Decimal(v.received_quantity),
+                destination=v.destination,
+                shipment=await _shipment(shipment_id),
+                replayed=outcome.replayed,
+            )
+
+        return await attempt(call, present, RECEIVING_ERRORS)
+
+    @strawberry.mutation(description="Put accepted packages into stock and close the shipment.")
+    async def complete_receiving(self, info: Info, input: CompleteReceivingInput) -> ShipmentResult:
+        async def call() -> Outcome:
+            principal = await info.context.require_principal()
+            return await completion.complete_receiving(
+                principal,
+                completion.CompleteReceiving(
+                    parse_id(input.session_id, "receiving session"),
+                    _optional(input.vault_zone_id, "zone"),
+                    _optional(input.quarantine_zone_id, "zone"),
+                    _optional(input.signed_off_by, "user"),
+                    input.idempotency_key,
+                ),
+            )
+
+        return await attempt(call, _payload, RECEIVING_ERRORS)
+
+    @strawberry.mutation(description="Fetch the state's incoming manifests for a licence now.")
+    async def pull_incoming_shipments(
+        self, info: Info, location_id: strawberry.ID
+    ) -> PullShipmentsResult:
+        async def call() -> int:
+            principal = await info.context.require_principal()
+            return await shipments.pull_incoming_for(principal, parse_id(location_id, "location"))
+
+        return await attempt(call, lambda n: ShipmentCount(created=n), COMMON_ERRORS)
+
+
+async def _payload(outcome: Outcome) -> ShipmentPayload:
+    return ShipmentPayload(
+        shipment=await _shipment(outcome.value.shipment_id), replayed=outcome.replayed
+    )
+
+
+async def _session_shipment(session_id: int) -> int:
+    async with db.connection() as conn:
+        return await conn.fetchval(
+            "SELECT shipment FROM receiving_session WHERE id = $1", session_id
+        )
+
+
+@strawberry.type(description="A shipment at the dock changed: re-read it.")
+class ReceivingUpdate:
+    shipment_id: strawberry.ID
+
+
+@strawberry.type
+class ReceivingSubscriptions:
+    @strawberry.subscription(description="Scans, answers and completions, for tablet and office.")
+    async def receiving_updated(
+        self, info: Info, location_id: strawberry.ID
+    ) -> AsyncGenerator[ReceivingUpdate, None]:
+        loc = query_id(location_id, "location")
+        await info.context.reader(loc)
+        async with info.context.broadcaster.listen(loc) as queue:
+            while True:
+                event = (await queue.get()).event
+                if event.topic == "receiving":
+                    yield ReceivingUpdate(shipment_id=strawberry.ID(str(event.data["shipment_id"])))

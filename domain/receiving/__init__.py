@@ -1,0 +1,1 @@
+"""Receiving inbound shipments against the state manifest: checklist, scans, completion."""
