@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 
 from api.context import Info
@@ -30,6 +32,11 @@ class UpdateLocationInput:
     name: str | None = None
     timezone: str | None = None
     state_system: str | None = None
+    fefo_policy: str | None = None
+    reserve_from_vault: bool | None = None
+    reservation_hold_minutes: int | None = None
+    receiving_tolerance_pct: Decimal | None = None
+    receiving_requires_signoff: bool | None = None
     idempotency_key: str | None = None
 
 
@@ -132,6 +139,11 @@ class LocationMutations:
                     name=input.name,
                     timezone=input.timezone,
                     state_system=input.state_system,
+                    fefo_policy=input.fefo_policy,
+                    reserve_from_vault=input.reserve_from_vault,
+                    reservation_hold_minutes=input.reservation_hold_minutes,
+                    receiving_tolerance_pct=input.receiving_tolerance_pct,
+                    receiving_requires_signoff=input.receiving_requires_signoff,
                     idempotency_key=input.idempotency_key,
                 ),
             )

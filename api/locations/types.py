@@ -63,6 +63,11 @@ class Location:
     state: str
     timezone: str
     state_system: str
+    fefo_policy: str = strawberry.field(description="warn or refuse when a later lot is sold first")
+    reserve_from_vault: bool
+    reservation_hold_minutes: int
+    receiving_tolerance_pct: Decimal
+    receiving_requires_signoff: bool
     created_at: datetime
 
     @strawberry.field
@@ -79,6 +84,11 @@ class Location:
             state=row["state"],
             timezone=row["timezone"],
             state_system=row["state_system"],
+            fefo_policy=row["fefo_policy"],
+            reserve_from_vault=row["reserve_from_vault"],
+            reservation_hold_minutes=row["reservation_hold_minutes"],
+            receiving_tolerance_pct=row["receiving_tolerance_pct"],
+            receiving_requires_signoff=row["receiving_requires_signoff"],
             created_at=row["created_at"],
         )
 

@@ -8,7 +8,9 @@ from typing import Any
 from domain import db
 
 LOCATION_COLUMNS = (
-    "id, operator AS operator_id, name, license_number, state, timezone, state_system, created_at"
+    "id, operator AS operator_id, name, license_number, state, timezone, state_system,"
+    " fefo_policy, reserve_from_vault, reservation_hold_minutes, receiving_tolerance_pct,"
+    " receiving_requires_signoff, created_at"
 )
 ZONE_COLUMNS = "id, location AS location_id, name, kind, active, created_at"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
@@ -242,6 +243,11 @@ class UpdateLocation:
     name: str | None = None
     timezone: str | None = None
     state_system: str | None = None
+    fefo_policy: str | None = None
+    reserve_from_vault: bool | None = None
+    reservation_hold_minutes: int | None = None
+    receiving_tolerance_pct: Decimal | None = None
+    receiving_requires_signoff: bool | None = None
     idempotency_key: str | None = None
 
 
@@ -272,11 +278,22 @@ async def update_location(principal: Principal, cmd: UpdateLocation) -> service.
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE location SET name = coalesce($2, name), timezone = coalesce($3, timezone),"
-                " state_system = coalesce($4, state_system) WHERE id = $1",
+                " state_system = coalesce($4, state_system),"
+                " fefo_policy = coalesce($5, fefo_policy),"
+                " reserve_from_vault = coalesce($6, reserve_from_vault),"
+                " reservation_hold_minutes = coalesce($7, reservation_hold_minutes),"
+                " receiving_tolerance_pct = coalesce($8, receiving_tolerance_pct),"
+                " receiving_requires_signoff = coalesce($9, receiving_requires_signoff)"
+                " WHERE id = $1",
                 cmd.location_id,
                 cmd.name.strip() if cmd.name else None,
                 cmd.timezone,
                 cmd.state_system,
+                cmd.fefo_policy,
+                cmd.reserve_from_vault,
+                cmd.reservation_hold_minutes,
+                cmd.receiving_tolerance_pct,
+                cmd.receiving_requires_signoff,
             )
         return LocationUpdated(cmd.location_id)
 

@@ -125,3 +125,30 @@ async def test_another_operators_product_is_not_found(api, world):
         token=world.co.token(Role.ADMIN),
     )
     assert result["data"]["updateProduct"]["__typename"] == "NotFound"
+
+
+async def test_a_manager_sets_the_stores_sales_and_receiving_policy(api, world):
+    result = await api(
+        """mutation($input: UpdateLocationInput!) { updateLocation(input: $input) {
+             __typename ... on LocationPayload { location { fefoPolicy reserveFromVault
+               reservationHoldMinutes receivingTolerancePct receivingRequiresSignoff } }
+             ... on ValidationError { field } } }""",
+        {
+            "input": {
+                "id": str(world.ca.location_id),
+                "fefoPolicy": "refuse",
+                "reserveFromVault": True,
+                "reservationHoldMinutes": 90,
+                "receivingTolerancePct": "1.5",
+                "receivingRequiresSignoff": True,
+            }
+        },
+        token=world.ca.token(Role.MANAGER),
+    )
+    assert result["data"]["updateLocation"]["location"] == {
+        "fefoPolicy": "refuse",
+        "reserveFromVault": True,
+        "reservationHoldMinutes": 90,
+        "receivingTolerancePct": "1.50",
+        "receivingRequiresSignoff": True,
+    }
