@@ -118,8 +118,12 @@ class ScanPayload:
     decision: str
     received_quantity: Decimal
     destination: str = strawberry.field(description="vault, quarantine or none (rejected).")
-    shipment: Shipment
     replayed: bool
+    session_id: strawberry.Private[int]
+
+    @strawberry.field(description="The whole shipment as it stands (only loaded when asked).")
+    async def shipment(self) -> Shipment:
+        return await _shipment(await _session_shipment(self.session_id))
 
 
 @strawberry.type
@@ -274,14 +278,13 @@ class ReceivingMutations:
 
         async def present(outcome: Outcome) -> ScanPayload:
             v = outcome.value
-            shipment_id = await _session_shipment(v.session_id)
             return ScanPayload(
                 tag=v.tag,
                 decision=v.decision,
                 received_quantity=Decimal(v.received_quantity),
                 destination=v.destination,
-                shipment=await _shipment(shipment_id),
                 replayed=outcome.replayed,
+                session_id=v.session_id,
             )
 
         return await attempt(call, present, RECEIVING_ERRORS)
