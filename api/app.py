@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pluggy
 import redis.asyncio as aioredis
 from arq import create_pool
 from arq.connections import RedisSettings
@@ -20,6 +21,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.context import Context, bearer
+from api.integrations.routes import routes as integration_routes
 from api.schema import schema
 from domain import db, events, settings
 from domain.broadcast import Broadcaster
@@ -63,7 +65,13 @@ class LeafLedgerApp:
             await self.starlette(scope, receive, send)
 
 
-def create_app(config: settings.Settings | None = None) -> LeafLedgerApp:
+def create_app(
+    config: settings.Settings | None = None,
+    *,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> LeafLedgerApp:
+    """The app; ``plugin_manager`` replaces the installed plugins' POS and delivery adapters
+    (tests register theirs explicitly)."""
     config = config or settings.load()
     if config.database_url:
         db.configure(config.database_url)
@@ -125,6 +133,8 @@ def create_app(config: settings.Settings | None = None) -> LeafLedgerApp:
             Route("/", root),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            # POST /hooks/pos/{adapter} and /hooks/delivery/{adapter}: signed inbound events.
+            *integration_routes(plugin_manager),
         ],
         lifespan=lifespan,
     )

@@ -65,13 +65,33 @@ def connection(page: Page, build: Callable[[dict[str, Any]], T]) -> Connection[T
     )
 
 
+# Entities whose tables use 64-bit ids (the high-volume ones); every other table's ids are
+# 32-bit, and an id beyond that range could never exist: it must be "not found", not a driver
+# error about int4 overflow.
+_WIDE_IDS = frozenset(
+    {
+        "discrepancy",
+        "integration event",
+        "movement",
+        "purchase order",
+        "receiving session",
+        "reconciliation run",
+        "reservation",
+        "sale",
+        "shipment",
+        "state report",
+        "webhook delivery",
+    }
+)
+
+
 def parse_id(value: strawberry.ID | str | int, entity: str) -> int:
     """A GraphQL ID as a database id; anything else is simply not found."""
     try:
         number = int(str(value))
     except ValueError:
         raise NotFound(entity, str(value)) from None
-    if not 0 < number < 2**63:
+    if not 0 < number < (2**63 if entity in _WIDE_IDS else 2**31):
         raise NotFound(entity, str(value))
     return number
 

@@ -25,6 +25,7 @@ from api.compliance.resolvers import (
     ComplianceQueries,
     ComplianceSubscriptions,
 )
+from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
@@ -76,6 +77,7 @@ class Query(
     SalesQueries,
     ReceivingQueries,
     WebhookQueries,
+    IntegrationQueries,
 ):
     pass
 
@@ -92,6 +94,7 @@ class Mutation(
     SalesMutations,
     ReceivingMutations,
     WebhookMutations,
+    IntegrationMutations,
 ):
     pass
 

@@ -17,6 +17,7 @@ from domain.compliance.tables import (
 )
 from domain.idempotency import IdempotencyRecord
 from domain.identity.tables import Grant, User
+from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.organisation.tables import Location, Operator, Zone
 from domain.receiving.tables import (
@@ -65,6 +66,8 @@ TABLES = [
     ChecklistAnswer,
     PackageScan,
     ChecklistTemplate,
+    IntegrationConnection,
+    IntegrationEvent,
 ]
 
 APP_CONFIG = AppConfig(

@@ -1,4 +1,4 @@
-"""The plugin manager factory and the lookup of a location's state system."""
+"""The plugin manager factory and the lookups of state systems, POS and delivery adapters."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import pluggy
 
 from plugins import hookspecs
 from plugins.base import StateSystem
-from plugins.builtin import biotrack, ccrs, metrc, none
+from plugins.builtin import biotrack, ccrs, generic_delivery, generic_pos, metrc, none
+from plugins.integrations import DeliveryAdapter, PosAdapter, check_name
 
 ENTRY_POINT_GROUP = "leafledger.state_systems"
-BUILTINS = (metrc, biotrack, ccrs, none)
+# POS and delivery adapters may also be published under their own group.
+INTEGRATIONS_ENTRY_POINT_GROUP = "leafledger.integrations"
+BUILTINS = (metrc, biotrack, ccrs, none, generic_pos, generic_delivery)
 
 
 def get_plugin_manager(*, load_entrypoints: bool = True) -> pluggy.PluginManager:
@@ -25,6 +28,7 @@ def get_plugin_manager(*, load_entrypoints: bool = True) -> pluggy.PluginManager
         pm.register(module, name=f"leafledger.builtin.{module.__name__.rsplit('.', 1)[-1]}")
     if load_entrypoints:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        pm.load_setuptools_entrypoints(INTEGRATIONS_ENTRY_POINT_GROUP)
     # A misspelled hook implementation fails here, at start-up, not silently later.
     pm.check_pending()
     return pm
@@ -49,3 +53,31 @@ def state_system(name: str) -> StateSystem:
         return state_systems()[name]
     except KeyError:
         raise LookupError(f"no state system named {name!r} is installed") from None
+
+
+def collect_pos_adapters(pm: pluggy.PluginManager) -> dict[str, PosAdapter]:
+    """Every POS adapter on ``pm`` by name; a later-registered plugin replaces a built-in."""
+    adapters: dict[str, PosAdapter] = {}
+    for batch in pm.hook.register_pos_adapters():
+        for adapter in batch:
+            adapters.setdefault(check_name(adapter.name), adapter)
+    return adapters
+
+
+def collect_delivery_adapters(pm: pluggy.PluginManager) -> dict[str, DeliveryAdapter]:
+    """Every delivery-platform adapter on ``pm`` by name (later-registered plugins first)."""
+    adapters: dict[str, DeliveryAdapter] = {}
+    for batch in pm.hook.register_delivery_adapters():
+        for adapter in batch:
+            adapters.setdefault(check_name(adapter.name), adapter)
+    return adapters
+
+
+@functools.cache
+def pos_adapters() -> dict[str, PosAdapter]:
+    return collect_pos_adapters(get_plugin_manager())
+
+
+@functools.cache
+def delivery_adapters() -> dict[str, DeliveryAdapter]:
+    return collect_delivery_adapters(get_plugin_manager())

@@ -35,6 +35,7 @@ import httpx
 
 from domain import db
 from domain.compliance import credentials
+from domain.integrations import outbound
 from domain.webhooks import signing
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,12 @@ async def _send(client: httpx.AsyncClient, row: Any) -> Attempt:
     secret = credentials.decrypt(row["secret"] or "").get("secret")
     if not secret:
         return Attempt(Verdict.RETRY, error="the endpoint's secret cannot be decrypted")
-    body = body_of(row)
+    try:
+        # A delivery platform's linked endpoint gets its own format (domain.integrations).
+        body = await outbound.shaped_body(row) or body_of(row)
+    except Exception as exc:  # retried, then given up on, like any failed send
+        log.exception("shaping webhook delivery %s failed", row["id"])
+        return Attempt(Verdict.RETRY, error=f"{type(exc).__name__}: {exc}"[:BODY_EXCERPT])
     headers = {
         "Content-Type": "application/json",
         signing.HEADER: signing.sign(secret, int(time.time()), body),

@@ -225,3 +225,13 @@ async def test_the_log_pages_newest_first(api, world, receiver):
             break
         after = connection["pageInfo"]["endCursor"]
     assert seen == [f"reservation:{n}:created" for n in reversed(range(5))]
+
+
+async def test_an_id_no_table_could_hold_is_simply_not_found(api, world):
+    token = world.ca.token(Role.MANAGER)
+    for huge in (str(2**31), str(2**40), str(2**63)):
+        result = await api(UPDATE, {"input": {"endpointId": huge, "active": False}}, token=token)
+        assert result["data"]["updateWebhookEndpoint"] == {
+            "__typename": "NotFound",
+            "entity": "webhook endpoint",
+        }, huge

@@ -1,0 +1,1 @@
+"""POS and delivery-platform integrations: inbound webhook routes and connection management."""

@@ -1,0 +1,112 @@
+"""The inbound webhook endpoints: ``POST /hooks/pos/{adapter}`` and ``/hooks/delivery/{adapter}``.
+
+Thin, like resolvers: find the adapter, read the location and the (bounded) body, hand them to
+``domain.integrations.ingest`` and present its answer as JSON. Status codes (docs/integrations.md):
+200 per-event results (applied, refused with a typed reason, or duplicate); 409 every event was
+already received; 401 missing, bad or stale signature; 403 the acting user may not sell there;
+404 unknown adapter or no active connection; 400 malformed; 413 too large. Bad input is never a
+500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pluggy
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain.integrations import ingest
+from domain.integrations.tables import IntegrationKind
+from plugins import registry
+
+MAX_BODY_BYTES = 1 << 20
+MAX_LOCATION_ID = 2**31 - 1
+
+STATUS: dict[ingest.Refusal, int] = {
+    ingest.Refusal.NO_CONNECTION: 404,
+    ingest.Refusal.SIGNATURE_MISSING: 401,
+    ingest.Refusal.BAD_SIGNATURE: 401,
+    ingest.Refusal.STALE_SIGNATURE: 401,
+    ingest.Refusal.MALFORMED: 400,
+    ingest.Refusal.ACTING_USER: 403,
+}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _location(request: Request) -> int | None:
+    value = request.query_params.get("location", "")
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_LOCATION_ID else None
+
+
+async def _body(request: Request) -> bytes:
+    """The raw body (signatures cover its exact bytes), refused past ``MAX_BODY_BYTES``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _present(ingested: ingest.Ingested) -> JSONResponse:
+    if ingested.all_duplicates:
+        return JSONResponse({"status": "duplicate", "results": ingested.results}, status_code=409)
+    return JSONResponse({"status": "ok", "results": ingested.results})
+
+
+def routes(plugin_manager: pluggy.PluginManager | None = None) -> list[Route]:
+    """The two endpoints. Adapters come from ``plugin_manager`` when given (tests register
+    theirs explicitly), else from the installed plugins (``plugins.registry``)."""
+    if plugin_manager is not None:
+        pos = registry.collect_pos_adapters(plugin_manager)
+        delivery = registry.collect_delivery_adapters(plugin_manager)
+        pos_adapters: Callable[[], Mapping[str, Any]] = lambda: pos  # noqa: E731
+        delivery_adapters: Callable[[], Mapping[str, Any]] = lambda: delivery  # noqa: E731
+    else:
+        pos_adapters, delivery_adapters = registry.pos_adapters, registry.delivery_adapters
+
+    def endpoint(kind: IntegrationKind) -> Callable[[Request], Any]:
+        adapters = pos_adapters if kind == IntegrationKind.POS else delivery_adapters
+
+        async def hook(request: Request) -> JSONResponse:
+            name = request.path_params["adapter"]
+            adapter = adapters().get(name)
+            if adapter is None:
+                return _error(404, "unknown_adapter", f"no {kind} adapter named {name!r}")
+            location_id = _location(request)
+            if location_id is None:
+                return _error(400, "malformed", "give ?location=<location id>")
+            try:
+                body = await _body(request)
+            except _TooLarge:
+                return _error(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
+            ingest_ = ingest.ingest_pos if kind == IntegrationKind.POS else ingest.ingest_delivery
+            try:
+                ingested = await ingest_(adapter, location_id, request.headers, body)
+            except ingest.WebhookRefused as refused:
+                return _error(STATUS[refused.refusal], str(refused.refusal), refused.message)
+            return _present(ingested)
+
+        return hook
+
+    return [
+        Route("/hooks/pos/{adapter}", endpoint(IntegrationKind.POS), methods=["POST"]),
+        Route("/hooks/delivery/{adapter}", endpoint(IntegrationKind.DELIVERY), methods=["POST"]),
+    ]
