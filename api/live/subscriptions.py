@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError
 
 from api.context import Info
+from api.loaders import Loaders
 from api.locations.types import Zone
 from api.packages.types import Package
 from api.pagination import query_id
@@ -59,6 +60,29 @@ async def _snapshot(delivery: Delivery) -> tuple[dict, dict, Decimal, Decimal]:
     return await delivery.shared(("stock", data["movement_id"], data["zone_id"]), load)
 
 
+async def _change(delivery: Delivery) -> StockChange:
+    """The event as every local subscriber sees it: built once per event per process."""
+
+    async def build() -> StockChange:
+        zone, package, quantity, product_quantity = await _snapshot(delivery)
+        return StockChange(
+            movement_id=strawberry.ID(str(delivery.event.data["movement_id"])),
+            quantity=quantity,
+            product_quantity=product_quantity,
+            zone=Zone.from_row(zone),
+            package=Package.from_row(package),
+        )
+
+    return await delivery.shared("change", build)
+
+
+def _loaders(delivery: Delivery) -> Loaders:
+    loaders = delivery.memo.get(Loaders)
+    if loaders is None:
+        loaders = delivery.memo[Loaders] = Loaders()
+    return loaders
+
+
 async def _changes(info: Info, location_id: int, keep) -> AsyncGenerator[StockChange, None]:  # type: ignore[no-untyped-def]
     broadcaster: Broadcaster = info.context.broadcaster
     async with broadcaster.listen(location_id) as queue:
@@ -67,14 +91,12 @@ async def _changes(info: Info, location_id: int, keep) -> AsyncGenerator[StockCh
             event = delivery.event
             if event.topic != "stock" or not keep(event.data):
                 continue
-            zone, package, quantity, product_quantity = await _snapshot(delivery)
-            yield StockChange(
-                movement_id=strawberry.ID(str(event.data["movement_id"])),
-                quantity=quantity,
-                product_quantity=product_quantity,
-                zone=Zone.from_row(zone),
-                package=Package.from_row(package),
-            )
+            change = await _change(delivery)
+            # Every subscriber of this event in this process resolves nested fields (product,
+            # batch, balances) through the same loaders: one query per entity per event, not
+            # per display, and no per-display loader objects for the collector to chase.
+            info.context.loaders = _loaders(delivery)
+            yield change
 
 
 @strawberry.type
@@ -86,7 +108,6 @@ class LiveSubscriptions:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         async for change in _changes(info, loc, lambda d: d["zone_kind"] == ZoneKind.SALES_FLOOR):
-            info.context.refresh()
             yield change
 
     @strawberry.subscription(description="Any stock change in one zone.")
@@ -99,5 +120,4 @@ class LiveSubscriptions:
             raise GraphQLError("zone not found", extensions={"code": "NOT_FOUND"})
         await info.context.reader(row["location_id"])
         async for change in _changes(info, row["location_id"], lambda d: d["zone_id"] == zone):
-            info.context.refresh()
             yield change
