@@ -58,9 +58,15 @@ class Broadcaster:
         self._idle.set()
         self._sender: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
+    async def start(self, *, listen: bool = True) -> None:
+        """Start sending; with ``listen`` also receive (API processes serving subscribers).
+
+        A worker only publishes: receiving every event of every licence would cost it CPU
+        for nothing (a mass expiry publishes tens of thousands).
+        """
         self._redis = aioredis.from_url(self._url)
-        self._reader = asyncio.create_task(self._read_forever(), name="broadcast-reader")
+        if listen:
+            self._reader = asyncio.create_task(self._read_forever(), name="broadcast-reader")
         self._sender = asyncio.create_task(self._send_forever(), name="broadcast-sender")
 
     async def stop(self) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain import db
@@ -29,7 +29,8 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: its deep copy of ``data`` was a fifth of a busy worker's CPU.
+        return {"topic": self.topic, "location_id": self.location_id, "data": self.data}
 
 
 Publisher = Callable[[Sequence[Event]], Awaitable[None]]

@@ -7,8 +7,9 @@ de-duplicates (one queued drain per licence); the sweeper covers anything a lost
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from arq.connections import ArqRedis
 
@@ -19,6 +20,16 @@ log = logging.getLogger(__name__)
 
 def drain_job_id(location_id: int) -> str:
     return f"drain:{location_id}"
+
+
+# Holds ending within the same tenth of a second share one wake-up, at the end of that tenth.
+WAKE_UP_SLOTS_PER_SECOND = 10
+
+
+def expiry_wake_up(expires_at: datetime) -> float:
+    """When to expire a hold ending at ``expires_at`` (unix seconds, at most 0.1 s later)."""
+    slots = WAKE_UP_SLOTS_PER_SECOND
+    return math.ceil(expires_at.timestamp() * slots) / slots
 
 
 # One queued webhook run at a time sends every licence's due deliveries.
@@ -36,16 +47,21 @@ class JobKicker:
             )
         if any(e.topic == "webhooks" for e in events):
             await self.pool.enqueue_job("deliver_webhooks", _job_id=WEBHOOKS_JOB_ID)
+        wake_ups = {
+            expiry_wake_up(datetime.fromisoformat(event.data["expires_at"]))
+            for event in events
+            if event.topic == "reservation" and "expires_at" in event.data
+        }
+        for moment in sorted(wake_ups):
+            # Wake when the holds end; the job expires everything due, re-checking under the
+            # row locks, and a later extension simply schedules another wake-up. One job per
+            # slot however many holds end in it: a lunch rush of orders ends in one sweep.
+            await self.pool.enqueue_job(
+                "expire_reservations",
+                _job_id=f"expire-at:{moment:.1f}",
+                _defer_until=datetime.fromtimestamp(moment, UTC),
+            )
         for event in events:
-            if event.topic == "reservation" and "expires_at" in event.data:
-                # Wake exactly when the hold ends; the job re-checks under the row lock, and a
-                # later extension simply schedules another wake-up.
-                expires_at = datetime.fromisoformat(event.data["expires_at"])
-                await self.pool.enqueue_job(
-                    "expire_reservations",
-                    _job_id=f"expire:{event.data['reservation_id']}:{expires_at.timestamp()}",
-                    _defer_until=expires_at,
-                )
             if event.topic == "reconcile_requested":
                 run_id = event.data["run_id"]
                 await self.pool.enqueue_job("reconcile_run", run_id, _job_id=f"reconcile:{run_id}")

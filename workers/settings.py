@@ -23,7 +23,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         db.configure(url)
     await db.start(min_size=1, max_size=5)
     broadcaster = Broadcaster(REDIS_URL)
-    await broadcaster.start()
+    await broadcaster.start(listen=False)
     events.set_publisher(events.fanout(broadcaster.publish, JobKicker(ctx["redis"]).publish))
     ctx["broadcaster"] = broadcaster
 
@@ -60,3 +60,6 @@ class WorkerSettings:
     redis_settings = RedisSettings.from_dsn(REDIS_URL)
     health_check_interval = 30
     max_jobs = 20
+    # How often an idle worker looks for due jobs (arq's default is 0.5 s): a reservation's
+    # deferred expiry should not wait half a second for the worker to notice it.
+    poll_delay = 0.1

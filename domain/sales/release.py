@@ -124,15 +124,13 @@ async def expire_due(batch: int = EXPIRY_BATCH) -> int:
                 by_actor[row["created_by"]].append(row["id"])
             for actor_id, ids in by_actor.items():
                 await put_back(actor_id, ids, "expired")
+            told: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
             for row in rows:
                 data = {"reservation_id": row["id"], "status": "expired"}
                 events.record(events.Event("reservation", row["location"], data))
-                await webhooks.record(
-                    row["location"],
-                    "reservation.expired",
-                    f"reservation:{row['id']}:expired",
-                    data,
-                )
+                told[row["location"]].append((f"reservation:{row['id']}:expired", data))
+            for location_id, items in told.items():
+                await webhooks.record_many(location_id, "reservation.expired", items)
         expired += len(rows)
 
 

@@ -5,6 +5,6 @@ they describe (``outbox.record``), then sent by an arq job (``delivery.deliver_d
 with each endpoint's secret (``signing``), retried with backoff and kept as a delivery log.
 """
 
-from domain.webhooks.outbox import EVENTS, record
+from domain.webhooks.outbox import EVENTS, record, record_many
 
-__all__ = ["EVENTS", "record"]
+__all__ = ["EVENTS", "record", "record_many"]

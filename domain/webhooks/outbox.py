@@ -8,6 +8,7 @@ Redis kick recorded alongside only starts delivery sooner: the sweeper finds the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -26,14 +27,17 @@ ALL_EVENTS = "*"
 RETRY_WINDOW = timedelta(hours=24)
 EVENT_ID_MAX_LENGTH = 200
 
+# One statement for any number of events of one kind: rows come out in endpoint, then event
+# order, which is the order each endpoint receives them.
 _INSERT = """
 INSERT INTO webhook_delivery (endpoint, location, event, event_id, payload, status, attempts,
                               next_attempt_at, retry_until, created_at)
-SELECT e.id, e.location, $2::varchar, $3::varchar, $4::jsonb, 'pending', 0,
+SELECT e.id, e.location, $2::varchar, i.event_id, i.payload::jsonb, 'pending', 0,
        now(), now() + $5::interval, now()
 FROM webhook_endpoint e
+CROSS JOIN unnest($3::varchar[], $4::text[]) WITH ORDINALITY AS i(event_id, payload, n)
 WHERE e.location = $1 AND e.active AND ($2::varchar = ANY(e.events) OR '*' = ANY(e.events))
-ORDER BY e.id
+ORDER BY e.id, i.n
 ON CONFLICT (endpoint, event_id) DO NOTHING
 RETURNING id
 """
@@ -48,16 +52,27 @@ async def record(location_id: int, event: str, event_id: str, payload: dict[str,
     ``payload`` must be JSON-serialisable (decimals and datetimes become strings). Returns how
     many deliveries were added.
     """
+    return await record_many(location_id, event, [(event_id, payload)])
+
+
+async def record_many(
+    location_id: int, event: str, items: Sequence[tuple[str, dict[str, Any]]]
+) -> int:
+    """``record`` for many facts of one kind at once (a batch of expiries): one round trip."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}; add it to EVENTS first")
-    if not event_id or len(event_id) > EVENT_ID_MAX_LENGTH:
-        raise ValueError(f"event_id must be 1 to {EVENT_ID_MAX_LENGTH} characters")
+    for event_id, _ in items:
+        if not event_id or len(event_id) > EVENT_ID_MAX_LENGTH:
+            raise ValueError(f"event_id must be 1 to {EVENT_ID_MAX_LENGTH} characters")
     if db.current_connection() is None:
         # Outside a transaction the row could commit without the change (or the reverse).
         raise RuntimeError("webhooks.record must run inside the transaction making the change")
-    body = json.dumps(payload, default=str)
+    if not items:
+        return 0
+    ids = [event_id for event_id, _ in items]
+    bodies = [json.dumps(payload, default=str) for _, payload in items]
     async with db.connection() as conn:
-        rows = await conn.fetch(_INSERT, location_id, event, event_id, body, RETRY_WINDOW)
+        rows = await conn.fetch(_INSERT, location_id, event, ids, bodies, RETRY_WINDOW)
     if rows:
         # Published after COMMIT only; the worker's kicker turns it into a deliver_webhooks job.
         events.record(events.Event("webhooks", location_id, {}))

@@ -1,0 +1,43 @@
+"""A lunch rush of web orders whose holds end together wakes the worker once, not once per
+order; a hold ending later gets its own wake-up."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import redis.asyncio as aioredis
+from arq import create_pool
+from arq.connections import RedisSettings
+
+from domain.events import Event
+from workers.kick import JobKicker, expiry_wake_up
+
+
+def _held(reservation_id: int, expires_at: datetime) -> Event:
+    data = {"reservation_id": reservation_id, "expires_at": expires_at.isoformat()}
+    return Event("reservation", 1, {"status": "held", **data})
+
+
+async def test_orders_ending_together_share_one_wake_up():
+    client = aioredis.from_url(os.environ["LEAFLEDGER_REDIS_URL"])
+    await client.flushdb()
+    pool = await create_pool(RedisSettings.from_dsn(os.environ["LEAFLEDGER_REDIS_URL"]))
+    try:
+        ends = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30, milliseconds=210)
+        rush = [_held(n, ends + timedelta(microseconds=250 * n)) for n in range(300)]
+        later = _held(999, ends + timedelta(minutes=5))
+        kicker = JobKicker(pool)
+        await kicker.publish(rush[:150])
+        await kicker.publish([*rush[150:], later])  # a second request, same second
+        queued = await pool.queued_jobs()
+    finally:
+        await pool.aclose()
+        await client.flushdb()
+        await client.aclose()
+    wake_ups = sorted(job.score for job in queued if job.function == "expire_reservations")
+    assert len(wake_ups) == 2
+    # Never before a hold ends, and at most a tenth of a second after.
+    last_of_rush = ends + timedelta(microseconds=250 * 299)
+    assert wake_ups[0] == round(expiry_wake_up(last_of_rush) * 1000)
+    assert 0 <= wake_ups[0] / 1000 - last_of_rush.timestamp() <= 0.1
