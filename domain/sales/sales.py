@@ -9,6 +9,7 @@ purchase limits (naming the bucket and the excess) and, where configured, FEFO.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -138,16 +139,21 @@ async def _record(
     )
     if warnings and location["fefo_policy"] == FefoPolicy.REFUSE:
         raise PackageNotSellable(tag=checked[0][0].tag, reason=warnings[0])
-    floor_before = await stocklevels.floor_totals(
-        cmd.location_id, {p["product"] for p in packages.values()}
-    )
+    thresholds = {p["product"]: p["low_stock_threshold"] for p in packages.values()}
+    watched = {product for product, threshold in thresholds.items() if threshold is not None}
+    floor_before = await stocklevels.floor_totals(cmd.location_id, watched) if watched else {}
     total = sum((_line_total(line, q) for line, q in checked), Decimal(0))
     async with db.connection() as conn:
-        sale_id = await conn.fetchval(
-            "INSERT INTO sale (location, register, pos_receipt_id, customer_type, customer_key,"
-            " patient_license, status, reservation, external_id, total, warnings, sold_by,"
-            " occurred_at) VALUES ($1, $2, $3, $4, $5, $6, 'completed', $7, '', $8, $9, $10,"
-            " $11) RETURNING id",
+        # The state's receipt number is ours, from the sale id: taken in the same statement.
+        sale = await conn.fetchrow(
+            "INSERT INTO sale (id, location, register, pos_receipt_id, customer_type,"
+            " customer_key, patient_license, status, reservation, external_id, total, warnings,"
+            " sold_by, occurred_at)"
+            " SELECT n.id, $1::int, $2, $3, $4, $5, $6, 'completed', $7,"
+            " 'LL' || $1::int || '-S' || n.id,"
+            " $8, $9, $10, $11"
+            " FROM (SELECT nextval(pg_get_serial_sequence('sale', 'id')) AS id) AS n"
+            " RETURNING id, external_id",
             cmd.location_id,
             cmd.register,
             cmd.pos_receipt_id,
@@ -160,8 +166,7 @@ async def _record(
             principal.user_id,
             now,
         )
-        external_id = f"LL{cmd.location_id}-S{sale_id}"
-        await conn.execute("UPDATE sale SET external_id = $2 WHERE id = $1", sale_id, external_id)
+    sale_id, external_id = sale["id"], sale["external_id"]
     posted = await ledger.post(
         [
             ledger.Draft(
@@ -193,7 +198,12 @@ async def _record(
         locked=locked,
     )
     await _insert_lines(sale_id, checked, packages, zones, posted)
-    await stocklevels.announce_low_stock(cmd.location_id, floor_before)
+    off_floor: dict[int, Decimal] = defaultdict(Decimal)
+    for line, quantity in checked:
+        package = packages[line.tag]
+        if zones[package["id"]].kind == ZoneKind.SALES_FLOOR:
+            off_floor[package["product"]] += quantity
+    stocklevels.announce_low_stock(cmd.location_id, floor_before, off_floor, thresholds)
     events.record(events.Event("sale", cmd.location_id, {"sale_id": sale_id}))
     return SaleRecorded(sale_id, [p.id for p in posted], warnings)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -77,31 +77,43 @@ async def floor_totals(location_id: int, product_ids: Iterable[int]) -> dict[int
     return {r["id"]: r["quantity"] for r in rows}
 
 
-async def announce_low_stock(location_id: int, before: dict[int, Decimal]) -> None:
-    """A lowStock event for each product whose floor quantity just fell below its threshold."""
-    if not before:
-        return
-    after = await floor_totals(location_id, before)
-    async with db.connection() as conn:
-        thresholds = {
-            r["id"]: r["low_stock_threshold"]
-            for r in await conn.fetch(
-                "SELECT id, low_stock_threshold FROM product WHERE id = ANY($1::int[])",
-                sorted(before),
-            )
-        }
+def low_stock_crossings(
+    before: Mapping[int, Decimal],
+    removed: Mapping[int, Decimal],
+    thresholds: Mapping[int, Decimal | None],
+) -> dict[int, Decimal]:
+    """Pure: the products whose floor quantity falls below their threshold by this removal
+    (were at or above it, are below it now), with the quantity now on the floor."""
+    crossed = {}
     for product_id, threshold in thresholds.items():
-        if threshold is None:
+        if threshold is None or product_id not in before:
             continue
-        if before[product_id] >= threshold > after.get(product_id, Decimal(0)):
-            events.record(
-                events.Event(
-                    "low_stock",
-                    location_id,
-                    {
-                        "product_id": product_id,
-                        "floor_quantity": str(after.get(product_id, Decimal(0))),
-                        "threshold": str(threshold),
-                    },
-                )
+        after = before[product_id] - removed.get(product_id, Decimal(0))
+        if before[product_id] >= threshold > after:
+            crossed[product_id] = after
+    return crossed
+
+
+def announce_low_stock(
+    location_id: int,
+    before: Mapping[int, Decimal],
+    removed: Mapping[int, Decimal],
+    thresholds: Mapping[int, Decimal | None],
+) -> None:
+    """A lowStock event for each product whose floor quantity just fell below its threshold.
+
+    ``before`` was read under the packages' locks in this transaction; the quantity after is
+    that minus what this transaction took off the floor, so no second read is needed.
+    """
+    for product_id, after in low_stock_crossings(before, removed, thresholds).items():
+        events.record(
+            events.Event(
+                "low_stock",
+                location_id,
+                {
+                    "product_id": product_id,
+                    "floor_quantity": str(after),
+                    "threshold": str(thresholds[product_id]),
+                },
             )
+        )
