@@ -43,6 +43,7 @@ async def export_week(location_id: int, day: date, submitted_by: str) -> WeekExp
             week.starts_at,
             week.ends_before,
         )
+        sold = await _sales_returned(conn, location_id, reports)
         inventory = await conn.fetch(_INVENTORY, location_id, week.starts_at, week.ends_before)
         zones = await conn.fetch(
             "SELECT id, name, kind, created_at FROM zone WHERE location = $1"
@@ -56,8 +57,8 @@ async def export_week(location_id: int, day: date, submitted_by: str) -> WeekExp
     local = lambda at: at.astimezone(tz).date()  # noqa: E731
     rows: dict[ccrs.FileKind, list[Any]] = {kind: [] for kind in ccrs.FileKind}
     for r in reports:
-        payload = json.loads(r["payload"]) if isinstance(r["payload"], str) else r["payload"]
-        rows_for = _report_rows(r, payload, licence, submitted_by, local(r["occurred_at"]))
+        payload = _payload(r)
+        rows_for = _report_rows(r, payload, sold, licence, submitted_by, local(r["occurred_at"]))
         for kind, row in rows_for:
             rows[kind].append(row)
     for z in zones:
@@ -99,8 +100,34 @@ async def export_week(location_id: int, day: date, submitted_by: str) -> WeekExp
     return WeekExport(week, files, filed)
 
 
+async def _sales_returned(conn: Any, location_id: int, reports: list[Any]) -> dict[str, Any]:
+    """The sale reports (any week) behind this week's returns, by external id."""
+    wanted = sorted(
+        {str(_payload(r).get("related_external_id")) for r in reports if r["kind"] == "return"}
+    )
+    if not wanted:
+        return {}
+    rows = await conn.fetch(
+        "SELECT external_id, payload FROM state_report WHERE location = $1 AND kind = 'sale'"
+        " AND external_id = ANY($2::text[])",
+        location_id,
+        wanted,
+    )
+    return {r["external_id"]: _payload(r) for r in rows}
+
+
+def _payload(report: Any) -> dict[str, Any]:
+    payload = report["payload"]
+    return json.loads(payload) if isinstance(payload, str) else payload
+
+
 def _report_rows(
-    report: Any, payload: dict[str, Any], licence: str, by: str, day: date
+    report: Any,
+    payload: dict[str, Any],
+    sold: dict[str, dict[str, Any]],
+    licence: str,
+    by: str,
+    day: date,
 ) -> list[tuple[ccrs.FileKind, Any]]:
     kind = report["kind"]
     if kind in ("adjust", "destroy"):
@@ -124,34 +151,91 @@ def _report_rows(
         # A void withdraws the sale's lines: the same identifiers with Operation DELETE.
         sale_id = payload.get("related_external_id") if kind == "void" else report["external_id"]
         operation = ccrs.Operation.DELETE if kind == "void" else ccrs.Operation.INSERT
-        medical = payload.get("customer_type") == "medical"
         return [
             (
                 ccrs.FileKind.SALE,
-                ccrs.SaleRow(
-                    license_number=licence,
-                    sold_to_license_number=None,
-                    inventory_external_identifier=line["tag"],
-                    plant_external_identifier=None,
-                    sale_type=ccrs.SaleType.RECREATIONAL_MEDICAL
-                    if medical
-                    else ccrs.SaleType.RECREATIONAL_RETAIL,
-                    sale_date=day,
-                    quantity=Decimal(line["quantity"]),
-                    unit_price=Decimal(str(line.get("unit_price", "0"))),
-                    discount=Decimal(str(line.get("discount") or "0")),
-                    retail_sales_tax=Decimal(str(line.get("sales_tax") or "0")),
-                    cannabis_excise_tax=Decimal(str(line.get("excise_tax") or "0")),
-                    sale_external_identifier=str(sale_id),
-                    sale_detail_external_identifier=f"{sale_id}-{i + 1}",
-                    created_by=by,
-                    created_date=day,
-                    operation=operation,
-                ),
+                _sale_row(payload, line, i, str(sale_id), operation, licence, by, day),
             )
             for i, line in enumerate(payload.get("lines", []))
         ]
+    if kind == "return":
+        return _return_rows(payload, sold, licence, by, day)
     return []
+
+
+def _return_rows(
+    payload: dict[str, Any], sold: dict[str, dict[str, Any]], licence: str, by: str, day: date
+) -> list[tuple[ccrs.FileKind, Any]]:
+    """A return updates the sale's detail rows to what the customer kept (DELETE when nothing).
+
+    Quantities are absolute, so a later return of the same sale simply supersedes this one.
+    """
+    sale_id = str(payload.get("related_external_id"))
+    sale = sold.get(sale_id)
+    if sale is None:  # the sale itself was never reported (cancelled): nothing to correct
+        return []
+    left = {tag: Decimal(q) for tag, q in (payload.get("remaining_by_tag") or {}).items()}
+    rows = []
+    for i, line in enumerate(sale.get("lines", [])):
+        if line["tag"] not in left:
+            continue
+        keep = min(Decimal(line["quantity"]), left[line["tag"]])
+        left[line["tag"]] -= keep
+        if keep > 0:
+            kept = _prorated(line, keep)
+            row = _sale_row(sale, kept, i, sale_id, ccrs.Operation.UPDATE, licence, by, day)
+        else:
+            row = _sale_row(sale, line, i, sale_id, ccrs.Operation.DELETE, licence, by, day)
+        rows.append((ccrs.FileKind.SALE, row))
+    return rows
+
+
+def _prorated(line: dict[str, Any], keep: Decimal) -> dict[str, Any]:
+    """The line as if only ``keep`` had been sold: its money shrinks in proportion."""
+    share = keep / Decimal(line["quantity"])
+    cent = Decimal("0.01")
+    return {
+        **line,
+        "quantity": str(keep),
+        **{
+            name: str((Decimal(str(line[name])) * share).quantize(cent))
+            for name in ("discount", "sales_tax", "excise_tax")
+            if line.get(name) is not None
+        },
+    }
+
+
+def _sale_row(
+    sale: dict[str, Any],
+    line: dict[str, Any],
+    i: int,
+    sale_id: str,
+    operation: ccrs.Operation,
+    licence: str,
+    by: str,
+    day: date,
+) -> ccrs.SaleRow:
+    medical = sale.get("customer_type") == "medical"
+    return ccrs.SaleRow(
+        license_number=licence,
+        sold_to_license_number=None,
+        inventory_external_identifier=line["tag"],
+        plant_external_identifier=None,
+        sale_type=ccrs.SaleType.RECREATIONAL_MEDICAL
+        if medical
+        else ccrs.SaleType.RECREATIONAL_RETAIL,
+        sale_date=day,
+        quantity=Decimal(line["quantity"]),
+        unit_price=Decimal(str(line.get("unit_price", "0"))),
+        discount=Decimal(str(line.get("discount") or "0")),
+        retail_sales_tax=Decimal(str(line.get("sales_tax") or "0")),
+        cannabis_excise_tax=Decimal(str(line.get("excise_tax") or "0")),
+        sale_external_identifier=sale_id,
+        sale_detail_external_identifier=f"{sale_id}-{i + 1}",
+        created_by=by,
+        created_date=day,
+        operation=operation,
+    )
 
 
 def _product_row(p: Any, licence: str, by: str, local: Any) -> ccrs.ProductRow:

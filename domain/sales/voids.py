@@ -57,8 +57,8 @@ class SaleUndone:
 async def _lock_sale(location_id: int, register: str, receipt: str) -> Any:
     async with db.connection() as conn:
         sale = await conn.fetchrow(
-            "SELECT id, status, external_id FROM sale WHERE location = $1 AND register = $2"
-            " AND pos_receipt_id = $3 FOR UPDATE",
+            "SELECT id, status, external_id, occurred_at FROM sale WHERE location = $1"
+            " AND register = $2 AND pos_receipt_id = $3 FOR UPDATE",
             location_id,
             register,
             receipt,
@@ -172,6 +172,10 @@ async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
                 report_context={
                     "related_external_id": sale["external_id"],
                     "reason": reason,
+                    # What the state's copy of the receipt must say once this return is in:
+                    # absolute, so sending it twice changes nothing.
+                    "sale_occurred_at": sale["occurred_at"].isoformat(),
+                    "remaining_by_tag": remaining_by_tag(lines, updates),
                 },
             ),
         )
@@ -189,6 +193,18 @@ async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
         return SaleUndone(sale["id"], status, [p.id for p in posted])
 
     return await service.run(principal, "returnSale", cmd, work, SaleUndone)
+
+
+def remaining_by_tag(lines: list[Any], updates: list[tuple[int, Decimal]]) -> dict[str, str]:
+    """Pure: what stays sold of each tag on the receipt once ``updates`` are returned."""
+    taken: dict[int, Decimal] = {}
+    for line_id, quantity in updates:
+        taken[line_id] = taken.get(line_id, Decimal(0)) + quantity
+    remaining: dict[str, Decimal] = {}
+    for r in lines:
+        left = r["quantity"] - r["returned_quantity"] - taken.get(r["id"], Decimal(0))
+        remaining[r["tag"]] = remaining.get(r["tag"], Decimal(0)) + left
+    return {tag: str(quantity) for tag, quantity in remaining.items()}
 
 
 def _take_back(

@@ -11,6 +11,8 @@ from domain.inventory import ledger, stock
 from domain.inventory.model import AdjustmentReason, MovementKind
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from domain.sales import sales, voids
+from domain.sales.model import CustomerType
 from plugins.builtin import ccrs_files as ccrs
 from tests.support.world import add_package, add_product, build_store
 
@@ -114,3 +116,58 @@ async def test_exporting_the_week_again_files_nothing_twice(clean_db):
     assert first.reports_filed == 1
     assert again.reports_filed == 0
     assert [f.kind for f in again.files] == [f.kind for f in first.files]
+
+
+async def _register_sale(store, grams: str) -> None:
+    await sales.record_sale(
+        store.users[Role.BUDTENDER],
+        sales.RecordSale(
+            location_id=store.location_id,
+            register="R1",
+            pos_receipt_id="R-7",
+            customer_type=CustomerType.ADULT_USE,
+            customer_key="wa-cust",
+            lines=[sales.SaleLineInput(FLOWER, Decimal(grams), Decimal("10.00"))],
+        ),
+    )
+
+
+async def _take_back(store, grams: str, key: str) -> None:
+    await voids.return_sale(
+        store.users[Role.BUDTENDER],
+        voids.ReturnSale(
+            store.location_id,
+            "R1",
+            "R-7",
+            [voids.ReturnLine(FLOWER, Decimal(grams))],
+            "wrong strain",
+            idempotency_key=key,
+        ),
+    )
+
+
+async def test_a_return_updates_the_sale_detail_to_what_the_customer_kept(clean_db):
+    store = await _wa_store()
+    await _register_sale(store, "3.5")
+    await _take_back(store, "1", "ret-1")
+
+    export = await ccrs_export.export_week(store.location_id, date.today(), "Dana")
+
+    [sale_file] = [ccrs.parse(f.content) for f in export.files if f.kind == ccrs.FileKind.SALE]
+    inserted, updated = sale_file.rows
+    assert (inserted.operation, inserted.quantity) == (ccrs.Operation.INSERT, Decimal("3.5"))
+    assert (updated.operation, updated.quantity) == (ccrs.Operation.UPDATE, Decimal("2.5"))
+    assert updated.sale_detail_external_identifier == inserted.sale_detail_external_identifier
+
+    await _take_back(store, "2.5", "ret-2")
+    later = await ccrs_export.export_week(store.location_id, date.today(), "Dana")
+
+    # The week's file again, now ending with the detail withdrawn (rows in the order they happened).
+    [sale_file] = [ccrs.parse(f.content) for f in later.files if f.kind == ccrs.FileKind.SALE]
+    assert [r.operation for r in sale_file.rows] == [
+        ccrs.Operation.INSERT,
+        ccrs.Operation.UPDATE,
+        ccrs.Operation.DELETE,
+    ]
+    withdrawn = sale_file.rows[-1]
+    assert withdrawn.sale_detail_external_identifier == inserted.sale_detail_external_identifier

@@ -28,7 +28,13 @@ CCRS = StateSystem(
     ),
     rules=StateRules(
         reports=frozenset(
-            {ReportKind.SALE, ReportKind.VOID, ReportKind.ADJUST, ReportKind.DESTROY}
+            {
+                ReportKind.SALE,
+                ReportKind.VOID,
+                ReportKind.RETURN,
+                ReportKind.ADJUST,
+                ReportKind.DESTROY,
+            }
         ),
         batch_reporting=True,
         source="CCRS weekly upload, due the following Sunday [c]",

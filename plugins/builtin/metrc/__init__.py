@@ -9,7 +9,9 @@ from plugins.builtin.metrc.client import MetrcClient
 from plugins.builtin.metrc.mapping import NOTE_LIMIT, UNITS
 from plugins.hookspecs import hookimpl
 
-_REPORTS = frozenset({ReportKind.SALE, ReportKind.VOID, ReportKind.ADJUST, ReportKind.DESTROY})
+_REPORTS = frozenset(
+    {ReportKind.SALE, ReportKind.VOID, ReportKind.RETURN, ReportKind.ADJUST, ReportKind.DESTROY}
+)
 # Deadlines are [u] (unconfirmed): our reference says these states require real-time reporting
 # and MI allows a 24-hour catch-up; operators override per licence with their counsel's number.
 _REALTIME_STATES = ("MD", "CO", "OK", "MT", "MO", "MA", "DC", "MN", "WV")

@@ -29,7 +29,7 @@ from plugins.base import (
     StatePackage,
     StateReason,
 )
-from plugins.builtin.metrc import limits, mapping
+from plugins.builtin.metrc import limits, mapping, returns
 from plugins.builtin.metrc.responses import MetrcError, decode, field_of, results_for_error
 
 WINDOW = timedelta(hours=24)  # METRC refuses lastModified windows longer than a day
@@ -134,6 +134,8 @@ class MetrcClient:
                 )
             elif kind == ReportKind.VOID:
                 return [await self._void(run[0])]
+            elif kind == ReportKind.RETURN:
+                return [await self._return(run[0])]
             else:
                 return [
                     ReportResult(r.id, ResultStatus.FAILED, (), f"METRC has no API for {kind}")
@@ -162,6 +164,26 @@ class MetrcClient:
             return results_for_error([report], exc)[0]
         return ReportResult(report.id, ResultStatus.SENT, receipt_ids)
 
+    async def _return(self, report: OutboundReport) -> ReportResult:
+        """The sale's receipt updated to what the customer kept (see ``returns``)."""
+        try:
+            receipt = await self._receipt(str(report.payload.get("related_external_id", "")))
+            if returns.arrived(report, receipt):
+                return ReportResult(report.id, ResultStatus.SENT, ())
+            if receipt is None or field_of(receipt, "ArchivedDate"):
+                return ReportResult(
+                    report.id, ResultStatus.FAILED, (), "METRC has no active receipt for the sale"
+                )
+            receipt_id = str(field_of(receipt, "Id"))
+            body = returns.updated_receipt(report, receipt)
+            if body is None:  # nothing stays sold: the receipt is voided
+                await self._request("DELETE", f"/sales/v2/receipts/{receipt_id}")
+            else:
+                await self._request("PUT", "/sales/v2/receipts", body=[body])
+        except MetrcError as exc:
+            return results_for_error([report], exc)[0]
+        return ReportResult(report.id, ResultStatus.SENT, [receipt_id])
+
     async def _receipt(self, external_number: str) -> Any:
         if not external_number:
             return None
@@ -186,6 +208,11 @@ class MetrcClient:
                 return None
             if report.kind in (ReportKind.ADJUST, ReportKind.DESTROY):
                 return await self._find_adjustment(report)
+            if report.kind == ReportKind.RETURN:
+                receipt = await self._receipt(str(report.payload.get("related_external_id", "")))
+                if returns.arrived(report, receipt):
+                    return ReportResult(report.id, ResultStatus.SENT)
+                return None  # absolute quantities: sending again is safe
         except MetrcError as exc:
             # Cannot tell yet: keep it unknown rather than risk sending twice.
             return ReportResult(report.id, ResultStatus.UNKNOWN, (), exc.message, exc.retry_after)
@@ -338,7 +365,8 @@ _OUR_UNITS = {"grams": "grams", "milligrams": "milligrams", "each": "each"}
 
 
 def _runs(reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:
-    """Consecutive reports of one request type, each run one request. Voids go one by one, and
+    """Consecutive reports of one request type, each run one request. Voids and returns (each a
+    read, then a write, of one receipt) go one by one, and
     a package is adjusted once per request (so a lost answer can be read back per report)."""
     runs: list[list[OutboundReport]] = []
     for report in reports:
@@ -346,7 +374,7 @@ def _runs(reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:
         joinable = (
             runs
             and _request_kind(runs[-1][0].kind) == kind
-            and kind != ReportKind.VOID
+            and kind not in (ReportKind.VOID, ReportKind.RETURN)
             and not (
                 kind == ReportKind.ADJUST
                 and any(r.payload.get("tag") == report.payload.get("tag") for r in runs[-1])
