@@ -36,6 +36,7 @@ from api.receiving.resolvers import (
 )
 from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
 from api.stock.resolvers import StockMutations, StockQueries
+from api.text_input import RejectNulCharacters
 from api.webhooks.resolvers import WebhookMutations, WebhookQueries
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ schema = LeafLedgerSchema(
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        RejectNulCharacters,
         lambda: MaskErrors(should_mask_error=_unexpected),
     ],
 )

@@ -89,3 +89,22 @@ async def test_an_adjustment_with_reason_other_and_no_note_names_the_note_field(
     )
     assert result["data"]["adjustStock"]["__typename"] == "ValidationError"
     assert result["data"]["adjustStock"]["field"] == "note"
+
+
+async def test_text_with_a_nul_character_is_refused_before_anything_runs(api, world):
+    before = await _rows()
+    signed_in = await api(
+        'mutation($email: String!) { login(email: $email, password: "x") { __typename } }',
+        {"email": "lead@example.test\x00"},
+    )
+    literal = await api('mutation { login(email: "a\\u0000b", password: "x") { __typename } }')
+    noted = await api(
+        TRANSFER,
+        {"input": transfer_input(world, quantity="1", note="restock\x00")},
+        token=world.ca.token(Role.INVENTORY_LEAD),
+    )
+    for result in (signed_in, literal, noted):
+        assert result["data"] is None
+        assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "NUL" in result["errors"][0]["message"]
+    assert await _rows() == before
