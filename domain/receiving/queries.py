@@ -79,7 +79,7 @@ async def vendor_scorecard(
             LEFT JOIN package_scan ps ON ps.session = s.id AND ps.shipment_package = sp.id
             WHERE sh.location = $1 AND s.completed_at >= $2 AND s.completed_at < $3
             GROUP BY 1, 2
-            ORDER BY rejected_packages + short_packages DESC, vendor
+            ORDER BY count(ps.id) FILTER (WHERE ps.decision IN ('partial', 'reject')) DESC, vendor
             """,
             location_id,
             since,

@@ -182,3 +182,47 @@ async def test_completing_twice_or_too_early_or_into_another_store_writes_nothin
         await completion.complete_receiving(lead, completion.CompleteReceiving(session_id))
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM movement WHERE kind = 'receive'") == 2
+
+
+SCORECARD = """
+query($loc: ID!, $since: DateTime!, $until: DateTime!) {
+  vendorScorecard(locationId: $loc, since: $since, until: $until) {
+    vendor shipperLicense shipments packages shortPackages rejectedPackages shipped received
+  }
+}
+"""
+
+
+async def test_the_vendor_scorecard_shows_the_shippers_short_and_rejected_packages(
+    world, metrc, api
+):
+    shipment_id = await _manifest(world, metrc)
+    session_id = await _open(world, shipment_id)
+    await _scan_all(world, session_id)
+    await completion.complete_receiving(
+        world.as_(Role.INVENTORY_LEAD), completion.CompleteReceiving(session_id)
+    )
+
+    result = await api(
+        SCORECARD,
+        {
+            "loc": str(world.ca.location_id),
+            "since": "2020-01-01T00:00:00+00:00",
+            "until": "2100-01-01T00:00:00+00:00",
+        },
+        token=world.ca.token(Role.MANAGER),
+    )
+
+    assert result.get("errors") is None, result
+    assert result["data"]["vendorScorecard"] == [
+        {
+            "vendor": "Emerald Distribution",
+            "shipperLicense": "C11-0000999-LIC",
+            "shipments": 1,
+            "packages": 3,
+            "shortPackages": 1,
+            "rejectedPackages": 1,
+            "shipped": "175.000",
+            "received": "145.000",
+        }
+    ]
