@@ -148,13 +148,18 @@ CSV_COLUMNS = ("tag", "item_name", "shipped_quantity", "unit")
 def parse_csv_manifest(text: str) -> list[ManifestPackage]:
     """A CSV manifest: a header with at least tag,item_name,shipped_quantity,unit (optional
     batch_number, lab_state, unit_cost), one package per row."""
-    reader = csv.DictReader(io.StringIO(text.strip()))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    # newline="" lets the csv module see quoted line breaks and bare carriage returns itself.
+    reader = csv.DictReader(io.StringIO(text.strip(), newline=""))
+    try:
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ValidationError("csv", f"line {reader.line_num}: {exc}") from None
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise ValidationError("csv", f"missing columns: {', '.join(missing)}")
     packages = []
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(rows, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         try:
             packages.append(
