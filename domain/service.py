@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
+import asyncpg
+
 from domain import events, idempotency
+from domain.errors import ValidationError
 from domain.identity.principal import Principal
+
+log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
@@ -44,13 +50,20 @@ async def run(
     receipt is unique per register, whoever sends it).
     """
     key = key if key is not None else getattr(command, "idempotency_key", None)
-    async with events.unit_of_work():
-        claim = await idempotency.claim(
-            scope or f"user:{principal.user_id}", key, operation, request_of(command)
-        )
-        if claim.replay is not None:
-            return Outcome(result_type(**claim.replay), replayed=True)
-        value = await work()
-        if dataclasses.is_dataclass(value):
-            await idempotency.complete(claim, dataclasses.asdict(value))  # type: ignore[arg-type]
+    try:
+        async with events.unit_of_work():
+            claim = await idempotency.claim(
+                scope or f"user:{principal.user_id}", key, operation, request_of(command)
+            )
+            if claim.replay is not None:
+                return Outcome(result_type(**claim.replay), replayed=True)
+            value = await work()
+            if dataclasses.is_dataclass(value):
+                await idempotency.complete(claim, dataclasses.asdict(value))  # type: ignore[arg-type]
+    except (asyncpg.DataError, asyncpg.NotNullViolationError) as exc:
+        # A value the tables cannot hold (too long, out of range, an explicit null) that the
+        # service's own checks let through. The unit of work rolled back, so nothing was written:
+        # it is the caller's bad input, not a server error. Logged so the missing check gets added.
+        log.warning("%s: %s reached the database: %s", operation, type(exc).__name__, exc)
+        raise ValidationError(getattr(exc, "column_name", None) or "input", str(exc)) from None
     return Outcome(value)

@@ -105,6 +105,9 @@ _CAMEL = {
     "thc_percent": "thcPercent",
     "cbd_percent": "cbdPercent",
     "producer_batch_number": "producerBatchNumber",
+    "producer_name": "producerName",
+    "certificate_reference": "certificateReference",
+    "lab_status": "labStatus",
     "expires_on": "expiresOn",
     "sell_by": "sellBy",
 }
@@ -129,10 +132,43 @@ def _amount(name: str, value: Any, places: int, maximum: Decimal) -> None:
         )
 
 
+# Text columns and their widths in the tables: (longest, required). Checked here so a long brand
+# or an explicit null is the caller's ValidationError, not the database's refusal.
+_PRODUCT_TEXT = {
+    "sku": (64, True),
+    "name": (200, True),
+    "brand": (100, False),
+    "strain": (100, False),
+}
+_BATCH_TEXT = {
+    "producer_batch_number": (64, True),
+    "producer_name": (200, False),
+    "certificate_reference": (200, False),
+}
+# Columns an update may change but never empty.
+_PRODUCT_REQUIRED = ("category", "price", "unit_cost", "active")
+_BATCH_REQUIRED = ("lab_status",)
+
+
+def _check_text(values: dict[str, Any], columns: dict[str, tuple[int, bool]]) -> None:
+    for name, (longest, required) in columns.items():
+        if name not in values or (values[name] is None and not required):
+            continue
+        text = values[name]
+        if text is None or len(text) > longest or (required and not text.strip()):
+            shape = f"must be 1 to {longest} characters" if required else f"at most {longest}"
+            raise ValidationError(_CAMEL.get(name, name), shape)
+
+
+def _check_required(values: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in values and values[name] is None:
+            raise ValidationError(_CAMEL.get(name, name), "cannot be empty")
+
+
 def _check_product(values: dict[str, Any]) -> None:
-    for name in ("sku", "name"):
-        if name in values and not (0 < len(str(values[name]).strip()) <= 200):
-            raise ValidationError(name, "must be 1 to 200 characters")
+    _check_text(values, _PRODUCT_TEXT)
+    _check_required(values, _PRODUCT_REQUIRED)
     for name in _MONEY_FIELDS:
         _amount(name, values.get(name), 4, Decimal(1_000_000))
     for name in _AMOUNT_FIELDS:
@@ -140,10 +176,8 @@ def _check_product(values: dict[str, Any]) -> None:
 
 
 def _check_batch(values: dict[str, Any]) -> None:
-    if "producer_batch_number" in values and not (
-        0 < len(str(values["producer_batch_number"]).strip()) <= 64
-    ):
-        raise ValidationError("producerBatchNumber", "must be 1 to 64 characters")
+    _check_text(values, _BATCH_TEXT)
+    _check_required(values, _BATCH_REQUIRED)
     for name in ("thc_percent", "cbd_percent"):
         _amount(name, values.get(name), 3, Decimal(100))
     expires, sell_by = values.get("expires_on"), values.get("sell_by")

@@ -152,3 +152,33 @@ async def test_a_manager_sets_the_stores_sales_and_receiving_policy(api, world):
         "receivingTolerancePct": "1.50",
         "receivingRequiresSignoff": True,
     }
+
+
+async def test_a_product_edit_the_tables_cannot_hold_names_the_field_and_changes_nothing(
+    api, world
+):
+    edit = """mutation($input: UpdateProductInput!) { updateProduct(input: $input) {
+                __typename ... on ValidationError { field } } }"""
+    token = world.ca.token(Role.MANAGER)
+    edits = (
+        {"sku": "S" * 65},
+        {"brand": "B" * 101},
+        {"name": None},
+        {"name": "   "},
+        {"price": None},
+        {"category": None},
+    )
+    refused = []
+    for changes in edits:
+        result = await api(
+            edit, {"input": {"id": str(world.product_id), "changes": changes}}, token
+        )
+        refused.append(result["data"]["updateProduct"])
+    assert refused == [{"__typename": "ValidationError", "field": next(iter(c))} for c in edits]
+    product = await api(
+        "query($id: ID!) { product(id: $id) { sku name brand price category } }",
+        {"id": str(world.product_id)},
+        token,
+    )
+    assert product["data"]["product"]["sku"] == "FL-OG-3.5"
+    assert product["data"]["product"]["name"].strip()
