@@ -110,3 +110,31 @@ async def test_budtenders_do_not_receive(api, world):
         token=world.ca.token(Role.BUDTENDER),
     )
     assert result["data"]["createShipment"]["__typename"] == "PermissionDenied"
+
+
+async def test_a_malformed_csv_manifest_is_refused_with_the_line_and_nothing_is_expected(
+    api, world
+):
+    token = world.ca.token(Role.INVENTORY_LEAD)
+    header = "tag,item_name,shipped_quantity,unit\n"
+    refused = []
+    for body in (
+        '1A4FF0100000055000000001,"House Flower,28,grams\n',  # quote never closed
+        "1A4FF0100000055000000001,House Flower,twenty,grams\n",  # not a number
+    ):
+        result = await api(
+            CREATE,
+            {
+                "input": {
+                    "locationId": str(world.ca.location_id),
+                    "manifestNumber": "M-9",
+                    "csv": header + body,
+                }
+            },
+            token=token,
+        )
+        refused.append(result["data"]["createShipment"])
+    assert [r["__typename"] for r in refused] == ["ValidationError", "ValidationError"]
+    assert all(r["field"] == "csv" and "line" in r["reason"] for r in refused)
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM shipment") == 0
