@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -35,6 +36,7 @@ from api.receiving.resolvers import (
     ReceivingSubscriptions,
 )
 from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
+from api.scalars import DATETIME
 from api.stock.resolvers import StockMutations, StockQueries
 from api.text_input import RejectNulCharacters
 from api.webhooks.resolvers import WebhookMutations, WebhookQueries
@@ -131,4 +133,5 @@ schema = LeafLedgerSchema(
         RejectNulCharacters,
         lambda: MaskErrors(should_mask_error=_unexpected),
     ],
+    scalar_overrides={datetime: DATETIME},
 )

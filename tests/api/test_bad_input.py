@@ -108,3 +108,25 @@ async def test_text_with_a_nul_character_is_refused_before_anything_runs(api, wo
         assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert "NUL" in result["errors"][0]["message"]
     assert await _rows() == before
+
+
+async def test_a_time_outside_what_utc_can_hold_is_refused_and_one_without_offset_is_utc(
+    api, world
+):
+    scorecard = """query($loc: ID!, $since: DateTime!, $until: DateTime!) {
+        vendorScorecard(locationId: $loc, since: $since, until: $until) { vendor } }"""
+    loc = str(world.ca.location_id)
+    token = world.ca.token(Role.MANAGER)
+    too_early = await api(
+        scorecard,
+        {"loc": loc, "since": "0001-01-01T00:00:00+05:00", "until": "2100-01-01"},
+        token=token,
+    )
+    naive = await api(
+        scorecard,
+        {"loc": loc, "since": "0001-01-01T00:01:01", "until": "9999-12-31T23:59:59"},
+        token=token,
+    )
+    assert too_early["data"] is None
+    assert "cannot represent a DateTime" in too_early["errors"][0]["message"]
+    assert naive == {"data": {"vendorScorecard": []}}

@@ -1,0 +1,43 @@
+"""Our DateTime scalar: strawberry's, made safe for timestamptz columns.
+
+Strawberry parses any ISO 8601 text, including times without an offset and instants so close to
+year 1 or 9999 that turning them into UTC overflows. The driver would then fail while binding the
+query: a server error for what is the caller's bad input. Here a time without an offset is taken
+as UTC (every time we return carries its offset), and one that cannot be expressed in UTC is
+refused as a coercion error, like any other malformed value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dateutil.parser
+from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.schema.types.base_scalars import DateTimeDefinition as _Strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+
+def parse_datetime(value: object) -> dt.datetime:
+    """An ISO 8601 date-time, in UTC."""
+    if not isinstance(value, str):
+        raise StrawberryInputCoercionError(f'Value cannot represent a DateTime: "{value}".')
+    try:
+        parsed = dateutil.parser.isoparse(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
+        raise StrawberryInputCoercionError(
+            f'Value cannot represent a DateTime: "{value}". {exc}'
+        ) from None
+
+
+DATETIME = ScalarDefinition(
+    name="DateTime",
+    description="Date with time (isoformat); a time without an offset is taken as UTC",
+    specified_by_url=None,
+    serialize=_Strawberry.serialize,
+    parse_value=parse_datetime,
+    parse_literal=None,
+    origin=dt.datetime,
+)
