@@ -5,7 +5,8 @@ verbatim in ``sources``, with its mark: [c] confirmed in a primary source, [s] s
 [u] our reasoned choice). Where the table leaves something open the choice is spelt out in
 ``notes`` and marked [u]. Medical and non-resident variants exist for every state so that a
 lookup never silently falls through; where the table gives no separate numbers they repeat
-the adult-use limits and say so.
+the adult-use limits and say so. How categories count and the shapes of combined caps are in
+:mod:`plugins.rules.counting`.
 
 Operators change numbers with :func:`plugins.rules.model.with_overrides`, never by editing
 this module at a store.
@@ -14,26 +15,36 @@ this module at a store.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from decimal import Decimal
 
 from domain.catalog.model import Category
+from plugins.rules.counting import (
+    FLOWER_BY_WEIGHT,
+    INFUSED,
+    INFUSED_BY_CONCENTRATE_NOTE,
+    THC,
+    UNIT_WEIGHT_NOTE,
+    Counting,
+    concentrate_in_products,
+    net_weight_of_products,
+    ounce_equivalents,
+    same_as,
+    thc_in_products,
+    total_of,
+    variants,
+)
 from plugins.rules.model import (
-    CANNABIS_TOTAL_G,
     CONCENTRATE_G,
     CONCENTRATE_THC_MG,
     EDIBLE_THC_MG,
-    FLOWER_EQUIVALENT_G,
     FLOWER_G,
     LIQUID_EDIBLE_G,
     SOLID_EDIBLE_G,
     Cap,
-    CombinedCap,
     Counts,
     Customer,
     LimitRuleSet,
     Mark,
-    Measure,
     Variant,
     Window,
     ounces,
@@ -42,118 +53,6 @@ from plugins.rules.model import (
 
 C, S, U = Mark.CONFIRMED, Mark.SECONDARY, Mark.UNCONFIRMED
 D = Decimal
-_WEIGHT = Measure.CANNABIS_WEIGHT_G
-_THC = Measure.THC_MG
-_CONTAINED = Measure.CONTAINED_CONCENTRATE_G
-_NET = Measure.NET_WEIGHT_G
-_INFUSED = (Category.EDIBLE, Category.BEVERAGE, Category.TINCTURE, Category.TOPICAL)
-_FLOWER_BY_WEIGHT = (Counts(FLOWER_G, _WEIGHT),)
-_CONCENTRATE_BY_WEIGHT = (Counts(CONCENTRATE_G, _WEIGHT),)
-
-Counting = Mapping[Category, tuple[Counts, ...]]
-
-
-def _by_weight() -> dict[Category, tuple[Counts, ...]]:
-    """Flower and pre-rolls by cannabis weight; vapes and concentrates by weight."""
-    return {
-        Category.FLOWER: _FLOWER_BY_WEIGHT,
-        Category.PRE_ROLL: _FLOWER_BY_WEIGHT,
-        Category.VAPE: _CONCENTRATE_BY_WEIGHT,
-        Category.CONCENTRATE: _CONCENTRATE_BY_WEIGHT,
-    }
-
-
-def _concentrate_in_products() -> Counting:
-    """CA's rule, reused where a state caps concentrate but says nothing of edibles.
-
-    Infused products count the concentrate they contain (required: None cannot be evaluated);
-    a pre-roll also counts its concentrate if it is infused (None there means "not infused").
-    """
-    counting = _by_weight()
-    counting[Category.PRE_ROLL] = (
-        Counts(FLOWER_G, _WEIGHT),
-        Counts(CONCENTRATE_G, _CONTAINED, none_is_zero=True),
-    )
-    for category in _INFUSED:
-        counting[category] = (Counts(CONCENTRATE_G, _CONTAINED),)
-    return counting
-
-
-def _thc_in_products() -> Counting:
-    """Infused products count their THC in milligrams (CO, NJ, IL)."""
-    counting = _by_weight()
-    for category in _INFUSED:
-        counting[category] = (Counts(EDIBLE_THC_MG, _THC),)
-    return counting
-
-
-def _net_weight_of_products() -> Counting:
-    """OR and WA cap edibles by product weight: solids, and liquids (tinctures, topicals)."""
-    counting = _by_weight()
-    counting[Category.EDIBLE] = (Counts(SOLID_EDIBLE_G, _NET),)
-    for category in (Category.BEVERAGE, Category.TINCTURE, Category.TOPICAL):
-        counting[category] = (Counts(LIQUID_EDIBLE_G, _NET),)
-    return counting
-
-
-def _ounce_equivalents(mark: Mark, source: str, **equal_to_an_ounce: Decimal) -> CombinedCap:
-    """'1 oz flower = X = Y', combined, capped at one ounce of flower equivalent."""
-    return CombinedCap(
-        bucket=FLOWER_EQUIVALENT_G,
-        limit=ounces(1),
-        reference=ounces(1),
-        equivalents={FLOWER_G: ounces(1), **equal_to_an_ounce},
-        mark=mark,
-        source=source,
-    )
-
-
-def _total_of(limit: Decimal, mark: Mark, source: str) -> CombinedCap:
-    """The "N oz in all" half of an "N oz, of which at most X g concentrate" rule."""
-    return CombinedCap(
-        bucket=CANNABIS_TOTAL_G,
-        limit=limit,
-        reference=D(1),
-        equivalents={FLOWER_G: D(1), CONCENTRATE_G: D(1)},
-        mark=mark,
-        source=source,
-    )
-
-
-_INFUSED_BY_CONCENTRATE_NOTE = (
-    "Edibles, beverages, tinctures and topicals count the concentrate they contain "
-    "(concentrate_grams_per_unit, required; 0 if there truly is none), as CA's rule does; "
-    "infused pre-rolls also count theirs [u: the table says nothing of infused products]."
-)
-_UNIT_WEIGHT_NOTE = (
-    "Pre-rolls count unit_weight_grams as flower; if that weight includes an infused "
-    "pre-roll's concentrate, that part is counted twice (stricter) [u]."
-)
-
-
-def _same_as(base: LimitRuleSet, variant: Variant, note: str) -> LimitRuleSet:
-    return dataclasses.replace(base, variant=variant, notes=(*base.notes, note))
-
-
-def _variants(
-    adult_use: LimitRuleSet,
-    *,
-    medical: LimitRuleSet | None = None,
-    non_resident: LimitRuleSet | None = None,
-    medical_hint: str = "",
-) -> dict[Variant, LimitRuleSet]:
-    state = adult_use.state
-    fallback = (
-        f"Medical: the reference table gives no medical numbers for {state}, so the adult-use "
-        f"limits apply to patients [u]. {medical_hint}".strip()
-    )
-    same = f"Non-residents: the table makes no residency distinction for {state} [u]."
-    return {
-        Variant.ADULT_USE: adult_use,
-        Variant.ADULT_USE_NON_RESIDENT: non_resident
-        or _same_as(adult_use, Variant.ADULT_USE_NON_RESIDENT, same),
-        Variant.MEDICAL: medical or _same_as(adult_use, Variant.MEDICAL, fallback),
-    }
 
 
 # --- California -------------------------------------------------------------------------------
@@ -180,7 +79,7 @@ _CA_ADULT = LimitRuleSet(
             D(8), C, f"{_CA_REG}: 8 grams of concentrate, incl. concentrate in products"
         ),
     },
-    counting=_concentrate_in_products(),
+    counting=concentrate_in_products(),
     mark=C,
     sources=(_CA_ROW, _CA_REG),
     notes=(
@@ -192,7 +91,7 @@ _CA_ADULT = LimitRuleSet(
         "be told apart from 'unknown', so None is refused]; infused pre-rolls count theirs "
         "too, None there meaning 'not infused'.",
         "Topicals count toward concentrate: §15409 does not exempt them [u].",
-        _UNIT_WEIGHT_NOTE,
+        UNIT_WEIGHT_NOTE,
     ),
 )
 _CA_MEDICAL = LimitRuleSet(
@@ -202,9 +101,9 @@ _CA_MEDICAL = LimitRuleSet(
     caps={
         FLOWER_G: Cap(ounces(8), C, f"{_CA_REG}: 8 ounces of medicinal dried mature flowers"),
     },
-    counting={Category.FLOWER: _FLOWER_BY_WEIGHT, Category.PRE_ROLL: _FLOWER_BY_WEIGHT},
+    counting={Category.FLOWER: FLOWER_BY_WEIGHT, Category.PRE_ROLL: FLOWER_BY_WEIGHT},
     exempt=frozenset(
-        {Category.VAPE, Category.CONCENTRATE, *_INFUSED},
+        {Category.VAPE, Category.CONCENTRATE, *INFUSED},
     ),
     mark=C,
     sources=(_CA_ROW, _CA_REG),
@@ -229,8 +128,8 @@ _CO_ADULT = LimitRuleSet(
     variant=Variant.ADULT_USE,
     window=Window.transaction(),
     caps={},
-    combined=(_ounce_equivalents(S, _CO_ROW, concentrate_g=D(8), edible_thc_mg=D(800)),),
-    counting=_thc_in_products(),
+    combined=(ounce_equivalents(S, _CO_ROW, concentrate_g=D(8), edible_thc_mg=D(800)),),
+    counting=thc_in_products(),
     mark=S,
     sources=(_CO_ROW,),
     notes=(
@@ -247,20 +146,20 @@ _MA_ROW = (
     "combined; topicals exempt; the POS must block over-limit sales | per day"
 )
 _MA_COUNTING: Counting = {
-    Category.FLOWER: _FLOWER_BY_WEIGHT,
-    Category.PRE_ROLL: _FLOWER_BY_WEIGHT,
-    Category.VAPE: (Counts(CONCENTRATE_THC_MG, _THC),),
-    Category.CONCENTRATE: (Counts(CONCENTRATE_THC_MG, _THC),),
-    Category.TINCTURE: (Counts(CONCENTRATE_THC_MG, _THC),),
-    Category.EDIBLE: (Counts(EDIBLE_THC_MG, _THC),),
-    Category.BEVERAGE: (Counts(EDIBLE_THC_MG, _THC),),
+    Category.FLOWER: FLOWER_BY_WEIGHT,
+    Category.PRE_ROLL: FLOWER_BY_WEIGHT,
+    Category.VAPE: (Counts(CONCENTRATE_THC_MG, THC),),
+    Category.CONCENTRATE: (Counts(CONCENTRATE_THC_MG, THC),),
+    Category.TINCTURE: (Counts(CONCENTRATE_THC_MG, THC),),
+    Category.EDIBLE: (Counts(EDIBLE_THC_MG, THC),),
+    Category.BEVERAGE: (Counts(EDIBLE_THC_MG, THC),),
 }
 _MA_ADULT = LimitRuleSet(
     state="MA",
     variant=Variant.ADULT_USE,
     window=Window.calendar_day(),
     caps={},
-    combined=(_ounce_equivalents(C, _MA_ROW, concentrate_thc_mg=D(5000), edible_thc_mg=D(500)),),
+    combined=(ounce_equivalents(C, _MA_ROW, concentrate_thc_mg=D(5000), edible_thc_mg=D(500)),),
     counting=_MA_COUNTING,
     exempt=frozenset({Category.TOPICAL}),
     mark=C,
@@ -283,17 +182,17 @@ _MI_ADULT = LimitRuleSet(
     variant=Variant.ADULT_USE,
     window=Window.transaction(),
     caps={CONCENTRATE_G: Cap(D(15), S, _MI_ROW)},
-    combined=(_total_of(ounces("2.5"), S, _MI_ROW),),
-    counting=_concentrate_in_products(),
+    combined=(total_of(ounces("2.5"), S, _MI_ROW),),
+    counting=concentrate_in_products(),
     mark=S,
     sources=(_MI_ROW, "MRTMA MCL 333.27955(1)(a) as quoted by a secondary source"),
     notes=(
         "'Of which' is modelled as flower g + concentrate g together ≤ 2.5 oz (70.874 g) and, "
         "independently, concentrate ≤ 15 g [u].",
-        _INFUSED_BY_CONCENTRATE_NOTE,
+        INFUSED_BY_CONCENTRATE_NOTE,
         "Open: the MRA's equivalency for infused products (reported for medical as 16 oz "
         "solid / 36 fl oz liquid / 7 g gaseous = 1 oz) is not in our table.",
-        _UNIT_WEIGHT_NOTE,
+        UNIT_WEIGHT_NOTE,
     ),
 )
 
@@ -307,15 +206,15 @@ _NV_ADULT = LimitRuleSet(
         FLOWER_G: Cap(ounces("2.5"), S, _NV_ROW),
         CONCENTRATE_G: Cap(ounces("0.25"), S, _NV_ROW),
     },
-    counting=_concentrate_in_products(),
+    counting=concentrate_in_products(),
     mark=S,
     sources=(_NV_ROW, "SB 277 (2023), effective 2024-01-01, per secondary sources"),
     notes=(
         "Two independent caps: 2.5 oz (70.874 g) flower and ¼ oz (7.087 g) concentrate [u].",
-        _INFUSED_BY_CONCENTRATE_NOTE,
+        INFUSED_BY_CONCENTRATE_NOTE,
         "Open: the CCB publishes a transaction-limit exchange chart for products; replace the "
         "counting when it is confirmed.",
-        _UNIT_WEIGHT_NOTE,
+        UNIT_WEIGHT_NOTE,
     ),
 )
 
@@ -343,7 +242,7 @@ _OR_ADULT = LimitRuleSet(
         SOLID_EDIBLE_G: Cap(ounces(16), S, _OR_ROW),
         LIQUID_EDIBLE_G: Cap(ounces(72), S, _OR_ROW),
     },
-    counting=_net_weight_of_products(),
+    counting=net_weight_of_products(),
     mark=S,
     sources=(_OR_ROW,),
     notes=(
@@ -369,7 +268,7 @@ _WA_ADULT = LimitRuleSet(
         SOLID_EDIBLE_G: Cap(ounces(16), C, f"{_WA_WAC}(B): 16 ounces in solid form"),
         LIQUID_EDIBLE_G: Cap(ounces(72), C, f"{_WA_WAC}(E): 72 ounces in liquid form"),
     },
-    counting=_net_weight_of_products(),
+    counting=net_weight_of_products(),
     mark=C,
     sources=(_WA_ROW, _WA_WAC),
     notes=(
@@ -402,7 +301,7 @@ _IL_ADULT = LimitRuleSet(
         CONCENTRATE_G: Cap(D(5), S, _IL_ROW),
         EDIBLE_THC_MG: Cap(D(500), S, _IL_ROW),
     },
-    counting=_thc_in_products(),
+    counting=thc_in_products(),
     mark=S,
     sources=(_IL_ROW,),
     notes=_IL_NOTES,
@@ -428,15 +327,15 @@ _NY_ADULT = LimitRuleSet(
         FLOWER_G: Cap(ounces(3), S, _NY_ROW),
         CONCENTRATE_G: Cap(D(24), S, _NY_ROW),
     },
-    counting=_concentrate_in_products(),
+    counting=concentrate_in_products(),
     mark=S,
     sources=(_NY_ROW,),
     notes=(
         "Window: the table gives no period and secondary sources disagree (per transaction or "
         "daily); we use the calendar day in the store's time zone, the stricter reading [u].",
         "3 oz = 85.049 g at 28.3495 g/oz (85.0485 g exactly); independent caps [u].",
-        _INFUSED_BY_CONCENTRATE_NOTE,
-        _UNIT_WEIGHT_NOTE,
+        INFUSED_BY_CONCENTRATE_NOTE,
+        UNIT_WEIGHT_NOTE,
     ),
 )
 
@@ -450,8 +349,8 @@ _NJ_ADULT = LimitRuleSet(
     variant=Variant.ADULT_USE,
     window=Window.transaction(),
     caps={},
-    combined=(_ounce_equivalents(C, _NJ_ROW, concentrate_g=D(4), edible_thc_mg=D(1000)),),
-    counting=_thc_in_products(),
+    combined=(ounce_equivalents(C, _NJ_ROW, concentrate_g=D(4), edible_thc_mg=D(1000)),),
+    counting=thc_in_products(),
     mark=C,
     sources=(_NJ_ROW,),
     notes=(
@@ -468,8 +367,8 @@ _AZ_ADULT = LimitRuleSet(
     variant=Variant.ADULT_USE,
     window=Window.calendar_day(),
     caps={CONCENTRATE_G: Cap(D(5), S, _AZ_ROW)},
-    combined=(_total_of(ounces(1), S, _AZ_ROW),),
-    counting=_concentrate_in_products(),
+    combined=(total_of(ounces(1), S, _AZ_ROW),),
+    counting=concentrate_in_products(),
     mark=S,
     sources=(_AZ_ROW,),
     notes=(
@@ -478,42 +377,42 @@ _AZ_ADULT = LimitRuleSet(
         "Window: the table gives no period; secondary sources speak of both a 'daily "
         "allotment' and a single transaction, so we use the calendar day in the store's "
         "time zone, the stricter reading [u].",
-        _INFUSED_BY_CONCENTRATE_NOTE,
-        _UNIT_WEIGHT_NOTE,
+        INFUSED_BY_CONCENTRATE_NOTE,
+        UNIT_WEIGHT_NOTE,
     ),
 )
 
 RULE_SETS: dict[str, dict[Variant, LimitRuleSet]] = {
-    "CA": _variants(
+    "CA": variants(
         _CA_ADULT,
         medical=_CA_MEDICAL,
-        non_resident=_same_as(
+        non_resident=same_as(
             _CA_ADULT,
             Variant.ADULT_USE_NON_RESIDENT,
             "Non-residents: §15409 makes no residency distinction [c].",
         ),
     ),
-    "CO": _variants(_CO_ADULT, medical_hint="CO's medical limits are not in the table."),
-    "MA": _variants(
+    "CO": variants(_CO_ADULT, medical_hint="CO's medical limits are not in the table."),
+    "MA": variants(
         _MA_ADULT,
         medical_hint="MA's medical 60-day supply (secondary) is not in the table.",
     ),
-    "MI": _variants(_MI_ADULT),
-    "NV": _variants(_NV_ADULT),
-    "OR": _variants(_OR_ADULT),
-    "WA": _variants(
+    "MI": variants(_MI_ADULT),
+    "NV": variants(_NV_ADULT),
+    "OR": variants(_OR_ADULT),
+    "WA": variants(
         _WA_ADULT,
         medical_hint="Patients in WA's medical authorization database "
         "have higher limits (WAC 314-55-095(2)) not in the table.",
     ),
-    "IL": _variants(
+    "IL": variants(
         _IL_ADULT,
         non_resident=_IL_NON_RESIDENT,
         medical_hint="IL medical is reported as 2.5 oz per 14 days (secondary), not in the table.",
     ),
-    "NY": _variants(_NY_ADULT),
-    "NJ": _variants(_NJ_ADULT),
-    "AZ": _variants(
+    "NY": variants(_NY_ADULT),
+    "NJ": variants(_NJ_ADULT),
+    "AZ": variants(
         _AZ_ADULT,
         medical_hint="AZ medical is reported as 2.5 oz per 14 days (secondary), not in the table.",
     ),
