@@ -9,6 +9,7 @@ closed as cleared; nothing here ever changes either side's numbers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -77,11 +78,24 @@ async def refresh_mirror(location_id: int, client: Any) -> int:
     since = synced_until - OVERLAP if synced_until else None
     batch: list[StatePackage] = []
     count = 0
-    async for package in client.pull_packages(since):
-        batch.append(package)
-        if len(batch) >= MIRROR_CHUNK:
-            count += await _upsert(location_id, batch)
-            batch = []
+    # One chunk is written while the next is fetched: the state's answers and our database
+    # writes overlap instead of taking turns. Upserts keep the newest lastModified, so their
+    # order does not matter; at most one is in flight.
+    writing: asyncio.Task[int] | None = None
+    try:
+        async for package in client.pull_packages(since):
+            batch.append(package)
+            if len(batch) >= MIRROR_CHUNK:
+                if writing is not None:
+                    count += await writing
+                writing = asyncio.create_task(_upsert(location_id, batch))
+                batch = []
+        if writing is not None:
+            count += await writing
+            writing = None
+    finally:
+        if writing is not None:
+            writing.cancel()
     count += await _upsert(location_id, batch)
     async with db.connection() as conn:
         await conn.execute(

@@ -291,12 +291,26 @@ class MetrcClient:
             start += WINDOW
         lists = (("active", "active"), ("onhold", "on_hold"), ("inactive", "finished"))
         jobs = [(w, path, status) for w in windows for path, status in lists]
-        for offset in range(0, len(jobs), limits.FACILITY_CONCURRENCY):
-            chunk = jobs[offset : offset + limits.FACILITY_CONCURRENCY]
-            pages = await asyncio.gather(*[self._window(w, path) for w, path, _ in chunk])
-            for (_, _, status), records in zip(chunk, pages, strict=True):
-                for record in records:
-                    yield _package(record, status)
+        step = limits.FACILITY_CONCURRENCY
+        chunks = [jobs[offset : offset + step] for offset in range(0, len(jobs), step)]
+
+        def fetch(chunk: list[Any]) -> asyncio.Future[list[Any]]:
+            return asyncio.gather(*[self._window(w, path) for w, path, _ in chunk])
+
+        # The next chunk is requested before this one's records are handed on, so METRC works
+        # while the caller writes (the rate limiter still paces every request).
+        upcoming = fetch(chunks[0]) if chunks else None
+        try:
+            for number, chunk in enumerate(chunks):
+                assert upcoming is not None
+                pages = await upcoming
+                upcoming = fetch(chunks[number + 1]) if number + 1 < len(chunks) else None
+                for (_, _, status), records in zip(chunk, pages, strict=True):
+                    for record in records:
+                        yield _package(record, status)
+        finally:
+            if upcoming is not None:
+                upcoming.cancel()
 
     async def incoming_transfers(self, since: datetime) -> list[IncomingTransfer]:
         return await incoming_transfers_of(self, since)
