@@ -382,6 +382,27 @@ def test_last_modified_window_is_at_most_24_hours(metrc, http, lic) -> None:
     assert len(metrc.log.violations) == 1
 
 
+def test_a_window_sees_packages_changed_or_added_after_an_earlier_listing(metrc, http, lic) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    metrc.state.add_package(tag(1), "Old", 1, last_modified=now - timedelta(hours=30))
+    day = {
+        "lastModifiedStart": (now - timedelta(hours=24)).isoformat(),
+        "lastModifiedEnd": now.isoformat(),
+    }
+
+    def listed() -> list[str]:
+        return [
+            p["Label"] for p in http.get("/packages/v2/active", params=lic | day).json()["Data"]
+        ]
+
+    assert listed() == []
+    metrc.state.set_last_modified(tag(1), now - timedelta(hours=2))
+    metrc.state.add_package(tag(2), "New", 1, last_modified=now - timedelta(hours=1))
+    assert sorted(listed()) == [tag(1), tag(2)]
+    metrc.state.set_status(tag(2), PackageStatus.FINISHED)  # bumps LastModified to now
+    assert listed() == [tag(1)]
+
+
 # -- faults -----------------------------------------------------------------------------------
 
 

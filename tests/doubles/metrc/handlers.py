@@ -179,7 +179,7 @@ def package_listing(call: Call) -> Response:
             and (last is None or moment <= last)
         )
 
-    found = call.state.packages(call.license_number, where=wanted)
+    found = call.state.packages(call.license_number, where=wanted, modified=(first, last))
     return listing(call, found, present.package, lambda p: p.last_modified)
 
 

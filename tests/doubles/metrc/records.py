@@ -15,6 +15,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+# How many package fields were ever set, in any state of this process (see Package.__setattr__).
+PACKAGE_CHANGES = [0]
+
 
 class PackageStatus(StrEnum):
     ACTIVE = "active"
@@ -51,6 +54,12 @@ class Package:
     archived_date: date | None = None
     note: str | None = None
     received_from_manifest: str | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every new package and every change counts, so the state's index of packages by
+        # LastModified (state.py) knows when to rebuild; copies (copy.copy) do not count.
+        object.__setattr__(self, name, value)
+        PACKAGE_CHANGES[0] += 1
 
     @property
     def is_on_hold(self) -> bool:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from . import rules, sales
+from .index import LastModifiedIndex
 from .records import (
     DEFAULT_ADJUST_REASONS,
     Adjustment,
@@ -57,6 +58,7 @@ class MetrcState:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._lock = threading.RLock()
+        self._by_last_modified = LastModifiedIndex()
         self._seed = (vendor_key, user_key, license_number, facility_name)
         self._clock = clock
         self._store = Store(clock=clock)
@@ -298,16 +300,22 @@ class MetrcState:
         self,
         license_number: str | None = None,
         where: Callable[[Package], bool] | None = None,
+        modified: tuple[datetime | None, datetime | None] | None = None,
     ) -> list[Package]:
         """Packages of ``license_number`` (all facilities when None) that pass ``where``.
 
         ``where`` runs before copying: listing one day's window of a 100,000-package facility
-        must not copy all of them.
+        must not copy all of them. With ``modified`` (first, last LastModified, inclusive) and a
+        licence, only that window is looked at, through an index: METRC answers a day's window
+        without reading the facility's whole history, and neither should its stand-in.
         """
         with self._lock:
+            candidates: Iterable[Package] = self._store.packages.values()
+            if modified is not None and license_number is not None:
+                candidates = self._by_last_modified.between(self._store, license_number, *modified)
             return [
                 copy.copy(p)
-                for p in self._store.packages.values()
+                for p in candidates
                 if (license_number is None or p.license_number == license_number)
                 and (where is None or where(p))
             ]
