@@ -11,12 +11,10 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -157,32 +155,6 @@ def api_server(database_url: str, redis_url: str, workers: int) -> Iterator[Api]
             process.kill()
 
 
-@dataclass
-class MemorySampler:
-    """Peak RSS per API process (MiB), sampled every 100 ms in a thread."""
-
-    api: Api
-    peak: dict[int, float] = field(default_factory=dict)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def __enter__(self) -> MemorySampler:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for process in self.api.processes():
-                with contextlib.suppress(psutil.Error):
-                    rss = process.memory_info().rss / 2**20
-                    self.peak[process.pid] = max(self.peak.get(process.pid, 0.0), rss)
-            time.sleep(0.1)
-
-
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -196,39 +168,6 @@ def summary(values: list[float]) -> str:
         f"p50 {percentile(values, 50):.1f} ms, p95 {percentile(values, 95):.1f} ms, "
         f"p99 {percentile(values, 99):.1f} ms, mean {statistics.fmean(values):.1f} ms"
     )
-
-
-def _cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            times = process.cpu_times()
-            total += times.user + times.system
-    return total
-
-
-def postgres_processes() -> list[psutil.Process]:
-    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-
-
-@dataclass
-class CpuMeter:
-    """CPU seconds spent by the API processes and by PostgreSQL over a block."""
-
-    api: Api
-    api_seconds: float = 0.0
-    postgres_seconds: float = 0.0
-
-    def __enter__(self) -> CpuMeter:
-        self._api_before = _cpu_seconds(self.api.processes())
-        self._pg = postgres_processes()
-        self._pg_before = _cpu_seconds(self._pg)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.api_seconds = _cpu_seconds(self.api.processes()) - self._api_before
-        # Backends that exited meanwhile are lost; the pools keep theirs open, so few do.
-        self.postgres_seconds = _cpu_seconds(self._pg) - self._pg_before
 
 
 # --- Helpers shared by the sales benches (additive) ------------------------------------------
@@ -288,117 +227,6 @@ def redis_database(redis_url: str, number: int) -> str:
 
 
 @dataclass
-class ProcessCpu:
-    """CPU seconds spent by a fixed set of processes over a block (e.g. a worker, ourselves)."""
-
-    processes: list[psutil.Process]
-    seconds: float = 0.0
-
-    def __enter__(self) -> ProcessCpu:
-        self._before = _cpu_seconds(self.processes)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds = _cpu_seconds(self.processes) - self._before
-
-
-_PG_BACKEND = re.compile(r"^postgres: [^:]+: \S+ (\S+) (?:\S+\(\d+\)|\[local\])")
-_PG_AUTOVACUUM = re.compile(r"^postgres: [^:]+: autovacuum worker (\S+)")
-
-
-def postgres_database_of(process: psutil.Process) -> str | None:
-    """The database a PostgreSQL backend serves (from its process title); None for the
-    server's own processes (checkpointer, WAL writer...), which serve every database."""
-    with contextlib.suppress(psutil.Error):
-        title = " ".join(part for part in process.cmdline() if part)
-        match = _PG_BACKEND.match(title) or _PG_AUTOVACUUM.match(title)
-        return match.group(1) if match else None
-    return None
-
-
-def _named(names: frozenset[str], databases: frozenset[str] | None) -> dict[int, psutil.Process]:
-    found = {}
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] not in names:
-            continue
-        if databases is not None:
-            served = postgres_database_of(process)
-            if served is not None and served not in databases:
-                continue
-        found[process.pid] = process
-    return found
-
-
-@dataclass
-class NamedCpu:
-    """CPU seconds of every process with one of ``names`` (``postgres``, ``redis-server``).
-
-    Unlike ``CpuMeter``'s snapshot, processes that start during the block (new pool backends)
-    are counted too, all their CPU being from the block; ones that exit during it are lost.
-    With ``databases``, PostgreSQL backends of other databases (someone else's tests on a
-    shared server) are left out; the server's own processes are always in.
-    """
-
-    names: frozenset[str]
-    databases: frozenset[str] | None = None
-    seconds: float = 0.0
-
-    def __enter__(self) -> NamedCpu:
-        self._started = time.time()
-        before = _named(self.names, self.databases)
-        self._base = {pid: _cpu_seconds([p]) for pid, p in before.items()}
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        total = 0.0
-        for pid, process in _named(self.names, self.databases).items():
-            now = _cpu_seconds([process])
-            if pid in self._base:
-                total += now - self._base[pid]
-            else:
-                with contextlib.suppress(psutil.Error):
-                    if process.create_time() >= self._started - 1:
-                        total += now
-        self.seconds = total
-
-
-@dataclass
-class SystemCpu:
-    """Busy CPU seconds of the whole machine over a block, all cores together.
-
-    Compared with the processes we measure, the remainder is what others on the machine used
-    meanwhile (on a shared box that is part of the noise the ratios are there to absorb).
-    """
-
-    busy_seconds: float = 0.0
-    wall_seconds: float = 0.0
-    cores: int = field(default_factory=lambda: psutil.cpu_count() or 1)
-
-    def __enter__(self) -> SystemCpu:
-        self._times = psutil.cpu_times()
-        self._wall = time.monotonic()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        after = psutil.cpu_times()
-        idle = (after.idle - self._times.idle) + (
-            getattr(after, "iowait", 0.0) - getattr(self._times, "iowait", 0.0)
-        )
-        total = sum(after) - sum(self._times)
-        # Guest time is already counted in user time on Linux.
-        total -= getattr(after, "guest", 0.0) - getattr(self._times, "guest", 0.0)
-        total -= getattr(after, "guest_nice", 0.0) - getattr(self._times, "guest_nice", 0.0)
-        self.busy_seconds = max(0.0, total - idle)
-        self.wall_seconds = time.monotonic() - self._wall
-
-    @property
-    def busy_share(self) -> float:
-        """Of all the machine's CPU over the block, the share that was busy (0..1)."""
-        capacity = self.wall_seconds * self.cores
-        return self.busy_seconds / capacity if capacity else 0.0
-
-
-@dataclass
 class Worker:
     process: subprocess.Popen[bytes]
     log_path: Path
@@ -452,78 +280,3 @@ def worker_process(database_url: str, redis_url: str, name: str) -> Iterator[Wor
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-@dataclass
-class StatementProfile:
-    """SQL round trips of some in-process work, per unit of it (a sale, a reservation)."""
-
-    units: int
-    wall_ms: float
-    statements: float
-    statement_ms: float
-    top: list[tuple[str, float, float]]  # (statement, calls per unit, ms per unit)
-
-    def lines(self, unit: str, limit: int = 6) -> list[str]:
-        head = (
-            f"{self.wall_ms:.2f} ms wall per {unit} in-process, of which {self.statement_ms:.2f} ms"
-            f" in {self.statements:.1f} SQL round trips"
-        )
-        return [
-            head,
-            *(f"  {ms:7.3f} ms  x{calls:<6.3g} {label}" for label, calls, ms in self.top[:limit]),
-        ]
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "units": self.units,
-            "wall_ms_per_unit": round(self.wall_ms, 3),
-            "statements_per_unit": round(self.statements, 2),
-            "statement_ms_per_unit": round(self.statement_ms, 3),
-            "top": [
-                {"statement": label, "calls_per_unit": round(calls, 2), "ms_per_unit": round(ms, 3)}
-                for label, calls, ms in self.top
-            ],
-        }
-
-
-@contextlib.asynccontextmanager
-async def profile_statements(units: int) -> AsyncIterator[list[StatementProfile]]:
-    """Time every SQL round trip on ``domain.db``'s pool during the block (asyncpg's query
-    logger; the elapsed time is the client's view of each round trip). Yields a list that
-    holds the profile afterwards. The loggers stay on the pool's connections until it closes,
-    so run this just before stopping the pool. The driver's own type queries are left out."""
-    from domain import db
-    from domain.db import _DRIVER_INTERNAL
-
-    pool = db.DB.pool
-    if pool is None:
-        raise RuntimeError("start the pool first")
-    records: list[Any] = []
-    held = [await pool.acquire() for _ in range(pool.get_max_size())]
-    for conn in held:
-        conn.add_query_logger(records.append)
-    for conn in held:
-        await pool.release(conn)
-    out: list[StatementProfile] = []
-    started = time.perf_counter()
-    yield out
-    wall = time.perf_counter() - started
-    ours = [r for r in list(records) if not " ".join(r.query.split()).startswith(_DRIVER_INTERNAL)]
-    by_statement: dict[str, list[float]] = {}
-    for record in ours:
-        label = " ".join(record.query.split())[:90]
-        by_statement.setdefault(label, []).append(record.elapsed)
-    top = sorted(
-        ((label, len(t) / units, sum(t) * 1000 / units) for label, t in by_statement.items()),
-        key=lambda item: -item[2],
-    )
-    out.append(
-        StatementProfile(
-            units=units,
-            wall_ms=wall * 1000 / units,
-            statements=len(ours) / units,
-            statement_ms=sum(r.elapsed for r in ours) * 1000 / units,
-            top=top,
-        )
-    )

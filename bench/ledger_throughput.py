@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from api import services
-from bench import common, loadgen, seed
+from bench import common, loadgen, meters, seed
 from domain import db
 from domain.identity.tokens import TokenClaims, TokenCodec
 
@@ -151,8 +151,8 @@ def main() -> None:
         baseline = common.pgbench_tps(pgbench_url)
         with common.api_server(bench_url, found.redis_url, args.workers) as api:
             asyncio.run(transfers_per_second(api.url, ctx, args.clients, 3))  # warm up
-            with common.MemorySampler(api) as memory:
-                with common.CpuMeter(api) as cpu:
+            with meters.MemorySampler(api) as memory:
+                with meters.CpuMeter(api) as cpu:
                     tps, latencies, failures = asyncio.run(
                         transfers_per_second(api.url, ctx, args.clients, args.seconds)
                     )

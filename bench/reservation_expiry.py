@@ -49,7 +49,7 @@ import redis.asyncio as aioredis
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
-from bench import common, seed, seed_floor
+from bench import common, meters, seed, seed_floor, statements
 from domain import broadcast, db, events
 from domain.identity.principal import Principal
 from domain.organisation.model import ZoneKind
@@ -305,9 +305,9 @@ async def run_phase(
                 raise SystemExit(f"retiming ran past T: raise --lead (was {lead:.0f} s)")
             await asyncio.sleep(max(0.0, at - time.time() - 0.5))
             with (
-                common.ProcessCpu(worker.processes()) as worker_cpu,
-                common.NamedCpu(frozenset({"postgres"}), frozenset({DATABASE})) as pg_cpu,
-                common.SystemCpu() as machine,
+                meters.ProcessCpu(worker.processes()) as worker_cpu,
+                meters.NamedCpu(frozenset({"postgres"}), frozenset({DATABASE})) as pg_cpu,
+                meters.SystemCpu() as machine,
             ):
                 deadline = at + args.timeout
                 polls = 0
@@ -355,7 +355,7 @@ async def run_phase(
 
 async def profile_expiry(
     store: seed_floor.FloorStore, args: argparse.Namespace
-) -> common.StatementProfile:
+) -> statements.StatementProfile:
     """Before any worker runs: expire ``--profile-reservations`` holds in-process with
     ``release.expire_due`` (what each expiry job runs), timing every SQL round trip."""
     count = args.profile_reservations
@@ -368,7 +368,7 @@ async def profile_expiry(
             " WHERE id = ANY($1::bigint[])",
             ids,
         )
-    async with common.profile_statements(count) as profile:
+    async with statements.profile_statements(count) as profile:
         expired = await release.expire_due()
     if expired != count:
         raise RuntimeError(f"expected to expire {count}, expired {expired}")
@@ -428,7 +428,7 @@ def main() -> None:
         redis_url = common.redis_database(found.redis_url, REDIS_DB)
         common.clear_arq_keys(redis_url)
 
-        profiles: list[common.StatementProfile] = []
+        profiles: list[statements.StatementProfile] = []
 
         async def seed_store() -> seed_floor.FloorStore:
             db.configure(url)

@@ -35,7 +35,7 @@ from typing import Any
 
 import psutil
 
-from bench import common, loadgen, seed, seed_floor
+from bench import common, loadgen, meters, seed, seed_floor, statements
 from domain import db
 from domain.identity.principal import Principal
 from domain.roles import Role
@@ -104,7 +104,9 @@ async def sales_per_second(
     return SalesRun(done / result.elapsed_s, done, result.latencies_ms, failures)
 
 
-async def profile_sales(store: seed_floor.FloorStore, count: int = 30) -> common.StatementProfile:
+async def profile_sales(
+    store: seed_floor.FloorStore, count: int = 30
+) -> statements.StatementProfile:
     """Record ``count`` three-line sales one after another through the service (plus the
     payload's read-back), timing every SQL round trip."""
     budtender = Principal(
@@ -116,7 +118,7 @@ async def profile_sales(store: seed_floor.FloorStore, count: int = 30) -> common
     )
     rng = random.Random(5)
     run_id = f"{time.time_ns():x}"
-    async with common.profile_statements(count) as profile:
+    async with statements.profile_statements(count) as profile:
         for n in range(count):
             outcome = await sales.record_sale(
                 budtender,
@@ -177,7 +179,7 @@ def main() -> None:
         redis_url = common.redis_database(found.redis_url, REDIS_DB)
         common.clear_arq_keys(redis_url)
 
-        async def prepare() -> tuple[seed_floor.FloorStore, common.StatementProfile]:
+        async def prepare() -> tuple[seed_floor.FloorStore, statements.StatementProfile]:
             db.configure(bench_url)
             await db.start(max_size=4)
             try:
@@ -203,12 +205,12 @@ def main() -> None:
             asyncio.run(sales_per_second(api.url, store, args.clients, 3))
             common.say(f"recordSale, {args.clients} clients, {args.seconds:.0f} s")
             with (
-                common.MemorySampler(api) as memory,
-                common.SystemCpu() as machine,
-                common.ProcessCpu(me) as loadgen_cpu,
-                common.CpuMeter(api) as cpu,
-                common.NamedCpu(frozenset({"postgres"}), frozenset({DATABASE})) as pg,
-                common.NamedCpu(frozenset({"redis-server"})) as redis_cpu,
+                meters.MemorySampler(api) as memory,
+                meters.SystemCpu() as machine,
+                meters.ProcessCpu(me) as loadgen_cpu,
+                meters.CpuMeter(api) as cpu,
+                meters.NamedCpu(frozenset({"postgres"}), frozenset({DATABASE})) as pg,
+                meters.NamedCpu(frozenset({"redis-server"})) as redis_cpu,
             ):
                 run = asyncio.run(sales_per_second(api.url, store, args.clients, args.seconds))
         done = max(run.done, 1)

@@ -52,7 +52,7 @@ import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bench import common, loadgen, seed_floor
+from bench import common, loadgen, meters, seed_floor
 from domain import db
 from domain.organisation.model import ZoneKind
 
@@ -309,7 +309,7 @@ async def mutations_alone(
     try:
         for n in range(5):  # warm up connections and caches
             await transfer(http, store, store.tags[n], f"alone-warm-{run_id}-{n}")
-        with common.CpuMeter(api) as cpu:
+        with meters.CpuMeter(api) as cpu:
             begin = time.perf_counter()
             for n in range(events):
                 await asyncio.sleep(max(0.0, begin + n * spacing - time.perf_counter()))
@@ -420,11 +420,11 @@ async def displays(
 
         with (
             GcPauses() as client_gc,
-            common.CpuMeter(api) as api_cpu,
-            common.NamedCpu(frozenset({"postgres"}), frozenset({DATABASE})) as pg_cpu,
-            common.NamedCpu(frozenset({"redis-server"})) as redis_cpu,
-            common.ProcessCpu([psutil.Process()]) as client_cpu,
-            common.SystemCpu() as machine,
+            meters.CpuMeter(api) as api_cpu,
+            meters.NamedCpu(frozenset({"postgres"}), frozenset({DATABASE})) as pg_cpu,
+            meters.NamedCpu(frozenset({"redis-server"})) as redis_cpu,
+            meters.ProcessCpu([psutil.Process()]) as client_cpu,
+            meters.SystemCpu() as machine,
         ):
             mutations = await drive(args.events, args.spacing, "live", warm)
         common.say(f"{args.isolated_events} more events, one a second (no queueing)")
