@@ -42,199 +42,25 @@ import contextlib
 import gc
 import json
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psutil
-import redis.asyncio as aioredis
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from bench import common, loadgen, meters, seed_floor
+from bench import display_clients as clients
 from domain import db
 from domain.organisation.model import ZoneKind
+
+_line = clients.latency_line
 
 DATABASE = "leafledger_bench_live"
 REDIS_DB = 13
 LICENCE = "C10-0000713-LIC"
 FIRST_LOCATION_ID = 713_001
-SUBSCRIPTION = """subscription($loc: ID!) { floorStockChanged(locationId: $loc) {
-  movementId quantity productQuantity zone { kind } package { tag } } }"""
 TRANSFER = """mutation($input: TransferStockInput!) { transferStock(input: $input) {
   __typename ... on StockMovedPayload { movements { id } } } }"""
-CONNECT_AT_ONCE = 50
-
-
-def _stats_ms(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    return {
-        "p50_ms": round(common.percentile(values, 50), 2),
-        "p95_ms": round(common.percentile(values, 95), 2),
-        "p99_ms": round(common.percentile(values, 99), 2),
-        "max_ms": round(max(values), 2),
-    }
-
-
-def _line(values: list[float]) -> str:
-    if not values:
-        return "no samples"
-    p50, p95, p99 = (common.percentile(values, q) for q in (50, 95, 99))
-    return f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max(values):.1f} ms"
-
-
-# --- Baseline: Redis pub/sub fan-out --------------------------------------------------------
-
-
-async def redis_fanout(
-    redis_url: str, subscribers: int, messages: int, spacing: float, size: int
-) -> tuple[list[float], int]:
-    """PUBLISH -> receipt latencies (ms) over every (subscriber, message), and how many missed."""
-    channel = f"leafledger:bench:fanout:{uuid.uuid4().hex}"
-    client = aioredis.from_url(redis_url, max_connections=subscribers + 8)
-    sent: dict[int, float] = {}
-    received: list[dict[int, float]] = [{} for _ in range(subscribers)]
-    pubsubs = []
-    for start in range(0, subscribers, CONNECT_AT_ONCE):
-        batch = [client.pubsub() for _ in range(min(CONNECT_AT_ONCE, subscribers - start))]
-        await asyncio.gather(*[p.subscribe(channel) for p in batch])
-        pubsubs.extend(batch)
-
-    async def listen(index: int, pubsub: Any) -> None:
-        mine = received[index]
-        async for message in pubsub.listen():
-            now = time.perf_counter()
-            if message["type"] == "message":
-                mine[int(message["data"].split(b" ", 1)[0])] = now
-
-    readers = [asyncio.create_task(listen(i, p)) for i, p in enumerate(pubsubs)]
-    publisher = aioredis.from_url(redis_url)
-    try:
-        for _ in range(600):  # every subscription is registered before the first PUBLISH
-            if (await publisher.pubsub_numsub(channel))[0][1] >= subscribers:
-                break
-            await asyncio.sleep(0.05)
-        padding = b"x" * max(0, size - 12)
-        begin = time.perf_counter()
-        for n in range(messages):
-            await asyncio.sleep(max(0.0, begin + n * spacing - time.perf_counter()))
-            sent[n] = time.perf_counter()
-            await publisher.publish(channel, str(n).encode() + b" " + padding)
-        await _settle(lambda: sum(len(r) for r in received), subscribers * messages)
-    finally:
-        for reader in readers:
-            reader.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
-        for pubsub in pubsubs:
-            await pubsub.aclose()
-        await publisher.aclose()
-        await client.aclose()
-    latencies = [(at - sent[n]) * 1000 for r in received for n, at in r.items() if n in sent]
-    return latencies, subscribers * messages - len(latencies)
-
-
-async def _settle(progress: Callable[[], int], goal: int, quiet: float = 3.0) -> None:
-    """Until ``progress()`` reaches ``goal`` or stops moving for ``quiet`` seconds."""
-    last, since = -1, time.monotonic()
-    while True:
-        now = progress()
-        if now >= goal:
-            return
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since > quiet:
-            return
-        await asyncio.sleep(0.05)
-
-
-# --- Displays: graphql-transport-ws subscribers ---------------------------------------------
-
-
-@dataclass
-class Display:
-    """One floor display: a socket, a subscription, and when each movement's event arrived."""
-
-    index: int
-    received: dict[int, float] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    message_bytes: int = 0
-    ws: ClientConnection | None = None
-
-    async def open(self, url: str, token: str, location_id: int, compression: bool) -> None:
-        self.ws = await connect(
-            url,
-            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-            compression="deflate" if compression else None,
-            ping_interval=None,
-            open_timeout=60,
-            max_queue=None,
-        )
-        await self.ws.send(
-            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-        )
-        ack = json.loads(await self.ws.recv())
-        if ack.get("type") != "connection_ack":
-            raise RuntimeError(f"display {self.index}: {ack}")
-        await self.ws.send(
-            json.dumps(
-                {
-                    "id": "floor",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIPTION, "variables": {"loc": str(location_id)}},
-                }
-            )
-        )
-
-    async def listen(self) -> None:
-        assert self.ws is not None
-        try:
-            async for raw in self.ws:
-                now = time.perf_counter()
-                message = json.loads(raw)
-                kind = message.get("type")
-                if kind == "next":
-                    payload = message["payload"]
-                    if payload.get("errors"):
-                        self.errors.append(str(payload["errors"])[:200])
-                        continue
-                    change = payload["data"]["floorStockChanged"]
-                    self.received.setdefault(int(change["movementId"]), now)
-                    self.message_bytes = len(raw)
-                elif kind == "ping":
-                    await self.ws.send('{"type":"pong"}')
-                elif kind in ("error", "complete"):
-                    self.errors.append(f"{kind}: {str(message)[:200]}")
-        except ConnectionClosed as closed:
-            self.errors.append(f"closed: {closed}")
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            with contextlib.suppress(Exception):
-                await self.ws.close()
-
-
-class GcPauses:
-    """This (client) process's garbage-collector pauses while active: a late event that
-    coincides with none of them was late in the server."""
-
-    def __init__(self) -> None:
-        self.pauses_ms: list[float] = []
-        self._started = 0.0
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        elif self._started:
-            self.pauses_ms.append((time.perf_counter() - self._started) * 1000)
-
-    def __enter__(self) -> GcPauses:
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._callback)
 
 
 @dataclass
@@ -355,13 +181,13 @@ async def displays(
 ) -> DisplayRun:
     reader_token = store.token(store.budtender_id)
     lead_token = store.token(store.lead_id)
-    crowd = [Display(i) for i in range(args.subscribers)]
+    crowd = [clients.Display(i) for i in range(args.subscribers)]
     started = time.perf_counter()
-    for start in range(0, len(crowd), CONNECT_AT_ONCE):
+    for start in range(0, len(crowd), clients.CONNECT_AT_ONCE):
         await asyncio.gather(
             *[
                 d.open(api.ws_url, reader_token, store.location_id, not args.no_compression)
-                for d in crowd[start : start + CONNECT_AT_ONCE]
+                for d in crowd[start : start + clients.CONNECT_AT_ONCE]
             ]
         )
     connect_s = time.perf_counter() - started
@@ -412,14 +238,14 @@ async def displays(
             finally:
                 await register.close()
             wanted = {m.movement_id for m in done}
-            await _settle(
+            await clients.settle(
                 lambda: sum(len(wanted.intersection(d.received)) for d in crowd),
                 len(wanted) * len(crowd),
             )
             return done
 
         with (
-            GcPauses() as client_gc,
+            clients.GcPauses() as client_gc,
             meters.CpuMeter(api) as api_cpu,
             meters.NamedCpu(frozenset({"postgres"}), frozenset({DATABASE})) as pg_cpu,
             meters.NamedCpu(frozenset({"redis-server"})) as redis_cpu,
@@ -428,7 +254,7 @@ async def displays(
         ):
             mutations = await drive(args.events, args.spacing, "live", warm)
         common.say(f"{args.isolated_events} more events, one a second (no queueing)")
-        with GcPauses() as isolated_gc:
+        with clients.GcPauses() as isolated_gc:
             isolated = await drive(args.isolated_events, 1.0, "isolated", warm + args.events)
     finally:
         gc.unfreeze()
@@ -543,11 +369,15 @@ def main() -> None:
         asyncio.run(common.checkpoint(url))
 
         common.say("baseline: Redis PUBLISH round trip to 1 subscriber")
-        single, _ = _run(lambda: redis_fanout(redis_url, 1, args.events, args.spacing / 5, 220))
+        single, _ = _run(
+            lambda: clients.redis_fanout(redis_url, 1, args.events, args.spacing / 5, 220)
+        )
         common.say(f"baseline: Redis PUBLISH to {args.subscribers} subscribers")
         # Padded to the size of a display's message (printed below: about 220 bytes of JSON).
         fanout, fanout_missed = _run(
-            lambda: redis_fanout(redis_url, args.subscribers, args.events, args.spacing, 220)
+            lambda: clients.redis_fanout(
+                redis_url, args.subscribers, args.events, args.spacing, 220
+            )
         )
         with common.api_server(url, redis_url, args.workers) as api:
             alone_events = min(args.events, 100)
@@ -570,21 +400,21 @@ def main() -> None:
         "events": args.events,
         "spacing_ms": args.spacing * 1000,
         "compression": not args.no_compression,
-        "redis_single_subscriber": _stats_ms(single),
-        "redis_fanout": _stats_ms(fanout) | {"missed": fanout_missed},
-        "display_from_request": _stats_ms(run.from_request_ms),
-        "display_from_response": _stats_ms(run.from_response_ms),
+        "redis_single_subscriber": clients.stats_ms(single),
+        "clients.redis_fanout": clients.stats_ms(fanout) | {"missed": fanout_missed},
+        "display_from_request": clients.stats_ms(run.from_request_ms),
+        "display_from_response": clients.stats_ms(run.from_response_ms),
         "ratio_p50_to_redis_fanout": round(p50 / base_p50, 2) if base_p50 else None,
         "ratio_p99_to_redis_fanout": round(p99 / base_p99, 2) if base_p99 else None,
-        "one_event_spread_across_displays": _stats_ms(run.spread_ms),
-        "isolated_events_from_request": _stats_ms(run.isolated_from_request_ms)
+        "one_event_spread_across_displays": clients.stats_ms(run.spread_ms),
+        "isolated_events_from_request": clients.stats_ms(run.isolated_from_request_ms)
         | {"missed": run.isolated_missed},
-        "isolated_event_spread_across_displays": _stats_ms(run.isolated_spread_ms),
+        "isolated_event_spread_across_displays": clients.stats_ms(run.isolated_spread_ms),
         "isolated_each_first_median_last_ms": run.isolated_each_ms,
         "isolated_mutation_ms": [round(v, 1) for v in run.isolated_mutation_ms],
         "client_gc_max_pause_ms": round(run.client_gc_max_ms, 1),
         "isolated_client_gc_max_pause_ms": round(run.isolated_client_gc_max_ms, 1),
-        "mutation_latency": _stats_ms(run.mutation_ms),
+        "mutation_latency": clients.stats_ms(run.mutation_ms),
         "missed": run.missed,
         "expected": run.expected,
         "errors": run.errors,
@@ -595,7 +425,7 @@ def main() -> None:
         "api_cpu_ms_per_event": round(api_ms_per_event, 2),
         "api_cpu_ms_per_event_no_displays": round(alone.api_cpu_ms_per_event, 2),
         "api_cpu_us_per_display_per_event": round(fanout_us, 1),
-        "mutation_latency_no_displays": _stats_ms(alone.mutation_ms),
+        "mutation_latency_no_displays": clients.stats_ms(alone.mutation_ms),
         "sustainable_events_per_s_all_cores_to_api": round(sustainable, 1),
         "postgres_cpu_ms_per_event": round(run.postgres_cpu_s / events * 1000, 2),
         "redis_cpu_ms_per_event": round(run.redis_cpu_s / events * 1000, 2),
