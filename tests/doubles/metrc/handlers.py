@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from starlette.responses import Response
 
 from . import present
+from .index import as_utc
 from .present import DoubleSettings, WriteAnswer, dumps, envelope, recase
 from .records import (
     CUSTOMER_TYPES,
@@ -100,10 +101,6 @@ def written(call: Call, ids: list[int]) -> Response:
     return json_response(call, {"Ids": ids, "Warnings": []})
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def listing(
     call: Call,
     items: Sequence[T],
@@ -120,8 +117,8 @@ def listing(
     start, end = call.query.get("lastModifiedStart"), call.query.get("lastModifiedEnd")
     if when is not None and (start or end):
         window = call.settings.max_window
-        last = _utc(end) if end else call.state.now()
-        first = _utc(start) if start else last - window
+        last = as_utc(end) if end else call.state.now()
+        first = as_utc(start) if start else last - window
         if last < first:
             errors.append("lastModifiedEnd must not be before lastModifiedStart.")
         elif last - first > window:
@@ -129,7 +126,7 @@ def listing(
             errors.append(
                 f"The lastModifiedStart..lastModifiedEnd window may not exceed {hours:g} hours."
             )
-        items = [i for i in items if first <= _utc(when(i)) <= last]
+        items = [i for i in items if first <= as_utc(when(i)) <= last]
     if errors:
         raise Refused([RowError(0, m) for m in errors], violation=True)
     return json_response(call, envelope([render(i) for i in items], page_number, page_size))
@@ -167,17 +164,12 @@ def package_listing(call: Call) -> Response:
     assert call.checked.operation is not None
     statuses = PACKAGE_LISTINGS[call.checked.operation.operation_id]
     start, end = call.query.get("lastModifiedStart"), call.query.get("lastModifiedEnd")
-    first = _utc(start) if start else None
-    last = _utc(end) if end else None
+    first = as_utc(start) if start else None
+    last = as_utc(end) if end else None
 
     def wanted(p: Package) -> bool:
-        # A cheap pre-filter; ``listing`` still checks (and refuses) the window itself.
-        moment = _utc(p.last_modified)
-        return (
-            p.status in statuses
-            and (first is None or moment >= first)
-            and (last is None or moment <= last)
-        )
+        # The state narrows to the window first (by index); ``listing`` checks and refuses it.
+        return p.status in statuses
 
     found = call.state.packages(call.license_number, where=wanted, modified=(first, last))
     return listing(call, found, present.package, lambda p: p.last_modified)

@@ -15,7 +15,8 @@ from .records import PACKAGE_CHANGES, Package
 from .rules import Store
 
 
-def _utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
+    """METRC times without an offset are UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -34,11 +35,11 @@ class LastModifiedIndex:
         if built is None or built[0] is not store or built[1] != PACKAGE_CHANGES[0]:
             index: dict[str, list[tuple[datetime, str]]] = {}
             for p in store.packages.values():
-                index.setdefault(p.license_number, []).append((_utc(p.last_modified), p.label))
+                index.setdefault(p.license_number, []).append((as_utc(p.last_modified), p.label))
             for rows in index.values():
                 rows.sort()
             built = self._built = (store, PACKAGE_CHANGES[0], index)
         rows = built[2].get(license_number, [])
-        low = 0 if first is None else bisect.bisect_left(rows, (_utc(first), ""))
-        high = len(rows) if last is None else bisect.bisect_right(rows, (_utc(last), "\uffff"))
+        low = 0 if first is None else bisect.bisect_left(rows, (as_utc(first), ""))
+        high = len(rows) if last is None else bisect.bisect_right(rows, (as_utc(last), "\uffff"))
         return [store.packages[label] for _, label in rows[low:high]]
