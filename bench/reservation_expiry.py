@@ -208,7 +208,7 @@ class ReleaseListener:
 
     def __init__(self, redis_url: str, location_id: int, ids: list[int]) -> None:
         self.redis_url = redis_url
-        self.channel = f"{broadcast.PREFIX}{location_id}"
+        self.channel = f"{broadcast.channel_prefix(redis_url)}{location_id}"
         self.wanted = set(ids)
         self.seen: dict[int, float] = {}
         self.last_at = 0.0

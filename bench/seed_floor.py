@@ -9,7 +9,7 @@ audit's own chain check) passes. Everything after seeding goes through the real 
 
 Each bench keeps its store in its own database; ``first_location_id`` moves the store's id
 away from the small ids tests and demos use, because Redis pub/sub channels
-(``leafledger:events:<location id>``) are shared by every database on the same Redis server.
+(``leafledger:events:<redis db>:<location id>``) are shared by every database on the same Redis server.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 
@@ -45,9 +46,21 @@ class Delivery:
         return self.memo[key]
 
 
+def channel_prefix(redis_url: str, prefix: str = "") -> str:
+    """The pub/sub channel prefix for a deployment.
+
+    Pub/sub channels ignore Redis's database numbers, so two deployments (or a test run and a
+    demo) on one server would see each other's events: the prefix carries the database number
+    and the deployment's own ``prefix``.
+    """
+    path = urlsplit(redis_url).path.strip("/") or "0"
+    return f"{prefix}{PREFIX}{path}:"
+
+
 class Broadcaster:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, *, prefix: str = "") -> None:
         self._url = redis_url
+        self.prefix = channel_prefix(redis_url, prefix)
         self._redis: aioredis.Redis | None = None
         self._queues: dict[int, set[asyncio.Queue[Delivery]]] = defaultdict(set)
         self._reader: asyncio.Task[None] | None = None
@@ -116,7 +129,7 @@ class Broadcaster:
                     async with self._redis.pipeline(transaction=False) as pipe:
                         for event in batch:
                             pipe.publish(
-                                f"{PREFIX}{event.location_id}", json.dumps(event.as_dict())
+                                f"{self.prefix}{event.location_id}", json.dumps(event.as_dict())
                             )
                         await pipe.execute()
                 except Exception:
@@ -136,7 +149,7 @@ class Broadcaster:
 
     def _dispatch(self, channel: bytes, data: bytes) -> None:
         try:
-            location_id = int(channel.decode()[len(PREFIX) :])
+            location_id = int(channel.decode()[len(self.prefix) :])
             raw = json.loads(data)
             delivery = Delivery(Event(raw["topic"], raw["location_id"], raw.get("data", {})))
         except (ValueError, KeyError, TypeError):
@@ -153,7 +166,7 @@ class Broadcaster:
             try:
                 assert self._redis is not None
                 pubsub = self._redis.pubsub()
-                await pubsub.psubscribe(f"{PREFIX}*")
+                await pubsub.psubscribe(f"{self.prefix}*")
                 self._subscribed.set()
                 backoff = 0.1
                 async for message in pubsub.listen():
