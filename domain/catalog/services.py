@@ -191,8 +191,7 @@ def _db_value(value: Any) -> Any:
 
 async def create_product(principal: Principal, cmd: CreateProduct) -> service.Outcome:
     """Add a SKU to the operator's catalogue."""
-    if not any(principal.can(Capability.MANAGE_CATALOG, loc) for loc in principal.location_ids):
-        raise PermissionDenied(str(Capability.MANAGE_CATALOG))
+    _require_catalog(principal, [])
     values = {f: getattr(cmd.product, f) for f in PRODUCT_COLUMNS}
     _check_product(values)
 
@@ -214,7 +213,27 @@ async def create_product(principal: Principal, cmd: CreateProduct) -> service.Ou
     return await service.run(principal, "createProduct", cmd, work, ProductSaved)
 
 
-async def _owned(principal: Principal, table: str, entity_id: int) -> None:
+_STOCKED_AT = {
+    "product": "SELECT DISTINCT location FROM package WHERE product = $1",
+    "batch": "SELECT DISTINCT location FROM package WHERE batch = $1",
+}
+
+
+async def _owned(
+    principal: Principal, table: str, entity_id: int, *, where_stocked: bool = True
+) -> None:
+    """Refuse unless the product or batch is the caller's operator's and the caller may manage
+    the catalogue wherever it is stocked.
+
+    Products and batches are operator-wide, but a change to one (a lab result, a price) changes
+    what every store holding its packages may sell and at what price. So the caller needs the
+    catalogue permission at *every* location holding its packages; an operator admin is an
+    admin at each of them and passes. Roles are granted per location (there is no operator-wide
+    role), so an admin of one store is not trusted with another's stock. Before any package
+    exists, nothing is stocked anywhere: the permission at any of the operator's locations will
+    do (the caller's grants are all within their operator); likewise with ``where_stocked``
+    False, for a change that touches no existing stock (a new batch of a product).
+    """
     sql = {
         "product": "SELECT operator FROM product WHERE id = $1",
         "batch": "SELECT p.operator FROM batch b JOIN product p ON p.id = b.product"
@@ -222,10 +241,25 @@ async def _owned(principal: Principal, table: str, entity_id: int) -> None:
     }[table]
     async with db.connection() as conn:
         operator = await conn.fetchval(sql, entity_id)
+        stocked_at = (
+            [r["location"] for r in await conn.fetch(_STOCKED_AT[table], entity_id)]
+            if operator == principal.operator_id and where_stocked
+            else []
+        )
     if operator is None or operator != principal.operator_id:
         raise NotFound(table, str(entity_id))
-    if not any(principal.can(Capability.MANAGE_CATALOG, loc) for loc in principal.location_ids):
-        raise PermissionDenied(str(Capability.MANAGE_CATALOG))
+    _require_catalog(principal, stocked_at)
+
+
+def _require_catalog(principal: Principal, stocked_at: list[int]) -> None:
+    if not stocked_at:
+        if not any(principal.can(Capability.MANAGE_CATALOG, loc) for loc in principal.location_ids):
+            raise PermissionDenied(str(Capability.MANAGE_CATALOG))
+        return
+    if not all(principal.can(Capability.MANAGE_CATALOG, loc) for loc in stocked_at):
+        raise PermissionDenied(
+            str(Capability.MANAGE_CATALOG), "at every location holding its packages"
+        )
 
 
 async def _update(table: str, entity_id: int, changes: dict[str, Any]) -> None:
@@ -261,7 +295,8 @@ async def update_product(principal: Principal, cmd: UpdateProduct) -> service.Ou
 
 async def create_batch(principal: Principal, cmd: CreateBatch) -> service.Outcome:
     """Record a produced lot with its dates and lab result."""
-    await _owned(principal, "product", cmd.batch.product_id)
+    # A new lot holds no stock yet: a store's lead may add one for a product others stock too.
+    await _owned(principal, "product", cmd.batch.product_id, where_stocked=False)
     values = {f: getattr(cmd.batch, f) for f in BATCH_COLUMNS}
     _check_batch(values)
 
