@@ -16,7 +16,7 @@ from domain.compliance.tables import (
     StateSync,
 )
 from domain.idempotency import IdempotencyRecord
-from domain.identity.tables import Grant, User
+from domain.identity.tables import ApiKey, Grant, RefreshToken, User
 from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.organisation.tables import Location, Operator, Zone
@@ -68,6 +68,8 @@ TABLES = [
     ChecklistTemplate,
     IntegrationConnection,
     IntegrationEvent,
+    ApiKey,
+    RefreshToken,
 ]
 
 APP_CONFIG = AppConfig(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Array, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -28,3 +28,34 @@ class Grant(Table, db=DB, tablename="location_grant"):
     role = Varchar(length=20, choices=Role)
 
     unique_grant = Unique([user, location])
+
+
+class ApiKey(Table, db=DB, tablename="api_key"):
+    """A partner's or device's key: only a SHA-256 of it is stored (the secret is shown once)."""
+
+    operator = ForeignKey(Operator, null=False, on_delete=OnDelete.restrict)
+    # The key's own identity: the actor on what it records (never able to sign in).
+    user = ForeignKey(User, null=False, on_delete=OnDelete.restrict)
+    name = Varchar(length=100)
+    prefix = Varchar(length=8, unique=True)
+    secret_hash = Varchar(length=64)
+    scopes = Array(base_column=Varchar(length=40))
+    locations = Array(base_column=Integer())
+    rate_limit_per_minute = Integer(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+    created_by = ForeignKey(User, null=False, on_delete=OnDelete.restrict)
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class RefreshToken(Table, db=DB, tablename="refresh_token"):
+    """One-time refresh tokens (hashed); a family is one sign-in and every rotation after it."""
+
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    family = Varchar(length=32, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
