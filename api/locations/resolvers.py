@@ -9,7 +9,7 @@ import strawberry
 from api.context import Info
 from api.enums import ZoneKind
 from api.errors import COMMON_ERRORS, attempt, result_union
-from api.locations.types import Location, Zone
+from api.locations.types import FefoPolicy, Location, Zone
 from api.pagination import parse_id, query_id
 from domain.organisation import services
 from domain.service import Outcome
@@ -32,10 +32,14 @@ class UpdateLocationInput:
     name: str | None = None
     timezone: str | None = None
     state_system: str | None = None
-    fefo_policy: str | None = None
+    fefo_policy: FefoPolicy | None = None
     reserve_from_vault: bool | None = None
-    reservation_hold_minutes: int | None = None
-    receiving_tolerance_pct: Decimal | None = None
+    reservation_hold_minutes: int | None = strawberry.field(
+        default=None, description="How long a reservation holds stock: 1 minute to 7 days."
+    )
+    receiving_tolerance_pct: Decimal | None = strawberry.field(
+        default=None, description="0 to 100, at most 2 decimal places."
+    )
     receiving_requires_signoff: bool | None = None
     idempotency_key: str | None = None
 

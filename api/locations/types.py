@@ -11,6 +11,13 @@ import strawberry
 from api.context import Info
 from api.enums import ZoneKind
 from domain.organisation.model import is_sellable
+from domain.sales import model as sales
+
+FefoPolicy = strawberry.enum(
+    sales.FefoPolicy,
+    description="Whether a sale of a later-expiring lot while an earlier one is on the floor is"
+    " only warned about or refused.",
+)
 
 
 @strawberry.type(description="Stock of one unit held in a zone.")
@@ -63,7 +70,9 @@ class Location:
     state: str
     timezone: str
     state_system: str
-    fefo_policy: str = strawberry.field(description="warn or refuse when a later lot is sold first")
+    fefo_policy: FefoPolicy = strawberry.field(
+        description="WARN or REFUSE when a later-expiring lot is sold first"
+    )
     reserve_from_vault: bool
     reservation_hold_minutes: int
     receiving_tolerance_pct: Decimal
@@ -84,7 +93,7 @@ class Location:
             state=row["state"],
             timezone=row["timezone"],
             state_system=row["state_system"],
-            fefo_policy=row["fefo_policy"],
+            fefo_policy=FefoPolicy(row["fefo_policy"]),
             reserve_from_vault=row["reserve_from_vault"],
             reservation_hold_minutes=row["reservation_hold_minutes"],
             receiving_tolerance_pct=row["receiving_tolerance_pct"],

@@ -15,6 +15,7 @@ from domain.identity import services as identity
 from domain.identity.principal import Principal
 from domain.organisation.model import ZoneKind
 from domain.roles import Capability, Role
+from domain.sales.model import FefoPolicy
 from plugins import registry
 
 DEFAULT_ZONES = (
@@ -256,6 +257,37 @@ class LocationUpdated:
     location_id: int
 
 
+# The same bounds as the CHECK constraints on location (migration ..._000007) and as a single
+# reservation's own hold (domain.sales.reservations.MAX_HOLD: one week).
+MAX_HOLD_MINUTES = 7 * 24 * 60
+MAX_TOLERANCE_PCT = Decimal(100)
+
+
+def _check_location_policies(cmd: UpdateLocation) -> None:
+    """A hold of 0 minutes creates reservations already expired; a NaN tolerance makes every
+    receiving scan fail: refuse such settings rather than store them."""
+    if cmd.fefo_policy is not None and cmd.fefo_policy not in set(FefoPolicy):
+        raise ValidationError("fefoPolicy", "must be warn or refuse")
+    minutes = cmd.reservation_hold_minutes
+    if minutes is not None and (isinstance(minutes, bool) or not 1 <= minutes <= MAX_HOLD_MINUTES):
+        raise ValidationError(
+            "reservationHoldMinutes", f"must be between 1 and {MAX_HOLD_MINUTES} minutes"
+        )
+    pct = cmd.receiving_tolerance_pct
+    if pct is not None and not _is_percentage(pct):
+        raise ValidationError(
+            "receivingTolerancePct",
+            f"must be between 0 and {MAX_TOLERANCE_PCT} with at most 2 decimal places",
+        )
+
+
+def _is_percentage(value: Decimal) -> bool:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    exponent = value.normalize().as_tuple().exponent
+    return 0 <= value <= MAX_TOLERANCE_PCT and isinstance(exponent, int) and exponent >= -2
+
+
 async def update_location(principal: Principal, cmd: UpdateLocation) -> service.Outcome:
     """Rename a location, fix its time zone or switch its state system (e.g. CCRS → METRC).
 
@@ -273,6 +305,7 @@ async def update_location(principal: Principal, cmd: UpdateLocation) -> service.
             ) from None
     if cmd.state_system is not None and cmd.state_system not in registry.state_systems():
         raise ValidationError("stateSystem", f"no state system named {cmd.state_system!r}")
+    _check_location_policies(cmd)
 
     async def work() -> LocationUpdated:
         async with db.connection() as conn:
@@ -289,7 +322,7 @@ async def update_location(principal: Principal, cmd: UpdateLocation) -> service.
                 cmd.name.strip() if cmd.name else None,
                 cmd.timezone,
                 cmd.state_system,
-                cmd.fefo_policy,
+                str(FefoPolicy(cmd.fefo_policy)) if cmd.fefo_policy is not None else None,
                 cmd.reserve_from_vault,
                 cmd.reservation_hold_minutes,
                 cmd.receiving_tolerance_pct,

@@ -34,6 +34,8 @@ class Location(Table, db=DB):
     state = Varchar(length=2)
     timezone = Varchar(length=64, default="UTC")
     state_system = Varchar(length=32, default="none")
+    # Settings are range-checked by the service and by CHECK constraints (hand-written migration
+    # 2026-12-01T22:50:00:000007): warn|refuse, 1 to 10080 minutes, 0 to 100 percent.
     # Sales policy: refuse (or only warn) when a later-expiring lot is sold first.
     fefo_policy = Varchar(length=8, default="warn")
     # Whether online orders may be filled from the vault when the floor runs short.

@@ -136,7 +136,7 @@ async def test_a_manager_sets_the_stores_sales_and_receiving_policy(api, world):
         {
             "input": {
                 "id": str(world.ca.location_id),
-                "fefoPolicy": "refuse",
+                "fefoPolicy": "REFUSE",
                 "reserveFromVault": True,
                 "reservationHoldMinutes": 90,
                 "receivingTolerancePct": "1.5",
@@ -146,7 +146,7 @@ async def test_a_manager_sets_the_stores_sales_and_receiving_policy(api, world):
         token=world.ca.token(Role.MANAGER),
     )
     assert result["data"]["updateLocation"]["location"] == {
-        "fefoPolicy": "refuse",
+        "fefoPolicy": "REFUSE",
         "reserveFromVault": True,
         "reservationHoldMinutes": 90,
         "receivingTolerancePct": "1.50",
