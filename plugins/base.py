@@ -123,6 +123,11 @@ class StatePackage:
     status: str  # active, on_hold, finished...
     item_name: str | None = None
     last_modified: datetime | None = None
+    # Set when the state's record cannot be taken as it is (no label, a quantity that is not a
+    # number, an unreadable date, a unit the state does not list): reconciliation records it as
+    # such, with ``raw`` (the state's own values as text), instead of comparing it.
+    problem: str | None = None
+    raw: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,9 @@ class IncomingTransfer:
     driver_name: str | None
     estimated_arrival: datetime | None
     packages: tuple[IncomingPackage, ...]
+    # Why this manifest cannot be imported as the state sent it (a null id, an unreadable
+    # package): receiving skips it, says so, and imports the others.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ import httpx
 
 from plugins.base import (
     Connection,
-    IncomingPackage,
     IncomingTransfer,
     OutboundReport,
     ReportKind,
@@ -29,10 +28,18 @@ from plugins.base import (
     StatePackage,
     StateReason,
 )
-from plugins.builtin.metrc import limits, mapping, returns
-from plugins.builtin.metrc.responses import MetrcError, decode, field_of, results_for_error
+from plugins.builtin.metrc import limits, mapping, returns, transfers
+from plugins.builtin.metrc.responses import (
+    MetrcError,
+    decode,
+    field_of,
+    number_of,
+    parse_time,
+    results_for_error,
+    text_of,
+)
+from plugins.builtin.metrc.transfers import WINDOW
 
-WINDOW = timedelta(hours=24)  # METRC refuses lastModified windows longer than a day
 REASONS_TTL = 3600.0
 
 
@@ -313,7 +320,7 @@ class MetrcClient:
                 upcoming.cancel()
 
     async def incoming_transfers(self, since: datetime) -> list[IncomingTransfer]:
-        return await incoming_transfers_of(self, since)
+        return await transfers.incoming_transfers(self, since)
 
     async def _window(
         self, window: tuple[datetime, datetime], path: str, base: str = "/packages/v2"
@@ -327,55 +334,6 @@ class MetrcClient:
             },
             paged=False,
         )
-
-
-async def incoming_transfers_of(client: MetrcClient, since: datetime) -> list[IncomingTransfer]:
-    """Incoming transfers changed since ``since`` (day windows), each with its packages."""
-    end = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=0, microsecond=0)
-    rows: dict[str, Any] = {}
-    start = since
-    while start < end:
-        window = (start, min(start + WINDOW, end))
-        for row in await client._window(window, "incoming", base="/transfers/v2"):
-            rows[str(field_of(row, "DeliveryId"))] = row
-        start += WINDOW
-    transfers = []
-    for delivery_id, row in rows.items():
-        if field_of(row, "IsVoided"):
-            continue
-        envelope = await client._request(
-            "GET", f"/transfers/v2/deliveries/{delivery_id}/packages", licensed=False
-        )
-        packages = field_of(envelope, "Data") if isinstance(envelope, dict) else envelope
-        transfers.append(
-            IncomingTransfer(
-                transfer_id=str(field_of(row, "Id")),
-                delivery_id=delivery_id,
-                manifest_number=str(field_of(row, "ManifestNumber")),
-                shipper_license=field_of(row, "ShipperFacilityLicenseNumber"),
-                shipper_name=field_of(row, "ShipperFacilityName"),
-                transporter=field_of(row, "TransporterFacilityName"),
-                driver_name=field_of(row, "DriverName"),
-                estimated_arrival=_parse_time(field_of(row, "EstimatedArrivalDateTime")),
-                packages=tuple(
-                    IncomingPackage(
-                        tag=str(field_of(p, "PackageLabel")),
-                        item_name=str(field_of(p, "ItemName") or field_of(p, "ProductName")),
-                        shipped_quantity=Decimal(str(field_of(p, "ShippedQuantity") or 0)),
-                        unit=_OUR_UNITS.get(
-                            str(field_of(p, "ShippedUnitOfMeasureName") or "").lower(), "each"
-                        ),
-                        lab_state=field_of(p, "LabTestingState"),
-                        batch_number=field_of(p, "ProductionBatchNumber"),
-                    )
-                    for p in packages or []
-                ),
-            )
-        )
-    return transfers
-
-
-_OUR_UNITS = {"grams": "grams", "milligrams": "milligrams", "each": "each"}
 
 
 def _runs(reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:
@@ -405,24 +363,63 @@ def _request_kind(kind: ReportKind) -> ReportKind:
     return ReportKind.ADJUST if kind == ReportKind.DESTROY else kind
 
 
+# METRC's units of measure (GET /unitsofmeasure/v2/active); a package in any other is unreadable.
+METRC_UNITS = frozenset(
+    {
+        "each",
+        "fluid ounces",
+        "gallons",
+        "liters",
+        "milliliters",
+        "pints",
+        "quarts",
+        "grams",
+        "kilograms",
+        "milligrams",
+        "ounces",
+        "pounds",
+    }
+)
+
+
 def _package(record: Any, status: str) -> StatePackage:
-    on_hold = bool(field_of(record, "IsOnHold"))
-    modified = field_of(record, "LastModified")
-    return StatePackage(
-        tag=str(field_of(record, "Label")),
-        quantity=Decimal(str(field_of(record, "Quantity") or 0)),
-        unit=str(field_of(record, "UnitOfMeasureName") or ""),
-        status="on_hold" if on_hold and status == "active" else status,
-        item_name=str(field_of(field_of(record, "Item") or {}, "Name") or "") or None,
-        last_modified=_parse_time(modified),
-    )
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
+    """One package of a listing; a record we cannot take as it is carries its ``problem`` and
+    its raw values (reconciliation records it as malformed instead of comparing it)."""
+    label, raw_quantity = field_of(record, "Label"), field_of(record, "Quantity")
+    raw_unit, modified = field_of(record, "UnitOfMeasureName"), field_of(record, "LastModified")
+    problems = []
+    tag = text_of(label)
+    if tag is None:
+        problems.append("no label")
+        tag = f"(no label) METRC Id {field_of(record, 'Id')}"[:64]
+    quantity = number_of(raw_quantity)
+    if quantity is None:
+        problems.append(f"quantity {raw_quantity!r} is not a number")
+    unit = text_of(raw_unit) or ""
+    if unit.lower() not in METRC_UNITS:
+        problems.append(f"unit {raw_unit!r} is not one METRC lists")
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        last_modified = parse_time(modified)
     except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        problems.append(f"LastModified {modified!r} is not a timestamp")
+        last_modified = None
+    on_hold = field_of(record, "IsOnHold") is True
+    return StatePackage(
+        tag=tag,
+        quantity=quantity if quantity is not None else Decimal(0),
+        unit=unit,
+        status="on_hold" if on_hold and status == "active" else status,
+        item_name=text_of(field_of(field_of(record, "Item") or {}, "Name")),
+        last_modified=last_modified,
+        problem="; ".join(problems) or None,
+        raw=repr(
+            {
+                "Label": label,
+                "Quantity": raw_quantity,
+                "UnitOfMeasureName": raw_unit,
+                "LastModified": modified,
+            }
+        )
+        if problems
+        else None,
+    )
