@@ -68,6 +68,14 @@ class InvalidCredentials(UserError):
     pass
 
 
+@strawberry.type(
+    description="Too many failed sign-ins for this e-mail or from this address; refused, even"
+    " with the right password, until the lockout ends."
+)
+class TooManyLoginAttempts(UserError):
+    retry_after_seconds: int
+
+
 @strawberry.type(description="One purchase-limit bucket this sale would exceed.")
 class LimitBucket:
     bucket: str
@@ -173,6 +181,10 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
             return ValidationError(message=exc.message, field=exc.field, reason=exc.reason)
         case domain_errors.InvalidCredentials():
             return InvalidCredentials(message=exc.message)
+        case domain_errors.TooManyLoginAttempts():
+            return TooManyLoginAttempts(
+                message=exc.message, retry_after_seconds=exc.retry_after_seconds
+            )
         case domain_errors.PurchaseLimitExceeded():
             return PurchaseLimitExceeded(
                 message=exc.message,

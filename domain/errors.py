@@ -212,3 +212,16 @@ class AlreadyCompleted(DomainError):
     @property
     def message(self) -> str:  # type: ignore[override]
         return f"shipment {self.shipment_id} was already received"
+
+
+@dataclass
+class TooManyLoginAttempts(DomainError):
+    """Too many failed sign-ins for this e-mail or from this address: refused, even with the right
+    password, for ``retry_after_seconds``. Answered alike for e-mails with and without an
+    account, so it reveals nothing about which exist."""
+
+    retry_after_seconds: int
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"too many failed sign-in attempts; try again in {self.retry_after_seconds} s"

@@ -10,6 +10,7 @@ from api.enums import Role
 from api.errors import (
     COMMON_ERRORS,
     InvalidCredentials,
+    TooManyLoginAttempts,
     ValidationError,
     attempt,
     result_union,
@@ -25,7 +26,8 @@ class LoginPayload:
     me: Me
 
 
-LoginResult = result_union("LoginResult", LoginPayload, (InvalidCredentials, ValidationError))
+LOGIN_ERRORS = (InvalidCredentials, TooManyLoginAttempts, ValidationError)
+LoginResult = result_union("LoginResult", LoginPayload, LOGIN_ERRORS)
 
 
 @strawberry.type
@@ -45,9 +47,11 @@ class AuthMutations:
             return LoginPayload(token=token, me=Me.from_principal(principal))
 
         return await attempt(
-            lambda: identity.login(info.context.codec, email, password),
+            lambda: identity.login(
+                info.context.codec, email, password, info.context.address or None
+            ),
             present,
-            (InvalidCredentials, ValidationError),
+            LOGIN_ERRORS,
         )
 
 

@@ -10,6 +10,7 @@ import asyncpg
 
 from domain import db, service
 from domain.errors import InvalidCredentials, NotFound, PermissionDenied, ValidationError
+from domain.identity import throttle
 from domain.identity.passwords import DUMMY_HASH, MIN_LENGTH, hash_password, verify_password
 from domain.identity.principal import Principal
 from domain.identity.tokens import TokenClaims, TokenCodec
@@ -62,20 +63,32 @@ async def create_user(
     return user_id
 
 
-async def login(codec: TokenCodec, email: str, password: str) -> tuple[str, Principal]:
-    """Check a password and issue a bearer token."""
+async def login(
+    codec: TokenCodec, email: str, password: str, client_address: str | None = None
+) -> tuple[str, Principal]:
+    """Check a password and issue a bearer token.
+
+    Guesses are throttled per e-mail and per ``client_address`` (see ``throttle``): a locked-out
+    e-mail or address is refused before the password is looked at.
+    """
+    email = email.strip().lower()
+    attempt = await throttle.begin(email, client_address)
     async with db.connection() as conn:
         row = await conn.fetchrow(
             "SELECT id, password_hash, token_version, active FROM app_user WHERE email = $1",
-            email.strip().lower(),
+            email,
         )
     stored = row["password_hash"] if row else DUMMY_HASH
     ok = await asyncio.to_thread(verify_password, stored, password)
-    if not (row and ok and row["active"]):
+    principal = (
+        await load_principal(TokenClaims(row["id"], row["token_version"]))
+        if row and ok and row["active"]
+        else None
+    )
+    if row is None or principal is None:
+        await attempt.failed()
         raise InvalidCredentials()
-    principal = await load_principal(TokenClaims(row["id"], row["token_version"]))
-    if principal is None:
-        raise InvalidCredentials()
+    await attempt.succeeded()
     return codec.issue(TokenClaims(row["id"], row["token_version"])), principal
 
 

@@ -1,0 +1,134 @@
+"""Password guessing is throttled: per e-mail and per client address, with a lockout that even
+the right password cannot get through, answered alike whether or not the e-mail has an account."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from domain import errors
+from domain.identity import services as identity
+from domain.identity import throttle
+from domain.roles import Role
+from tests.support.world import CODEC, PASSWORD
+
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) {
+    __typename ... on TooManyLoginAttempts { retryAfterSeconds } } }"""
+MANAGER = "manager@greenleaf.test"
+NOBODY = "nobody@greenleaf.test"
+
+
+@pytest.fixture(autouse=True)
+async def limits(monkeypatch) -> AsyncIterator[None]:
+    """3 failures per e-mail, 6 per address, locked for 15 minutes; no counts left over."""
+    monkeypatch.setenv("LEAFLEDGER_LOGIN_MAX_FAILURES", "3")
+    monkeypatch.setenv("LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS", "6")
+    monkeypatch.setenv("LEAFLEDGER_LOGIN_LOCKOUT_SECONDS", "900")
+    await _forget_everything()
+    yield
+    await _forget_everything()
+
+
+async def _forget_everything() -> None:
+    redis = throttle._redis()
+    keys = [key async for key in redis.scan_iter(match="leafledger:login:*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+async def _login(api, email: str, password: str) -> dict:
+    result = await api(LOGIN, {"email": email, "password": password})
+    return result["data"]["login"]
+
+
+async def test_after_three_wrong_passwords_even_the_right_one_is_refused(api, world):
+    answers = [(await _login(api, MANAGER, "wrong-password-1"))["__typename"] for _ in range(3)]
+    locked = await _login(api, MANAGER, PASSWORD)
+
+    assert answers == ["InvalidCredentials"] * 3
+    assert locked["__typename"] == "TooManyLoginAttempts"
+    assert 890 <= locked["retryAfterSeconds"] <= 900
+
+
+async def test_an_unknown_email_is_answered_exactly_like_a_real_one(api, world, monkeypatch):
+    # Both from the test client's one address: keep its own limit out of the comparison.
+    monkeypatch.setenv("LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS", "100")
+    real = [await _login(api, MANAGER, "wrong-password-1") for _ in range(5)]
+    unknown = [await _login(api, NOBODY, "wrong-password-1") for _ in range(5)]
+
+    assert [a["__typename"] for a in real] == [a["__typename"] for a in unknown]
+    assert real[3:] == unknown[3:]
+
+
+async def test_other_accounts_are_not_locked_by_one_accounts_guesses(api, world):
+    # Four failures: under the address's limit of 6, over the account's of 3.
+    for _ in range(4):
+        await _login(api, MANAGER, "wrong-password-1")
+
+    assert (await _login(api, "budtender@greenleaf.test", PASSWORD))["__typename"] == (
+        "LoginPayload"
+    )
+
+
+async def test_a_successful_sign_in_forgives_earlier_typos(api, world):
+    for _ in range(2):
+        await _login(api, MANAGER, "wrong-password-1")
+    assert (await _login(api, MANAGER, PASSWORD))["__typename"] == "LoginPayload"
+    for _ in range(2):
+        await _login(api, MANAGER, "wrong-password-1")
+
+    assert (await _login(api, MANAGER, PASSWORD))["__typename"] == "LoginPayload"
+
+
+async def test_the_lockout_ends_after_the_configured_period(api, world, monkeypatch):
+    monkeypatch.setenv("LEAFLEDGER_LOGIN_LOCKOUT_SECONDS", "0.2")
+    for _ in range(3):
+        await _login(api, MANAGER, "wrong-password-1")
+    assert (await _login(api, MANAGER, PASSWORD))["__typename"] == "TooManyLoginAttempts"
+
+    await asyncio.sleep(0.3)
+
+    assert (await _login(api, MANAGER, PASSWORD))["__typename"] == "LoginPayload"
+
+
+async def test_a_burst_of_concurrent_guesses_gets_no_more_tries_than_the_limit(world):
+    async def guess(i: int) -> str:
+        try:
+            await identity.login(CODEC, MANAGER, f"wrong-password-{i}", "198.51.100.7")
+        except errors.DomainError as exc:
+            return type(exc).__name__
+        return "signed in"
+
+    answers = await asyncio.gather(*(guess(i) for i in range(20)))
+
+    assert answers.count("InvalidCredentials") <= 3
+    assert answers.count("TooManyLoginAttempts") >= 17
+
+
+async def test_one_address_guessing_many_accounts_is_locked_out(world):
+    emails = [f"{role.value}@greenleaf.test" for role in Role]
+    for email in emails:
+        with pytest.raises(errors.InvalidCredentials):
+            await identity.login(CODEC, email, "wrong-password-1", "203.0.113.9")
+
+    # Six failures from this address: it is locked out, even for a right password...
+    with pytest.raises(errors.TooManyLoginAttempts):
+        await identity.login(CODEC, MANAGER, PASSWORD, "203.0.113.9")
+    # ...while the same staff member signs in from the store's own address.
+    token, principal = await identity.login(CODEC, MANAGER, PASSWORD, "192.0.2.10")
+    assert principal.email == MANAGER
+    assert token
+
+
+async def test_a_lockout_is_logged(api, world, caplog):
+    with caplog.at_level(logging.WARNING, logger="domain.identity.throttle"):
+        for _ in range(4):
+            await _login(api, MANAGER, "wrong-password-1")
+
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("login locked out: account 'manager@greenleaf.test'" in line for line in lines)
+    assert any("login refused while locked out" in line for line in lines)
