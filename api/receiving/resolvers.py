@@ -126,9 +126,19 @@ class ScanPayload:
         return await _shipment(await _session_shipment(self.session_id))
 
 
+@strawberry.type(description="A state manifest the pull could not import, and why.")
+class SkippedManifest:
+    manifest_number: str | None
+    reason: str
+
+
 @strawberry.type
 class ShipmentCount:
     created: int
+    skipped: list[SkippedManifest] = strawberry.field(
+        description="Manifests the state sent that could not be imported as they are (the"
+        " others were); they are tried again at the next pull."
+    )
 
 
 ShipmentResult = result_union("ShipmentResult", ShipmentPayload, RECEIVING_ERRORS)
@@ -310,11 +320,20 @@ class ReceivingMutations:
     async def pull_incoming_shipments(
         self, info: Info, location_id: strawberry.ID
     ) -> PullShipmentsResult:
-        async def call() -> int:
+        async def call() -> shipments.PullResult:
             principal = await info.context.require_principal()
             return await shipments.pull_incoming_for(principal, parse_id(location_id, "location"))
 
-        return await attempt(call, lambda n: ShipmentCount(created=n), COMMON_ERRORS)
+        def present(pulled: shipments.PullResult) -> ShipmentCount:
+            return ShipmentCount(
+                created=pulled.created,
+                skipped=[
+                    SkippedManifest(manifest_number=s.manifest_number, reason=s.reason)
+                    for s in pulled.skipped
+                ],
+            )
+
+        return await attempt(call, present, COMMON_ERRORS)
 
 
 async def _payload(outcome: Outcome) -> ShipmentPayload:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from domain import db, events, service
 from domain.compliance import connections
-from domain.errors import ValidationError
+from domain.errors import DomainError, ValidationError
 from domain.identity.principal import Principal
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
@@ -178,22 +178,45 @@ def parse_csv_manifest(text: str) -> list[ManifestPackage]:
     return packages
 
 
-async def pull_incoming_for(principal: Principal, location_id: int) -> int:
+@dataclass(frozen=True)
+class SkippedManifest:
+    """A state manifest the pull could not import as it is, and why (the others were)."""
+
+    manifest_number: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class PullResult:
+    created: int = 0
+    skipped: list[SkippedManifest] = field(default_factory=list)
+
+
+async def pull_incoming_for(principal: Principal, location_id: int) -> PullResult:
     """On demand from the dock: fetch the state's manifests now rather than at the next poll."""
     principal.require(Capability.MOVE_VAULT_STOCK, location_id)
-    return await pull_incoming(location_id)
+    return await pull_manifests(location_id)
 
 
 async def pull_incoming(location_id: int, days: int = PULL_DAYS) -> int:
+    """The scheduled pull: how many manifests became expected shipments."""
+    return (await pull_manifests(location_id, days)).created
+
+
+async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
     """Bring the state's incoming manifests for a licence in as expected shipments (a job;
-    safe to run twice: a manifest already here is left as it is)."""
+    safe to run twice: a manifest already here is left as it is).
+
+    One manifest the state sent unreadable (a null id, a package without a positive quantity)
+    must not keep the others from the dock: it is skipped, named in the result and in a
+    compliance alert, and tried again at the next pull."""
     target = await connections.load(location_id)
     if (
         target is None
         or target.system.connect is None
         or StateCapability.PULL_INCOMING_TRANSFERS not in target.system.capabilities
     ):
-        return 0
+        return PullResult()
     client = target.system.connect(target.connection)
     try:
         transfers = await client.incoming_transfers(datetime.now(UTC) - timedelta(days=days))
@@ -203,14 +226,41 @@ async def pull_incoming(location_id: int, days: int = PULL_DAYS) -> int:
         operator_id = await conn.fetchval(
             "SELECT operator FROM location WHERE id = $1", location_id
         )
+    result = PullResult()
     created = 0
     for transfer in transfers:
-        async with events.unit_of_work():
-            if await _known(location_id, transfer):
-                continue
-            await _insert(operator_id, _from_state(location_id, transfer))
-            created += 1
-    return created
+        if transfer.manifest_number and await _known(location_id, transfer):
+            continue
+        try:
+            if transfer.problem:
+                raise ValidationError("manifest", transfer.problem)
+            command = _from_state(location_id, transfer)
+            _check(command)
+            async with events.unit_of_work():
+                await _insert(operator_id, command)
+        except DomainError as exc:
+            result.skipped.append(SkippedManifest(transfer.manifest_number or None, exc.message))
+            continue
+        created += 1
+    if result.skipped:
+        await _alert_skipped(location_id, result.skipped)
+    return PullResult(created, result.skipped)
+
+
+async def _alert_skipped(location_id: int, skipped: list[SkippedManifest]) -> None:
+    named = "; ".join(f"{s.manifest_number or 'no number'}: {s.reason}" for s in skipped)
+    async with events.unit_of_work():
+        events.record(
+            events.Event(
+                "compliance_alert",
+                location_id,
+                {
+                    "kind": "manifests_skipped",
+                    "count": len(skipped),
+                    "message": f"{len(skipped)} state manifests could not be imported ({named})",
+                },
+            )
+        )
 
 
 async def _known(location_id: int, transfer: IncomingTransfer) -> bool:

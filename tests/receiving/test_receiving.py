@@ -226,3 +226,58 @@ async def test_the_vendor_scorecard_shows_the_shippers_short_and_rejected_packag
             "received": "145.000",
         }
     ]
+
+
+PULL = """mutation($loc: ID!) { pullIncomingShipments(locationId: $loc) {
+  __typename ... on ShipmentCount { created skipped { manifestNumber reason } } } }"""
+
+
+async def test_one_unreadable_manifest_is_skipped_and_named_and_the_others_arrive(
+    world, metrc, api
+):
+    """METRC may send ``DeliveryId: null`` or a package without a positive ShippedQuantity;
+    each such manifest is named in the answer and the others still reach the dock."""
+    good = metrc.state.add_transfer(
+        [DeliveryPackage(SHORT, "Blue Dream Bulk", 100)], manifest_number="0000000001"
+    )
+    no_delivery = metrc.state.add_transfer(
+        [DeliveryPackage(NO_COA, "Blue Dream Bulk", 10)], manifest_number="0000000002"
+    )
+    metrc.state.add_transfer(
+        [DeliveryPackage(DAMAGED, "Blue Dream Bulk", 0)], manifest_number="0000000003"
+    )
+    unshipped = metrc.state.add_transfer(
+        [DeliveryPackage("1A4FF0100000044000000004", "Blue Dream Bulk", 5)],
+        manifest_number="0000000004",
+    )
+
+    def null_delivery(answer: dict) -> None:
+        for row in answer["Data"]:
+            if row["ManifestNumber"] == no_delivery.manifest_number:
+                row["DeliveryId"] = None
+
+    def null_quantity(answer: dict) -> None:
+        for row in answer["Data"]:
+            row["ShippedQuantity"] = None
+
+    metrc.faults.rewrite(null_delivery, count=20, path="/transfers/v2/incoming")
+    unshipped_packages = f"/transfers/v2/deliveries/{unshipped.deliveries[0].id}/packages"
+    metrc.faults.rewrite(null_quantity, path=unshipped_packages)
+
+    result = await api(
+        PULL, {"loc": str(world.ca.location_id)}, token=world.ca.token(Role.INVENTORY_LEAD)
+    )
+
+    answer = result["data"]["pullIncomingShipments"]
+    assert answer["__typename"] == "ShipmentCount", result
+    assert answer["created"] == 1
+    skipped = {s["manifestNumber"]: s["reason"] for s in answer["skipped"]}
+    assert set(skipped) == {"0000000002", "0000000003", "0000000004"}
+    assert "DeliveryId" in skipped["0000000002"]
+    assert "shipped quantity 0 is not a positive number" in skipped["0000000003"]
+    assert "shipped quantity None" in skipped["0000000004"]
+    async with db.connection() as conn:
+        manifests = await conn.fetch("SELECT manifest_number FROM shipment ORDER BY id")
+    assert [m["manifest_number"] for m in manifests] == [good.manifest_number]
+    assert not any("None" in r.path for r in metrc.log), "an id of None went into a URL"
+    metrc.log.assert_no_violations()

@@ -156,6 +156,8 @@ class MetrcDoubleApp:
             if fault is None:
                 return self._process(checked, credentials, outcome)
             outcome.fault = fault.kind.value
+            if fault.kind is FaultKind.REWRITE:
+                return fault.rewritten(self._process(checked, credentials, outcome))
             if fault.kind is not FaultKind.HANG:
                 return fault.response()
             response = self._process(checked, credentials, outcome) if fault.apply else None

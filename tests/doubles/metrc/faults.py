@@ -12,6 +12,13 @@ A test programs faults like "the next 2 POSTs under /sales/v2/receipts answer 50
     metrc.faults.hang(5, apply=True, method="POST", path="/sales/v2/receipts")
     metrc.faults.down()   # every request 503 until metrc.faults.up()
     metrc.faults.enable_rate_limit()   # METRC's real GET limits, see ratelimit.py
+    metrc.faults.status(422, {"Message": "..."}, path="/transfers/v2/deliveries/")  # any status
+    metrc.faults.rewrite(change, path="/transfers/v2/incoming")  # the real answer, edited
+
+``rewrite`` hands the normal answer's JSON (after the request was carried out) to ``change``,
+which edits it in place or returns a replacement: how a test makes METRC send what the
+description allows but seeded records cannot hold (``DeliveryId: null``, a Quantity of
+-1.797e308).
 
 Faults are consumed in the order programmed; each counts down on the requests it matches
 (``path`` is a prefix, ``method`` any case). Requests are still validated and logged, so a fault
@@ -21,10 +28,13 @@ never hides an invalid request.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
@@ -61,6 +71,8 @@ class FaultKind(StrEnum):
     EMPTY_OK = "empty-ok"
     ROW_ERROR = "row-error"
     HANG = "hang"
+    STATUS = "status"  # any status, with an optional JSON body
+    REWRITE = "rewrite"  # the normal answer, its JSON edited by a test's function
 
 
 @dataclass
@@ -75,7 +87,11 @@ class Fault:
     message: str = ""
     seconds: float = 0.0
     apply: bool = True
+    body: Any = None
     hits: int = 0
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    change: Callable[[Any], Any] | None = None
 
     @property
     def remaining(self) -> int:
@@ -102,7 +118,20 @@ class Fault:
             return Response(b"", status_code=200)
         if self.kind is FaultKind.ROW_ERROR:
             return JSONResponse([{"row": self.row, "message": self.message}], status_code=400)
+        if self.kind is FaultKind.STATUS:
+            content = b"" if self.body is None else json.dumps(self.body).encode()
+            return Response(content, self.status, self.headers, "application/json")
         raise ValueError(self.kind)
+
+    def rewritten(self, response: Response) -> Response:
+        """``response`` with ``change`` applied to its JSON (a non-JSON answer is left as is)."""
+        body = bytes(getattr(response, "body", b"") or b"")
+        if self.change is None or not body or response.media_type != "application/json":
+            return response
+        value = json.loads(body)
+        changed = self.change(value)
+        content = json.dumps(value if changed is None else changed).encode()
+        return Response(content, response.status_code, media_type="application/json")
 
 
 def unavailable() -> Response:
@@ -183,6 +212,33 @@ class Faults:
     ) -> Fault:
         """400 ``[{"row": row, "message": message}]``; nothing is applied."""
         return self.add(Fault(FaultKind.ROW_ERROR, count, method, path, row=row, message=message))
+
+    def status(
+        self,
+        status: int,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        count: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> Fault:
+        """Answer ``status`` with ``body`` as JSON (no body when None); nothing is applied."""
+        fault = Fault(FaultKind.STATUS, count, method, path, body=body, status=status)
+        fault.headers = dict(headers or {})
+        return self.add(fault)
+
+    def rewrite(
+        self,
+        change: Callable[[Any], Any],
+        *,
+        count: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> Fault:
+        """Carry the request out, then answer its JSON as ``change`` edits it (in place, or the
+        value it returns)."""
+        return self.add(Fault(FaultKind.REWRITE, count, method, path, change=change))
 
     def hang(
         self,
