@@ -101,6 +101,13 @@ class LimitCannotBeChecked(UserError):
     reason: str
 
 
+@strawberry.type(description="The state system could never record this line; nothing was sold.")
+class StateCannotRecord(UserError):
+    tag: str
+    system: str
+    reason: str
+
+
 @strawberry.type
 class MissingStock:
     item: str
@@ -207,6 +214,10 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
             return LimitCannotBeChecked(
                 message=exc.message, tag=exc.tag, field=exc.field, reason=exc.reason
             )
+        case domain_errors.StateCannotRecord():
+            return StateCannotRecord(
+                message=exc.message, tag=exc.tag, system=exc.system, reason=exc.reason
+            )
         case domain_errors.ReservationShortage():
             return ReservationShortage(
                 message=exc.message,
@@ -263,6 +274,7 @@ STOCK_ERRORS: tuple[type, ...] = (
 SALE_ERRORS: tuple[type, ...] = (
     PurchaseLimitExceeded,
     LimitCannotBeChecked,
+    StateCannotRecord,
     ReservationNotHeld,
     *STOCK_ERRORS,
 )

@@ -131,6 +131,21 @@ class LimitCannotBeChecked(DomainError):
 
 
 @dataclass
+class StateCannotRecord(DomainError):
+    """The location's state system could never record this sale line as it stands (e.g.
+    BioTrack takes whole units only), so the sale is refused at the register, not reported
+    wrong later. ``system`` names the state system; ``reason`` says what to change."""
+
+    tag: str
+    system: str
+    reason: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.tag}: {self.system} cannot record this line: {self.reason}"
+
+
+@dataclass
 class ReservationShortage(DomainError):
     """Not enough sellable stock for an order; ``missing`` lists what, and how much is there."""
 

@@ -166,6 +166,16 @@ class StateReason:
 
 
 @dataclass(frozen=True)
+class SaleLineFacts:
+    """One line of a sale about to be recorded, as a state system may check it."""
+
+    tag: str
+    quantity: Decimal
+    unit: str  # ours: grams, milligrams or each
+    category: str  # the product's category (flower, edible...)
+
+
+@dataclass(frozen=True)
 class Connection:
     """A licence's connection settings, credentials decrypted (never logged)."""
 
@@ -220,6 +230,9 @@ class StateSystem:
     required_credentials: tuple[str, ...] = ()
     # When a report is due, if not a fixed delay after the event (CCRS: the next Sunday).
     deadline: Callable[[datetime, str, str], datetime | None] | None = None
+    # Why the state could never record a sale line (words for the register), or None; called
+    # by the sales service before anything is written, with the licence's connection settings.
+    sale_line_refusal: Callable[[SaleLineFacts, Mapping[str, Any]], str | None] | None = None
 
     def rules_for(self, state: str) -> StateRules:
         return self.state_rules.get(state.upper(), self.rules)

@@ -3,7 +3,8 @@
 One transaction writes the sale, its SALE movements (through the ledger, with the state report
 they owe) and its lines. The POS receipt id is the idempotency key: a register that retries gets
 the first result. Refusals are typed: stock, sellability (hold, recall, lab, expiry, sell-by),
-purchase limits (naming the bucket and the excess) and, where configured, FEFO.
+purchase limits (naming the bucket and the excess), what the location's state system can record
+(a plugin's ``sale_line_refusal``) and, where configured, FEFO.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import db, events, service
-from domain.errors import NotFound, PackageNotSellable, ValidationError
+from domain.errors import NotFound, PackageNotSellable, StateCannotRecord, ValidationError
 from domain.identity.principal import Principal
 from domain.inventory import ledger
 from domain.inventory.model import MovementKind
@@ -27,6 +28,8 @@ from domain.roles import Capability
 from domain.sales import limits, stocklevels
 from domain.sales.model import CustomerType, FefoPolicy
 from domain.sales.pricing import money
+from plugins import registry
+from plugins.base import SaleLineFacts
 
 MAX_LINES = 100
 
@@ -109,10 +112,11 @@ async def _record(
     now = datetime.now(UTC)
     async with db.connection() as conn:
         location = await conn.fetchrow(
-            "SELECT id, state, timezone, fefo_policy FROM location WHERE id = $1",
+            "SELECT id, state, timezone, fefo_policy, state_system FROM location WHERE id = $1",
             cmd.location_id,
         )
         packages = await _packages(conn, cmd.location_id, [line.tag for line, _ in checked])
+        await _state_can_record(conn, location, packages, checked)
         zones = await _source_zones(conn, cmd, [p["id"] for p in packages.values()])
         if cmd.customer_key:
             # One customer's sales are checked against their limits one at a time.
@@ -206,6 +210,29 @@ async def _record(
     stocklevels.announce_low_stock(cmd.location_id, floor_before, off_floor, thresholds)
     events.record(events.Event("sale", cmd.location_id, {"sale_id": sale_id}))
     return SaleRecorded(sale_id, [p.id for p in posted], warnings)
+
+
+async def _state_can_record(
+    conn: Any,
+    location: Any,
+    packages: dict[str, Any],
+    checked: list[tuple[SaleLineInput, Decimal]],
+) -> None:
+    """Refuse, before anything is written, a line the location's state system could never
+    record (e.g. BioTrack: whole units only): the register can still change the sale now."""
+    system = registry.state_system(location["state_system"])
+    if system.sale_line_refusal is None:
+        return
+    raw = await conn.fetchval(
+        "SELECT settings FROM state_connection WHERE location = $1", location["id"]
+    )
+    settings = json.loads(raw) if isinstance(raw, str) else (raw or {})
+    for line, quantity in checked:
+        package = packages[line.tag]
+        facts = SaleLineFacts(line.tag, quantity, package["unit"], package["category"])
+        reason = system.sale_line_refusal(facts, settings)
+        if reason is not None:
+            raise StateCannotRecord(tag=line.tag, system=system.title, reason=reason)
 
 
 def _sellable_today(state: PackageState, draft: ledger.Draft) -> None:

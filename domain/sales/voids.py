@@ -7,7 +7,7 @@ reported to the state (the void cancels the receipt; the return reports what cam
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain import db, events, service
@@ -20,6 +20,8 @@ from domain.organisation.model import ZoneKind
 from domain.quantities import parse_quantity
 from domain.roles import Capability
 from domain.sales.model import SaleStatus
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ async def _lock_sale(location_id: int, register: str, receipt: str) -> Any:
         if sale is None:
             raise NotFound("sale", f"{register}/{receipt}")
         lines = await conn.fetch(
-            "SELECT l.id, l.package, l.quantity, l.returned_quantity, p.tag, z.id AS zone_id,"
+            "SELECT l.id, l.package, l.quantity, l.returned_quantity, l.unit_price, l.discount,"
+            " l.sales_tax, l.excise_tax, l.total, p.tag, z.id AS zone_id,"
             " z.kind, z.name FROM sale_line l JOIN package p ON p.id = l.package"
             " JOIN zone z ON z.id = l.zone WHERE l.sale = $1 ORDER BY l.line_number",
             sale["id"],
@@ -207,6 +210,23 @@ def remaining_by_tag(lines: list[Any], updates: list[tuple[int, Decimal]]) -> di
     return {tag: str(quantity) for tag, quantity in remaining.items()}
 
 
+def returned_amounts(line: Any, taken: Decimal) -> dict[str, str]:
+    """Pure: the money of the ``taken`` part of a sale line, pro-rated to the cent, for the
+    state report (a state refunds what was paid for what came back, e.g. BioTrack's price)."""
+    share = taken / line["quantity"]
+
+    def part(amount: Decimal) -> str:
+        return str((amount * share).quantize(CENT, rounding=ROUND_HALF_UP))
+
+    return {
+        "unit_price": str(line["unit_price"]),
+        "discount": part(line["discount"]),
+        "sales_tax": part(line["sales_tax"]),
+        "excise_tax": part(line["excise_tax"]),
+        "total_amount": part(line["total"]),
+    }
+
+
 def _take_back(
     lines: list[Any], wanted: list[tuple[str, Decimal]], quarantine: ledger.ZoneRef, reason: str
 ) -> tuple[list[ledger.Draft], list[tuple[int, Decimal]]]:
@@ -223,7 +243,15 @@ def _take_back(
             need -= take
             updates.append((r["id"], take))
             drafts.append(
-                ledger.Draft(r["package"], MovementKind.RETURN, take, None, quarantine, note=reason)
+                ledger.Draft(
+                    r["package"],
+                    MovementKind.RETURN,
+                    take,
+                    None,
+                    quarantine,
+                    note=reason,
+                    report_data=returned_amounts(r, take),
+                )
             )
         if need > 0:
             raise ValidationError("lines", f"{tag}: more returned than was sold on this receipt")

@@ -1,9 +1,9 @@
 """A New Mexico (BioTrack) store wired to the BioTrack double, and the helpers its tests share.
 
-Why this module exists: ``test_biotrack_sync.py`` drives the real sync engine against the double
-through the same domain services a store uses (write-offs, zone transfers, ledger posts for the
-sales a later service will record); building that world and reading the outbox back is kept here
-so the tests read as what they prove.
+Why this module exists: ``test_biotrack_sync.py`` and ``test_biotrack_sales.py`` drive the real
+sync engine against the double through the same domain services a store uses (write-offs, zone
+transfers, sales, voids and returns at the register, ledger posts for destructions); building
+that world and reading the outbox back is kept here so the tests read as what they prove.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from domain import db, events
+from domain import db, events, service
 from domain.compliance import connections, sync
 from domain.identity.principal import Principal
 from domain.inventory import ledger, lookup, stock
 from domain.inventory.model import AdjustmentReason, MovementKind
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from domain.sales import sales, voids
+from domain.sales.model import CustomerType
 from plugins.base import OutboundReport, ReportKind
 from tests.doubles.biotrack import BioTrackDouble
 from tests.support.world import Store, add_package, add_product, build_store
@@ -51,10 +53,17 @@ class BioTrackStore:
         return self.store.zone(kind)
 
 
-async def build_nm_store(bt: BioTrackDouble, **settings: Any) -> BioTrackStore:
-    """An NM store on BioTrack holding TAG and FLOOR_TAG, the double holding the same."""
+# BioTrack states with purchase-limit rules to sell under (NM has none yet: it cannot sell).
+ZONES = {"NM": "America/Denver", "IL": "America/Chicago"}
+
+
+async def build_nm_store(
+    bt: BioTrackDouble, *, state: str = "NM", **settings: Any
+) -> BioTrackStore:
+    """A store on BioTrack (NM unless ``state`` says otherwise; sales need IL) holding TAG and
+    FLOOR_TAG, the double holding the same."""
     store = await build_store(
-        "Desert Bloom", bt.license_number, "NM", "America/Denver", "biotrack", "bloom.test"
+        "Desert Bloom", bt.license_number, state, ZONES[state], "biotrack", "bloom.test"
     )
     admin = store.users[Role.ADMIN]
     product_id, batch_id = await add_product(admin, "NM-FL-3.5")
@@ -155,6 +164,17 @@ async def reports(nm: BioTrackStore) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def state_packages(nm: BioTrackStore) -> list[dict[str, Any]]:
+    """Reconciliation's mirror of BioTrack's inventory for this store."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT tag, quantity, unit, status FROM state_package WHERE location = $1"
+            " ORDER BY tag",
+            nm.location_id,
+        )
+    return [dict(r) for r in rows]
+
+
 async def drain(nm: BioTrackStore) -> sync.DrainResult:
     return await sync.drain(nm.location_id, owner="test")
 
@@ -168,18 +188,64 @@ async def make_due(nm: BioTrackStore) -> None:
         )
 
 
-async def sell(nm: BioTrackStore, grams: str, total: str) -> dict[str, Any]:
-    """A sale of FLOOR_TAG as the sales service will post it; returns its report row."""
-    await post(
-        nm,
-        MovementKind.SALE,
-        grams,
-        source=ZoneKind.SALES_FLOOR,
-        document="sale:1",
-        context={"customer_type": "adult_use"},
-        data={"total_amount": total},
+async def sell(
+    nm: BioTrackStore,
+    quantity: str,
+    unit_price: str = "15.00",
+    *,
+    receipt: str = "S-1",
+    tag: str = FLOOR_TAG,
+    discount: str = "0",
+) -> service.Outcome:
+    """A register sale of ``tag`` through the sales service (raises its refusals)."""
+    line = sales.SaleLineInput(tag, Decimal(quantity), Decimal(unit_price), Decimal(discount))
+    return await sales.record_sale(
+        nm.as_(Role.BUDTENDER),
+        sales.RecordSale(
+            location_id=nm.location_id,
+            register="R1",
+            pos_receipt_id=receipt,
+            customer_type=CustomerType.ADULT_USE,
+            customer_key="cust-1",
+            lines=[line],
+        ),
     )
-    return (await reports(nm))[-1]
+
+
+async def give_back(
+    nm: BioTrackStore, quantity: str, *, receipt: str = "S-1", tag: str = FLOOR_TAG
+) -> None:
+    """The customer returns ``quantity`` of ``tag`` from ``receipt`` (returnSale)."""
+    await voids.return_sale(
+        nm.as_(Role.BUDTENDER),
+        voids.ReturnSale(
+            nm.location_id,
+            "R1",
+            receipt,
+            [voids.ReturnLine(tag, Decimal(quantity))],
+            "sealed, unopened",
+            idempotency_key=f"return-{receipt}-{quantity}",
+        ),
+    )
+
+
+async def void(nm: BioTrackStore, *, receipt: str = "S-1") -> None:
+    await voids.void_sale(
+        nm.as_(Role.BUDTENDER), voids.VoidSale(nm.location_id, "R1", receipt, "rang up twice")
+    )
+
+
+async def counts(nm: BioTrackStore) -> dict[str, int]:
+    """Rows our books hold for this store: what a refused sale must not have written."""
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM sale WHERE location = $1) AS sales,"
+            " (SELECT count(*) FROM state_report WHERE location = $1) AS reports,"
+            " (SELECT count(*) FROM movement m JOIN package p ON p.id = m.package"
+            "  WHERE p.location = $1 AND m.kind = 'sale') AS movements",
+            nm.location_id,
+        )
+    return dict(row)
 
 
 def as_json(value: Any) -> Any:

@@ -1,6 +1,7 @@
 """Reporting to BioTrack: every change the state must hear about arrives once, in order, with
 BioTrack's meaning (new on-hand quantities, its reason codes, its room ids), or is shown to
-people with clear words. Real sync engine, real database, the BioTrack double over HTTP."""
+people with clear words. Real sync engine, real database, the BioTrack double over HTTP.
+Sales, voids and returns are in ``test_biotrack_sales.py``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from domain import db
 from domain.compliance import reconcile
 from domain.inventory.model import AdjustmentReason, MovementKind
 from domain.organisation.model import ZoneKind
@@ -29,7 +31,7 @@ from tests.compliance.biotrack_fixtures import (
     outbound,
     post,
     reports,
-    sell,
+    state_packages,
     transfer,
     write_off,
 )
@@ -84,6 +86,37 @@ async def test_a_pinned_reason_code_is_used(clean_db, bt):
     await drain(nm)
     assert [a.type for a in bt.state.list_adjustments()] == [5]
     assert_clean(bt)
+
+
+async def test_adjustments_use_our_packages_unit_since_biotrack_rows_name_none(nm, bt):
+    """BioTrack's sync_inventory rows carry no unit: the unit is our package's (grams)."""
+    await write_off(nm, "-1.5")
+    await post(nm, MovementKind.DESTROY, "2", source=ZoneKind.SALES_FLOOR)
+
+    assert (await drain(nm)).sent == 2
+
+    [row, *_] = bt.log.last("sync_inventory").response["inventory"]
+    assert "uom" not in row
+    sent = [e.body["data"][0] for e in bt.log.entries("inventory_adjust")]
+    assert [(d["barcodeid"], d["quantity"], d["quantity_uom"]) for d in sent] == [
+        (TAG, 8.5, "g"),
+        (FLOOR_TAG, 3, "g"),
+    ]
+    assert (bt.state.quantity(TAG), bt.state.quantity(FLOOR_TAG)) == (Decimal("8.5"), 3)
+    snapshot = as_json((await reports(nm))[0]["snapshot"])
+    assert (snapshot["uom"], snapshot["uom_from"]) == ("g", "leafledger")
+    assert_clean(bt)
+
+
+async def test_an_item_biotrack_counts_in_another_unit_fails_with_its_words(nm, bt):
+    bt.add_item(TAG, 10, uom="each", room=VAULT_ROOM)  # BioTrack counts this one in units
+    await write_off(nm, "-1")
+
+    assert (await drain(nm)).failed == 1
+
+    [report] = await reports(nm)
+    assert f"{TAG} is counted in each, not g" in report["last_error"]
+    assert bt.state.quantity(TAG) == 10
 
 
 async def test_a_zone_move_arrives_as_inventory_move_to_the_mapped_room(nm, bt):
@@ -226,76 +259,6 @@ async def test_header_text_leaked_into_bodies_is_tolerated(nm, bt, leak):
     assert_clean(bt)
 
 
-async def test_a_sale_and_its_void_reach_biotrack(nm, bt):
-    sale = await sell(nm, "2", "30.00")
-    assert (await drain(nm)).sent == 1
-    [dispensed] = bt.state.list_sales()
-    assert dispensed.terminal_id == "1"
-    assert [(line.barcodeid, line.quantity, line.price) for line in dispensed.lines] == [
-        (FLOOR_TAG, 2, 30)
-    ]
-    assert bt.state.quantity(FLOOR_TAG) == 3
-
-    await post(
-        nm,
-        MovementKind.VOID,
-        "2",
-        destination=ZoneKind.SALES_FLOOR,
-        document="void:1",
-        context={"related_external_id": sale["external_id"]},
-    )
-    assert (await drain(nm)).sent == 1
-
-    assert bt.log.last("sale_void").body["transactionid"] == dispensed.transactionid
-    assert bt.state.sale(dispensed.transactionid).voided
-    assert bt.state.quantity(FLOOR_TAG) == 5
-    assert_clean(bt)
-
-
-async def test_a_return_is_refunded_against_its_sale_at_a_negative_price(nm, bt):
-    sale = await sell(nm, "2", "30.00")
-    await post(
-        nm,
-        MovementKind.RETURN,
-        "1",
-        destination=ZoneKind.QUARANTINE,
-        document="return:1",
-        context={"related_external_id": sale["external_id"]},
-        data={"total_amount": "15.00"},
-    )
-
-    assert (await drain(nm)).sent == 2
-
-    [dispensed] = bt.state.list_sales()
-    assert (await reports(nm))[0]["state_ids"] == [str(dispensed.transactionid)]
-    refund = bt.log.last("sale_refund").body
-    assert refund["transactionid"] == dispensed.transactionid
-    assert refund["data"] == [{"barcodeid": FLOOR_TAG, "quantity": 1, "price": -15}]
-    assert bt.state.quantity(FLOOR_TAG) == 4
-    assert_clean(bt)
-
-
-async def test_a_void_of_a_sale_biotrack_refused_fails_with_words_not_a_request(nm, bt):
-    bt.state.set_quantity(FLOOR_TAG, 1)  # BioTrack thinks only 1 g is left
-    sale = await sell(nm, "2", "30.00")
-    await post(
-        nm,
-        MovementKind.VOID,
-        "2",
-        destination=ZoneKind.SALES_FLOOR,
-        document="void:1",
-        context={"related_external_id": sale["external_id"]},
-    )
-
-    assert (await drain(nm)).failed == 2
-
-    refused, void = await reports(nm)
-    assert "BioTrack refused sale_dispense" in refused["last_error"]
-    assert f"sale {sale['external_id']} was never accepted by BioTrack" in void["last_error"]
-    assert bt.log.entries("sale_void") == []
-    assert_clean(bt)
-
-
 async def test_destroying_what_is_left_schedules_it_and_the_second_step_waits_for_the_hold(nm, bt):
     await post(nm, MovementKind.DESTROY, "5", source=ZoneKind.SALES_FLOOR, reason=None)
     assert (await drain(nm)).sent == 1
@@ -315,6 +278,29 @@ async def test_destroying_what_is_left_schedules_it_and_the_second_step_waits_fo
     assert len(bt.state.list_destructions()) == 1
     assert bt.state.item(FLOOR_TAG).status == "destroyed"
     assert_clean(bt)
+
+
+async def test_a_scheduled_destruction_carries_a_reason_code_and_shows_as_held(nm, bt):
+    """inventory_destroy_schedule sends reason_extended as public clients do; BioTrack then
+    reports the item with an inventorystatus, which reconciliation reads as on hold."""
+    await post(nm, MovementKind.DESTROY, "5", source=ZoneKind.SALES_FLOOR)
+    await drain(nm)
+    [schedule] = bt.state.list_schedules()
+    assert schedule.reason_extended == 1  # Waste
+    assert bt.log.last("inventory_destroy_schedule").body["reason_extended"] == 1
+
+    await reconcile.reconcile(nm.location_id)
+
+    [row] = [r for r in await state_packages(nm) if r["tag"] == FLOOR_TAG]
+    assert (row["status"], row["unit"]) == ("on_hold", "")
+    assert_clean(bt)
+
+
+async def test_a_pinned_destruction_reason_is_used(clean_db, bt):
+    nm = await build_nm_store(bt, destroy_reasons={"destruction": 7})
+    await post(nm, MovementKind.DESTROY, "5", source=ZoneKind.SALES_FLOOR)
+    await drain(nm)
+    assert [s.reason_extended for s in bt.state.list_schedules()] == [7]
 
 
 async def test_destroying_part_of_a_barcode_is_sent_as_a_depletion_adjustment(nm, bt):
@@ -358,3 +344,46 @@ async def test_a_server_that_rejects_repeated_nonces_still_yields_one_sent_repor
     assert bt.log.last("inventory_adjust").errorcode == 907
     assert len(bt.state.list_adjustments()) == 1
     assert_clean(bt)
+
+
+async def test_a_not_found_replay_in_other_words_lets_the_report_go_once(nm, bt):
+    """The manual only says an unknown nonce gives "a not found error": any refusal of the
+    replay means nothing was stored, whatever its code and wording."""
+    bt.config.nonce_not_found_code = 17
+    bt.config.nonce_not_found_message = "No transaction is recorded for that token."
+    await write_off(nm, "-1")
+    bt.faults.http_500(action="inventory_adjust", apply=False)
+
+    assert (await drain(nm)).deferred == 1
+    await make_due(nm)
+    assert (await drain(nm)).sent == 1
+
+    assert bt.log.last("nonce_replay").errorcode == 17
+    assert len(bt.state.list_adjustments()) == 1
+    assert bt.state.quantity(TAG) == 9
+    assert_clean(bt)
+
+
+async def test_a_report_whose_fate_stays_unknown_is_retried_then_failed_visibly(nm, bt):
+    await write_off(nm, "-1")
+    bt.faults.http_500(action="inventory_adjust", apply=False)
+    bt.faults.http_500(times=50, action="nonce_replay")  # BioTrack cannot answer the lookup
+
+    assert (await drain(nm)).deferred == 1
+    await make_due(nm)
+    assert (await drain(nm)).deferred == 1
+    [report] = await reports(nm)
+    assert report["outcome_unknown"]
+    assert "cannot tell yet whether BioTrack applied it" in report["last_error"]
+    assert len(bt.log.entries("inventory_adjust")) == 1  # never sent blind a second time
+
+    async with db.connection() as conn:  # four days later, past the deadline and the grace
+        await conn.execute(
+            "UPDATE state_report SET deadline_at = now() - interval '4 days',"
+            " next_attempt_at = now() WHERE location = $1",
+            nm.location_id,
+        )
+    assert (await drain(nm)).failed == 1
+    [report] = await reports(nm)
+    assert report["status"] == "failed"
+    assert "gave up retrying after the deadline" in report["last_error"]

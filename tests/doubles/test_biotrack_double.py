@@ -193,9 +193,9 @@ def test_inventory_move_changes_rooms_and_refuses_unknown_rooms(
 
 
 def test_a_sale_decrements_and_a_void_restores(bt: BioTrackDouble, client: Client) -> None:
-    answer = sale(client, (BC1, 2, "20.00"), (BC2, "3.5", 35))
+    answer = sale(client, (BC1, 2, "10.00"), (BC2, 3, "10.00"))
     assert answer["success"] == 1
-    assert (bt.state.quantity(BC1), bt.state.quantity(BC2)) == (8, Decimal("25.0"))
+    assert (bt.state.quantity(BC1), bt.state.quantity(BC2)) == (8, Decimal("25.5"))
     recorded = bt.state.sale(answer["transactionid"])
     assert recorded is not None
     assert recorded.terminal_id == "T1"
@@ -316,6 +316,24 @@ def test_sync_inventory_and_sync_sale_report_transaction_ranges(
     assert bt.invalid_requests == []
 
 
+def test_sync_inventory_rows_look_like_biotracks_no_unit_and_a_status_when_scheduled(
+    bt: BioTrackDouble, client: Client
+) -> None:
+    """As public clients and OpenTHC's mock show them: ``id`` not ``barcodeid``, no ``uom``,
+    ``inventorystatus`` (set once scheduled for destruction), not ``destroy_scheduled``."""
+    client.call("inventory_destroy_schedule", barcodeid=[BC2], reason="mold", reason_extended=6)
+    rows = {r["id"]: r for r in client.call("sync_inventory")["inventory"]}
+    for row in rows.values():
+        assert not {"uom", "barcodeid", "destroy_scheduled"} & row.keys()
+    assert (rows[BC1]["inventorystatus"], rows[BC1]["inventorystatustime"]) == (None, None)
+    assert rows[BC2]["inventorystatus"] == 1
+    assert isinstance(rows[BC2]["inventorystatustime"], int)
+    (schedule,) = bt.state.list_schedules()
+    assert schedule.reason_extended == 6
+    wrong = {"barcodeid": [BC1], "reason": "x", "reason_extended": 9}
+    assert_error(client.call("inventory_destroy_schedule", **wrong), ErrorCode.REASON_INVALID)
+
+
 # -- validation ------------------------------------------------------------------------------
 
 
@@ -367,10 +385,12 @@ def test_sale_fields_are_validated(bt: BioTrackDouble, client: Client) -> None:
     future = int(time.time()) + 3600
     assert_error(sale(client, (BC1, 1, 10), sale_time=future), ErrorCode.SALE_TIME_INVALID)
     assert_error(sale(client, (BC1, 1, -10)), ErrorCode.PRICE_INVALID)
-    bt.config.sale_quantity_integer_only = True
+    # The v4 manual: "quantity: integer value" for dispenses and refunds, by default.
     assert_error(sale(client, (BC1, "1.5", 10)), ErrorCode.QUANTITY_INVALID)
     assert len(bt.invalid_requests) == 4
     assert bt.state.list_sales() == []
+    bt.config.sale_quantity_integer_only = False  # a server more lenient than its manual
+    assert sale(client, (BC2, "1.5", 10))["success"] == 1
 
 
 def test_quantity_encodings_are_recorded_and_can_be_enforced(
@@ -438,6 +458,19 @@ def test_nonce_replay_answers_for_processed_nonces_only(
     other.sessionid = other_login["sessionid"]
     assert_error(other.call("nonce_replay", nonce=nonce), ErrorCode.NONCE_NOT_FOUND)
     assert bt.invalid_requests == []
+
+
+def test_the_not_found_answer_of_a_replay_can_be_worded_otherwise(
+    bt: BioTrackDouble, client: Client
+) -> None:
+    bt.config.nonce_not_found_code = 17
+    bt.config.nonce_not_found_message = "No transaction is recorded for that token."
+    answer = client.call("nonce_replay", nonce=new_nonce())
+    assert answer == {
+        "success": 0,
+        "errorcode": 17,
+        "error": "No transaction is recorded for that token.",
+    }
 
 
 # -- sessions --------------------------------------------------------------------------------

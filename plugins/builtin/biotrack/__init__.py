@@ -3,7 +3,8 @@
 Why this package exists: it declares BioTrack as a state system (what it reports, its rules,
 the credentials a licence needs) and provides the client the sync engine drives. Modules:
 ``session`` (login, renewal, answers), ``inventory`` (reads, units, packages), ``mapping``
-(reports -> actions, reasons, rooms, nonces), ``client`` (the ``StateClient``).
+(reports -> actions, reasons, rooms, nonces), ``client`` (the ``StateClient``), ``sales``
+(which sale lines BioTrack can record, checked at the register).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from plugins.base import Capability, Mode, ReportKind, StateRules, StateSystem, 
 from plugins.builtin.biotrack.client import BioTrackClient
 from plugins.builtin.biotrack.inventory import UNITS
 from plugins.builtin.biotrack.mapping import ADJUST_TYPES, REASON_LIMIT, REASON_TYPES
+from plugins.builtin.biotrack.sales import refusal as sale_line_refusal
 from plugins.hookspecs import hookimpl
 
 RULES = StateRules(
@@ -57,6 +59,7 @@ BIOTRACK = StateSystem(
     rules=RULES,
     connect=BioTrackClient,
     required_credentials=("username", "password"),
+    sale_line_refusal=sale_line_refusal,
 )
 
 

@@ -10,8 +10,10 @@ stored answer instead of applying it twice. Adjustments need BioTrack's current 
 The connection's ``base_url`` is the state's full serverjson URL (e.g.
 ``https://<state host>/serverjson.asp``); credentials are ``username`` and ``password``.
 Connection settings read here (all optional): ``rooms`` (zone name -> BioTrack room id),
-``terminal_id`` (default "1"), ``adjustment_types`` (our reason -> 1..6), ``training`` (BioTrack
-training mode), ``timeout_seconds`` (default 30).
+``terminal_id`` (default "1"), ``adjustment_types`` (our reason -> 1..6), ``destroy_reasons``
+(our reason -> BioTrack's destruction code 0..7), ``sold_by_weight`` (product categories sold by
+the whole gram, see ``sales``), ``training`` (BioTrack training mode), ``timeout_seconds``
+(default 30).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class BioTrackClient:
         self._terminal = str(settings.get("terminal_id") or "1")
         self._rooms: dict[str, Any] = dict(settings.get("rooms") or {})
         self._pinned: dict[str, Any] = dict(settings.get("adjustment_types") or {})
+        self._destroy_reasons: dict[str, Any] = dict(settings.get("destroy_reasons") or {})
         # What ``prepare`` read in this conversation, by report id: ``send`` uses it on that
         # same attempt (the engine stored it as the snapshot a moment ago).
         self._prepared: dict[int, Item | None] = {}
@@ -92,9 +95,8 @@ class BioTrackClient:
             if mapping.new_quantity(report, item) == 0:
                 # All that is left goes: BioTrack's destruction, whose first step starts the
                 # hold. The report is SENT now; the second step is ``finish_destruction``.
-                return await self._write(
-                    report, "inventory_destroy_schedule", mapping.schedule_fields(report)
-                )
+                fields = mapping.schedule_fields(report, self._destroy_reasons)
+                return await self._write(report, "inventory_destroy_schedule", fields)
             # BioTrack destroys whole barcodes only; part of one leaves as a depletion
             # adjustment whose reason text says it was destroyed.
             fields = mapping.adjust_fields(report, item, self._pinned)
@@ -130,7 +132,7 @@ class BioTrackClient:
                 f"{tag} is not in BioTrack's inventory for licence {self.license_number};"
                 " check the tag at BioTrack, then retry or cancel the report"
             )
-        return item
+        return item.counted_in(str(report.payload["unit"]))
 
     async def _write(
         self,
@@ -157,20 +159,36 @@ class BioTrackClient:
         for report in reports:
             if report.kind in (ReportKind.ADJUST, ReportKind.DESTROY):
                 item = await self._inventory.current(str(report.payload["tag"]))
+                if item is not None:
+                    item = item.counted_in(str(report.payload["unit"]))
                 self._prepared[report.id] = item
                 snapshots[report.id] = item.snapshot() if item else {"quantity": None}
         return snapshots
 
     async def find(self, report: OutboundReport) -> ReportResult | None:
         """Did an earlier attempt arrive? BioTrack keeps the answer of every successful write
-        under its nonce; ``nonce_replay`` returns it without applying anything."""
+        under its nonce; ``nonce_replay`` returns it without applying anything.
+
+        The v4 manual: replay data exists only for requests that returned a transaction id;
+        for any other nonce the replay "would simply return a not found error". So any refusal
+        of the replay itself (``success: 0`` that is neither a lost session nor an overload,
+        whatever its code or wording) means nothing was stored: safe to send. Only a replay we
+        could not get an answer to (timeout, 5xx, overload) leaves the report unknown; the
+        engine then retries with backoff and fails it visibly past its deadline.
+        """
         try:
             answer = await self.session.replay(mapping.nonce(report))
         except BioTrackError as exc:
-            if exc.nonce_unknown:
+            if exc.nonce_unknown or exc.status == ResultStatus.FAILED:
                 return None  # no write with that nonce succeeded: safe to send
             # Cannot tell yet: keep it unknown rather than risk sending twice.
-            return ReportResult(report.id, ResultStatus.UNKNOWN, (), exc.message, exc.retry_after)
+            return ReportResult(
+                report.id,
+                ResultStatus.UNKNOWN,
+                (),
+                f"cannot tell yet whether BioTrack applied it: {exc.message}",
+                exc.retry_after,
+            )
         transaction = answer.get("transactionid")
         return ReportResult(
             report.id, ResultStatus.SENT, [str(transaction)] if transaction is not None else []

@@ -10,11 +10,19 @@ of adjustments costs one full read and then small ones.
 
 The same rows become ``StatePackage``s for reconciliation. BioTrack offers no time windows, so a
 pull is always the whole licence (destroyed items included, so the mirror learns they are gone).
+
+What a row carries: public clients and data dumps show ``id``, ``remaining_quantity``,
+``inventorytype``, ``currentroom``, ``deleted``, ``inventorystatus`` (+ ``inventorystatustime``),
+``transactionid``... but no unit [s]. So an item's unit is taken from our own package (the
+report's ``unit``: the package was received and is counted in the unit BioTrack counts it in);
+a ``uom`` column is still honoured if a server sends one. ``inventorystatus``' codes are not
+public [u]: any status other than empty/0 is read as "not plainly active" (on hold), so
+reconciliation shows it to a person instead of calling the item sellable.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,31 +42,30 @@ class Item:
 
     barcodeid: str
     quantity: Decimal
-    uom: str
+    uom: str  # "" when BioTrack's row names no unit (the usual case): see ``counted_in``
     transactionid: int = 0
     room: int | None = None
     deleted: bool = False
-    scheduled: bool = False
+    held: bool = False  # scheduled for destruction, or another inventorystatus
     name: str | None = None
+    uom_assumed: bool = False  # the unit is our package's, not one BioTrack sent
+
+    def counted_in(self, our_unit: str) -> Item:
+        """The item with a unit: BioTrack's when its row named one, else our package's."""
+        if self.uom:
+            return self
+        return replace(self, uom=UNITS.get(our_unit, our_unit), uom_assumed=True)
 
     def snapshot(self) -> dict[str, Any]:
         """What ``prepare`` stores (JSON) and ``send`` reads back on the same attempt."""
-        return {
+        shown: dict[str, Any] = {
             "quantity": str(self.quantity),
             "uom": self.uom,
             "transactionid": self.transactionid,
         }
-
-    @classmethod
-    def from_snapshot(cls, barcodeid: str, snapshot: dict[str, Any]) -> Item | None:
-        if snapshot.get("quantity") is None:
-            return None  # the item was not at BioTrack when we looked
-        return cls(
-            barcodeid,
-            Decimal(str(snapshot["quantity"])),
-            str(snapshot.get("uom") or ""),
-            int(snapshot.get("transactionid") or 0),
-        )
+        if self.uom_assumed:
+            shown["uom_from"] = "leafledger"  # BioTrack's row named no unit
+        return shown
 
 
 def item_of(row: dict[str, Any]) -> Item | None:
@@ -73,17 +80,23 @@ def item_of(row: dict[str, Any]) -> Item | None:
         transactionid=_int(row.get("transactionid")),
         room=_int(room) if room is not None else None,
         deleted=bool(_int(row.get("deleted"))),
-        scheduled=bool(_int(row.get("destroy_scheduled"))),
+        held=bool(_int(row.get("destroy_scheduled"))) or _status_set(row.get("inventorystatus")),
         name=str(row.get("productname") or "") or None,
     )
 
 
+def _status_set(value: Any) -> bool:
+    """``inventorystatus`` other than null/empty/0 (its codes are not public [u])."""
+    return value is not None and str(value).strip() not in ("", "0")
+
+
 def state_package(item: Item) -> StatePackage:
-    """Destroyed or empty items are finished; items awaiting destruction are on hold (they
-    cannot be sold, and still count until the second destruction step)."""
+    """Destroyed or empty items are finished; items awaiting destruction (or with any other
+    inventory status) are on hold: they cannot be sold, and still count until destroyed. A row
+    without a unit leaves ``unit`` empty, which reconciliation reads as "not stated"."""
     if item.deleted or item.quantity <= 0:
         status = "finished"
-    elif item.scheduled:
+    elif item.held:
         status = "on_hold"
     else:
         status = "active"

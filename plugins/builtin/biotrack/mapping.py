@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from plugins.base import OutboundReport, ReportKind, StateReason
@@ -60,6 +60,19 @@ SUFFIXES: Mapping[ReportKind, str] = {
     ReportKind.RETURN: "ref",
 }
 DESTROY_FINISH = "dst2"
+CENT = Decimal("0.01")
+# inventory_destroy_schedule "reason_extended": the destruction reason code both independent
+# clients send beside the free text [s: OpenTHC's adapter, an ERPNext BioTrack app]; the codes
+# are theirs: 0 Other, 1 Waste, 2 Unhealthy or Died, 3 Infestation, 4 Product Return,
+# 5 Mistake, 6 Spoilage, 7 Quality Control. Pin others with settings["destroy_reasons"].
+DESTROY_REASONS: Mapping[str, int] = {
+    "destruction": 1,
+    "packaging_waste": 1,
+    "expired": 6,
+    "qa_testing": 7,
+    "entry_error": 5,
+}
+DESTROY_REASON_CODES = range(8)
 
 
 class Refusal(Exception):
@@ -155,8 +168,29 @@ def adjust_fields(report: OutboundReport, item: Item, pinned: Mapping[str, Any])
     }
 
 
-def schedule_fields(report: OutboundReport) -> dict[str, Any]:
-    return {"barcodeid": [str(report.payload["tag"])], "reason": reason_text(report)}
+def schedule_fields(report: OutboundReport, pinned: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "barcodeid": [str(report.payload["tag"])],
+        "reason_extended": destroy_reason(_reason(report), pinned),
+        "reason": reason_text(report),
+    }
+
+
+def destroy_reason(ours: str, pinned: Mapping[str, Any]) -> int:
+    """Our reason as BioTrack's destruction code; anything unlisted is 0 "Other" (the text
+    beside it says what happened)."""
+    if ours not in pinned:
+        return DESTROY_REASONS.get(ours, 0)
+    try:
+        code = int(pinned[ours])
+    except (TypeError, ValueError):
+        code = -1
+    if code not in DESTROY_REASON_CODES:
+        raise Refusal(
+            f'settings.destroy_reasons maps "{ours}" to {pinned[ours]!r};'
+            " BioTrack's destruction reasons are 0 to 7"
+        )
+    return code
 
 
 def move_fields(report: OutboundReport, rooms: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -215,24 +249,37 @@ def related_sale(report: OutboundReport) -> int:
     )
 
 
+def whole_units(quantity: Decimal) -> bool:
+    """BioTrack v4 dispenses and refunds an integer count [s: v4 manual "integer value";
+    OpenTHC's POS sends ``intval(unit_count)``]: 1.5 of anything cannot be told to it."""
+    return quantity == quantity.to_integral_value()
+
+
 def _sale_line(line: Mapping[str, Any], *, refund: bool) -> dict[str, Any]:
-    """BioTrack's ``price`` is the line's price [u: total, not per unit]; refunds negative [s]."""
+    """``price`` is what one unit was paid before taxes (the manual: "price paid before any
+    applicable taxes"; OpenTHC's POS sends the unit price): the line's amount after discount
+    over its quantity, to the cent. Refunds carry it negative (manual)."""
     quantity = Decimal(str(line["quantity"]))
-    price = _price(line, quantity)
+    if not whole_units(quantity):
+        raise Refusal(
+            f"{line.get('tag')}: BioTrack records whole units only, not {quantity}; record the"
+            " change at BioTrack by hand, then cancel this report"
+        )
+    price = _unit_price(line, quantity)
     return {
         "barcodeid": str(line["tag"]),
-        "quantity": number(quantity),
+        "quantity": int(quantity),
         "price": number(-abs(price) if refund else price),
     }
 
 
-def _price(line: Mapping[str, Any], quantity: Decimal) -> Decimal:
+def _unit_price(line: Mapping[str, Any], quantity: Decimal) -> Decimal:
     try:
         if line.get("total_amount") is not None:
-            return Decimal(str(line["total_amount"]))
+            paid = Decimal(str(line["total_amount"])) / quantity
+            return paid.quantize(CENT, rounding=ROUND_HALF_UP)
         if line.get("unit_price") is not None:
-            cents = Decimal(str(line["unit_price"])) * quantity
-            return cents.quantize(Decimal("0.01"))
-    except InvalidOperation:
+            return Decimal(str(line["unit_price"])).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ZeroDivisionError):
         pass
     raise Refusal(f"the line for {line.get('tag')} carries no price; BioTrack requires one")

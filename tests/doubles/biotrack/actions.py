@@ -240,22 +240,27 @@ def in_range(tx: int, f: Fields) -> bool:
 
 
 def sync_inventory(state: BioTrackState, lic: str, f: Fields) -> dict[str, Any]:
-    """Rows: id, barcodeid, transactionid, remaining_quantity, uom, currentroom, productname,
-    strain, inventorytype, deleted (destroyed), destroy_scheduled. ``active=1`` drops
-    destroyed items. Range is inclusive on the item's last transaction id."""
+    """Rows as public clients and OpenTHC's mock show them [s]: id, transactionid,
+    remaining_quantity, currentroom, productname, strain, inventorytype, deleted (destroyed),
+    inventorystatus and inventorystatustime. No unit (items are counted in their own unit,
+    which a row does not name) and no barcodeid. inventorystatus codes are not public [u]: the
+    double says 1 for "scheduled for destruction", null otherwise. ``active=1`` drops destroyed
+    items. Range is inclusive on the item's last transaction id."""
+    schedules = state.world.schedules
     rows = [
         {
             "id": i.barcodeid,
-            "barcodeid": i.barcodeid,
             "transactionid": i.transactionid,
             "remaining_quantity": number(i.quantity),
-            "uom": i.uom,
             "currentroom": i.room,
             "productname": i.product_name,
             "strain": i.strain,
             "inventorytype": i.inventory_type,
             "deleted": int(i.status == "destroyed"),
-            "destroy_scheduled": int(i.status == "scheduled"),
+            "inventorystatus": 1 if i.status == "scheduled" else None,
+            "inventorystatustime": int(schedules[i.barcodeid].scheduled_at.timestamp())
+            if i.status == "scheduled" and i.barcodeid in schedules
+            else None,
         }
         for i in state.world.items.values()
         if i.license_number == lic

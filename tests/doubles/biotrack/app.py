@@ -96,7 +96,12 @@ def _authenticated(state: BioTrackState, env: Envelope, fault: Fault | None, out
     stored = state.find_nonce(license_number, nonce)
     if env.action == "nonce_replay":
         if stored is None:
-            raise ApiError(ErrorCode.NONCE_NOT_FOUND, f"Nonce {nonce!r} not found")
+            out.response = {
+                "success": 0,
+                "errorcode": config.nonce_not_found_code,
+                "error": config.nonce_not_found_message.format(nonce=nonce),
+            }
+            return
         out.response = copy.deepcopy(stored.response)
         return
     write = ACTIONS[env.action].write

@@ -26,6 +26,17 @@ ADJUST_TYPES = {  # inventory_adjust "type" [c]
     5: "Moisture loss",
     6: "Depletion",
 }
+# inventory_destroy_schedule "reason_extended" codes, as public clients list them [s]
+DESTROY_REASONS = {
+    0: "Other",
+    1: "Waste",
+    2: "Unhealthy or Died",
+    3: "Infestation",
+    4: "Product Return",
+    5: "Mistake",
+    6: "Spoilage",
+    7: "Quality Control",
+}
 
 DuplicateNonce = Literal["replay", "reject", "apply"]
 AdjustSemantics = Literal["absolute", "remove"]
@@ -57,12 +68,17 @@ class DoubleConfig:
     quantity_encoding: QuantityEncoding = "any"
     # sale_dispense/sale_refund: our notes list terminal_id [c]; the v4 docs do not.
     require_terminal_id: bool = True
-    # v4 docs: dispensed quantities are integers (units are "each"); our notes say decimals.
-    sale_quantity_integer_only: bool = False
+    # v4 docs: dispensed and refunded quantities are integers ("units will be assumed to be
+    # each"); False accepts decimals, for a server more lenient than its manual.
+    sale_quantity_integer_only: bool = True
     # v4 docs: a refund line's price is "negative decimal value" [s].
     refund_price_must_be_negative: bool = True
     # "training" absent is accepted unless this is set; present, it must be 0 or 1.
     require_training_flag: bool = False
+    # nonce_replay for a nonce with no stored result: the v4 docs only say it "would simply
+    # return a not found error" [s]; code and wording are not public, so tests may vary them.
+    nonce_not_found_code: int = 908
+    nonce_not_found_message: str = "Nonce {nonce!r} not found"
     # Content-Type of answers. The header-leak bug leaked "Content-Type: text/plain" into bodies
     # (OpenTHC strips exactly that string [s]), so the real server likely labels JSON text/plain.
     response_content_type: str = "text/plain; charset=utf-8"

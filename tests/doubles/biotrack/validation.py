@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .codes import ApiError, ErrorCode
-from .records import ADJUST_TYPES, UNITS, DoubleConfig
+from .records import ADJUST_TYPES, DESTROY_REASONS, UNITS, DoubleConfig
 
 BARCODE = re.compile(r"[0-9]{16}")
 DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -282,11 +282,19 @@ def _void(b: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     return {"transactionid": _int(_need(b, "transactionid", ""), "transactionid", ctx)}
 
 
+def _reason_code(value: Any, ctx: _Ctx) -> int:
+    """reason_extended: a destruction reason code, 0..7 in public clients' lists [s]."""
+    code = _int(value, "reason_extended", ctx, ErrorCode.REASON_INVALID)
+    if code not in DESTROY_REASONS:
+        raise ApiError(ErrorCode.REASON_INVALID, f"reason_extended must be 0..7, got {code}")
+    return code
+
+
 def _schedule(b: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     return {
         "barcodeids": _barcodes(b, ctx),
         "reason": _text(_need(b, "reason", ""), "reason"),
-        "reason_extended": b.get("reason_extended"),
+        "reason_extended": _optional(b, "reason_extended", lambda v: _reason_code(v, ctx)),
         "override": _optional(b, "override", lambda v: _flag(v, "override", ctx)) or 0,
     }
 
