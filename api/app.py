@@ -21,8 +21,9 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api.context import Context, bearer
+from api.context import Caller, Context, credential
 from api.integrations.routes import routes as integration_routes
+from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
 from api.schema import schema
 from domain import db, events, settings
 from domain.broadcast import Broadcaster
@@ -33,19 +34,53 @@ log = logging.getLogger(__name__)
 
 
 class LeafLedgerGraphQL(GraphQL[Context, None]):
-    def __init__(self, codec: TokenCodec, broadcaster: Broadcaster, **kwargs: Any) -> None:
+    graphql_transport_ws_handler_class = LimitedTransportWSHandler
+
+    def __init__(
+        self,
+        codec: TokenCodec,
+        broadcaster: Broadcaster,
+        limiter: RateLimiter | None = None,
+        refresh_ttl: int = 30 * 24 * 3600,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(schema, **kwargs)
         self.codec = codec
         self.broadcaster = broadcaster
+        self.limiter = limiter
+        self.refresh_ttl = refresh_ttl
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Rate limits before the body is read: a throttled client costs one Redis round trip.
+        if (
+            scope["type"] == "http"
+            and self.limiter is not None
+            and not await admit_http(self.limiter, self.codec, scope, send)
+        ):
+            return
+        await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
-        token = bearer(request.headers.get("authorization"))
-        return Context(codec=self.codec, token=token, broadcaster=self.broadcaster)
+        caller = request.scope.get("state", {}).get("leafledger.caller")
+        return Context(
+            codec=self.codec,
+            token=credential(request.headers),
+            broadcaster=self.broadcaster,
+            address=client_address(request.scope),
+            caller=caller if isinstance(caller, Caller) else None,
+            refresh_ttl=self.refresh_ttl,
+        )
 
     async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
         context.authenticate_socket()
         if await context.principal() is None:
-            raise ConnectionRejectionError({"reason": "a valid bearer token is required"})
+            raise ConnectionRejectionError(
+                {"reason": "a valid bearer token or API key is required"}
+            )
+        if self.limiter is not None:
+            verdict = await self.limiter.check(context.address, await context.identify())
+            if not verdict.allowed:
+                raise ConnectionRejectionError({"reason": verdict.message})
 
 
 class LeafLedgerApp:
@@ -84,9 +119,13 @@ def create_app(
     redis_url = config.redis_url or "redis://127.0.0.1:6379/0"
     broadcaster = Broadcaster(redis_url)
     codec = TokenCodec(config.secret_key, config.token_ttl_seconds)
+    limiter = RateLimiter(redis_url, config)
     graphql = LeafLedgerGraphQL(
         codec,
         broadcaster,
+        limiter=limiter,
+        refresh_ttl=config.refresh_ttl_seconds,
+        max_subscriptions_per_connection=config.max_subscriptions_per_connection or None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         allowed_origins=config.allowed_origins,
         keep_alive=True,
@@ -111,6 +150,7 @@ def create_app(
             events.set_publisher(None)
             await broadcaster.stop()
             await jobs.aclose()
+            await limiter.aclose()
             await db.stop()
 
     async def healthz(request: Request) -> JSONResponse:

@@ -12,17 +12,20 @@ from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
 from domain.errors import PermissionDenied
+from domain.identity import api_keys
 from domain.identity import services as identity
 from domain.identity.principal import Principal
 from domain.identity.tokens import TokenClaims, TokenCodec
 from domain.roles import Capability
 
-_UNSET: Any = object()
-# Grants are re-read at most this often per token (a revoked grant or bumped token version takes
-# effect within this many seconds); saves a query on every request of a busy register.
+# Grants are re-read at most this often per token or API key (a revoked grant, a bumped token
+# version, a revoked or expired key take effect within this many seconds); saves a query on every
+# request of a busy register. Documented in README ("API keys and limits").
 AUTH_CACHE_SECONDS = float(os.environ.get("LEAFLEDGER_AUTH_CACHE_SECONDS", "5"))
 _AUTH_CACHE_MAX = 10_000
 _auth_cache: dict[TokenClaims, tuple[float, Principal | None]] = {}
+# Keyed by the key's digest, so no secret is kept as a dictionary key.
+_key_cache: dict[str, tuple[float, api_keys.KeyPrincipal | None]] = {}
 
 
 async def _principal_for(claims: TokenClaims) -> Principal | None:
@@ -37,6 +40,49 @@ async def _principal_for(claims: TokenClaims) -> Principal | None:
         _auth_cache.clear()
     _auth_cache[claims] = (now + AUTH_CACHE_SECONDS, principal)
     return principal
+
+
+async def _key_for(key: str) -> api_keys.KeyPrincipal | None:
+    if AUTH_CACHE_SECONDS <= 0:
+        return await api_keys.authenticate(key)
+    now = time.monotonic()
+    digest = api_keys.digest(key)
+    hit = _key_cache.get(digest)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    found = await api_keys.authenticate(key)
+    if len(_key_cache) >= _AUTH_CACHE_MAX:
+        _key_cache.clear()
+    _key_cache[digest] = (now + AUTH_CACHE_SECONDS, found)
+    return found
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a credential names: a person, an API key, or nobody (anonymous or refused)."""
+
+    principal: Principal | None
+    api_key: api_keys.KeyPrincipal | None = None
+
+
+async def identify(codec: TokenCodec, credential: str | None) -> Caller:
+    """Resolve a bearer token or API key (through the auth cache)."""
+    if not credential:
+        return Caller(None)
+    if api_keys.looks_like_key(credential):
+        found = await _key_for(credential)
+        return Caller(found.principal if found else None, found)
+    claims = codec.read(credential)
+    return Caller(await _principal_for(claims) if claims else None)
+
+
+def credential(headers: Any) -> str | None:
+    """``Authorization: Bearer <token or key>``, else ``X-Api-Key: <key>``."""
+    value = bearer(headers.get("authorization"))
+    if value:
+        return value
+    key = headers.get("x-api-key")
+    return key.strip() if isinstance(key, str) and key.strip() else None
 
 
 def bearer(value: str | None) -> str | None:
@@ -56,14 +102,20 @@ class Context:
     broadcaster: Any = None
     # Set by strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
-    _principal: Any = _UNSET
+    # The client's address (rate limits), and the caller if the limiter already resolved it.
+    address: str = ""
+    caller: Caller | None = None
+    refresh_ttl: int = 30 * 24 * 3600
+
+    async def identify(self) -> Caller:
+        """The caller (read once per request or socket)."""
+        if self.caller is None:
+            self.caller = await identify(self.codec, self.token)
+        return self.caller
 
     async def principal(self) -> Principal | None:
         """The caller, or None when unauthenticated (read once per request)."""
-        if self._principal is _UNSET:
-            claims = self.codec.read(self.token) if self.token else None
-            self._principal = await _principal_for(claims) if claims else None
-        return self._principal
+        return (await self.identify()).principal
 
     async def require_principal(self) -> Principal:
         """For mutations: an anonymous caller gets PermissionDenied (a union member)."""
@@ -84,11 +136,14 @@ class Context:
         return principal
 
     def authenticate_socket(self) -> None:
-        """Take the token from connection params: ``{"authorization": "Bearer …"}``."""
+        """Take the credential from connection params: ``{"authorization": "Bearer …"}``, or
+        ``{"apiKey": "llk_…"}`` (floor displays)."""
         params = self.connection_params or {}
         value = params.get("authorization") or params.get("Authorization")
-        self.token = bearer(value) if isinstance(value, str) else None
-        self._principal = _UNSET
+        key = params.get("apiKey") or params.get("x-api-key") or params.get("X-Api-Key")
+        token = bearer(value) if isinstance(value, str) else None
+        self.token = token or (key.strip() if isinstance(key, str) and key.strip() else None)
+        self.caller = None
 
     def refresh(self) -> None:
         """New loaders: a subscription's context outlives many events."""

@@ -19,7 +19,9 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
+from api.auth.sessions import SessionMutations
 from api.catalog.resolvers import CatalogMutations, CatalogQueries
 from api.compliance.resolvers import (
     ComplianceMutations,
@@ -27,9 +29,11 @@ from api.compliance.resolvers import (
     ComplianceSubscriptions,
 )
 from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
+from api.key_scopes import ApiKeyScopes
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
+from api.query_cost import QueryCostRule
 from api.receiving.resolvers import (
     ReceivingMutations,
     ReceivingQueries,
@@ -53,6 +57,7 @@ MAX_TOKENS = 4000
 _LIMIT_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    QueryCostRule,
 ]
 
 
@@ -72,6 +77,7 @@ def _unexpected(error: GraphQLError) -> bool:
 @strawberry.type
 class Query(
     AuthQueries,
+    ApiKeyQueries,
     LocationQueries,
     CatalogQueries,
     PackageQueries,
@@ -88,7 +94,9 @@ class Query(
 @strawberry.type
 class Mutation(
     AuthMutations,
+    SessionMutations,
     UserMutations,
+    ApiKeyMutations,
     LocationMutations,
     CatalogMutations,
     PackageMutations,
@@ -131,6 +139,7 @@ schema = LeafLedgerSchema(
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         RejectNulCharacters,
+        ApiKeyScopes,
         lambda: MaskErrors(should_mask_error=_unexpected),
     ],
     scalar_overrides={datetime: DATETIME},

@@ -21,10 +21,39 @@ class Settings:
     redis_url: str | None
     data_dir: Path
     secret_key: str
-    token_ttl_seconds: int = 12 * 3600
+    # Access tokens are short-lived; a refresh token (one-time, revocable) renews them.
+    token_ttl_seconds: int = 3600
+    refresh_ttl_seconds: int = 30 * 24 * 3600
+    # Requests per minute per client address, signed-in user and API key (token buckets in
+    # Redis; 0 turns one off); a key's own rateLimitPerMinute replaces the key default.
+    rate_limit_address: int = 600
+    rate_limit_user: int = 300
+    rate_limit_key: int = 600
+    max_subscriptions_per_connection: int = 20
+    max_subscriptions_per_key: int = 50
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     # Key for state-system credentials at rest (Fernet, urlsafe base64, 32 bytes).
     credentials_key: str | None = None
+
+
+def _limits() -> dict[str, int]:
+    """Rate limits and subscription caps; ``LEAFLEDGER_RATE_LIMITS=off`` turns the rates off."""
+    off = os.environ.get("LEAFLEDGER_RATE_LIMITS", "").strip().lower() == "off"
+
+    def rate(name: str, default: int) -> int:
+        return 0 if off else int(os.environ.get(f"LEAFLEDGER_RATE_LIMIT_{name}", default))
+
+    return {
+        "rate_limit_address": rate("ADDRESS", 600),
+        "rate_limit_user": rate("USER", 300),
+        "rate_limit_key": rate("KEY", 600),
+        "max_subscriptions_per_connection": int(
+            os.environ.get("LEAFLEDGER_MAX_SUBSCRIPTIONS_PER_CONNECTION", 20)
+        ),
+        "max_subscriptions_per_key": int(
+            os.environ.get("LEAFLEDGER_MAX_SUBSCRIPTIONS_PER_KEY", 50)
+        ),
+    }
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -60,7 +89,9 @@ def load() -> Settings:
         redis_url=os.environ.get("LEAFLEDGER_REDIS_URL") or None,
         data_dir=data_dir,
         secret_key=_secret_key(data_dir),
-        token_ttl_seconds=int(os.environ.get("LEAFLEDGER_TOKEN_TTL_SECONDS", 12 * 3600)),
+        token_ttl_seconds=int(os.environ.get("LEAFLEDGER_TOKEN_TTL_SECONDS", 3600)),
+        refresh_ttl_seconds=int(os.environ.get("LEAFLEDGER_REFRESH_TTL_SECONDS", 30 * 24 * 3600)),
+        **_limits(),
         allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
         credentials_key=os.environ.get("LEAFLEDGER_CREDENTIALS_KEY") or None,
     )

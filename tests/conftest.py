@@ -27,6 +27,8 @@ os.environ["LEAFLEDGER_REDIS_URL"] = TEST_REDIS_URL
 os.environ["LEAFLEDGER_PASSWORD_PROFILE"] = "fast-insecure-for-tests"
 # Tests revoke and grant roles and expect the next request to see it.
 os.environ["LEAFLEDGER_AUTH_CACHE_SECONDS"] = "0"
+# Tests that exercise rate limits configure low ones explicitly; the rest must never be throttled.
+os.environ.setdefault("LEAFLEDGER_RATE_LIMITS", "off")
 # Every in-process request comes from one address and Redis outlives a run: the per-address login
 # limit would add up across the suite. tests/api/test_login_throttling.py sets its own limits.
 os.environ["LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS"] = "1000000"

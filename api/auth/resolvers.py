@@ -16,13 +16,18 @@ from api.errors import (
     result_union,
 )
 from api.pagination import parse_id
+from domain.identity import refresh
 from domain.identity import services as identity
 from domain.service import Outcome
 
 
-@strawberry.type(description="A bearer token to send as `Authorization: Bearer <token>`.")
+@strawberry.type(
+    description="A bearer token to send as `Authorization: Bearer <token>` (short-lived), and a"
+    " one-time refresh token for `refreshToken`."
+)
 class LoginPayload:
     token: str
+    refresh_token: str
     me: Me
 
 
@@ -42,13 +47,17 @@ class AuthQueries:
 class AuthMutations:
     @strawberry.mutation(description="Exchange an e-mail and password for a bearer token.")
     async def login(self, info: Info, email: str, password: str) -> LoginResult:
-        def present(result: tuple) -> LoginPayload:
-            token, principal = result
-            return LoginPayload(token=token, me=Me.from_principal(principal))
+        def present(session: refresh.Session) -> LoginPayload:
+            return LoginPayload(
+                token=session.access_token,
+                refresh_token=session.refresh_token,
+                me=Me.from_principal(session.principal),
+            )
 
         return await attempt(
-            lambda: identity.login(
-                info.context.codec, email, password, info.context.address or None
+            lambda: refresh.start(
+                identity.login(info.context.codec, email, password, info.context.address or None),
+                info.context.refresh_ttl,
             ),
             present,
             LOGIN_ERRORS,

@@ -48,7 +48,10 @@ class Me:
             id=strawberry.ID(str(principal.user_id)),
             name=principal.name,
             email=principal.email,
-            grants=[
+            # An API key has scopes, not roles (see apiKeys).
+            grants=[]
+            if principal.scopes is not None
+            else [
                 Grant(role=Role(role), location_id=location_id)
                 for location_id, role in sorted(principal.grants.items())
             ],

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from domain.errors import PermissionDenied
 from domain.roles import Capability, Role, allows
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -15,11 +18,24 @@ class Principal:
     email: str
     name: str
     grants: dict[int, Role] = field(default_factory=dict)
+    # Set for an API key: it may do only these, at its locations, whatever role ``grants`` names.
+    scopes: frozenset[Capability] | None = None
+    api_key_prefix: str | None = None
 
     def role_at(self, location_id: int) -> Role | None:
         return self.grants.get(location_id)
 
     def can(self, capability: Capability, location_id: int) -> bool:
+        if self.scopes is not None:
+            allowed = location_id in self.grants and capability in self.scopes
+            if not allowed:
+                log.warning(
+                    "api key %s denied %s at location %s",
+                    self.api_key_prefix,
+                    capability,
+                    location_id,
+                )
+            return allowed
         role = self.grants.get(location_id)
         return role is not None and allows(role, capability)
 
@@ -37,4 +53,6 @@ class Principal:
         return sorted(self.grants)
 
     def is_admin_anywhere(self) -> bool:
+        if self.scopes is not None:
+            return False
         return any(role == Role.ADMIN for role in self.grants.values())

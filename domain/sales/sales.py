@@ -218,21 +218,30 @@ async def _state_can_record(
     packages: dict[str, Any],
     checked: list[tuple[SaleLineInput, Decimal]],
 ) -> None:
+    lines = []
+    for line, quantity in checked:
+        package = packages[line.tag]
+        lines.append(SaleLineFacts(line.tag, quantity, package["unit"], package["category"]))
+    await state_can_record(conn, location["id"], location["state_system"], lines)
+
+
+async def state_can_record(
+    conn: Any, location_id: int, system_name: str, lines: list[SaleLineFacts]
+) -> None:
     """Refuse, before anything is written, a line the location's state system could never
-    record (e.g. BioTrack: whole units only): the register can still change the sale now."""
-    system = registry.state_system(location["state_system"])
+    record (e.g. BioTrack: whole units only): the register can still change it now. Sales and
+    returns both ask."""
+    system = registry.state_system(system_name)
     if system.sale_line_refusal is None:
         return
     raw = await conn.fetchval(
-        "SELECT settings FROM state_connection WHERE location = $1", location["id"]
+        "SELECT settings FROM state_connection WHERE location = $1", location_id
     )
     settings = json.loads(raw) if isinstance(raw, str) else (raw or {})
-    for line, quantity in checked:
-        package = packages[line.tag]
-        facts = SaleLineFacts(line.tag, quantity, package["unit"], package["category"])
+    for facts in lines:
         reason = system.sale_line_refusal(facts, settings)
         if reason is not None:
-            raise StateCannotRecord(tag=line.tag, system=system.title, reason=reason)
+            raise StateCannotRecord(tag=facts.tag, system=system.title, reason=reason)
 
 
 def _sellable_today(state: PackageState, draft: ledger.Draft) -> None:

@@ -20,6 +20,8 @@ from domain.organisation.model import ZoneKind
 from domain.quantities import parse_quantity
 from domain.roles import Capability
 from domain.sales.model import SaleStatus
+from domain.sales.sales import state_can_record
+from plugins.base import SaleLineFacts
 
 CENT = Decimal("0.01")
 
@@ -59,8 +61,9 @@ class SaleUndone:
 async def _lock_sale(location_id: int, register: str, receipt: str) -> Any:
     async with db.connection() as conn:
         sale = await conn.fetchrow(
-            "SELECT id, status, external_id, occurred_at FROM sale WHERE location = $1"
-            " AND register = $2 AND pos_receipt_id = $3 FOR UPDATE",
+            "SELECT s.id, s.status, s.external_id, s.occurred_at, l.state_system FROM sale s"
+            " JOIN location l ON l.id = s.location WHERE s.location = $1"
+            " AND s.register = $2 AND s.pos_receipt_id = $3 FOR UPDATE OF s",
             location_id,
             register,
             receipt,
@@ -69,8 +72,9 @@ async def _lock_sale(location_id: int, register: str, receipt: str) -> Any:
             raise NotFound("sale", f"{register}/{receipt}")
         lines = await conn.fetch(
             "SELECT l.id, l.package, l.quantity, l.returned_quantity, l.unit_price, l.discount,"
-            " l.sales_tax, l.excise_tax, l.total, p.tag, z.id AS zone_id,"
+            " l.sales_tax, l.excise_tax, l.total, p.tag, p.unit, pr.category, z.id AS zone_id,"
             " z.kind, z.name FROM sale_line l JOIN package p ON p.id = l.package"
+            " JOIN product pr ON pr.id = l.product"
             " JOIN zone z ON z.id = l.zone WHERE l.sale = $1 ORDER BY l.line_number",
             sale["id"],
         )
@@ -167,6 +171,10 @@ async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
             raise ValidationError("posReceiptId", f"the sale is {sale['status']}")
         quarantine = await _quarantine(cmd.location_id)
         drafts, updates = _take_back(lines, wanted, quarantine, reason)
+        async with db.connection() as conn:
+            await state_can_record(
+                conn, cmd.location_id, sale["state_system"], returned_facts(lines, wanted)
+            )
         posted = await ledger.post(
             drafts,
             ledger.Posting(
@@ -208,6 +216,16 @@ def remaining_by_tag(lines: list[Any], updates: list[tuple[int, Decimal]]) -> di
         left = r["quantity"] - r["returned_quantity"] - taken.get(r["id"], Decimal(0))
         remaining[r["tag"]] = remaining.get(r["tag"], Decimal(0)) + left
     return {tag: str(quantity) for tag, quantity in remaining.items()}
+
+
+def returned_facts(lines: list[Any], wanted: list[tuple[str, Decimal]]) -> list[SaleLineFacts]:
+    """Pure: each returned tag as the state system checks a line (what came back of it)."""
+    first = {r["tag"]: r for r in reversed(lines)}
+    return [
+        SaleLineFacts(tag, quantity, first[tag]["unit"], first[tag]["category"])
+        for tag, quantity in wanted
+        if tag in first
+    ]
 
 
 def returned_amounts(line: Any, taken: Decimal) -> dict[str, str]:

@@ -235,14 +235,15 @@ async def void(nm: BioTrackStore, *, receipt: str = "S-1") -> None:
     )
 
 
-async def counts(nm: BioTrackStore) -> dict[str, int]:
-    """Rows our books hold for this store: what a refused sale must not have written."""
+async def counts(nm: BioTrackStore) -> dict[str, Any]:
+    """What our books hold for this store: what a refused sale or return must not change."""
     async with db.connection() as conn:
         row = await conn.fetchrow(
             "SELECT (SELECT count(*) FROM sale WHERE location = $1) AS sales,"
             " (SELECT count(*) FROM state_report WHERE location = $1) AS reports,"
-            " (SELECT count(*) FROM movement m JOIN package p ON p.id = m.package"
-            "  WHERE p.location = $1 AND m.kind = 'sale') AS movements",
+            " (SELECT count(*) FROM movement WHERE location = $1) AS movements,"
+            " (SELECT coalesce(sum(returned_quantity), 0) FROM sale_line l JOIN sale s"
+            "  ON s.id = l.sale WHERE s.location = $1) AS returned",
             nm.location_id,
         )
     return dict(row)

@@ -101,6 +101,17 @@ async def test_a_fractional_sale_is_refused_at_the_register_and_nothing_is_writt
     assert bt.state.quantity(FLOOR_TAG) == 5
 
 
+async def test_a_fractional_return_is_refused_at_the_register_too(nm, bt):
+    await sell(nm, "2", "15.00")
+    before = await counts(nm)
+    with pytest.raises(StateCannotRecord, match="whole grams"):
+        await give_back(nm, "0.5")
+    assert await counts(nm) == before
+    await give_back(nm, "1")
+    assert (await drain(nm)).sent == 2
+    assert bt.log.last("sale_refund").body["data"][0]["quantity"] == 1
+
+
 async def test_the_register_sees_the_refusal_as_a_typed_error(api, nm, bt):
     answer = await api(
         RECORD,

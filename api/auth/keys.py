@@ -1,0 +1,143 @@
+"""API keys for partners and devices: createApiKey, revokeApiKey, apiKeys (admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from api.context import Info
+from api.errors import COMMON_ERRORS, attempt, result_union
+from api.pagination import parse_id
+from domain.identity import api_keys
+
+ApiKeyScope = strawberry.enum(
+    api_keys.Scope,
+    description="What a key may do: READ_FLOOR_STOCK (products, packages, stock and their"
+    " subscriptions), RECORD_SALES (recordSale, voidSale, returnSale, fulfilReservation, sales),"
+    " CREATE_RESERVATIONS (create, cancel, extend, list and follow reservations),"
+    " POST_ACCESS_EVENTS (reserved for door systems; no operation yet).",
+)
+
+
+@strawberry.type(description="A partner's or device's key. Its secret is shown only at creation.")
+class ApiKey:
+    id: strawberry.ID
+    name: str
+    prefix: str = strawberry.field(description="`llk_<prefix>_…`: identifies the key in logs.")
+    scopes: list[ApiKeyScope]
+    location_ids: list[strawberry.ID]
+    rate_limit_per_minute: int | None = strawberry.field(
+        description="Requests per minute; null uses the server's default for keys."
+    )
+    expires_at: datetime | None
+    last_used_at: datetime | None = strawberry.field(
+        description="Updated at most once a minute."
+    )
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @strawberry.field(description="Not revoked and not expired.")
+    def active(self) -> bool:
+        expired = self.expires_at is not None and self.expires_at <= datetime.now(
+            self.expires_at.tzinfo
+        )
+        return self.revoked_at is None and not expired
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ApiKey:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            name=row["name"],
+            prefix=row["prefix"],
+            scopes=[api_keys.Scope(s) for s in row["scopes"]],
+            location_ids=[strawberry.ID(str(i)) for i in row["locations"]],
+            rate_limit_per_minute=row["rate_limit_per_minute"],
+            expires_at=row["expires_at"],
+            last_used_at=row["last_used_at"],
+            created_at=row["created_at"],
+            revoked_at=row["revoked_at"],
+        )
+
+
+@strawberry.input
+class CreateApiKeyInput:
+    name: str
+    scopes: list[ApiKeyScope]
+    location_ids: list[strawberry.ID]
+    expires_at: datetime | None = None
+    rate_limit_per_minute: int | None = None
+
+
+@strawberry.type(description="Store `secret` now: it is never shown again.")
+class ApiKeyCreated:
+    api_key: ApiKey
+    secret: str = strawberry.field(
+        description="Send as `Authorization: Bearer <secret>` or `X-Api-Key: <secret>`."
+    )
+
+
+@strawberry.type
+class ApiKeyPayload:
+    api_key: ApiKey
+
+
+CreateApiKeyResult = result_union("CreateApiKeyResult", ApiKeyCreated)
+ApiKeyResult = result_union("ApiKeyResult", ApiKeyPayload)
+
+
+async def _key(info: Info, key_id: int) -> ApiKey:
+    principal = await info.context.require_principal()
+    rows = await api_keys.list_keys(principal, [key_id])
+    return ApiKey.from_row(rows[0])
+
+
+@strawberry.type
+class ApiKeyQueries:
+    @strawberry.field(description="Keys at locations where you manage users (admins).")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        principal = await info.context.principal()
+        if principal is None:
+            raise GraphQLError("sign in first", extensions={"code": "UNAUTHENTICATED"})
+        return [ApiKey.from_row(row) for row in await api_keys.list_keys(principal)]
+
+
+@strawberry.type
+class ApiKeyMutations:
+    @strawberry.mutation(
+        description="Issue a key scoped to locations and operations (admins of every location)."
+        " Rotate without downtime: create the new key, deploy it, then revoke the old one."
+    )
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyResult:
+        async def call() -> api_keys.CreatedKey:
+            principal = await info.context.require_principal()
+            return await api_keys.create(
+                principal,
+                api_keys.CreateApiKey(
+                    name=input.name,
+                    scopes=frozenset(api_keys.Scope(s) for s in input.scopes),
+                    location_ids=frozenset(
+                        parse_id(i, "location") for i in input.location_ids
+                    ),
+                    expires_at=input.expires_at,
+                    rate_limit_per_minute=input.rate_limit_per_minute,
+                ),
+            )
+
+        async def present(created: api_keys.CreatedKey) -> ApiKeyCreated:
+            return ApiKeyCreated(api_key=await _key(info, created.key_id), secret=created.secret)
+
+        return await attempt(call, present, COMMON_ERRORS)
+
+    @strawberry.mutation(description="Revoke a key (within the 5 s auth cache window).")
+    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyResult:
+        async def call() -> int:
+            principal = await info.context.require_principal()
+            return await api_keys.revoke(principal, parse_id(id, "api key"))
+
+        async def present(key_id: int) -> ApiKeyPayload:
+            return ApiKeyPayload(api_key=await _key(info, key_id))
+
+        return await attempt(call, present, COMMON_ERRORS)
