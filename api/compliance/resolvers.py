@@ -128,6 +128,7 @@ class ComplianceQueries:
             oldest_pending_age_seconds=age,
             last_success_at=s.last_success_at,
             last_error=s.last_error,
+            last_error_at=s.last_error_at,
         )
 
     @strawberry.field(description="The state-report outbox, newest first.")

@@ -23,8 +23,14 @@ class SyncStatus:
     oldest_pending_at: datetime | None
     oldest_pending_deadline: datetime | None
     oldest_pending_age_seconds: int | None
-    last_success_at: datetime | None
-    last_error: str | None
+    last_success_at: datetime | None = strawberry.field(
+        description="When the state last accepted a report (failed attempts do not move it)."
+    )
+    last_error: str | None = strawberry.field(
+        description="The last error sending to the state (its words, or why it could not be"
+        " reached); kept after a recovery: compare lastErrorAt with lastSuccessAt."
+    )
+    last_error_at: datetime | None = strawberry.field(description="When lastError happened.")
 
 
 @strawberry.type(description="Something the state must learn about, and how sending it went.")
@@ -95,8 +101,9 @@ class Discrepancy:
     id: strawberry.ID
     tag: str
     kind: str = strawberry.field(
-        description="missing_at_state, missing_here, quantity_differs, unit_differs or"
-        " status_differs."
+        description="missing_at_state, missing_here, quantity_differs, unit_differs,"
+        " status_differs or malformed_state_record (the state's record could not be read:"
+        " see stateRaw)."
     )
     our_quantity: Decimal | None
     state_quantity: Decimal | None
@@ -104,6 +111,9 @@ class Discrepancy:
     our_status: str | None
     state_status: str | None
     suspected_cause: str | None
+    state_raw: str | None = strawberry.field(
+        description="malformed_state_record: what the state sent, as it sent it."
+    )
     first_seen_at: datetime
     last_seen_at: datetime
     status: str
@@ -142,6 +152,7 @@ class Discrepancy:
             our_status=row["our_status"],
             state_status=row["state_status"],
             suspected_cause=row["suspected_cause"],
+            state_raw=row["state_raw"],
             first_seen_at=row["first_seen_at"],
             last_seen_at=row["last_seen_at"],
             status=row["status"],

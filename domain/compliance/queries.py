@@ -22,6 +22,7 @@ class SyncStatus:
     oldest_pending_deadline: datetime | None
     last_success_at: datetime | None
     last_error: str | None
+    last_error_at: datetime | None = None
 
 
 async def sync_status(location_id: int) -> SyncStatus:
@@ -38,14 +39,15 @@ async def sync_status(location_id: int) -> SyncStatus:
                        AS oldest_pending_at,
                    min(r.deadline_at) FILTER (WHERE r.status IN ('pending', 'sending'))
                        AS oldest_pending_deadline,
-                   s.last_success_at, s.last_error
+                   s.last_success_at, s.last_error, s.last_error_at
             FROM location l
             LEFT JOIN state_connection c ON c.location = l.id
             LEFT JOIN state_sync s ON s.location = l.id
             LEFT JOIN state_report r ON r.location = l.id
                  AND r.status IN ('pending', 'sending', 'failed')
             WHERE l.id = $1
-            GROUP BY l.id, c.base_url, c.enabled, s.last_success_at, s.last_error
+            GROUP BY l.id, c.base_url, c.enabled, s.last_success_at, s.last_error,
+                     s.last_error_at
             """,
             location_id,
         )
@@ -60,6 +62,7 @@ async def sync_status(location_id: int) -> SyncStatus:
         oldest_pending_deadline=row["oldest_pending_deadline"],
         last_success_at=row["last_success_at"],
         last_error=row["last_error"],
+        last_error_at=row["last_error_at"],
     )
 
 
@@ -120,7 +123,7 @@ async def runs_by_ids(ids: list[int]) -> list[dict[str, Any]]:
 
 DISCREPANCY_COLUMNS = (
     "id, location AS location_id, tag, kind, our_quantity, state_quantity, difference,"
-    " our_status, state_status, suspected_cause, first_seen_at, last_seen_at, status,"
+    " our_status, state_status, suspected_cause, state_raw, first_seen_at, last_seen_at, status,"
     " owner AS owner_id, resolution, resolution_note, resolved_by AS resolved_by_id, resolved_at"
 )
 

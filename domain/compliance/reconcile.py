@@ -5,19 +5,25 @@ the day windows METRC allows), compares it with the ledger in one query, and kee
 record of every difference: its kind, both numbers, what our outbox says about it, its age and
 owner, until someone resolves it. A difference that disappears (a pending report got through) is
 closed as cleared; nothing here ever changes either side's numbers.
+
+A state record we cannot take as it is (no label, a quantity that is not a number or does not fit
+the mirror, an unreadable date, a unit the state does not list) is mirrored as malformed and
+recorded as a discrepancy of its own kind with its raw values; the run goes on. A run fails as
+"state unreachable" only when the state could not be reached (network, 5xx, credentials).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from domain import db, events
 from domain.compliance import connections, reconcile_sql
-from plugins.base import Capability, StatePackage
+from plugins.base import Capability, ResultStatus, StatePackage
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +31,10 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=10)
 MIRROR_CHUNK = 2000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# What the mirror's numeric(14,3) can hold, and its text widths.
+QUANTITY_LIMIT = Decimal("1e11")
+TAG_WIDTH, UNIT_WIDTH, ITEM_WIDTH = 64, 32, 200
+MALFORMED = "malformed_state_record"
 
 
 @dataclass(frozen=True)
@@ -62,8 +72,8 @@ async def reconcile(location_id: int, run_id: int | None = None) -> RunSummary:
         finally:
             await client.close()
     except Exception as exc:
-        log.exception("reconciliation of location %s could not reach the state", location_id)
-        return await _finish(run_id, "failed", error=f"state unreachable: {exc}")
+        log.exception("reconciliation of location %s failed pulling from the state", location_id)
+        return await _finish(run_id, "failed", error=_why(exc))
     compared, found = await compare(location_id, run_id)
     return await _finish(run_id, "finished", compared, found)
 
@@ -108,10 +118,54 @@ async def refresh_mirror(location_id: int, client: Any) -> int:
     return count
 
 
+def _why(exc: Exception) -> str:
+    """A failed pull, in words: unreachable only when the state was (not our bug, not a 4xx)."""
+    status = getattr(exc, "status", None)
+    if status in (ResultStatus.RETRY, ResultStatus.UNKNOWN) or isinstance(exc, OSError):
+        return f"state unreachable: {exc}"
+    if status == ResultStatus.FAILED:
+        return f"the state refused the pull: {exc}"
+    return f"reconciliation failed: {type(exc).__name__}: {exc}"
+
+
+def checked(package: StatePackage) -> StatePackage:
+    """The package as the mirror can hold it: one it cannot (or the plugin could not read)
+    keeps a zero quantity and says why, with the state's raw values."""
+    problems = [package.problem] if package.problem else []
+    quantity = package.quantity
+    if not quantity.is_finite():
+        problems.append(f"quantity {quantity} is not a number")
+    elif abs(quantity) >= QUANTITY_LIMIT:
+        problems.append(f"quantity {quantity} is out of range")
+    tag = package.tag.strip()
+    if not tag:
+        problems.append("no label")
+        tag = "(no label)"
+    elif len(tag) > TAG_WIDTH:
+        problems.append(f"label longer than {TAG_WIDTH} characters")
+    if len(package.unit) > UNIT_WIDTH:
+        problems.append(f"unit {package.unit[:40]!r}... is not a unit")
+    item_name = package.item_name[:ITEM_WIDTH] if package.item_name else package.item_name
+    if not problems:
+        return replace(package, item_name=item_name)
+    raw = package.raw or repr(
+        {"Label": package.tag, "Quantity": str(quantity), "UnitOfMeasureName": package.unit}
+    )
+    return replace(
+        package,
+        tag=tag[:TAG_WIDTH],
+        quantity=Decimal(0),
+        unit=package.unit[:UNIT_WIDTH],
+        item_name=item_name,
+        problem="; ".join(problems),
+        raw=raw,
+    )
+
+
 async def _upsert(location_id: int, packages: list[StatePackage]) -> int:
     # One row per tag per statement (a package can be listed as active and on hold at once).
     latest: dict[str, StatePackage] = {}
-    for package in packages:
+    for package in map(checked, packages):
         seen = latest.get(package.tag)
         if seen is None or (package.last_modified or _EPOCH) >= (seen.last_modified or _EPOCH):
             latest[package.tag] = package
@@ -128,6 +182,8 @@ async def _upsert(location_id: int, packages: list[StatePackage]) -> int:
             [p.status for p in packages],
             [p.item_name for p in packages],
             [p.last_modified for p in packages],
+            [p.problem for p in packages],
+            [p.raw for p in packages],
         )
     return len(packages)
 
@@ -151,6 +207,7 @@ async def compare(location_id: int, run_id: int) -> tuple[int, int]:
             [r["our_status"] for r in rows],
             [r["state_status"] for r in rows],
             [r["cause"] for r in rows],
+            [r["raw"] for r in rows],
         )
         await conn.execute(reconcile_sql.CLEAR_GONE, location_id, run_id)
         new = [r for r in opened if r["is_new"]]
@@ -189,6 +246,8 @@ async def _causes(conn: Any, location_id: int, tags: list[str]) -> dict[str, str
 
 def _record(row: Any, outbox_cause: str | None) -> dict[str, Any]:
     kind = row["kind"]
+    if kind == MALFORMED:
+        outbox_cause = f"the state's record could not be read: {row['problem']}"
     cause = outbox_cause or {
         "missing_at_state": "not at the state: a receipt not yet accepted there, or a package"
         " registered here by mistake",
@@ -203,10 +262,11 @@ def _record(row: Any, outbox_cause: str | None) -> dict[str, Any]:
         "kind": kind,
         "ours": row["ours"],
         "theirs": row["theirs"],
-        "difference": (row["ours"] or 0) - (row["theirs"] or 0),
+        "difference": 0 if kind == MALFORMED else (row["ours"] or 0) - (row["theirs"] or 0),
         "our_status": row["our_status"],
         "state_status": row["state_status"],
         "cause": cause,
+        "raw": row["raw"] if kind == MALFORMED else None,
     }
 
 

@@ -79,6 +79,8 @@ class DrainResult:
     failed: int = 0
     deferred: int = 0
     skipped: str | None = None
+    # The last error of this drain (a refusal, a retry's reason): shown in syncStatus.
+    last_error: str | None = None
 
 
 async def drain(location_id: int, owner: str, *, batch_limit: int = 200) -> DrainResult:
@@ -97,15 +99,12 @@ async def drain(location_id: int, owner: str, *, batch_limit: int = 200) -> Drai
         client = target.system.connect(target.connection)  # type: ignore[misc]
         try:
             await _drain_with(client, location_id, owner, target, result, batch_limit)
+        except Exception as exc:
+            result.last_error = f"the drain stopped: {exc}"
+            raise
         finally:
             await client.close()
-        if result.sent or result.failed:
-            async with db.connection() as conn:
-                await conn.execute(
-                    "UPDATE state_sync SET last_success_at = now(), last_error = NULL"
-                    " WHERE location = $1",
-                    location_id,
-                )
+            await _record_health(location_id, result)
     finally:
         async with db.connection() as conn:
             await conn.execute(
@@ -269,6 +268,7 @@ async def _apply(
                 message = outcome.message or "the state refused the report"
                 if outcome.status != ResultStatus.FAILED:
                     message = f"gave up retrying after the deadline: {message}"
+                result.last_error = f"{report.kind} {report.external_id}: {message}"
                 await conn.execute(
                     "UPDATE state_report SET status = 'failed', last_error = $2,"
                     " outcome_unknown = false, updated_at = now() WHERE id = $1",
@@ -280,6 +280,10 @@ async def _apply(
             # Retry (or unknown): later reports wait, to keep the order.
             result.deferred += 1
             stop = True
+            # A refusal in this drain says more than "resent without refused rows".
+            result.last_error = result.last_error or (
+                f"{report.kind} {report.external_id}: {outcome.message or 'to be retried'}"
+            )
             await conn.execute(
                 "UPDATE state_report SET status = 'pending', next_attempt_at = $2,"
                 " last_error = $3, outcome_unknown = outcome_unknown OR $4, updated_at = now()"
@@ -292,6 +296,24 @@ async def _apply(
         for alert in alerts:
             events.record(alert)
     return stop
+
+
+async def _record_health(location_id: int, result: DrainResult) -> None:
+    """What syncStatus shows: ``last_success_at`` moves only when the state accepted a report;
+    the last error stays, with its time, until a newer one replaces it."""
+    if not result.sent and result.last_error is None:
+        return
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE state_sync SET"
+            " last_success_at = CASE WHEN $2 THEN now() ELSE last_success_at END,"
+            " last_error = coalesce($3, last_error),"
+            " last_error_at = CASE WHEN $3::text IS NULL THEN last_error_at ELSE now() END"
+            " WHERE location = $1",
+            location_id,
+            result.sent > 0,
+            result.last_error,
+        )
 
 
 def _gave_up(row: Any, now: datetime) -> bool:

@@ -76,6 +76,7 @@ class StateSync(Table, db=DB):
     last_attempt_at = Timestamptz(null=True, default=None)
     last_success_at = Timestamptz(null=True, default=None)
     last_error = Text(null=True, default=None)
+    last_error_at = Timestamptz(null=True, default=None)
     # The state's packages are mirrored up to here (the next pull starts a little before).
     packages_synced_until = Timestamptz(null=True, default=None)
 
@@ -104,6 +105,8 @@ class Discrepancy(Table, db=DB):
     our_status = Varchar(length=16, null=True, default=None)
     state_status = Varchar(length=32, null=True, default=None)
     suspected_cause = Text(null=True, default=None)
+    # A state record we could not take as it is (kind malformed_state_record): its raw values.
+    state_raw = Text(null=True, default=None)
     first_seen_run = BigInt()
     last_seen_run = BigInt()
     first_seen_at = Timestamptz()
@@ -127,5 +130,8 @@ class StatePackageMirror(Table, db=DB, tablename="state_package"):
     item_name = Varchar(length=200, null=True, default=None)
     last_modified = Timestamptz(null=True, default=None)
     synced_at = Timestamptz()
+    # Set when the state's record could not be taken as it is; ``raw`` holds what it said.
+    problem = Text(null=True, default=None)
+    raw = Text(null=True, default=None)
 
     unique_mirror_tag = Unique([location, tag])

@@ -166,3 +166,60 @@ async def test_two_drainers_never_send_the_same_report(world, metrc):
     )
     assert sum(r.sent for r in results) == 4
     assert len(metrc.state.adjustments()) == 4
+
+
+SYNC_STATUS = """query($loc: ID!) { syncStatus(locationId: $loc) {
+  pending failed lastSuccessAt lastError lastErrorAt } }"""
+
+
+async def _sync_status(world, api) -> dict:
+    result = await api(
+        SYNC_STATUS, {"loc": str(world.ca.location_id)}, token=world.ca.token(Role.COMPLIANCE)
+    )
+    assert result.get("errors") is None, result
+    return result["data"]["syncStatus"]
+
+
+async def test_a_permanent_refusal_fails_at_once_and_sync_status_shows_it_with_its_time(
+    world, metrc, api
+):
+    await _write_off(world, "1")
+    metrc.faults.status(
+        422, {"Message": "The request is invalid."}, method="POST", path="/packages/v2/adjust"
+    )
+
+    result = await _drain(world)
+
+    assert (result.failed, result.deferred) == (1, 0)
+    [report] = await _reports(world)
+    assert report["status"] == "failed" and "422" in report["last_error"]
+    status = await _sync_status(world, api)
+    assert status["lastSuccessAt"] is None, "a drain that only failed is no success"
+    assert "422" in status["lastError"] and status["lastErrorAt"] is not None
+
+    await _write_off(world, "1")
+    assert (await _drain(world)).sent == 1
+    after = await _sync_status(world, api)
+    assert after["lastSuccessAt"] is not None
+    assert after["lastError"] == status["lastError"]  # kept, and older than the success
+    assert after["lastErrorAt"] == status["lastErrorAt"] < after["lastSuccessAt"]
+
+
+async def test_each_status_metrc_may_answer_is_retried_or_failed_as_documented(world, metrc):
+    """The table in docs/compliance.md: "not now" and connection trouble are retried and the
+    report arrives once; a 4xx about the request fails at once, with the status in its error."""
+    retried = (401, 403, 408, 409, 423, 425, 429, 500, 502, 503, 504)
+    permanent = (402, 404, 405, 410, 413, 415, 422, 501)
+    for code in retried + permanent:
+        await _write_off(world, "0.1")
+        metrc.faults.status(code, {"Message": f"answer {code}"}, method="POST", path="/packages/")
+        result = await _drain(world)
+        if code in retried:
+            assert result.deferred == 1 and result.failed == 0, code
+            await _make_due(world)
+            assert (await _drain(world)).sent == 1, code
+        else:
+            assert result.failed == 1 and result.deferred == 0, code
+            assert str(code) in (await _reports(world))[-1]["last_error"]
+    assert len(metrc.state.adjustments()) == len(retried)
+    assert metrc.state.package(world.tag).quantity == Decimal(10) - Decimal("0.1") * len(retried)

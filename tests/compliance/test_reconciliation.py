@@ -134,3 +134,79 @@ async def test_a_state_that_cannot_be_reached_fails_the_run_and_invents_nothing(
     metrc.faults.up()
     assert summary.status == "failed"
     assert await _open(world) == {}
+
+
+NO_LABEL_ID = 987654
+
+
+def _odd_records(answer) -> None:
+    """What the description allows METRC to send: a Quantity of -1.797e308 (a valid double), an
+    unreadable LastModified, a unit it does not list, a package without a label."""
+    records = answer.get("Data") if isinstance(answer, dict) else None
+    for row in records or []:
+        if row["Label"] == DIFFERS:
+            row["Quantity"] = -1.797e308
+        elif row["Label"] == STATE_ONLY:
+            row["LastModified"] = "last Tuesday"
+        elif row["Label"] == MATCH:
+            row["UnitOfMeasureName"] = "Bushels"
+    if records and records[0]["Label"] == HELD_AT_STATE:
+        records.append({**records[0], "Id": NO_LABEL_ID, "Label": None})
+
+
+async def test_an_unreadable_state_record_is_a_discrepancy_of_its_own_and_the_run_goes_on(
+    world, metrc
+):
+    await _seed(world, metrc)
+    metrc.faults.rewrite(_odd_records, count=1000, method="GET", path="/packages/v2/")
+
+    summary = await reconcile.reconcile(world.ca.location_id)
+    metrc.faults.clear()
+
+    assert (summary.status, summary.error) == ("finished", None)
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT tag, kind, state_quantity, state_raw, suspected_cause FROM discrepancy"
+            " WHERE location = $1 AND status = 'open'",
+            world.ca.location_id,
+        )
+    found = {(r["tag"], r["kind"]): dict(r) for r in rows}
+    malformed = "malformed_state_record"
+    no_label = f"(no label) METRC Id {NO_LABEL_ID}"
+    assert set(found) == {
+        (DIFFERS, malformed),
+        (STATE_ONLY, malformed),
+        (MATCH, malformed),
+        (no_label, malformed),
+        (OURS_ONLY, "missing_at_state"),
+        (PENDING, "quantity_differs"),
+        (HELD_AT_STATE, "status_differs"),
+    }
+    assert "-1.797e+308" in found[(DIFFERS, malformed)]["state_raw"].lower()
+    assert found[(DIFFERS, malformed)]["state_quantity"] is None
+    assert "last Tuesday" in found[(STATE_ONLY, malformed)]["state_raw"]
+    assert "Bushels" in found[(MATCH, malformed)]["suspected_cause"]
+
+    # Once METRC sends the record readably again, the malformed one clears by itself.
+    metrc.state.set_quantity(DIFFERS, 7)
+    await reconcile.reconcile(world.ca.location_id)
+    async with db.connection() as conn:
+        cleared = await conn.fetchval(
+            "SELECT resolution_note FROM discrepancy WHERE tag = $1 AND kind = $2",
+            DIFFERS,
+            malformed,
+        )
+    assert cleared.startswith("the state's record reads correctly again")
+
+
+async def test_a_refused_pull_is_not_called_unreachable(world, metrc):
+    await _seed(world, metrc)
+    metrc.faults.status(422, {"Message": "invalid"}, method="GET", path="/packages/v2/active")
+    summary = await reconcile.reconcile(world.ca.location_id)
+    assert summary.status == "failed"
+    assert summary.error.startswith("the state refused the pull"), summary.error
+
+    metrc.faults.down()
+    summary = await reconcile.reconcile(world.ca.location_id)
+    metrc.faults.up()
+    assert summary.error.startswith("state unreachable"), summary.error
