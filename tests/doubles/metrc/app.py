@@ -15,7 +15,8 @@ every request. For each request:
 8. ``licenseNumber`` not one of the user's facilities → 401 (the yaml: "if the Package is not valid
    for the specified License Number, a 401 Unauthorized status will be returned"); a permission
    the test denied → 403;
-9. the handler; a refused write → 400 row errors, nothing applied.
+9. the handler; a refused write → 400 row errors, nothing applied. With an answer mode set
+   (``generated.py``), a scripted answer drawn from the description replaces the handler's.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class MetrcDoubleApp:
         self.log = log
         self.settings = settings
         self.validator = validator
+        # Set to a ``generated.GeneratedAnswers`` to answer from the description's schemas.
+        self.answers: Any = None
 
     async def endpoint(self, request: Request) -> Response:
         arrived, started = time.time(), time.monotonic()
@@ -190,6 +193,10 @@ class MetrcDoubleApp:
                 return _message(401, DENIED)
             if self.state.is_denied(license_number, operation.operation_id):
                 return _message(403, f"No permission for {operation.operation_id}.")
+        generated = self.answers.take(operation.operation_id) if self.answers else None
+        if generated is not None:
+            outcome.fault = "generated"
+            return generated.response()
         handler = HANDLERS.get(operation.operation_id)
         if handler is None:
             text = f"The METRC double does not model {operation.operation_id}."

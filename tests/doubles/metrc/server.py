@@ -79,10 +79,20 @@ class MetrcDouble:
         kwargs.setdefault("timeout", 5.0)
         return httpx.AsyncClient(base_url=self.base_url, **kwargs)
 
+    @property
+    def answer_mode(self) -> Any:
+        """None (realistic answers) or a ``generated.GeneratedAnswers`` script."""
+        return self.app.state.metrc.answers
+
+    @answer_mode.setter
+    def answer_mode(self, mode: Any) -> None:
+        self.app.state.metrc.answers = mode
+
     def reset(self) -> None:
         """Fresh state (default keys and facility), no faults, empty log, and the settings the
         double was started with (the app keeps the same ``settings`` object)."""
         self.faults.clear()
+        self.answer_mode = None
         self.state.reset()
         self.log.clear()
         for setting in dataclasses.fields(DoubleSettings):
