@@ -7,6 +7,7 @@ import gc
 import logging
 import os
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pluggy
@@ -21,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.body_limit import BodyLimit
 from api.context import Caller, Context, credential
 from api.integrations.routes import routes as integration_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
@@ -40,6 +42,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
         self,
         codec: TokenCodec,
         broadcaster: Broadcaster,
+        introspection: str = "signed-in",
         limiter: RateLimiter | None = None,
         refresh_ttl: int = 30 * 24 * 3600,
         **kwargs: Any,
@@ -47,6 +50,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
         super().__init__(schema, **kwargs)
         self.codec = codec
         self.broadcaster = broadcaster
+        self.introspection = introspection
         self.limiter = limiter
         self.refresh_ttl = refresh_ttl
 
@@ -66,6 +70,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
             codec=self.codec,
             token=credential(request.headers),
             broadcaster=self.broadcaster,
+            introspection=self.introspection,
             address=client_address(request.scope),
             caller=caller if isinstance(caller, Caller) else None,
             refresh_ttl=self.refresh_ttl,
@@ -90,11 +95,21 @@ class LeafLedgerApp:
     mutation's CPU; the view handles its own errors and methods.
     """
 
-    def __init__(self, starlette: Starlette, graphql: LeafLedgerGraphQL) -> None:
+    def __init__(
+        self, starlette: Starlette, graphql: LeafLedgerGraphQL, max_body_bytes: int = 1 << 20
+    ) -> None:
         self.starlette = starlette
         self.graphql = graphql
+        # Every HTTP body, GraphQL or webhook, is size-checked before anything parses it.
+        self._http = BodyLimit(self._route, max_body_bytes)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        else:
+            await self._route(scope, receive, send)
+
+    async def _route(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] in ("http", "websocket") and scope["path"] == "/graphql":
             await self.graphql(scope, receive, send)
         else:
@@ -123,6 +138,7 @@ def create_app(
     graphql = LeafLedgerGraphQL(
         codec,
         broadcaster,
+        introspection=config.introspection,
         limiter=limiter,
         refresh_ttl=config.refresh_ttl_seconds,
         max_subscriptions_per_connection=config.max_subscriptions_per_connection or None,
@@ -130,6 +146,7 @@ def create_app(
         allowed_origins=config.allowed_origins,
         keep_alive=True,
         keep_alive_interval=15,
+        connection_init_wait_timeout=timedelta(seconds=config.ws_init_timeout_seconds),
     )
 
     @contextlib.asynccontextmanager
@@ -187,7 +204,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-    return LeafLedgerApp(starlette, graphql)
+    return LeafLedgerApp(starlette, graphql, config.max_body_bytes)
 
 
 def app_factory() -> LeafLedgerApp:

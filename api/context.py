@@ -100,6 +100,8 @@ class Context:
     token: str | None
     loaders: Loaders = field(default_factory=Loaders)
     broadcaster: Any = None
+    # Who may introspect (settings.introspection): "public", "signed-in" or "off".
+    introspection: str = "signed-in"
     # Set by strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
     # The client's address (rate limits), and the caller if the limiter already resolved it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
@@ -23,6 +24,7 @@ from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.auth.sessions import SessionMutations
 from api.catalog.resolvers import CatalogMutations, CatalogQueries
+from api.compliance.reason_map import AdjustmentReasonMutations, AdjustmentReasonQueries
 from api.compliance.resolvers import (
     ComplianceMutations,
     ComplianceQueries,
@@ -30,6 +32,7 @@ from api.compliance.resolvers import (
 )
 from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
 from api.key_scopes import ApiKeyScopes
+from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
@@ -39,8 +42,9 @@ from api.receiving.resolvers import (
     ReceivingQueries,
     ReceivingSubscriptions,
 )
+from api.request_guard import RequestGuard
 from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
-from api.scalars import DATETIME
+from api.scalars import DATETIME, DECIMAL
 from api.stock.resolvers import StockMutations, StockQueries
 from api.text_input import RejectNulCharacters
 from api.webhooks.resolvers import WebhookMutations, WebhookQueries
@@ -57,12 +61,14 @@ MAX_TOKENS = 4000
 _LIMIT_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ListSizeRule,
     QueryCostRule,
 ]
 
 
 class QueryLimits(AddValidationRules):
-    """Depth and alias limits with stable rule classes, so validation results stay cached."""
+    """Depth, alias and list-literal limits with stable rule classes, so validation results stay
+    cached."""
 
     def __init__(self) -> None:
         super().__init__(_LIMIT_RULES)
@@ -83,6 +89,7 @@ class Query(
     PackageQueries,
     StockQueries,
     ComplianceQueries,
+    AdjustmentReasonQueries,
     SalesQueries,
     ReceivingQueries,
     WebhookQueries,
@@ -102,6 +109,7 @@ class Mutation(
     PackageMutations,
     StockMutations,
     ComplianceMutations,
+    AdjustmentReasonMutations,
     SalesMutations,
     ReceivingMutations,
     WebhookMutations,
@@ -138,9 +146,10 @@ schema = LeafLedgerSchema(
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        RequestGuard,
         RejectNulCharacters,
         ApiKeyScopes,
         lambda: MaskErrors(should_mask_error=_unexpected),
     ],
-    scalar_overrides={datetime: DATETIME},
+    scalar_overrides={datetime: DATETIME, Decimal: DECIMAL},
 )

@@ -34,6 +34,22 @@ class Settings:
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     # Key for state-system credentials at rest (Fernet, urlsafe base64, 32 bytes).
     credentials_key: str | None = None
+    # Largest request body the API accepts; a larger one gets 413 before it is read.
+    max_body_bytes: int = 1 << 20
+    # Who may introspect the schema: "public" (the demo), "signed-in" (default) or "off".
+    introspection: str = "signed-in"
+    # A WebSocket that sends no connection_init within this many seconds is closed (4408).
+    ws_init_timeout_seconds: float = 10.0
+
+
+INTROSPECTION_MODES = ("public", "signed-in", "off")
+
+
+def _introspection() -> str:
+    mode = os.environ.get("LEAFLEDGER_INTROSPECTION", "signed-in").strip().lower()
+    if mode not in INTROSPECTION_MODES:
+        raise ValueError(f"LEAFLEDGER_INTROSPECTION must be one of {INTROSPECTION_MODES}")
+    return mode
 
 
 def _limits() -> dict[str, int]:
@@ -94,4 +110,7 @@ def load() -> Settings:
         **_limits(),
         allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
         credentials_key=os.environ.get("LEAFLEDGER_CREDENTIALS_KEY") or None,
+        max_body_bytes=int(os.environ.get("LEAFLEDGER_MAX_BODY_BYTES", 1 << 20)),
+        introspection=_introspection(),
+        ws_init_timeout_seconds=float(os.environ.get("LEAFLEDGER_WS_INIT_TIMEOUT_SECONDS", 10)),
     )

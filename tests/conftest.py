@@ -33,6 +33,9 @@ os.environ.setdefault("LEAFLEDGER_RATE_LIMITS", "off")
 # limit would add up across the suite. tests/api/test_login_throttling.py sets its own limits.
 os.environ["LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS"] = "1000000"
 os.environ.setdefault("LEAFLEDGER_SECRET_KEY", "test-secret-key-not-for-production")
+# The fuzz reads the schema anonymously, as the demo allows; tests of the production default
+# build their app with introspection "signed-in".
+os.environ.setdefault("LEAFLEDGER_INTROSPECTION", "public")
 os.environ.setdefault("LEAFLEDGER_DATA_DIR", os.path.join(os.getcwd(), ".leafledger", "test"))
 
 from tests.support.database import (  # noqa: E402

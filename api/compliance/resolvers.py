@@ -200,11 +200,12 @@ class ComplianceMutations:
             )
 
         async def present(outcome: Outcome) -> ConnectionPayload:
-            target = await connections.load(outcome.value.location_id)
+            # What is stored, also when the connection is disabled.
+            saved = await queries.saved_connection(outcome.value.location_id)
             return ConnectionPayload(
-                system=target.system.name if target else "",
-                base_url=target.connection.base_url if target else input.base_url,
-                has_credentials=bool(target and target.connection.credentials),
+                system=saved.system if saved else "",
+                base_url=saved.base_url if saved else input.base_url,
+                has_credentials=bool(saved and saved.has_credentials),
                 replayed=outcome.replayed,
             )
 

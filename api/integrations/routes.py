@@ -10,17 +10,20 @@ already received; 401 missing, bad or stale signature; 403 the acting user may n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pluggy
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from domain.integrations import ingest
 from domain.integrations.tables import IntegrationKind
 from plugins import registry
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1 << 20
 MAX_LOCATION_ID = 2**31 - 1
@@ -97,10 +100,21 @@ def routes(plugin_manager: pluggy.PluginManager | None = None) -> list[Route]:
                 body = await _body(request)
             except _TooLarge:
                 return _error(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
+            except ClientDisconnect:
+                # The sender left mid-body: nothing was ingested and nobody reads an answer.
+                return _error(400, "disconnected", "the client left before sending the body")
             ingest_ = ingest.ingest_pos if kind == IntegrationKind.POS else ingest.ingest_delivery
             try:
                 ingested = await ingest_(adapter, location_id, request.headers, body)
             except ingest.WebhookRefused as refused:
+                log.info(
+                    "%s webhook for %s at location %s refused: %s (%s)",
+                    kind,
+                    name,
+                    location_id,
+                    refused.refusal,
+                    refused.message,
+                )
                 return _error(STATUS[refused.refusal], str(refused.refusal), refused.message)
             return _present(ingested)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import db
+from domain.compliance import credentials
 from domain.inventory.queries import MAX_PAGE, Page
 
 
@@ -63,6 +64,34 @@ async def sync_status(location_id: int) -> SyncStatus:
         last_success_at=row["last_success_at"],
         last_error=row["last_error"],
         last_error_at=row["last_error_at"],
+    )
+
+
+@dataclass(frozen=True)
+class SavedConnection:
+    """A licence's stored state connection, enabled or not; the keys themselves never leave."""
+
+    system: str
+    base_url: str
+    has_credentials: bool
+    enabled: bool
+
+
+async def saved_connection(location_id: int) -> SavedConnection | None:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT system, base_url, credentials, enabled FROM state_connection"
+            " WHERE location = $1",
+            location_id,
+        )
+    if row is None:
+        return None
+    return SavedConnection(
+        system=row["system"],
+        base_url=row["base_url"],
+        # Keys that no longer decrypt (the credentials key changed) are as good as none.
+        has_credentials=bool(credentials.decrypt(row["credentials"] or "")),
+        enabled=row["enabled"],
     )
 
 

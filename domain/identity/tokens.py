@@ -33,6 +33,15 @@ class TokenCodec:
             user_id, version = self._serializer.loads(token, max_age=self._ttl)
         except (BadSignature, SignatureExpired, ValueError, TypeError):
             return None
-        if not isinstance(user_id, int) or not isinstance(version, int):
+        if not (_is_id(user_id) and user_id > 0 and _is_id(version)):
             return None
         return TokenClaims(user_id, version)
+
+
+_MAX_INT4 = 2**31 - 1
+
+
+def _is_id(value: object) -> bool:
+    """A non-negative integer column value. Exactly ``int``: JSON ``true`` decodes as a bool,
+    which is an int subclass (a token of ``[true, false]`` read as user 1, version 0)."""
+    return type(value) is int and 0 <= value <= _MAX_INT4

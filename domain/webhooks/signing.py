@@ -15,6 +15,7 @@ import hmac
 HEADER = "X-LeafLedger-Signature"
 SCHEME = "v1"
 DEFAULT_TOLERANCE_SECONDS = 300
+MAX_TIMESTAMP_DIGITS = 12
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -50,7 +51,10 @@ def verify(
         if not sep:
             return False
         if key == "t":
-            if timestamp is not None or not (value.isascii() and value.isdigit()):
+            # Unix seconds: ten digits until 2286. A longer one is no timestamp (and past 4300
+            # digits int() itself refuses it).
+            valid = value.isascii() and value.isdigit() and len(value) <= MAX_TIMESTAMP_DIGITS
+            if timestamp is not None or not valid:
                 return False
             timestamp = int(value)
         elif key == SCHEME:

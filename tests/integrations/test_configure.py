@@ -52,7 +52,8 @@ async def test_only_managers_and_admins_connect_integrations(api, world):
     foreign = await api(CONFIGURE, _input(world), token=world.co.token(Role.ADMIN))
     assert foreign["data"]["configureIntegration"]["__typename"] == "PermissionDenied"
     anonymous = await api(CONFIGURE, _input(world))
-    assert anonymous["data"]["configureIntegration"]["__typename"] == "PermissionDenied"
+    assert anonymous["data"] is None
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_the_secret_is_shown_once_and_rotating_it_retires_the_old_one(api, world):

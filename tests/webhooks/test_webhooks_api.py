@@ -47,7 +47,8 @@ async def test_only_managers_and_admins_create_endpoints(api, world, receiver):
     other_admin = await api(CREATE, variables, token=world.co.token(Role.ADMIN))
     assert other_admin["data"]["createWebhookEndpoint"]["__typename"] == "PermissionDenied"
     anonymous = await api(CREATE, variables)
-    assert anonymous["data"]["createWebhookEndpoint"]["__typename"] == "PermissionDenied"
+    assert anonymous["data"] is None
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM webhook_endpoint") == 2
 
