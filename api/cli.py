@@ -120,6 +120,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
             "LEAFLEDGER_DATABASE_URL": database_url,
             "LEAFLEDGER_REDIS_URL": running.redis_url,
             "LEAFLEDGER_DATA_DIR": str(config.data_dir),
+            # GraphiQL's schema explorer works before signing in (production: signed-in only).
+            "LEAFLEDGER_INTROSPECTION": os.environ.get("LEAFLEDGER_INTROSPECTION", "public"),
         }
         exe = [sys.executable, "-m", "api.cli"]
         children = [
