@@ -78,6 +78,18 @@ class StateRules:
 
 
 @dataclass(frozen=True)
+class RelatedReport:
+    """The earlier report a void or return refers to (the sale), as our outbox holds it: what
+    was sent for it, so a client can find it at the state again or send the same fields."""
+
+    kind: ReportKind
+    external_id: str
+    status: str  # pending, sending, sent, failed, ...
+    occurred_at: datetime  # aware, UTC
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class OutboundReport:
     """One pending state report, as the sync engine hands it to a client."""
 
@@ -95,6 +107,8 @@ class OutboundReport:
     related_state_ids: Sequence[str] = ()
     # What ``prepare`` saw at the state just before the first send (None: never sent).
     snapshot: Mapping[str, Any] | None = None
+    # The report ``payload["related_external_id"]`` names (a void's or return's sale), if any.
+    related: RelatedReport | None = None
 
 
 class ResultStatus(enum.StrEnum):

@@ -28,6 +28,7 @@ from plugins import registry
 from plugins.base import (
     Mode,
     OutboundReport,
+    RelatedReport,
     ReportKind,
     ReportResult,
     ResultStatus,
@@ -65,10 +66,12 @@ WITH unsent AS (
 )
 SELECT u.id, u.kind, u.status, u.external_id, u.occurred_at, u.payload, u.attempts,
        u.outcome_unknown, u.deadline_at, u.due, u.snapshot,
-       coalesce((SELECT s.state_ids FROM state_report s
-                 WHERE s.location = u.location
-                   AND s.external_id = u.payload->>'related_external_id'), '{}') AS related
+       coalesce(s.state_ids, '{}') AS related, s.kind AS related_kind,
+       s.external_id AS related_external_id, s.status AS related_status,
+       s.occurred_at AS related_occurred_at, s.payload AS related_payload
 FROM unsent u
+LEFT JOIN state_report s  -- at most one: external ids are unique per location
+       ON s.location = u.location AND s.external_id = u.payload->>'related_external_id'
 ORDER BY u.id
 """
 
@@ -212,6 +215,20 @@ def _outbound(row: Any, timezone: str) -> OutboundReport:
         outcome_unknown=row["outcome_unknown"] or row["status"] == "sending",
         related_state_ids=tuple(row["related"] or ()),
         snapshot=json.loads(snapshot) if isinstance(snapshot, str) else snapshot,
+        related=_related(row),
+    )
+
+
+def _related(row: Any) -> RelatedReport | None:
+    if row["related_kind"] is None:
+        return None
+    payload = row["related_payload"]
+    return RelatedReport(
+        kind=ReportKind(row["related_kind"]),
+        external_id=row["related_external_id"],
+        status=row["related_status"],
+        occurred_at=row["related_occurred_at"],
+        payload=json.loads(payload) if isinstance(payload, str) else payload,
     )
 
 

@@ -20,7 +20,7 @@ async def open_second_store(world: World) -> Store:
             license_number="C10-0000002-LIC",
             state="CA",
             timezone="America/Los_Angeles",
-            state_system="none",
+            state_system="metrc",
         ),
     )
     location_id = created.value.location_id

@@ -28,7 +28,7 @@ from plugins.base import (
     StatePackage,
     StateReason,
 )
-from plugins.builtin.metrc import limits, mapping, returns, transfers
+from plugins.builtin.metrc import limits, mapping, receipts, transfers
 from plugins.builtin.metrc.responses import (
     MetrcError,
     decode,
@@ -140,9 +140,9 @@ class MetrcClient:
                     body=[mapping.adjustment(r, reasons, pinned) for r in run],
                 )
             elif kind == ReportKind.VOID:
-                return [await self._void(run[0])]
+                return [await receipts.void(self, run[0])]
             elif kind == ReportKind.RETURN:
-                return [await self._return(run[0])]
+                return [await receipts.return_(self, run[0])]
             else:
                 return [
                     ReportResult(r.id, ResultStatus.FAILED, (), f"METRC has no API for {kind}")
@@ -150,76 +150,25 @@ class MetrcClient:
                 ]
         except MetrcError as exc:
             return results_for_error(run, exc)
+        if kind == ReportKind.SALE:
+            ids = receipts.posted_ids(answer, len(run))
+            return [ReportResult(r.id, ResultStatus.SENT, i) for r, i in zip(run, ids, strict=True)]
         ids = field_of(answer, "Ids") if isinstance(answer, dict) else None
         return [
             ReportResult(r.id, ResultStatus.SENT, [str(ids[i])] if ids and i < len(ids) else [])
             for i, r in enumerate(run)
         ]
 
-    async def _void(self, report: OutboundReport) -> ReportResult:
-        receipt_ids = list(report.related_state_ids)
-        if not receipt_ids:
-            found = await self._receipt(str(report.payload.get("related_external_id", "")))
-            receipt_ids = [str(field_of(found, "Id"))] if found else []
-        if not receipt_ids:
-            return ReportResult(
-                report.id, ResultStatus.FAILED, (), "the sale was never accepted by METRC"
-            )
-        try:
-            await self._request("DELETE", f"/sales/v2/receipts/{receipt_ids[0]}")
-        except MetrcError as exc:
-            return results_for_error([report], exc)[0]
-        return ReportResult(report.id, ResultStatus.SENT, receipt_ids)
-
-    async def _return(self, report: OutboundReport) -> ReportResult:
-        """The sale's receipt updated to what the customer kept (see ``returns``)."""
-        try:
-            receipt = await self._receipt(str(report.payload.get("related_external_id", "")))
-            if returns.arrived(report, receipt):
-                return ReportResult(report.id, ResultStatus.SENT, ())
-            if receipt is None or field_of(receipt, "ArchivedDate"):
-                return ReportResult(
-                    report.id, ResultStatus.FAILED, (), "METRC has no active receipt for the sale"
-                )
-            receipt_id = str(field_of(receipt, "Id"))
-            body = returns.updated_receipt(report, receipt)
-            if body is None:  # nothing stays sold: the receipt is voided
-                await self._request("DELETE", f"/sales/v2/receipts/{receipt_id}")
-            else:
-                await self._request("PUT", "/sales/v2/receipts", body=[body])
-        except MetrcError as exc:
-            return results_for_error([report], exc)[0]
-        return ReportResult(report.id, ResultStatus.SENT, [receipt_id])
-
-    async def _receipt(self, external_number: str) -> Any:
-        if not external_number:
-            return None
-        try:
-            envelope = await self._request("GET", f"/sales/v2/receipts/external/{external_number}")
-        except MetrcError as exc:
-            if exc.http_status == 404:
-                return None  # no receipt with that number
-            raise
-        data = field_of(envelope, "Data") if isinstance(envelope, dict) else envelope
-        if isinstance(data, list):
-            return data[0] if data else None
-        return envelope or None
-
     async def find(self, report: OutboundReport) -> ReportResult | None:
-        """Did an earlier attempt arrive? Receipts by external number, adjustments by note."""
+        """Did an earlier attempt arrive? Receipts by external number, adjustments by note.
+
+        Voids and returns read METRC's receipt before every send and say absolute quantities,
+        so they need no lookup first (see ``receipts``)."""
         try:
             if report.kind == ReportKind.SALE:
-                found = await self._receipt(report.external_id)
-                if found:
-                    return ReportResult(report.id, ResultStatus.SENT, [str(field_of(found, "Id"))])
-                return None
+                return await receipts.find_sale(self, report)
             if report.kind in (ReportKind.ADJUST, ReportKind.DESTROY):
                 return await self._find_adjustment(report)
-            if report.kind == ReportKind.RETURN:
-                receipt = await self._receipt(str(report.payload.get("related_external_id", "")))
-                if returns.arrived(report, receipt):
-                    return ReportResult(report.id, ResultStatus.SENT)
-                return None  # absolute quantities: sending again is safe
         except MetrcError as exc:
             # Cannot tell yet: keep it unknown rather than risk sending twice.
             return ReportResult(report.id, ResultStatus.UNKNOWN, (), exc.message, exc.retry_after)
@@ -233,6 +182,8 @@ class MetrcClient:
         """
         snapshots: dict[int, dict[str, Any]] = {}
         for report in reports:
+            if report.kind in (ReportKind.VOID, ReportKind.RETURN):
+                snapshots[report.id] = receipts.first_attempt()  # bounds the receipt search
             if report.kind in (ReportKind.ADJUST, ReportKind.DESTROY):
                 package = await self._package(str(report.payload["tag"]))
                 quantity = field_of(package, "Quantity") if package else None

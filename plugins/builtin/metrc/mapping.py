@@ -75,10 +75,18 @@ def pick_reason(ours: str | None, theirs: Sequence[StateReason], pinned: Mapping
 
 
 def receipt(report: OutboundReport) -> dict[str, Any]:
-    p = report.payload
+    """A sale report's ``POST /sales/v2/receipts`` row."""
+    return receipt_of(report.external_id, report.occurred_at, report.timezone, report.payload)
+
+
+def receipt_of(
+    external_id: str, occurred_at: datetime, timezone: str, p: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The receipt row for a sale (its payload as our outbox holds it). A return rebuilds the
+    same row from the sale's report, so an update carries every field the POST did."""
     return {
-        "SalesDateTime": local_time(report.occurred_at, report.timezone),
-        "ExternalReceiptNumber": report.external_id,
+        "SalesDateTime": local_time(occurred_at, timezone),
+        "ExternalReceiptNumber": external_id,
         "SalesCustomerType": CUSTOMER_TYPES.get(str(p.get("customer_type")), "Consumer"),
         "PatientLicenseNumber": p.get("patient_license"),
         "CaregiverLicenseNumber": p.get("caregiver_license"),

@@ -11,6 +11,7 @@ A test programs faults like "the next 2 POSTs under /sales/v2/receipts answer 50
     metrc.faults.unavailable(count=2, method="POST", path="/sales/v2/receipts")
     metrc.faults.hang(5, apply=True, method="POST", path="/sales/v2/receipts")
     metrc.faults.down()   # every request 503 until metrc.faults.up()
+    metrc.faults.answer({"Data": None}, method="GET", path="/sales/v2/receipts/external/")
     metrc.faults.enable_rate_limit()   # METRC's real GET limits, see ratelimit.py
     metrc.faults.status(422, {"Message": "..."}, path="/transfers/v2/deliveries/")  # any status
     metrc.faults.rewrite(change, path="/transfers/v2/incoming")  # the real answer, edited
@@ -73,6 +74,7 @@ class FaultKind(StrEnum):
     HANG = "hang"
     STATUS = "status"  # any status, with an optional JSON body
     REWRITE = "rewrite"  # the normal answer, its JSON edited by a test's function
+    ANSWER = "answer"
 
 
 @dataclass
@@ -118,6 +120,8 @@ class Fault:
             return Response(b"", status_code=200)
         if self.kind is FaultKind.ROW_ERROR:
             return JSONResponse([{"row": self.row, "message": self.message}], status_code=400)
+        if self.kind is FaultKind.ANSWER:
+            return JSONResponse(self.body, status_code=200)
         if self.kind is FaultKind.STATUS:
             content = b"" if self.body is None else json.dumps(self.body).encode()
             return Response(content, self.status, self.headers, "application/json")
@@ -212,6 +216,13 @@ class Faults:
     ) -> Fault:
         """400 ``[{"row": row, "message": message}]``; nothing is applied."""
         return self.add(Fault(FaultKind.ROW_ERROR, count, method, path, row=row, message=message))
+
+    def answer(
+        self, body: Any, *, count: int = 1, method: str | None = None, path: str | None = None
+    ) -> Fault:
+        """200 with ``body`` as JSON, nothing applied: an answer the description allows that
+        the double would not give on its own (``{"Data": None}``, an empty list, ...)."""
+        return self.add(Fault(FaultKind.ANSWER, count, method, path, body=body))
 
     def status(
         self,
