@@ -12,6 +12,9 @@ reading HTTP code:
   own on-hand) keeps an existing difference visible to reconciliation instead of hiding it.
 - Our reasons map onto BioTrack's six adjustment types; our words go in ``reason``.
 - Rooms come from the licence's ``settings["rooms"]`` (our zone name -> BioTrack room id).
+- Sales and refunds go in whole units at the price one unit was paid before taxes (``sales.py``
+  refuses fractions at the register; a fraction that reaches here is refused, never sent).
+- Scheduled destructions carry ``reason_extended``, BioTrack's destruction reason code.
 """
 
 from __future__ import annotations
