@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain import db, service
@@ -13,6 +15,52 @@ from domain.identity.principal import Principal
 from domain.roles import Capability
 from plugins import registry
 from plugins.base import Connection, Mode, StateSystem
+
+MAX_TIMEOUT_SECONDS = 300
+
+
+def _positive_number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Refuse the connection settings the state clients would choke on at every sync (a NaN or
+    negative timeout, a history start without an offset, a rate that is not a number), so the
+    mistake is the caller's ValidationError now rather than a failing drain later."""
+    if "timeout_seconds" in settings:
+        timeout = _positive_number(settings["timeout_seconds"])
+        if timeout is None or timeout > MAX_TIMEOUT_SECONDS:
+            raise ValidationError(
+                "settings.timeout_seconds",
+                f"must be a number of seconds, 0 to {MAX_TIMEOUT_SECONDS}",
+            )
+    if "history_start" in settings:
+        start = settings["history_start"]
+        try:
+            parsed = datetime.fromisoformat(start) if isinstance(start, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise ValidationError(
+                "settings.history_start", "must be an ISO 8601 date-time with an offset"
+            )
+    if "get_rates" in settings:
+        rates = settings["get_rates"]
+        if not (
+            isinstance(rates, list)
+            and len(rates) == 2
+            and all(_positive_number(r) is not None for r in rates)
+        ):
+            raise ValidationError("settings.get_rates", "must be two positive numbers")
+    for name in ("rooms", "adjustment_types"):
+        if name in settings and not isinstance(settings[name], dict):
+            raise ValidationError(f"settings.{name}", "must be an object")
 
 
 @dataclass(frozen=True)
@@ -88,6 +136,8 @@ async def configure(principal: Principal, cmd: ConfigureConnection) -> service.O
         raise ValidationError("credentials", "must be an object of strings")
     if cmd.settings is not None and not isinstance(cmd.settings, dict):
         raise ValidationError("settings", "must be an object")
+    if isinstance(cmd.settings, dict):
+        check_settings(cmd.settings)
     async with db.connection() as conn:
         system_name = await conn.fetchval(
             "SELECT state_system FROM location WHERE id = $1", cmd.location_id

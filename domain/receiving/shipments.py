@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from domain import db, events, service
 from domain.compliance import connections
@@ -56,6 +56,25 @@ class ShipmentCreated:
     unmapped: list[str] = field(default_factory=list)
 
 
+MAX_UNIT_COST = Decimal(1_000_000)
+
+
+def _check_unit_cost(value: object, field: str) -> None:
+    """What we paid per unit (4 places, as products keep it): a NaN or negative cost would land
+    in the package's cost at completion and in every valuation after."""
+    try:
+        cost = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(field, "is not a number") from None
+    exponent = cost.normalize().as_tuple().exponent if cost.is_finite() else 0
+    if (
+        not cost.is_finite()
+        or not 0 <= cost <= MAX_UNIT_COST
+        or (isinstance(exponent, int) and exponent < -4)
+    ):
+        raise ValidationError(field, f"must be between 0 and {MAX_UNIT_COST} with at most 4 places")
+
+
 def _check(cmd: CreateShipment) -> None:
     if not cmd.manifest_number.strip() or len(cmd.manifest_number) > 64:
         raise ValidationError("manifestNumber", "must be 1 to 64 characters")
@@ -66,6 +85,8 @@ def _check(cmd: CreateShipment) -> None:
         raise ValidationError("packages", "a tag appears twice on the manifest")
     for i, p in enumerate(cmd.packages):
         parse_quantity(p.shipped_quantity, field=f"packages[{i}].shippedQuantity")
+        if p.unit_cost is not None:
+            _check_unit_cost(p.unit_cost, f"packages[{i}].unitCost")
         if p.unit not in set(Unit):
             raise ValidationError(f"packages[{i}].unit", "grams, milligrams or each")
 
