@@ -268,3 +268,27 @@ async def test_a_quantity_sent_as_a_json_number_is_refused(api, world):
     assert await _written() == before
     moved = await api(TRANSFER, {"input": transfer_input(world, "1.5")}, token=token)
     assert moved["data"]["transferStock"]["__typename"] == "StockMovedPayload"
+
+
+# -- Finding 5g: a disabled state connection -----------------------------------------------------
+
+CONFIGURE = """mutation($input: ConfigureStateConnectionInput!) {
+  configureStateConnection(input: $input) {
+    __typename ... on ConnectionPayload { system baseUrl hasCredentials } } }"""
+
+
+async def test_disabling_a_state_connection_answers_what_is_stored(api, world, metrc):
+    variables = {
+        "input": {
+            "locationId": str(world.ca.location_id),
+            "baseUrl": metrc.base_url,
+            "enabled": False,
+        }
+    }
+    result = await api(CONFIGURE, variables, token=world.ca.token(Role.ADMIN))
+    assert result["data"]["configureStateConnection"] == {
+        "__typename": "ConnectionPayload",
+        "system": "metrc",
+        "baseUrl": metrc.base_url,
+        "hasCredentials": True,
+    }
