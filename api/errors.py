@@ -163,6 +163,27 @@ class AlreadyCompleted(UserError):
     shipment_id: strawberry.ID
 
 
+@strawberry.type(description="The state lists no adjustment reason of that name for this licence.")
+class UnknownStateReason(UserError):
+    state_reason: str
+    known: list[str] = strawberry.field(description="The names it lists (empty: never fetched).")
+
+
+@strawberry.type(
+    description="The state reason this adjustment is reported as needs a note or a waste weight."
+)
+class ReasonDetailRequired(UserError):
+    reason: str
+    state_reason: str
+    missing: list[str] = strawberry.field(description="note and/or wasteWeight.")
+
+
+@strawberry.type(description="The state system could not be asked; nothing was changed.")
+class StateSystemUnavailable(UserError):
+    system: str
+    detail: str
+
+
 def to_graphql(exc: domain_errors.DomainError) -> UserError:
     match exc:
         case domain_errors.InsufficientStock():
@@ -258,6 +279,19 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
                 reservation_id=strawberry.ID(str(exc.reservation_id)),
                 status=exc.status,
             )
+        case domain_errors.UnknownStateReason():
+            return UnknownStateReason(
+                message=exc.message, state_reason=exc.state_reason, known=exc.known
+            )
+        case domain_errors.ReasonDetailRequired():
+            return ReasonDetailRequired(
+                message=exc.message,
+                reason=exc.reason,
+                state_reason=exc.state_reason,
+                missing=exc.missing,
+            )
+        case domain_errors.StateSystemUnavailable():
+            return StateSystemUnavailable(message=exc.message, system=exc.system, detail=exc.detail)
     return ValidationError(message=exc.message, field="", reason=exc.message)
 
 

@@ -230,6 +230,50 @@ class AlreadyCompleted(DomainError):
 
 
 @dataclass
+class UnknownStateReason(DomainError):
+    """The state's adjustment reason list (as last fetched for this licence) has no such name;
+    ``known`` lists the names it has (empty: the list was never fetched)."""
+
+    state_reason: str
+    known: list[str]
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        if not self.known:
+            return f"{self.state_reason!r}: the state's reasons were never fetched; refresh them"
+        return f"{self.state_reason!r} is not one of the state's adjustment reasons"
+
+
+@dataclass
+class ReasonDetailRequired(DomainError):
+    """The state reason this licence maps the adjustment's reason to needs details the request
+    lacks (``missing``: note, wasteWeight), so the state would refuse it or get it incomplete."""
+
+    reason: str
+    state_reason: str
+    missing: list[str]
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return (
+            f"{self.reason} is reported to the state as {self.state_reason!r}, which requires"
+            f" {' and '.join(self.missing)}"
+        )
+
+
+@dataclass
+class StateSystemUnavailable(DomainError):
+    """The state system could not be asked (not configured, unreachable, refused our keys)."""
+
+    system: str
+    detail: str
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        return f"{self.system} could not be reached: {self.detail}"
+
+
+@dataclass
 class TooManyLoginAttempts(DomainError):
     """Too many failed sign-ins for this e-mail or from this address: refused, even with the right
     password, for ``retry_after_seconds``. Answered alike for e-mails with and without an

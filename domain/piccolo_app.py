@@ -8,8 +8,10 @@ from piccolo.conf.apps import AppConfig
 
 from domain.catalog.tables import Batch, Product
 from domain.compliance.tables import (
+    AdjustmentReasonMap,
     Discrepancy,
     ReconciliationRun,
+    StateAdjustmentReason,
     StateConnection,
     StatePackageMirror,
     StateReport,
@@ -52,6 +54,8 @@ TABLES = [
     ReconciliationRun,
     Discrepancy,
     StatePackageMirror,
+    AdjustmentReasonMap,
+    StateAdjustmentReason,
     Sale,
     SaleLine,
     Reservation,

@@ -9,7 +9,7 @@ import strawberry
 
 from api.context import Info
 from api.enums import AdjustmentReason, Category, MovementKind, Unit
-from api.errors import STOCK_ERRORS, attempt, result_union
+from api.errors import STOCK_ERRORS, ReasonDetailRequired, attempt, result_union
 from api.locations.types import Zone
 from api.packages.types import Movement, Package
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
@@ -42,6 +42,13 @@ class AdjustStockInput:
     note: str | None = None
     witness_id: strawberry.ID | None = None
     idempotency_key: str | None = None
+    waste_weight: Decimal | None = strawberry.field(
+        default=None,
+        description="What the waste weighed, when the licence's state reason requires it.",
+    )
+    waste_unit: Unit | None = strawberry.field(
+        default=None, description="GRAMS (the default) or MILLIGRAMS."
+    )
 
 
 @strawberry.input
@@ -87,6 +94,8 @@ class StockSummaryLine:
 
 
 StockMovedResult = result_union("StockMovedResult", StockMovedPayload, STOCK_ERRORS)
+ADJUST_ERRORS = (ReasonDetailRequired, *STOCK_ERRORS)
+AdjustStockResult = result_union("AdjustStockResult", StockMovedPayload, ADJUST_ERRORS)
 
 
 def _present(info: Info, outcome: Outcome) -> StockMovedPayload:
@@ -174,7 +183,7 @@ class StockMutations:
         return await attempt(call, lambda o: _present(info, o), STOCK_ERRORS)
 
     @strawberry.mutation(description="Write stock on or off with a reason from the taxonomy.")
-    async def adjust_stock(self, info: Info, input: AdjustStockInput) -> StockMovedResult:
+    async def adjust_stock(self, info: Info, input: AdjustStockInput) -> AdjustStockResult:
         async def call() -> Outcome:
             principal = await info.context.require_principal()
             witness = input.witness_id
@@ -190,7 +199,9 @@ class StockMutations:
                     note=input.note,
                     witness_id=parse_id(witness, "witness") if witness else None,
                     idempotency_key=input.idempotency_key,
+                    waste_weight=input.waste_weight,
+                    waste_unit=input.waste_unit,
                 ),
             )
 
-        return await attempt(call, lambda o: _present(info, o), STOCK_ERRORS)
+        return await attempt(call, lambda o: _present(info, o), ADJUST_ERRORS)

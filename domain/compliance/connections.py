@@ -138,6 +138,11 @@ async def configure(principal: Principal, cmd: ConfigureConnection) -> service.O
         raise ValidationError("settings", "must be an object")
     if isinstance(cmd.settings, dict):
         check_settings(cmd.settings)
+    if isinstance(cmd.settings, dict) and "adjustment_reasons" in cmd.settings:
+        # Pinned reasons were silently mixed with guesses; the map is its own table now.
+        raise ValidationError(
+            "settings", "adjustment_reasons are mapped with setAdjustmentReasonMapping"
+        )
     async with db.connection() as conn:
         system_name = await conn.fetchval(
             "SELECT state_system FROM location WHERE id = $1", cmd.location_id

@@ -124,6 +124,8 @@ def _single(kind: ReportKind, m: Moved, deadline: datetime | None) -> ReportRow:
         payload.update(quantity=str(m.quantity), from_zone=m.from_zone, to_zone=m.to_zone)
     else:
         payload.update(reason=m.reason, note=m.note, zone=m.from_zone or m.to_zone)
+        # Facts the reason may require at the state (a waste weight), from the service.
+        payload.update(_jsonable(m.report_data))
     return ReportRow(
         location_id=m.location_id,
         kind=kind,

@@ -70,13 +70,15 @@ async def cancel_report(principal: Principal, cmd: ReportCommand) -> service.Out
         async with db.connection() as conn:
             status = await conn.fetchval(
                 "UPDATE state_report SET status = 'cancelled', last_error = $2,"
-                " updated_at = now() WHERE id = $1 AND status IN ('failed', 'pending')"
+                " updated_at = now() WHERE id = $1 AND status IN ('failed', 'pending', 'held')"
                 " RETURNING status",
                 cmd.report_id,
                 f"cancelled by {principal.name}: {cmd.reason.strip()}",
             )
         if status is None:
-            raise ValidationError("reportId", "only failed or pending reports can be cancelled")
+            raise ValidationError(
+                "reportId", "only failed, pending or held reports can be cancelled"
+            )
         return ReportChanged(cmd.report_id)
 
     return await service.run(principal, "cancelStateReport", cmd, work, ReportChanged)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain import db, events
-from domain.compliance import connections
+from domain.compliance import connections, held_reports
 from plugins import registry
 from plugins.base import (
     Mode,
@@ -140,6 +140,8 @@ async def _drain_with(
         if not due:
             return
         reports = [_outbound(row, target.timezone) for row in due]
+        # Adjustments get their mapped state reason; unmapped ones are held, not sent.
+        reports = await held_reports.prepare(client, target, reports)
         rows_by_id = {row["id"]: row for row in due}
         # One request at a time: a snapshot must show the state just before its own request.
         for request in client.batches(reports):
@@ -381,7 +383,7 @@ async def raise_overdue_alerts() -> int:
     async with events.unit_of_work(), db.connection() as conn:
         rows = await conn.fetch(
             "UPDATE state_report SET overdue_alerted = true, updated_at = now()"
-            " WHERE status IN ('pending', 'sending', 'failed') AND deadline_at < now()"
+            " WHERE status IN ('pending', 'sending', 'failed', 'held') AND deadline_at < now()"
             " AND NOT overdue_alerted RETURNING id, location, kind, external_id, deadline_at"
         )
         for row in rows:

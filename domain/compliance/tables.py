@@ -135,3 +135,31 @@ class StatePackageMirror(Table, db=DB, tablename="state_package"):
     raw = Text(null=True, default=None)
 
     unique_mirror_tag = Unique([location, tag])
+
+
+class AdjustmentReasonMap(Table, db=DB):
+    """Which of the state's adjustment reasons each of ours is sent as, per licence.
+
+    Set by a person (compliance), never guessed at send time: an adjustment whose reason has no
+    row here is held, not sent under a reason nobody chose.
+    """
+
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
+    reason = Varchar(length=32)  # ours: domain.inventory.model.AdjustmentReason
+    state_reason = Varchar(length=200)
+    updated_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    updated_at = Timestamptz()
+
+    unique_reason_map = Unique([location, reason])
+
+
+class StateAdjustmentReason(Table, db=DB):
+    """The state's adjustment reasons for a licence as last fetched, with what each requires."""
+
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
+    name = Varchar(length=200)
+    requires_note = Boolean(default=False)
+    requires_waste_weight = Boolean(default=False)
+    fetched_at = Timestamptz()
+
+    unique_state_reason = Unique([location, name])

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain import service
+from domain.compliance import adjustment_reasons
 from domain.errors import ValidationError
 from domain.identity.principal import Principal
 from domain.inventory import ledger, lookup
 from domain.inventory.model import AdjustmentReason, MovementKind
 from domain.inventory.rules import check_adjustment, clean_note
-from domain.quantities import parse_quantity, parse_signed_quantity, require_unit
+from domain.quantities import Unit, parse_quantity, parse_signed_quantity, require_unit
 from domain.roles import Capability
 
 
@@ -39,6 +40,10 @@ class AdjustStock:
     note: str | None = None
     witness_id: int | None = None
     idempotency_key: str | None = None
+    # What the waste weighed (some state reasons require it, e.g. METRC's "Waste"): a weight
+    # in grams or milligrams, whatever the package's own unit.
+    waste_weight: Decimal | None = None
+    waste_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,12 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
     reason = AdjustmentReason(cmd.reason)
     note = clean_note(cmd.note)
     check_adjustment(reason, delta, note)
+    waste = _waste(cmd.waste_weight, cmd.waste_unit)
     principal.require(Capability.ADJUST_STOCK, cmd.location_id)
+    # What the licence's state reason for this requires (METRC: a note, a waste weight).
+    await adjustment_reasons.check_adjustment(
+        cmd.location_id, reason, note, waste["waste_weight"] if waste else None
+    )
     if cmd.witness_id is not None and cmd.witness_id == principal.user_id:
         raise ValidationError("witnessId", "the witness must be someone other than the actor")
     if cmd.witness_id is not None:
@@ -105,6 +115,7 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
             to_zone=zone if delta > 0 else None,
             reason=reason,
             note=note,
+            report_data=waste or {},
         )
         posted = await ledger.post(
             [draft],
@@ -117,3 +128,17 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
         return StockMoved(package.id, [p.id for p in posted])
 
     return await service.run(principal, "adjustStock", cmd, work, StockMoved)
+
+
+_WEIGHT_UNITS = (Unit.GRAMS, Unit.MILLIGRAMS)
+
+
+def _waste(weight: Decimal | None, unit: str | None) -> dict[str, str] | None:
+    if weight is None:
+        if unit is not None:
+            raise ValidationError("wasteUnit", "give the waste weight too")
+        return None
+    value = parse_quantity(weight, field="wasteWeight")
+    if unit is not None and unit not in _WEIGHT_UNITS:
+        raise ValidationError("wasteUnit", "must be grams or milligrams")
+    return {"waste_weight": str(value), "waste_unit": str(unit or Unit.GRAMS)}

@@ -29,6 +29,7 @@ async def _write_off(world) -> None:
             world.ca.zone(ZoneKind.VAULT),
             Decimal(-1),
             AdjustmentReason.DAMAGE,
+            note="dropped on the floor",
         ),
     )
 

@@ -14,7 +14,9 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Role
 
 
-async def _write_off(world, grams: str, reason=AdjustmentReason.DAMAGE, note=None) -> None:
+async def _write_off(
+    world, grams: str, reason=AdjustmentReason.DAMAGE, note="dropped on the floor"
+) -> None:
     await stock.adjust_stock(
         world.as_(Role.MANAGER),
         stock.AdjustStock(

@@ -44,7 +44,12 @@ async def _seed(world, metrc) -> None:
     await stock.adjust_stock(
         world.as_(Role.MANAGER),
         stock.AdjustStock(
-            world.ca.location_id, PENDING, vault, Decimal(-1), AdjustmentReason.DAMAGE
+            world.ca.location_id,
+            PENDING,
+            vault,
+            Decimal(-1),
+            AdjustmentReason.DAMAGE,
+            note="dropped on the floor",
         ),
     )
 

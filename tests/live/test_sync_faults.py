@@ -55,6 +55,7 @@ async def test_reports_survive_a_killed_worker_a_flushed_queue_and_an_outage(wor
                 world.ca.zone(ZoneKind.VAULT),
                 Decimal("-0.1"),
                 AdjustmentReason.DAMAGE,
+                note="dropped on the floor",
             ),
         )
     # Slow METRC down so the kill lands in the middle of the batch.

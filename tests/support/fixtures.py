@@ -11,7 +11,9 @@ import httpx
 import pytest
 
 from domain import events
-from domain.compliance import connections
+from domain.compliance import adjustment_reasons, connections
+from domain.identity.principal import Principal
+from domain.inventory.model import AdjustmentReason
 from domain.roles import Role
 from tests.doubles.metrc import MetrcDouble, metrc_double_async
 
@@ -77,4 +79,28 @@ async def metrc(metrc_server: MetrcDouble, world) -> MetrcDouble:
             },
         ),
     )
+    await map_metrc_reasons(world.as_(Role.COMPLIANCE), world.ca.location_id)
+    metrc_server.log.clear()
     return metrc_server
+
+
+# How the test licence sends our reasons (the double lists CA's reasons). Sample, QA testing
+# and "other" stay unmapped, as at a licence whose compliance officer has not chosen yet.
+METRC_REASONS = {
+    AdjustmentReason.DAMAGE: "Damage",
+    AdjustmentReason.THEFT: "Theft",
+    AdjustmentReason.EXPIRED: "Spoilage",
+    AdjustmentReason.DESTRUCTION: "Waste",
+    AdjustmentReason.PACKAGING_WASTE: "Waste",
+    AdjustmentReason.COUNT_CORRECTION: "Scale Variance",
+    AdjustmentReason.ENTRY_ERROR: "Entry Error",
+}
+
+
+async def map_metrc_reasons(principal: Principal, location_id: int) -> None:
+    """Fetch the licence's reasons from the double and map ours as compliance would."""
+    await adjustment_reasons.refresh(principal, adjustment_reasons.RefreshStateReasons(location_id))
+    for ours, theirs in METRC_REASONS.items():
+        await adjustment_reasons.set_mapping(
+            principal, adjustment_reasons.SetReasonMapping(location_id, ours, theirs)
+        )

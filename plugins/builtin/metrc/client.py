@@ -132,12 +132,15 @@ class MetrcClient:
                     "POST", "/sales/v2/receipts", body=[mapping.receipt(r) for r in run]
                 )
             elif kind in (ReportKind.ADJUST, ReportKind.DESTROY):
-                reasons = await self.adjustment_reasons()
-                pinned = self.settings.get("adjustment_reasons", {})
+                if any(mapping.state_reason(r) is None for r in run):
+                    # The sync engine attaches the reason compliance mapped; none is guessed
+                    # here (the licence's reason list could not be fetched yet).
+                    return [
+                        ReportResult(r.id, ResultStatus.RETRY, (), "no METRC reason mapped yet")
+                        for r in run
+                    ]
                 answer = await self._request(
-                    "POST",
-                    "/packages/v2/adjust",
-                    body=[mapping.adjustment(r, reasons, pinned) for r in run],
+                    "POST", "/packages/v2/adjust", body=[mapping.adjustment(r) for r in run]
                 )
             elif kind == ReportKind.VOID:
                 return [await receipts.void(self, run[0])]
@@ -223,11 +226,13 @@ class MetrcClient:
         records = await self._get_all("/packages/v2/adjust/reasons")
         reasons = [
             StateReason(
-                name=str(field_of(r, "Name")),
-                requires_note=bool(field_of(r, "RequiresNote")),
-                requires_waste_weight=bool(field_of(r, "RequiresWasteWeight")),
+                name=name.strip(),
+                requires_note=field_of(r, "RequiresNote") is True,
+                requires_waste_weight=field_of(r, "RequiresWasteWeight") is True,
             )
             for r in records
+            # A nameless reason (the description allows null) can be neither mapped nor sent.
+            if isinstance(name := field_of(r, "Name"), str) and name.strip()
         ]
         self._reasons = (time.monotonic(), reasons)
         return reasons

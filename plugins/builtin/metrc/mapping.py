@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from plugins.base import OutboundReport, StateReason
+from plugins.base import OutboundReport
 
 NOTE_LIMIT = 200  # longer ReasonNotes fail the whole submission (reported to fail silently too)
 UNITS = {"grams": "Grams", "milligrams": "Milligrams", "each": "Each"}
@@ -18,20 +18,6 @@ CUSTOMER_TYPES = {
     "caregiver": "Caregiver",
     "non_resident": "NonResidentConsumer",
     "external_patient": "ExternalPatient",
-}
-# Our taxonomy → words to look for in the facility's own reason list (fetched at runtime,
-# it differs by state). First match wins; an operator can pin a mapping in the settings.
-REASON_KEYWORDS: Mapping[str, Sequence[str]] = {
-    "theft": ("theft", "stolen"),
-    "damage": ("damage", "waste (unusable", "unusable"),
-    "destruction": ("waste", "destroy", "unusable"),
-    "expired": ("expir", "waste"),
-    "packaging_waste": ("waste", "unusable"),
-    "count_correction": ("scale variance", "audit", "count", "variance"),
-    "entry_error": ("entry error", "error", "incorrect"),
-    "sample": ("sample", "trade sample"),
-    "qa_testing": ("lab", "testing", "sample"),
-    "other": ("other",),
 }
 
 
@@ -59,19 +45,11 @@ def note(report: OutboundReport, text: str | None) -> str:
     return body if len(body) <= NOTE_LIMIT else body[: NOTE_LIMIT - 1] + "…"
 
 
-def pick_reason(ours: str | None, theirs: Sequence[StateReason], pinned: Mapping[str, str]) -> str:
-    ours = ours or "other"
-    if ours in pinned:
-        return pinned[ours]
-    names = [r.name for r in theirs]
-    for keyword in REASON_KEYWORDS.get(ours, ()):
-        for name in names:
-            if keyword in name.lower():
-                return name
-    for name in names:
-        if "other" in name.lower():
-            return name
-    return names[0] if names else "Scale Variance"
+def state_reason(report: OutboundReport) -> Mapping[str, Any] | None:
+    """The METRC reason compliance mapped for the report's reason, with its flags, as the sync
+    engine attached it from the licence's reason map; None when absent (never guessed here)."""
+    chosen = report.payload.get("state_reason")
+    return chosen if isinstance(chosen, Mapping) and chosen.get("name") else None
 
 
 def receipt(report: OutboundReport) -> dict[str, Any]:
@@ -106,18 +84,31 @@ def receipt_of(
     }
 
 
-def adjustment(
-    report: OutboundReport, reasons: Sequence[StateReason], pinned: Mapping[str, str]
-) -> dict[str, Any]:
+def adjustment(report: OutboundReport) -> dict[str, Any]:
     p = report.payload
+    chosen = state_reason(report)
+    if chosen is None:
+        raise ValueError(f"report {report.id} has no mapped METRC adjustment reason")
     return {
         "Label": p["tag"],
         "Quantity": number(p["quantity"]),
         "UnitOfMeasure": UNITS[p["unit"]],
-        "AdjustmentReason": pick_reason(p.get("reason"), reasons, pinned),
+        "AdjustmentReason": str(chosen["name"]),
         "AdjustmentDate": local_date(report.occurred_at, report.timezone),
-        "ReasonNote": note(report, p.get("note")),
+        "ReasonNote": note(report, _reason_text(p, chosen)),
     }
+
+
+def _reason_text(p: Mapping[str, Any], chosen: Mapping[str, Any]) -> str | None:
+    """The person's note, led by the waste weight when the reason requires one. METRC's
+    published adjust body has no waste-weight property (only ReasonNote), so the weight is
+    recorded there, before the note, where truncation to 200 characters cannot reach it."""
+    text = p.get("note")
+    if not chosen.get("requires_waste_weight") or p.get("waste_weight") is None:
+        return text
+    unit = UNITS.get(str(p.get("waste_unit") or "grams"), "Grams")
+    weight = f"Waste weight: {number(p['waste_weight'])} {unit}."
+    return f"{weight} {text}" if text else weight
 
 
 def _maybe(value: Any) -> float | int | None:
