@@ -258,3 +258,27 @@ async def test_a_partial_return_keeps_the_sales_discount_and_taxes_at_metrc(worl
     assert set(updated["Transactions"][0]) == set(posted["Transactions"][0])
     assert updated["SalesDateTime"] == posted["SalesDateTime"]
     metrc.log.assert_no_violations()
+
+
+async def test_a_sale_whose_post_answers_a_null_id_keeps_no_receipt_id(world, metrc):
+    await _sell(world, "3")
+    metrc.faults.answer({"Ids": [None], "Warnings": []}, method="POST", path="/sales/v2/receipts")
+
+    await _drain(world)
+
+    assert (await _report(world, "sale"))["state_ids"] == []
+
+
+async def test_a_void_whose_answer_was_lost_is_not_refused_when_resent(world, metrc):
+    await _sell(world, "3")
+    await _drain(world)
+    await _void(world)
+    metrc.faults.hang(3, apply=True, method="DELETE")
+
+    assert (await _drain(world)).deferred == 1
+    await _make_due(world)
+    assert (await _drain(world)).sent == 1
+
+    assert (await _report(world, "void"))["status"] == "sent"
+    assert metrc.state.receipts()[0].voided
+    assert metrc.state.package(world.tag).quantity == Decimal(10)
