@@ -20,6 +20,7 @@ return once voided a whole receipt. So:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +83,7 @@ async def locate(
     number: str,
     sold_at: datetime,
     timezone: str,
-    known_ids: tuple[str, ...] = (),
+    known_ids: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Every receipt METRC holds under our external ``number`` (active first; [] if none)."""
     if not number:
@@ -123,10 +124,30 @@ def first_attempt(now: datetime | None = None) -> dict[str, Any]:
     return {"first_attempt_at": (now or datetime.now(UTC)).isoformat()}
 
 
-def _not_found(client: MetrcClient, report: OutboundReport, what: str) -> ReportResult:
-    hours = float(client.settings.get("receipt_search_hours", SEARCH_HOURS))
+def _search_hours(client: MetrcClient) -> float:
+    """The licence's ``receipt_search_hours``; the default when unset or not a positive number."""
+    value = client.settings.get("receipt_search_hours", SEARCH_HOURS)
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        return SEARCH_HOURS
+    return hours if 0 < hours < 24 * 365 else SEARCH_HOURS
+
+
+def _began(report: OutboundReport) -> datetime:
     started = (report.snapshot or {}).get("first_attempt_at")
-    began = datetime.fromisoformat(started) if isinstance(started, str) else datetime.now(UTC)
+    try:
+        began = datetime.fromisoformat(started) if isinstance(started, str) else None
+    except ValueError:
+        began = None
+    if began is None or began.tzinfo is None:
+        return datetime.now(UTC)
+    return began
+
+
+def _not_found(client: MetrcClient, report: OutboundReport, what: str) -> ReportResult:
+    hours = _search_hours(client)
+    began = _began(report)
     if datetime.now(UTC) - began >= timedelta(hours=hours):
         return ReportResult(
             report.id,
@@ -149,6 +170,11 @@ def _sale_refusal(report: OutboundReport, action: str) -> ReportResult | None:
         message = (
             f"nothing to {action}: METRC refused the sale {sale.external_id}; if that report"
             f" is retried and accepted, retry this {action} after it"
+        )
+    elif sale.status in ("cancelled", "held"):
+        message = (
+            f"the sale {sale.external_id} was never sent to METRC (its report is"
+            f" {sale.status}): record this {action} in METRC by hand, then cancel this report"
         )
     else:
         return None
