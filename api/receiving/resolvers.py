@@ -9,7 +9,13 @@ from decimal import Decimal
 import strawberry
 
 from api.context import Info
-from api.errors import COMMON_ERRORS, RECEIVING_ERRORS, attempt, result_union
+from api.errors import (
+    COMMON_ERRORS,
+    RECEIVING_ERRORS,
+    StateSystemUnavailable,
+    attempt,
+    result_union,
+)
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.receiving.types import ChecklistItem, Shipment, VendorScore
 from domain import db
@@ -142,7 +148,8 @@ class ShipmentCount:
 
 
 ShipmentResult = result_union("ShipmentResult", ShipmentPayload, RECEIVING_ERRORS)
-PullShipmentsResult = result_union("PullShipmentsResult", ShipmentCount, COMMON_ERRORS)
+PULL_ERRORS = (StateSystemUnavailable, *COMMON_ERRORS)
+PullShipmentsResult = result_union("PullShipmentsResult", ShipmentCount, PULL_ERRORS)
 ScanResult = result_union("ScanResult", ScanPayload, RECEIVING_ERRORS)
 
 
@@ -333,7 +340,7 @@ class ReceivingMutations:
                 ],
             )
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await attempt(call, present, PULL_ERRORS)
 
 
 async def _payload(outcome: Outcome) -> ShipmentPayload:

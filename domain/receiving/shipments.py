@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 
 from domain import db, events, service
 from domain.compliance import connections
-from domain.errors import DomainError, ValidationError
+from domain.errors import DomainError, StateSystemUnavailable, ValidationError
 from domain.identity.principal import Principal
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
 from plugins.base import Capability as StateCapability
-from plugins.base import IncomingTransfer
+from plugins.base import IncomingTransfer, ResultStatus
 
 PULL_DAYS = 7
 
@@ -230,7 +230,8 @@ async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
 
     One manifest the state sent unreadable (a null id, a package without a positive quantity)
     must not keep the others from the dock: it is skipped, named in the result and in a
-    compliance alert, and tried again at the next pull."""
+    compliance alert, and tried again at the next pull. When the state's list of manifests
+    cannot be had at all, nothing is imported: ``StateSystemUnavailable``."""
     target = await connections.load(location_id)
     if (
         target is None
@@ -241,6 +242,10 @@ async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
     client = target.system.connect(target.connection)
     try:
         transfers = await client.incoming_transfers(datetime.now(UTC) - timedelta(days=days))
+    except Exception as exc:
+        if not isinstance(getattr(exc, "status", None), ResultStatus):
+            raise  # not the state's answer: our bug, logged as such
+        raise StateSystemUnavailable(target.system.name, str(exc)) from None
     finally:
         await client.close()
     async with db.connection() as conn:

@@ -194,10 +194,12 @@ async def test_a_permanent_refusal_fails_at_once_and_sync_status_shows_it_with_i
 
     assert (result.failed, result.deferred) == (1, 0)
     [report] = await _reports(world)
-    assert report["status"] == "failed" and "422" in report["last_error"]
+    assert report["status"] == "failed"
+    assert "422" in report["last_error"]
     status = await _sync_status(world, api)
     assert status["lastSuccessAt"] is None, "a drain that only failed is no success"
-    assert "422" in status["lastError"] and status["lastErrorAt"] is not None
+    assert "422" in status["lastError"]
+    assert status["lastErrorAt"] is not None
 
     await _write_off(world, "1")
     assert (await _drain(world)).sent == 1
@@ -217,11 +219,11 @@ async def test_each_status_metrc_may_answer_is_retried_or_failed_as_documented(w
         metrc.faults.status(code, {"Message": f"answer {code}"}, method="POST", path="/packages/")
         result = await _drain(world)
         if code in retried:
-            assert result.deferred == 1 and result.failed == 0, code
+            assert (result.deferred, result.failed) == (1, 0), code
             await _make_due(world)
             assert (await _drain(world)).sent == 1, code
         else:
-            assert result.failed == 1 and result.deferred == 0, code
+            assert (result.failed, result.deferred) == (1, 0), code
             assert str(code) in (await _reports(world))[-1]["last_error"]
     assert len(metrc.state.adjustments()) == len(retried)
     assert metrc.state.package(world.tag).quantity == Decimal(10) - Decimal("0.1") * len(retried)

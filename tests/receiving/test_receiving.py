@@ -281,3 +281,27 @@ async def test_one_unreadable_manifest_is_skipped_and_named_and_the_others_arriv
     assert [m["manifest_number"] for m in manifests] == [good.manifest_number]
     assert not any("None" in r.path for r in metrc.log), "an id of None went into a URL"
     metrc.log.assert_no_violations()
+
+
+PULL_DOWN = """mutation($loc: ID!) { pullIncomingShipments(locationId: $loc) {
+  __typename ... on StateSystemUnavailable { system detail } } }"""
+
+
+async def test_a_pull_while_metrc_is_down_says_so_and_imports_nothing(world, metrc, api):
+    metrc.state.add_transfer(
+        [DeliveryPackage(SHORT, "Blue Dream Bulk", 100)], manifest_number="0000000001"
+    )
+    metrc.faults.down()
+    result = await api(
+        PULL_DOWN,
+        {"loc": str(world.ca.location_id)},
+        token=world.ca.token(Role.INVENTORY_LEAD),
+    )
+    metrc.faults.up()
+
+    answer = result["data"]["pullIncomingShipments"]
+    assert answer["__typename"] == "StateSystemUnavailable", result
+    assert answer["system"] == "metrc"
+    assert "503" in answer["detail"]
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM shipment") == 0
