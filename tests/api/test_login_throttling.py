@@ -132,3 +132,13 @@ async def test_a_lockout_is_logged(api, world, caplog):
     lines = [r.getMessage() for r in caplog.records]
     assert any("login locked out: account 'manager@greenleaf.test'" in line for line in lines)
     assert any("login refused while locked out" in line for line in lines)
+
+
+async def test_guesses_at_many_accounts_through_the_api_lock_the_callers_address(api, world):
+    for role in Role:
+        await _login(api, f"{role.value}@greenleaf.test", "wrong-password-1")
+
+    # Six failures from the test client's address, one per account: the address is locked.
+    answer = await _login(api, "admin@milehigh.test", PASSWORD)
+
+    assert answer["__typename"] == "TooManyLoginAttempts"
