@@ -196,10 +196,28 @@ def inline(schema: Any, schemas: Mapping[str, Schema], _stack: tuple[str, ...] =
     return out
 
 
-def _infer(value: Any) -> Schema:
+# Example-only properties whose example value is null, so cannot type them: money on a receipt
+# transaction (METRC's documentation gives them as decimal amounts). Without this a receipt's
+# SalesTax could be any JSON value and a broken POST/PUT pair would pass.
+_NULL_EXAMPLE_TYPES: Mapping[str, Schema] = {
+    name: {"type": "number"}
+    for name in (
+        "price",
+        "subTotal",
+        "discountAmount",
+        "salesTax",
+        "exciseTax",
+        "cityTax",
+        "countyTax",
+        "municipalTax",
+    )
+}
+
+
+def _infer(value: Any, name: str = "") -> Schema:
     """A schema for a property only METRC's example shows: typed from the value, nullable."""
     if value is None:
-        return {"nullable": True, "x-from-example": True}
+        return {**_NULL_EXAMPLE_TYPES.get(name, {}), "nullable": True, "x-from-example": True}
     if isinstance(value, bool):
         kind: Schema = {"type": "boolean"}
     elif isinstance(value, int | float):
@@ -224,7 +242,7 @@ def _overlay(schema: Schema, example: Any, where: str, added: list[str]) -> None
         for key, value in example.items():
             known = lowered.get(key.lower())
             if known is None:
-                props[camel(key)] = _infer(value)
+                props[camel(key)] = _infer(value, camel(key))
                 lowered[key.lower()] = camel(key)
                 added.append(f"{where}.{key}".lstrip("."))
             else:
