@@ -32,20 +32,21 @@ async def sync_status(location_id: int) -> SyncStatus:
             """
             SELECT l.state_system,
                    (c.base_url IS NOT NULL AND c.enabled) AS configured,
-                   count(r.id) FILTER (WHERE r.status IN ('pending', 'sending')) AS pending,
+                   -- Held reports (an unmapped adjustment reason) are not at the state yet.
+                   count(r.id) FILTER (WHERE r.status IN ('pending', 'sending', 'held'))
+                       AS pending,
                    count(r.id) FILTER (WHERE r.status = 'failed') AS failed,
-                   count(r.id) FILTER (WHERE r.status IN ('pending', 'sending', 'failed')
-                                        AND r.deadline_at < now()) AS overdue,
-                   min(r.occurred_at) FILTER (WHERE r.status IN ('pending', 'sending'))
+                   count(r.id) FILTER (WHERE r.deadline_at < now()) AS overdue,
+                   min(r.occurred_at) FILTER (WHERE r.status IN ('pending', 'sending', 'held'))
                        AS oldest_pending_at,
-                   min(r.deadline_at) FILTER (WHERE r.status IN ('pending', 'sending'))
+                   min(r.deadline_at) FILTER (WHERE r.status IN ('pending', 'sending', 'held'))
                        AS oldest_pending_deadline,
                    s.last_success_at, s.last_error, s.last_error_at
             FROM location l
             LEFT JOIN state_connection c ON c.location = l.id
             LEFT JOIN state_sync s ON s.location = l.id
             LEFT JOIN state_report r ON r.location = l.id
-                 AND r.status IN ('pending', 'sending', 'failed')
+                 AND r.status IN ('pending', 'sending', 'failed', 'held')
             WHERE l.id = $1
             GROUP BY l.id, c.base_url, c.enabled, s.last_success_at, s.last_error,
                      s.last_error_at

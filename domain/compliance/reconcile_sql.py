@@ -66,7 +66,7 @@ OUTBOX_BY_TAG = """
 SELECT t.tag, r.kind, r.external_id, r.status, r.last_error, r.created_at
 FROM state_report r CROSS JOIN LATERAL unnest(r.tags) AS t(tag)
 WHERE r.location = $1 AND r.tags && $2::varchar[] AND t.tag = ANY($2::varchar[])
-  AND r.status IN ('pending', 'sending', 'failed')
+  AND r.status IN ('pending', 'sending', 'failed', 'held')
 ORDER BY r.id
 """
 

@@ -295,3 +295,16 @@ async def test_reasons_can_no_longer_be_pinned_in_connection_settings(world, met
                 settings={"adjustment_reasons": {"damage": "Damage"}},
             ),
         )
+
+
+async def test_held_reports_count_as_not_yet_at_the_state_in_sync_status(api, world, metrc):
+    await _adjust(world, "-1", AdjustmentReason.QA_TESTING)
+    await _drain(world)
+    assert [r["status"] for r in await _reports(world)] == ["held"]
+
+    result = await api(
+        "query($loc: ID!) { syncStatus(locationId: $loc) { pending failed } }",
+        {"loc": str(world.ca.location_id)},
+        token=world.ca.token(Role.COMPLIANCE),
+    )
+    assert result["data"]["syncStatus"] == {"pending": 1, "failed": 0}
