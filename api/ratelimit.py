@@ -11,7 +11,7 @@ availability and must not take it away.
 
 Over HTTP a refusal is a 429 with ``Retry-After`` before the body is read; over a WebSocket each
 operation is charged and a refusal is a GraphQL error for that operation. Subscriptions are capped
-per connection (strawberry's own limit) and per API key (in this process).
+per connection (strawberry's own limit) and per API key across processes (``key_subscriptions``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 
 from api.context import Caller, Context, credential, identify
+from api.key_subscriptions import KeySubscriptions
 from domain.identity.tokens import TokenCodec
 from domain.settings import Settings
 
@@ -83,6 +83,7 @@ class RateLimiter:
         self.redis = aioredis.from_url(redis_url)
         self.config = config
         self._script = self.redis.register_script(_TOKEN_BUCKETS)
+        self.subscriptions = KeySubscriptions(self.redis, PREFIX)
 
     @property
     def enabled(self) -> bool:
@@ -125,6 +126,7 @@ class RateLimiter:
         return verdict
 
     async def aclose(self) -> None:
+        await self.subscriptions.aclose()
         await self.redis.aclose()
 
 
@@ -174,10 +176,6 @@ async def admit_http(
     return False
 
 
-# Operations in flight per API key in this process (a display's subscriptions are most of them).
-_key_operations: Counter[int] = Counter()
-
-
 class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with each operation charged, and a cap per API key."""
 
@@ -193,27 +191,26 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         key = caller.api_key
         cap = limiter.config.max_subscriptions_per_key
-        if key is not None and cap > 0 and _key_operations[key.key_id] >= cap:
-            log.warning("api key %s refused: %s operations open", key.prefix, cap)
-            await self._refuse(
-                message["id"],
-                {
-                    "message": f"this API key already has {cap} subscriptions open",
-                    "extensions": {"code": "SUBSCRIPTION_LIMIT"},
-                },
-            )
-            return
+        lease = ""
+        if key is not None and cap > 0:
+            claimed = await limiter.subscriptions.claim(key.key_id, cap)
+            if claimed is None:
+                log.warning("api key %s refused: %s operations open", key.prefix, cap)
+                await self._refuse(
+                    message["id"],
+                    {
+                        "message": f"this API key already has {cap} subscriptions open",
+                        "extensions": {"code": "SUBSCRIPTION_LIMIT"},
+                    },
+                )
+                return
+            lease = claimed
         await super().handle_subscribe(message)
         operation = self.operations.get(message["id"])
-        if key is not None and operation is not None and operation.task is not None:
-            _key_operations[key.key_id] += 1
-            operation.task.add_done_callback(lambda _: _release(key.key_id))
+        if lease and operation is not None and operation.task is not None:
+            operation.task.add_done_callback(lambda _: limiter.subscriptions.release(lease))
+        elif lease:
+            limiter.subscriptions.release(lease)
 
     async def _refuse(self, operation_id: str, error: dict[str, Any]) -> None:
         await self.send_message({"id": operation_id, "type": "error", "payload": [error]})
-
-
-def _release(key_id: int) -> None:
-    _key_operations[key_id] -= 1
-    if _key_operations[key_id] <= 0:
-        del _key_operations[key_id]

@@ -7,6 +7,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 import websockets
 
@@ -68,7 +69,7 @@ async def test_socket_operations_are_limited_with_graphql_errors(world):
         ),
     )
     loc = {"loc": str(world.ca.location_id)}
-    with api_processes(1, LIMITS) as (api,):
+    with api_processes(2, LIMITS) as (api, other):
         # A budtender: connecting and three operations fit in 4 a minute, the fifth does not.
         budtender = f"Bearer {world.ca.token(Role.BUDTENDER)}"
         async with await _connect(api.ws, {"authorization": budtender}) as ws:
@@ -93,14 +94,21 @@ async def test_socket_operations_are_limited_with_graphql_errors(world):
         assert capped["type"] == "error"
         assert "limit" in capped["payload"][0]["message"].lower()
 
-        # One subscription per key, whatever the connection (a display authenticates by key).
+        # One subscription per key, whatever the connection or API process (a display
+        # authenticates by key); closing the first frees its place.
         first = await _connect(api.ws, {"apiKey": created.secret})
-        second = await _connect(api.ws, {"apiKey": created.secret})
+        second = await _connect(other.ws, {"apiKey": created.secret})
         try:
             await Socket(first).send("1", FLOOR, loc)
             await asyncio.sleep(0.3)
             await Socket(second).send("2", FLOOR, loc)
             over_key = await Socket(second).answer("2")
+            await first.close()
+            await asyncio.sleep(0.5)
+            await Socket(second).send("3", FLOOR, loc)
+            with pytest.raises(TimeoutError):
+                # A subscription sends nothing until stock changes: silence means it is open.
+                await asyncio.wait_for(Socket(second).answer("3"), 1.5)
         finally:
             await first.close()
             await second.close()
