@@ -162,7 +162,7 @@ async def test_a_return_that_cannot_see_its_receipt_lines_changes_nothing_at_met
 
     assert (await _drain(world)).deferred == 1
     assert (await _report(world, "return"))["status"] == "pending"
-    await _make_due(world, searched_for=timedelta(hours=7))
+    await _make_due(world, searched_for=timedelta(hours=2))
     await _drain(world)
 
     report = await _report(world, "return")
@@ -223,15 +223,15 @@ async def test_a_void_whose_receipt_never_shows_up_fails_for_a_person_after_the_
     _lookups_find_nothing(metrc, count=3)
 
     await _drain(world)
-    await _make_due(world, searched_for=timedelta(hours=1))
+    await _make_due(world, searched_for=timedelta(minutes=30))
     await _drain(world)
     assert (await _report(world, "void"))["status"] == "pending"
-    await _make_due(world, searched_for=timedelta(hours=7))
+    await _make_due(world, searched_for=timedelta(hours=2))
     await _drain(world)
 
     report = await _report(world, "void")
     assert report["status"] == "failed"
-    assert "after searching METRC for 6 h" in report["last_error"]
+    assert "after searching METRC for 1 h" in report["last_error"]
     assert [(a.data["kind"], a.data["report_kind"]) for a in alerts] == [("report_failed", "void")]
     assert not metrc.state.receipts()[0].voided  # nothing was deleted on a guess
     assert _writes(metrc) == [("POST", "/sales/v2/receipts")]

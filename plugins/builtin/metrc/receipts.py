@@ -13,7 +13,8 @@ return once voided a whole receipt. So:
   sale's facility-local time, so it holds whether METRC reads the window as local time or UTC);
 - "not found" is retried with backoff (METRC may not list a new receipt yet) and fails for good,
   with a message a person can act on, only after ``receipt_search_hours`` (licence setting,
-  default 6) since the first attempt;
+  default 1) since the first attempt: later reports of the licence wait meanwhile (order is
+  kept), so the search is short;
 - a void archives the sale's receipts (DELETE); a return updates the receipt to what the customer
   kept (``returns``), and deletes it only when nothing of the sale stays sold.
 """
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from plugins.builtin.metrc.client import MetrcClient
 
 INT64_MAX = 2**63 - 1
-SEARCH_HOURS = 6.0
+SEARCH_HOURS = 1.0
 HALF_WINDOW = timedelta(hours=12)
 NOT_FOUND_RETRY_SECONDS = 30.0
 
