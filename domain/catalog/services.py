@@ -262,10 +262,17 @@ def _require_catalog(principal: Principal, stocked_at: list[int]) -> None:
         )
 
 
-async def _update(table: str, entity_id: int, changes: dict[str, Any]) -> None:
+async def _update(
+    principal: Principal, table: str, entity_id: int, changes: dict[str, Any]
+) -> None:
     columns = sorted(changes)
     assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
     async with db.connection() as conn:
+        # Checked again under the row lock: a package registered meanwhile at another store
+        # (its foreign key takes a KEY SHARE lock on this row) waits for us, or is seen here.
+        await conn.execute(f"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE", entity_id)
+        stocked_at = [r["location"] for r in await conn.fetch(_STOCKED_AT[table], entity_id)]
+        _require_catalog(principal, stocked_at)
         try:
             await conn.execute(
                 f"UPDATE {table} SET {assignments} WHERE id = $1",
@@ -287,7 +294,7 @@ async def update_product(principal: Principal, cmd: UpdateProduct) -> service.Ou
 
     async def work() -> ProductSaved:
         if cmd.changes:
-            await _update("product", cmd.product_id, cmd.changes)
+            await _update(principal, "product", cmd.product_id, cmd.changes)
         return ProductSaved(cmd.product_id)
 
     return await service.run(principal, "updateProduct", cmd, work, ProductSaved)
@@ -330,7 +337,7 @@ async def update_batch(principal: Principal, cmd: UpdateBatch) -> service.Outcom
 
     async def work() -> BatchSaved:
         if cmd.changes:
-            await _update("batch", cmd.batch_id, cmd.changes)
+            await _update(principal, "batch", cmd.batch_id, cmd.changes)
         return BatchSaved(cmd.batch_id)
 
     return await service.run(principal, "updateBatch", cmd, work, BatchSaved)

@@ -3,8 +3,10 @@ one store's inventory lead cannot pass another store's failed lot or re-price it
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
+import asyncpg
 import pytest
 
 from domain import db, errors
@@ -12,6 +14,7 @@ from domain.catalog import services as catalog
 from domain.catalog.model import LabStatus
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from tests.conftest import TEST_DATABASE_URL
 from tests.support.second_store import open_second_store
 from tests.support.world import add_package, add_product
 
@@ -152,3 +155,44 @@ async def test_a_budtender_cannot_edit_a_product_not_stocked_anywhere(world):
             oakland.users[Role.BUDTENDER],
             catalog.UpdateProduct(product_id, {"price": Decimal("20.00")}),
         )
+
+
+async def test_a_lot_first_stocked_elsewhere_while_its_result_is_being_changed_is_refused(world):
+    """The other store registers a package of the lot in an open transaction; the change waits
+    for it, then sees the lot is stocked there too."""
+    oakland = await open_second_store(world)
+    product_id, batch_id = await add_product(world.as_(Role.ADMIN), "FL-RACE", lab=LabStatus.FAILED)
+    await add_package(
+        world.as_(Role.ADMIN),
+        oakland.location_id,
+        OAKLAND_TAG,
+        product_id,
+        batch_id,
+        {oakland.zone(ZoneKind.VAULT): Decimal(2)},
+    )
+    registering = await asyncpg.connect(TEST_DATABASE_URL)
+    try:
+        transaction = registering.transaction()
+        await transaction.start()
+        await registering.execute(
+            "INSERT INTO package (location, tag, product, batch, unit, status, movement_count,"
+            " last_hash, created_at) VALUES ($1, $2, $3, $4, 'grams', 'active', 0, '', now())",
+            world.ca.location_id,
+            "1A4FF0100000022000000888",
+            product_id,
+            batch_id,
+        )
+        change = asyncio.create_task(
+            catalog.update_batch(
+                oakland.users[Role.INVENTORY_LEAD],
+                catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED}),
+            )
+        )
+        await asyncio.sleep(0.2)
+        assert not change.done()
+        await transaction.commit()
+        with pytest.raises(errors.PermissionDenied):
+            await change
+    finally:
+        await registering.close()
+    assert await _lab_status(batch_id) == "failed"
