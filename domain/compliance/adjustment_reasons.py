@@ -326,7 +326,8 @@ async def store(location_id: int, reasons: Sequence[StateReason]) -> None:
     """Replace the licence's copy of the state's list (mappings are kept: a mapped name the
     state stopped listing shows as unlisted, and its reports are held)."""
     unique = {r.name.strip(): r for r in reasons if r.name and r.name.strip()}
-    names = [n for n in unique if len(n) <= STATE_REASON_MAX]
+    # A name that cannot be stored (too long, a NUL) could never be chosen or sent either.
+    names = [n for n in unique if len(n) <= STATE_REASON_MAX and "\x00" not in n]
     async with db.connection() as conn:
         await conn.execute(
             "DELETE FROM state_adjustment_reason WHERE location = $1 AND NOT name = ANY($2)",
