@@ -184,7 +184,16 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if limiter is None or not self.connection_acknowledged or message["id"] in self.operations:
             await super().handle_subscribe(message)
             return
+        # Each new operation re-reads the caller (through the auth cache), so a revoked key or
+        # a signed-out user cannot start more on a socket opened before.
+        self.context.caller = None
         caller = await self.context.identify()
+        if caller.principal is None:
+            await self._refuse(
+                message["id"],
+                {"message": "sign in first", "extensions": {"code": "UNAUTHENTICATED"}},
+            )
+            return
         verdict = await limiter.check(self.context.address, caller)
         if not verdict.allowed:
             await self._refuse(message["id"], error_body(verdict))

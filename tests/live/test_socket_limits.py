@@ -109,7 +109,13 @@ async def test_socket_operations_are_limited_with_graphql_errors(world):
             with pytest.raises(TimeoutError):
                 # A subscription sends nothing until stock changes: silence means it is open.
                 await asyncio.wait_for(Socket(second).answer("3"), 1.5)
+            # A revoked key starts nothing more on a socket it opened before.
+            await api_keys.revoke(world.as_(Role.ADMIN), created.key_id)
+            await Socket(second).send("4", "{ me { name } }")
+            after_revoke = await Socket(second).answer("4")
         finally:
             await first.close()
             await second.close()
         assert over_key["payload"][0]["extensions"]["code"] == "SUBSCRIPTION_LIMIT"
+        assert after_revoke["type"] == "error"
+        assert after_revoke["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
