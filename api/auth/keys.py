@@ -33,9 +33,7 @@ class ApiKey:
         description="Requests per minute; null uses the server's default for keys."
     )
     expires_at: datetime | None
-    last_used_at: datetime | None = strawberry.field(
-        description="Updated at most once a minute."
-    )
+    last_used_at: datetime | None = strawberry.field(description="Updated at most once a minute.")
     created_at: datetime
     revoked_at: datetime | None
 
@@ -118,9 +116,7 @@ class ApiKeyMutations:
                 api_keys.CreateApiKey(
                     name=input.name,
                     scopes=frozenset(api_keys.Scope(s) for s in input.scopes),
-                    location_ids=frozenset(
-                        parse_id(i, "location") for i in input.location_ids
-                    ),
+                    location_ids=frozenset(parse_id(i, "location") for i in input.location_ids),
                     expires_at=input.expires_at,
                     rate_limit_per_minute=input.rate_limit_per_minute,
                 ),
