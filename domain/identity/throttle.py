@@ -5,7 +5,8 @@ Why Redis: every API process must see the same counts, and the counters expire b
 
 - An attempt is counted *before* the password is checked (a correct password takes it back for
   the account), so a burst of concurrent guesses cannot slip past the limit.
-- A lockout refuses every attempt, correct password or not, until it expires.
+- A lockout refuses every attempt, correct password or not, until it expires; attempts refused
+  during a lockout are not counted, so knocking does not extend it.
 - Counts are kept for any e-mail typed, registered or not, and a locked-out e-mail answers the
   same way whether or not it exists: the lockout reveals nothing about which accounts exist.
 - A successful login does not reset the address's count (a guesser with one valid account must
@@ -17,11 +18,11 @@ Why Redis: every API process must see the same counts, and the counters expire b
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
 from dataclasses import dataclass
+from typing import NoReturn
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -151,42 +152,47 @@ def _shown(value: str | None) -> str:
 
 async def begin(email: str, address: str | None, limits: Limits | None = None) -> Attempt:
     """Count an attempt, or raise TooManyLoginAttempts if the e-mail or address is locked out
-    (or this attempt is one over a limit that concurrent attempts are about to reach)."""
+    (or this attempt is one over a limit that concurrent attempts are about to reach).
+
+    A refused attempt is not counted: knocking during a lockout does not extend it.
+    """
     attempt = Attempt(email, address, limits or Limits.from_env())
     keys = attempt._keys()
     try:
-        async with _redis().pipeline(transaction=True) as pipe:
-            for count_key, lock_key, _ in keys:
+        redis = _redis()
+        async with redis.pipeline(transaction=False) as pipe:
+            for _, lock_key, _ in keys:
                 pipe.pttl(lock_key)
+            locks = await pipe.execute()
+        if any(ms > 0 or ms == -1 for ms in locks):
+            _refuse(attempt, max(ms if ms > 0 else 0 for ms in locks))
+        async with redis.pipeline(transaction=True) as pipe:
+            for count_key, _, _ in keys:
                 pipe.incr(count_key)
                 pipe.pexpire(count_key, _ms(attempt.limits.window_seconds), nx=True)
-            answers = await pipe.execute()
+            counts = (await pipe.execute())[::2]
+        for (count_key, lock_key, limit), count in zip(keys, counts, strict=True):
+            if count > limit:
+                # Over the limit through concurrent attempts before any of them failed.
+                if await redis.set(lock_key, "1", px=_ms(attempt.limits.lockout_seconds), nx=True):
+                    log.warning(
+                        "login locked out: %s after %d concurrent attempts, for %ss",
+                        _shown(attempt.email if ":account:" in lock_key else attempt.address),
+                        count - 1,
+                        attempt.limits.lockout_seconds,
+                    )
+                await redis.decr(count_key)
+                _refuse(attempt, 0)
     except RedisError as exc:
         log.error("login throttle: Redis unavailable, not throttling (%s)", exc)
-        return attempt
-    for i, (_, lock_key, limit) in enumerate(keys):
-        lock_ms, count = answers[3 * i], answers[3 * i + 1]
-        if lock_ms > 0 or lock_ms == -1 or count > limit:
-            retry_after = lock_ms if lock_ms > 0 else _ms(attempt.limits.lockout_seconds)
-            if lock_ms == -2:
-                # Over the limit through concurrent attempts before any of them failed.
-                with contextlib.suppress(RedisError):
-                    await _redis().set(lock_key, "1", px=retry_after, nx=True)
-            log.warning(
-                "login refused while locked out: e-mail %s from %s",
-                _shown(email),
-                _shown(address),
-            )
-            raise TooManyLoginAttempts(retry_after_seconds=max(1, -(-retry_after // 1000)))
     return attempt
 
 
-async def reset(email: str | None = None, address: str | None = None) -> None:
-    """Lift a lockout and forget the failures (an administrator's unlock, and tests)."""
-    keys: list[str] = []
-    if email is not None:
-        keys += [f"{_PREFIX}:{kind}:account:{_digest(email)}" for kind in ("count", "lock")]
-    if address is not None:
-        keys += [f"{_PREFIX}:{kind}:address:{_digest(address)}" for kind in ("count", "lock")]
-    if keys:
-        await _redis().delete(*keys)
+def _refuse(attempt: Attempt, lock_ms: int) -> NoReturn:
+    retry_after = lock_ms if lock_ms > 0 else _ms(attempt.limits.lockout_seconds)
+    log.warning(
+        "login refused while locked out: e-mail %s from %s",
+        _shown(attempt.email),
+        _shown(attempt.address),
+    )
+    raise TooManyLoginAttempts(retry_after_seconds=max(1, -(-retry_after // 1000)))
