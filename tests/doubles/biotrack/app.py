@@ -50,6 +50,14 @@ class Outcome:
     encodings: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class AnswerSlot:
+    """Where a test puts an answer mode (``generated.GeneratedAnswers``); None is realistic.
+    Shared by the apps a handle starts, like ``state`` (an outage restarts the app)."""
+
+    mode: Any = None
+
+
 def fingerprint(body: dict[str, Any]) -> str:
     """A request minus what legitimately changes on a retry (session, nonce)."""
     kept = {k: v for k, v in body.items() if k not in ("sessionid", "nonce")}
@@ -138,6 +146,7 @@ def create_app(
     log: RequestLog | None = None,
     *,
     path: str = DEFAULT_PATH,
+    answers: AnswerSlot | None = None,
 ) -> Starlette:
     """The ASGI app. Pass shared ``state``/``faults``/``log`` to inspect them from tests; they
     are also reachable as ``app.state.biotrack_state``, ``.biotrack_faults``, ``.biotrack_log``."""
@@ -178,6 +187,11 @@ def create_app(
 
         if faults.down_mode is not None:
             return answer(503, None, "Service Unavailable", "down")
+        # An answer mode (generated.py) answers from BioTrack's documented shapes instead.
+        mode = answers.mode if answers is not None else None
+        generated = mode.respond(state, body, process) if mode is not None else None
+        if generated is not None:
+            return answer(generated[0].status, generated[1], generated[0].payload, "generated")
         fault = faults.take(_str_of(body, "action"))
         kind = fault.kind if fault else None
         if fault is not None and kind == "http_500" and not fault.apply:

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import uvicorn
 
-from .app import DEFAULT_PATH, create_app
+from .app import DEFAULT_PATH, AnswerSlot, create_app
 from .faults import DownMode, Faults
 from .log import LogEntry, RequestLog
 from .records import DoubleConfig, Item
@@ -61,6 +62,16 @@ class BioTrackDouble:
     _server: uvicorn.Server | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _answers: AnswerSlot = field(default_factory=AnswerSlot, repr=False)
+
+    @property
+    def answer_mode(self) -> Any:
+        """None (realistic answers) or a ``generated.GeneratedAnswers`` script."""
+        return self._answers.mode
+
+    @answer_mode.setter
+    def answer_mode(self, mode: Any) -> None:
+        self._answers.mode = mode
 
     @property
     def base_url(self) -> str:
@@ -100,6 +111,7 @@ class BioTrackDouble:
         """A clean double on the same port: empty world re-seeded with the license and user,
         default (or given) switches, no faults, empty log. For module-scoped fixtures."""
         self.faults.clear()
+        self.answer_mode = None
         self.state.reset(config)
         _seed(self.state, self.license_number, self.username, self.password)
         self.log.clear()
@@ -107,7 +119,7 @@ class BioTrackDouble:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def _start(self, sock: socket.socket) -> None:
-        app = create_app(self.state, self.faults, self.log, path=self.path)
+        app = create_app(self.state, self.faults, self.log, path=self.path, answers=self._answers)
         config = uvicorn.Config(
             app,
             log_level="warning",

@@ -204,24 +204,28 @@ def _non_null(schema: Schema, hints: Hints) -> st.SearchStrategy[Any]:
     if kind == "string":
         if schema.get("format") == "date-time":
             return _datetimes()
-        leaf = {k: v for k, v in schema.items() if k in ("minLength", "maxLength", "enum")}
-        drawn = from_schema({"type": "string", **leaf}).filter(lambda s: len(s) < 40)
+        if schema.get("format") == "date":
+            return st.dates().map(lambda d: d.isoformat())
+        keys = ("minLength", "maxLength", "enum", "pattern")
+        leaf = {k: v for k, v in schema.items() if k in keys}
+        drawn = from_schema({"type": "string", **leaf})
+        if "pattern" in schema:
+            return drawn
+        drawn = drawn.filter(lambda s: len(s) < 40)
         unknown = st.sampled_from(KNOWN_NAMES)
         return st.one_of(unknown, drawn) if "enum" in schema else st.one_of(drawn, unknown)
     return st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5))
 
 
 def _datetimes() -> st.SearchStrategy[str]:
-    """Date-times as METRC writes them: with Z, with an offset, facility-local without one."""
-    moments = from_schema({"type": "string", "format": "date-time"})
+    """Date-times as the description writes them (UTC, ``Z``) or as METRC's documentation does
+    (facility-local, no offset: the known conflict in ``spec/NOTICE.md``)."""
     shaped = st.builds(
         lambda d, form: d.strftime(form),
         st.datetimes(),
-        st.sampled_from(
-            ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S+00:00", "%Y-%m-%d")
-        ),
+        st.sampled_from(("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%f")),
     )
-    return st.one_of(shaped, moments)
+    return st.one_of(shaped, from_schema({"type": "string", "format": "date-time"}))
 
 
 def _pascal(body: Any) -> Any:
@@ -235,24 +239,39 @@ def _pascal(body: Any) -> Any:
 
 def answers(operation_id: str, hints: Hints | None = None) -> st.SearchStrategy[Answer]:
     """Any answer the description documents for the operation, plus the edges it permits."""
-    options: list[st.SearchStrategy[Answer]] = []
+    successes, failures = _answers(operation_id, hints)
+    # Half the answers succeed: otherwise eight error statuses would drown the one success.
+    return st.one_of(st.one_of(successes), st.one_of(failures))
+
+
+def successes(operation_id: str, hints: Hints | None = None) -> st.SearchStrategy[Answer]:
+    """A documented 2xx answer: a body drawn from its schema, or none at all."""
+    return st.one_of(_answers(operation_id, hints)[0])
+
+
+def _answers(
+    operation_id: str, hints: Hints | None
+) -> tuple[list[st.SearchStrategy[Answer]], list[st.SearchStrategy[Answer]]]:
+    successes: list[st.SearchStrategy[Answer]] = []
+    failures: list[st.SearchStrategy[Answer]] = []
     responses = dict(_responses(operation_id))
     error_schema = next((s for c, s in responses.items() if c >= 400 and s is not None), None)
     for status in EXTRA_STATUSES:
         responses.setdefault(status, error_schema)
     for status, schema in sorted(responses.items()):
+        options = successes if status < 400 else failures
         empty = st.just(Answer(status, empty=True))
+        options.append(empty)  # no body at all: "empty 200 bodies", IIS pages without content
         if schema is None:
-            options.append(empty)
             continue
         body = value(schema, hints)
-        if status >= 400:
+        if status == 400:
             # 400 as METRC really answers it too: row errors indexing the request array.
             rows = st.lists(
                 st.fixed_dictionaries({"row": st.integers(-1, 3), "message": st.text(max_size=20)}),
                 max_size=2,
             )
-            body = st.one_of(body, rows) if status == 400 else body
+            body = st.one_of(body, rows)
         retry = st.one_of(st.none(), st.sampled_from(("0", "1", "abc", "-5", "1e9")))
         drawn = st.builds(
             lambda b, pascal, r, s=status: Answer(
@@ -262,23 +281,32 @@ def answers(operation_id: str, hints: Hints | None = None) -> st.SearchStrategy[
             st.booleans(),
             retry,
         )
-        options.append(st.one_of(drawn, empty) if status != 200 else drawn)
-        if status == 200:
-            options.append(empty)  # "empty 200 bodies": documented as Success, nothing said
-    return st.one_of(options)
+        # A success with a body is what the plugin acts on: weigh it above its empty form.
+        options.extend([drawn, drawn, drawn] if status < 400 else [drawn])
+    return successes, failures
 
 
 def scripts(
     counts: Mapping[str, int],
     hints: Hints | None = None,
     *,
-    real_weight: bool = True,
+    real: bool = True,
+    succeed_first: frozenset[str] = frozenset(),
 ) -> st.SearchStrategy[GeneratedAnswers]:
-    """Up to ``counts[op]`` answers per operation, each generated or (``real_weight``) REAL."""
+    """Up to ``counts[op]`` answers per operation, each generated or (``real``) REAL. An
+    operation in ``succeed_first`` starts with a 2xx drawn from its schema, so the records the
+    plugin acts on are exercised, not only the refusals."""
     queues = {}
     for operation_id, count in counts.items():
         one = answers(operation_id, hints)
-        if real_weight:
+        if real:
             one = st.one_of(st.just(REAL), one)
-        queues[operation_id] = st.lists(one, max_size=count)
+        queue = st.lists(one, max_size=count)
+        if operation_id in succeed_first:
+            queue = st.builds(
+                lambda first, rest: [first, *rest],
+                successes(operation_id, hints),
+                st.lists(one, max_size=max(count - 1, 0)),
+            )
+        queues[operation_id] = queue
     return st.fixed_dictionaries(queues).map(lambda q: GeneratedAnswers(dict(q)))
