@@ -196,6 +196,18 @@ async def test_lists_without_their_own_maximum_get_the_default(api, world):
     )
 
 
+def test_every_named_maximum_is_a_list_input_of_the_schema():
+    from graphql import get_nullable_type, is_list_type
+
+    from api.list_limits import LIMITS
+    from api.schema import schema
+
+    for coordinate in LIMITS:
+        type_name, field = coordinate.split(".")
+        input_type = schema._schema.type_map[type_name]
+        assert is_list_type(get_nullable_type(input_type.fields[field].type)), coordinate
+
+
 async def test_a_list_variable_gets_the_maximum_of_the_field_it_fills(api, world):
     query = """mutation($lines: [SaleLineInput!]!, $loc: ID!) { recordSale(input: {
       locationId: $loc, register: "R1", posReceiptId: "A", customerType: ADULT_USE,
