@@ -28,7 +28,7 @@ from plugins.base import (
     StatePackage,
     StateReason,
 )
-from plugins.builtin.metrc import limits, mapping, receipts, transfers
+from plugins.builtin.metrc import mapping, rate_limit, receipts, transfers
 from plugins.builtin.metrc.responses import (
     MetrcError,
     decode,
@@ -76,7 +76,7 @@ class MetrcClient:
     ) -> Any:
         # A few endpoints (a delivery's packages) take no licenseNumber and refuse one.
         query = {"licenseNumber": self.license, **(params or {})} if licensed else params
-        async with limits.request_slot(
+        async with rate_limit.request_slot(
             self.license, self.vendor_key, is_get=method == "GET", rates=self._rates
         ):
             try:
@@ -254,7 +254,7 @@ class MetrcClient:
             start += WINDOW
         lists = (("active", "active"), ("onhold", "on_hold"), ("inactive", "finished"))
         jobs = [(w, path, status) for w in windows for path, status in lists]
-        step = limits.FACILITY_CONCURRENCY
+        step = rate_limit.FACILITY_CONCURRENCY
         chunks = [jobs[offset : offset + step] for offset in range(0, len(jobs), step)]
 
         def fetch(chunk: list[Any]) -> asyncio.Future[list[Any]]:
