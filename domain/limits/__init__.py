@@ -7,8 +7,7 @@ Everything public is re-exported here.
 
 from __future__ import annotations
 
-from plugins.rules.limit_sets import RULE_SETS, rule_set
-from plugins.rules.limits import (
+from domain.limits.engine import (
     BucketUsage,
     CannotEvaluate,
     LimitResult,
@@ -18,7 +17,7 @@ from plugins.rules.limits import (
     evaluate,
     window_start,
 )
-from plugins.rules.model import (
+from domain.limits.model import (
     BUCKETS,
     CANNABIS_TOTAL_G,
     CONCENTRATE_G,
@@ -59,7 +58,6 @@ __all__ = [
     "FLOWER_G",
     "LIQUID_EDIBLE_G",
     "OUNCE_G",
-    "RULE_SETS",
     "SOLID_EDIBLE_G",
     "Bucket",
     "BucketUnit",
@@ -84,7 +82,6 @@ __all__ = [
     "counts_as",
     "evaluate",
     "ounces",
-    "rule_set",
     "variant_for",
     "window_start",
     "with_overrides",

@@ -1,6 +1,6 @@
 """How each product category counts toward a state's limits, and the shapes of combined caps.
 
-The building blocks the per-state rule sets in :mod:`plugins.rules.limit_sets` are written
+The building blocks the per-state rule sets in :mod:`plugins.states.common` are written
 from: a state either counts infused products by the concentrate they contain (CA), by their THC
 in milligrams (CO, NJ, IL) or by the product's net weight (OR, WA), and caps flower and
 concentrate separately, in ounce equivalents, or as "N oz in all".
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from domain.catalog.model import Category
-from plugins.rules.model import (
+from domain.limits.model import (
     CANNABIS_TOTAL_G,
     CONCENTRATE_G,
     EDIBLE_THC_MG,

@@ -1,7 +1,7 @@
 """Purchase-limit engine: may this sale be rung up, and if not, which limit does it break?
 
 A budtender's sale must never sell what the law forbids. The sales service calls
-:func:`evaluate` with the state's :class:`~plugins.rules.model.LimitRuleSet`, the customer,
+:func:`evaluate` with the state's :class:`~domain.limits.model.LimitRuleSet`, the customer,
 what the customer already bought in the current window and the new lines; the answer names
 every exceeded bucket and by how much, or says the sale cannot be evaluated because a product
 lacks a number the state's rule needs (the sale is then refused: a missing number is never
@@ -27,8 +27,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from domain.catalog.model import Category
-from domain.quantities import Unit
-from plugins.rules.model import (
+from domain.limits.model import (
     BUCKETS,
     BucketUnit,
     Customer,
@@ -40,6 +39,7 @@ from plugins.rules.model import (
     WindowKind,
     variant_for,
 )
+from domain.quantities import Unit
 
 # Which Line field each measure needs for a line sold by the "each".
 _PER_EACH_FIELD: Mapping[Measure, str] = MappingProxyType(

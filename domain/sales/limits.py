@@ -15,9 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from domain import db
+from domain import limits as rules
 from domain.errors import LimitCannotBeChecked, PurchaseLimitExceeded, ValidationError
 from domain.sales.model import CustomerType
-from plugins import rules
+from plugins.states.common import rule_set
 
 FACT_FIELDS = (
     "category",
@@ -82,7 +83,7 @@ async def check(
     """
     who = customer(kind)
     try:
-        ruleset = rules.rule_set(state, who)
+        ruleset = rule_set(state, who)
     except KeyError:
         raise ValidationError("locationId", f"no purchase-limit rules for {state}") from None
     start = rules.window_start(ruleset.window, timezone, at)

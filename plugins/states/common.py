@@ -6,9 +6,9 @@ verbatim in ``sources``, with its mark: [c] confirmed in a primary source, [s] s
 ``notes`` and marked [u]. Medical and non-resident variants exist for every state so that a
 lookup never silently falls through; where the table gives no separate numbers they repeat
 the adult-use limits and say so. How categories count and the shapes of combined caps are in
-:mod:`plugins.rules.counting`.
+:mod:`domain.limits.counting`.
 
-Operators change numbers with :func:`plugins.rules.model.with_overrides`, never by editing
+Operators change numbers with :func:`domain.limits.model.with_overrides`, never by editing
 this module at a store.
 """
 
@@ -18,7 +18,7 @@ import dataclasses
 from decimal import Decimal
 
 from domain.catalog.model import Category
-from plugins.rules.counting import (
+from domain.limits.counting import (
     FLOWER_BY_WEIGHT,
     INFUSED,
     INFUSED_BY_CONCENTRATE_NOTE,
@@ -33,7 +33,7 @@ from plugins.rules.counting import (
     total_of,
     variants,
 )
-from plugins.rules.model import (
+from domain.limits.model import (
     CONCENTRATE_G,
     CONCENTRATE_THC_MG,
     EDIBLE_THC_MG,

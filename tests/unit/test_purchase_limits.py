@@ -10,15 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.catalog.model import Category
-from domain.quantities import Unit
-from plugins.rules import (
+from domain.limits import (
     CANNABIS_TOTAL_G,
     CONCENTRATE_G,
     EDIBLE_THC_MG,
     FLOWER_EQUIVALENT_G,
     FLOWER_G,
     LIQUID_EDIBLE_G,
-    RULE_SETS,
     SOLID_EDIBLE_G,
     CannotEvaluate,
     Counts,
@@ -32,10 +30,11 @@ from plugins.rules import (
     Window,
     counts_as,
     evaluate,
-    rule_set,
     window_start,
     with_overrides,
 )
+from domain.quantities import Unit
+from plugins.states.common import RULE_SETS, rule_set
 
 D = Decimal
 ADULT = Customer(CustomerType.ADULT_USE)
