@@ -1,4 +1,5 @@
-"""The plugin manager factory and the lookups of state systems, POS and delivery adapters."""
+"""The plugin manager factory and the lookups of state systems, state rulebooks, POS and
+delivery adapters."""
 
 from __future__ import annotations
 
@@ -10,11 +11,40 @@ from plugins import hookspecs
 from plugins.base import StateSystem
 from plugins.builtin import biotrack, ccrs, generic_delivery, generic_pos, metrc, none
 from plugins.integrations import DeliveryAdapter, PosAdapter, check_name
+from plugins.states import (
+    arizona,
+    california,
+    colorado,
+    illinois,
+    massachusetts,
+    michigan,
+    nevada,
+    new_jersey,
+    new_york,
+    oregon,
+    washington,
+)
+from plugins.states.base import StateRulebook, find_rulebook
 
 ENTRY_POINT_GROUP = "leafledger.state_systems"
 # POS and delivery adapters may also be published under their own group.
 INTEGRATIONS_ENTRY_POINT_GROUP = "leafledger.integrations"
-BUILTINS = (metrc, biotrack, ccrs, none, generic_pos, generic_delivery)
+# A package adds a state, or replaces a built-in one, under this group.
+STATES_ENTRY_POINT_GROUP = "leafledger.states"
+BUILTIN_STATES = (
+    arizona,
+    california,
+    colorado,
+    illinois,
+    massachusetts,
+    michigan,
+    nevada,
+    new_jersey,
+    new_york,
+    oregon,
+    washington,
+)
+BUILTINS = (metrc, biotrack, ccrs, none, generic_pos, generic_delivery, *BUILTIN_STATES)
 
 
 def get_plugin_manager(*, load_entrypoints: bool = True) -> pluggy.PluginManager:
@@ -29,6 +59,7 @@ def get_plugin_manager(*, load_entrypoints: bool = True) -> pluggy.PluginManager
     if load_entrypoints:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         pm.load_setuptools_entrypoints(INTEGRATIONS_ENTRY_POINT_GROUP)
+        pm.load_setuptools_entrypoints(STATES_ENTRY_POINT_GROUP)
     # A misspelled hook implementation fails here, at start-up, not silently later.
     pm.check_pending()
     return pm
@@ -53,6 +84,25 @@ def state_system(name: str) -> StateSystem:
         return state_systems()[name]
     except KeyError:
         raise LookupError(f"no state system named {name!r} is installed") from None
+
+
+def collect_states(pm: pluggy.PluginManager) -> dict[str, StateRulebook]:
+    """Every state's rulebook on ``pm`` by code; a later-registered plugin replaces a built-in."""
+    rulebooks: dict[str, StateRulebook] = {}
+    for batch in pm.hook.register_states():
+        for rulebook in batch:
+            rulebooks.setdefault(rulebook.code, rulebook)
+    return rulebooks
+
+
+@functools.cache
+def states() -> dict[str, StateRulebook]:
+    return collect_states(get_plugin_manager())
+
+
+def state_rules(code: str) -> StateRulebook:
+    """The installed rulebook of ``code``; ``KeyError`` when no plugin covers the state."""
+    return find_rulebook(states(), code)
 
 
 def collect_pos_adapters(pm: pluggy.PluginManager) -> dict[str, PosAdapter]:

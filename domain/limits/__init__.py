@@ -1,12 +1,25 @@
-"""Per-state purchase limits: may this customer buy these lines now?
+"""Purchase limits: may this customer buy these lines now? Pure: no I/O, no plugin imports.
 
-``model`` holds the data shapes (rule sets, lines, windows, overrides), ``limit_sets`` the
-per-state numbers with their sources, and ``limits`` the pure engine the sales service calls.
+``model`` holds the data shapes (rule sets, lines, windows, overrides), ``engine`` the pure
+evaluation the sales service calls, and ``counting`` the building blocks state plugins write
+their rule sets from. The numbers of each state live in its plugin (``plugins/states/``).
 Everything public is re-exported here.
 """
 
 from __future__ import annotations
 
+from domain.limits.counting import (
+    FLOWER_BY_WEIGHT,
+    INFUSED,
+    THC,
+    Counting,
+    concentrate_in_products,
+    net_weight_of_products,
+    ounce_equivalents,
+    same_as,
+    thc_in_products,
+    total_of,
+)
 from domain.limits.engine import (
     BucketUsage,
     CannotEvaluate,
@@ -54,17 +67,21 @@ __all__ = [
     "CONCENTRATE_G",
     "CONCENTRATE_THC_MG",
     "EDIBLE_THC_MG",
+    "FLOWER_BY_WEIGHT",
     "FLOWER_EQUIVALENT_G",
     "FLOWER_G",
+    "INFUSED",
     "LIQUID_EDIBLE_G",
     "OUNCE_G",
     "SOLID_EDIBLE_G",
+    "THC",
     "Bucket",
     "BucketUnit",
     "BucketUsage",
     "CannotEvaluate",
     "Cap",
     "CombinedCap",
+    "Counting",
     "Counts",
     "Customer",
     "CustomerType",
@@ -79,9 +96,15 @@ __all__ = [
     "Variant",
     "Window",
     "WindowKind",
+    "concentrate_in_products",
     "counts_as",
     "evaluate",
+    "net_weight_of_products",
+    "ounce_equivalents",
     "ounces",
+    "same_as",
+    "thc_in_products",
+    "total_of",
     "variant_for",
     "window_start",
     "with_overrides",

@@ -1,6 +1,6 @@
 """How each product category counts toward a state's limits, and the shapes of combined caps.
 
-The building blocks the per-state rule sets in :mod:`plugins.states.common` are written
+The building blocks state plugins (``plugins/states/``, or a third party's) write rule sets
 from: a state either counts infused products by the concentrate they contain (CA), by their THC
 in milligrams (CO, NJ, IL) or by the product's net weight (OR, WA), and caps flower and
 concentrate separately, in ounce equivalents, or as "N oz in all".
@@ -108,37 +108,6 @@ def total_of(limit: Decimal, mark: Mark, source: str) -> CombinedCap:
     )
 
 
-INFUSED_BY_CONCENTRATE_NOTE = (
-    "Edibles, beverages, tinctures and topicals count the concentrate they contain "
-    "(concentrate_grams_per_unit, required; 0 if there truly is none), as CA's rule does; "
-    "infused pre-rolls also count theirs [u: the table says nothing of infused products]."
-)
-UNIT_WEIGHT_NOTE = (
-    "Pre-rolls count unit_weight_grams as flower; if that weight includes an infused "
-    "pre-roll's concentrate, that part is counted twice (stricter) [u]."
-)
-
-
 def same_as(base: LimitRuleSet, variant: Variant, note: str) -> LimitRuleSet:
+    """``base``'s limits for another customer variant, with a note saying why they repeat."""
     return dataclasses.replace(base, variant=variant, notes=(*base.notes, note))
-
-
-def variants(
-    adult_use: LimitRuleSet,
-    *,
-    medical: LimitRuleSet | None = None,
-    non_resident: LimitRuleSet | None = None,
-    medical_hint: str = "",
-) -> dict[Variant, LimitRuleSet]:
-    state = adult_use.state
-    fallback = (
-        f"Medical: the reference table gives no medical numbers for {state}, so the adult-use "
-        f"limits apply to patients [u]. {medical_hint}".strip()
-    )
-    same = f"Non-residents: the table makes no residency distinction for {state} [u]."
-    return {
-        Variant.ADULT_USE: adult_use,
-        Variant.ADULT_USE_NON_RESIDENT: non_resident
-        or same_as(adult_use, Variant.ADULT_USE_NON_RESIDENT, same),
-        Variant.MEDICAL: medical or same_as(adult_use, Variant.MEDICAL, fallback),
-    }

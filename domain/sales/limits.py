@@ -1,6 +1,7 @@
 """Purchase limits at the register: the state's rule set applied to this customer's window.
 
-The rules themselves are pure (``plugins.rules``); this module gathers what they need: the
+The engine is pure (``domain.limits``) and each state's numbers come from its plugin's rulebook
+(``plugins.registry.state_rules``); this module gathers what the engine needs: the
 customer's earlier purchases in the window (their lines' frozen product facts, net of returns),
 and the new lines' facts, then raises a typed refusal naming the bucket and the excess.
 """
@@ -15,10 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from domain import db
-from domain import limits as rules
+from domain import limits as purchase_limits
 from domain.errors import LimitCannotBeChecked, PurchaseLimitExceeded, ValidationError
 from domain.sales.model import CustomerType
-from plugins.states.common import rule_set
+from plugins import registry
 
 FACT_FIELDS = (
     "category",
@@ -37,10 +38,12 @@ class NewLine:
     facts: dict[str, Any]  # FACT_FIELDS of the product, as stored on the sale line
 
 
-def customer(kind: CustomerType) -> rules.Customer:
+def customer(kind: CustomerType) -> purchase_limits.Customer:
     if kind == CustomerType.MEDICAL:
-        return rules.Customer(rules.CustomerType.MEDICAL)
-    return rules.Customer(rules.CustomerType.ADULT_USE, resident=kind != CustomerType.NON_RESIDENT)
+        return purchase_limits.Customer(purchase_limits.CustomerType.MEDICAL)
+    return purchase_limits.Customer(
+        purchase_limits.CustomerType.ADULT_USE, resident=kind != CustomerType.NON_RESIDENT
+    )
 
 
 def facts_of(product: Any) -> dict[str, Any]:
@@ -50,12 +53,12 @@ def facts_of(product: Any) -> dict[str, Any]:
     }
 
 
-def _line(facts: dict[str, Any], quantity: Decimal) -> rules.Line:
+def _line(facts: dict[str, Any], quantity: Decimal) -> purchase_limits.Line:
     def amount(name: str) -> Decimal | None:
         value = facts.get(name)
         return Decimal(value) if value is not None else None
 
-    return rules.Line(
+    return purchase_limits.Line(
         category=facts["category"],
         unit=facts["unit"],
         quantity=quantity,
@@ -83,18 +86,20 @@ async def check(
     """
     who = customer(kind)
     try:
-        ruleset = rule_set(state, who)
+        ruleset = registry.state_rules(state).limits_for(who)
     except KeyError:
         raise ValidationError("locationId", f"no purchase-limit rules for {state}") from None
-    start = rules.window_start(ruleset.window, timezone, at)
-    prior: list[rules.Line] = []
+    start = purchase_limits.window_start(ruleset.window, timezone, at)
+    prior: list[purchase_limits.Line] = []
     if start is not None:
         if not customer_key:
             raise ValidationError(
                 "customerKey", f"{state} limits are per customer per day: scan the customer's ID"
             )
         prior = await _prior_lines(location_id, customer_key, start)
-    result = rules.evaluate(ruleset, who, prior, [_line(n.facts, n.quantity) for n in lines])
+    result = purchase_limits.evaluate(
+        ruleset, who, prior, [_line(n.facts, n.quantity) for n in lines]
+    )
     if result.cannot_evaluate:
         missing = result.cannot_evaluate[0]
         index = int(missing.line.split("[")[1].rstrip("]")) if "new[" in missing.line else 0
@@ -118,7 +123,9 @@ async def check(
         )
 
 
-async def _prior_lines(location_id: int, customer_key: str, start: datetime) -> list[rules.Line]:
+async def _prior_lines(
+    location_id: int, customer_key: str, start: datetime
+) -> list[purchase_limits.Line]:
     async with db.connection() as conn:
         rows = await conn.fetch(
             """

@@ -22,6 +22,7 @@ from domain.limits import (
     Counts,
     Customer,
     CustomerType,
+    LimitRuleSet,
     Line,
     Mark,
     Measure,
@@ -34,13 +35,21 @@ from domain.limits import (
     with_overrides,
 )
 from domain.quantities import Unit
-from plugins.states.common import RULE_SETS, rule_set
+from plugins import registry
+from plugins.states.base import find_rulebook
 
 D = Decimal
+# The built-in states, as the plugin manager collects them (installed plugins are not loaded).
+BUILT_IN = registry.collect_states(registry.get_plugin_manager(load_entrypoints=False))
+RULE_SETS = {code: rulebook.limits for code, rulebook in BUILT_IN.items()}
 ADULT = Customer(CustomerType.ADULT_USE)
 VISITOR = Customer(CustomerType.ADULT_USE, resident=False)
 PATIENT = Customer(CustomerType.MEDICAL)
 LOS_ANGELES = "America/Los_Angeles"
+
+
+def rule_set(state: str, customer: Customer) -> LimitRuleSet:
+    return find_rulebook(BUILT_IN, state).limits_for(customer)
 
 
 def flower(grams: str) -> Line:
