@@ -279,7 +279,7 @@ class LimitRuleSet:
             if group.bucket in seen or group.bucket in self.caps:
                 raise ValueError(f"bucket {group.bucket} is capped twice")
             seen.add(group.bucket)
-        # Freeze the mappings: RULE_SETS is shared by every request in the process.
+        # Freeze the mappings: a state plugin's rule sets are shared by every request.
         object.__setattr__(self, "caps", MappingProxyType(dict(self.caps)))
         object.__setattr__(
             self,
