@@ -27,19 +27,23 @@ hookimpl = pluggy.HookimplMarker("leafledger")
 def register_state_systems() -> list[StateSystem]:
     """Return the state track-and-trace systems (METRC, BioTrack, CCRS...) this plugin provides,
     so an operator can enable one per licence without LeafLedger knowing every state."""
+    ...
 
 
 @hookspec
 def register_states() -> list[StateRulebook]:
     """Return the retail rules of the states this plugin covers (purchase limits, waste, counts,
     labels, report deadlines), one rulebook per state code, so rules change without a release."""
+    ...
 
 
 @hookspec
 def register_pos_adapters() -> list[PosAdapter]:
     """Return POS adapters, so a register posts sales and voids in its vendor's own format."""
+    ...
 
 
 @hookspec
 def register_delivery_adapters() -> list[DeliveryAdapter]:
     """Return delivery-platform adapters, so orders become reservations in the platform's format."""
+    ...

@@ -91,6 +91,8 @@ def collect_states(pm: pluggy.PluginManager) -> dict[str, StateRulebook]:
     rulebooks: dict[str, StateRulebook] = {}
     for batch in pm.hook.register_states():
         for rulebook in batch:
+            if not isinstance(rulebook, StateRulebook):
+                raise TypeError(f"register_states returned {rulebook!r}, not a StateRulebook")
             rulebooks.setdefault(rulebook.code, rulebook)
     return rulebooks
 
@@ -100,7 +102,7 @@ def states() -> dict[str, StateRulebook]:
     return collect_states(get_plugin_manager())
 
 
-def state_rules(code: str) -> StateRulebook:
+def state_rulebook(code: str) -> StateRulebook:
     """The installed rulebook of ``code``; ``KeyError`` when no plugin covers the state."""
     return find_rulebook(states(), code)
 

@@ -208,3 +208,15 @@ def test_a_plugin_registered_after_the_built_ins_replaces_their_state():
     rulebooks = registry.collect_states(pm)
     assert rulebooks["CO"] is StricterColorado.RULEBOOK
     assert rulebooks["CA"].name == "California"  # the other built-ins stay
+
+
+def test_a_plugin_returning_something_else_than_a_rulebook_fails_at_start_up():
+    class Careless:
+        @hookimpl
+        def register_states(self) -> list[object]:
+            return [{"code": "CO"}]
+
+    pm = registry.get_plugin_manager(load_entrypoints=False)
+    pm.register(Careless(), name="careless")
+    with pytest.raises(TypeError, match="not a StateRulebook"):
+        registry.collect_states(pm)
