@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from domain import db, errors
@@ -40,7 +40,7 @@ from domain.sales import sales, voids
 from domain.sales.model import CustomerType
 from tests.compliance import state_answers as judge
 from tests.doubles.metrc import DeliveryPackage, MetrcDouble
-from tests.doubles.metrc.generated import scripts
+from tests.doubles.metrc.generated import Answer, GeneratedAnswers, scripts
 from tests.support.world import World, add_package
 
 T = TypeVar("T")
@@ -58,24 +58,35 @@ EXAMPLES = settings(
         HealthCheck.data_too_large,
     ],
 )
-OTHER_TAG = "1A4FF0100000022000000999"
+OTHER_TAG = "1A4FF0100000099000000999"
 REASON_NAMES = ("Damage", "Drying", "Entry Error", "Theft", "Waste", "Scale Variance")
 
 
-def hints(world: World) -> dict[str, st.SearchStrategy[Any]]:
-    """Values that make generated records mean something here (our tag, small quantities)."""
-    tags = st.sampled_from((world.tag, OTHER_TAG))
-    return {
-        "label": tags,
-        "packagelabel": tags,
-        "quantity": st.sampled_from((0, 1, 2, 3, 7, 10, 0.5, -1)),
-        "shippedquantity": st.sampled_from((0, 1, 25, 0.5, -3)),
-        "unitofmeasure": st.sampled_from(("Grams", "Each")),
-        "unitofmeasurename": st.sampled_from(("Grams", "Each")),
-        "name": st.sampled_from(REASON_NAMES),
-        "deliveryid": st.integers(1, 50),
-        "id": st.integers(1, 10_000),
-    }
+TAG = "@TAG@"  # stands for the example's own package tag (scripts are drawn before it exists)
+HINTS: dict[str, st.SearchStrategy[Any]] = {  # values that make drawn records mean something here
+    "label": st.sampled_from((TAG, OTHER_TAG)),
+    "packagelabel": st.sampled_from((TAG, OTHER_TAG)),
+    "quantity": st.sampled_from((0, 1, 2, 3, 7, 10, 0.5, -1)),
+    "shippedquantity": st.sampled_from((0, 1, 25, 0.5, -3)),
+    "unitofmeasure": st.sampled_from(("Grams", "Each")),
+    "unitofmeasurename": st.sampled_from(("Grams", "Each")),
+    "name": st.sampled_from(REASON_NAMES),
+    "deliveryid": st.integers(1, 50),
+    "id": st.integers(1, 10_000),
+}
+
+
+def answered(counts: dict[str, int], *, failures: bool = True) -> st.SearchStrategy[Any]:
+    """The double's answers for one example: some operations lead with a success drawn from
+    the schema (the records the plugin acts on), the rest answer any documented way."""
+    lead = st.frozensets(st.sampled_from(sorted(counts)))
+    return lead.flatmap(
+        lambda first: scripts(counts, HINTS, succeed_first=first, failures=failures)
+    )
+
+
+def _install(metrc: MetrcDouble, world: World, script: GeneratedAnswers) -> None:
+    metrc.answer_mode = script.fresh({TAG: world.tag})
 
 
 @pytest.fixture
@@ -104,7 +115,7 @@ async def _case(world: World, metrc: MetrcDouble) -> World:
     """A fresh example: a new 10 g package in the vault (here and at METRC), an empty outbox
     and sync row, the double reset. Cheaper than a new database per example."""
     number = next(_cases)
-    tag = f"1A4FF0100000022{number:09d}"
+    tag = f"1A4FF0100000077{number:09d}"  # apart from the world's tags
     async with db.connection() as conn:
         for table in ("state_report", "state_sync"):
             await conn.execute(f"DELETE FROM {table} WHERE location = $1", world.ca.location_id)
@@ -197,31 +208,39 @@ PULL_OPS = {"GetPackageActive": 3, "GetPackageOnHold": 2, "GetPackageInactive": 
 INCOMING_OPS = {"GetTransferIncoming": 3, "GetTransferDeliveryByIdPackages": 3}
 
 
-async def _script(data: st.DataObject, world: World, counts: dict[str, int]) -> Any:
-    """The double's answers for this example; some operations lead with a success drawn from
-    the schema (the records the plugin acts on), the rest answer any documented way."""
-    lead = data.draw(st.frozensets(st.sampled_from(sorted(counts))), label="succeed first")
-    return data.draw(scripts(counts, hints(world), succeed_first=lead), label="answers")
+def _receipt_lookup(body: Any) -> GeneratedAnswers:
+    return GeneratedAnswers({"GetSaleReceiptExternal": [Answer(200, body)]})
 
 
 @EXAMPLES
-@given(data=st.data())
-async def test_a_sale_is_marked_sent_only_when_metrc_took_it(store, metrc_server, data):
+@given(script=answered(SALE_OPS))
+@example(script=GeneratedAnswers({"PostSaleReceipts": [Answer(200, empty=True)]}))
+@example(script=GeneratedAnswers({"PostSaleReceipts": [Answer(500, empty=True)]}))
+async def test_a_sale_is_marked_sent_only_when_metrc_took_it(store, metrc_server, script):
     world = await _case(store, metrc_server)
     await _sell(world, "3")
-    metrc_server.answer_mode = await _script(data, world, SALE_OPS)
+    _install(metrc_server, world, script)
     await _drain_until_settled(world)
     await _judge(world, metrc_server)
 
 
 @EXAMPLES
-@given(data=st.data())
-async def test_a_void_deletes_only_a_receipt_metrc_named(store, metrc_server, data):
+@given(first=st.booleans(), script=answered({**SALE_OPS, **RECEIPT_OPS}))
+@example(  # finding 3: the receipt POST answered an empty 200, the lookup finds nothing yet
+    first=False,
+    script=GeneratedAnswers(
+        {
+            "PostSaleReceipts": [Answer(200, empty=True)],
+            "GetSaleReceiptExternal": [Answer(200, {"Data": []})],
+        }
+    ),
+)
+async def test_a_void_deletes_only_a_receipt_metrc_named(store, metrc_server, first, script):
     world = await _case(store, metrc_server)
     await _sell(world, "3")
-    if data.draw(st.booleans(), label="sale reached METRC first"):
+    if first:  # the sale reached METRC with the realistic answers
         await _drain_until_settled(world, rounds=1)
-    metrc_server.answer_mode = await _script(data, world, {**SALE_OPS, **RECEIPT_OPS})
+    _install(metrc_server, world, script)
     await voids.void_sale(
         world.as_(Role.MANAGER),
         voids.VoidSale(world.ca.location_id, "R1", _receipt(world), "rang up twice", world.tag),
@@ -231,14 +250,29 @@ async def test_a_void_deletes_only_a_receipt_metrc_named(store, metrc_server, da
 
 
 @EXAMPLES
-@given(data=st.data())
-async def test_a_return_never_reaches_metrc_as_more_than_was_returned(store, metrc_server, data):
+@given(
+    first=st.booleans(),
+    returned=st.sampled_from(("1", "2", "3")),
+    script=answered({**SALE_OPS, **RECEIPT_OPS}),
+)
+@example(first=True, returned="1", script=_receipt_lookup({"Data": None}))  # finding 1
+@example(first=True, returned="1", script=_receipt_lookup({}))
+@example(first=True, returned="3", script=_receipt_lookup({"Data": None}))
+@example(
+    first=True,
+    returned="1",
+    script=_receipt_lookup(
+        {"Data": [{"Id": 1, "Transactions": [{"PackageLabel": TAG, "Quantity": 1e308}]}]}
+    ),
+)
+async def test_a_return_never_reaches_metrc_as_more_than_was_returned(
+    store, metrc_server, first, returned, script
+):
     world = await _case(store, metrc_server)
     await _sell(world, "3")
-    if data.draw(st.booleans(), label="sale reached METRC first"):
+    if first:
         await _drain_until_settled(world, rounds=1)
-    returned = data.draw(st.sampled_from(("1", "2", "3")), label="grams returned of 3")
-    metrc_server.answer_mode = await _script(data, world, {**SALE_OPS, **RECEIPT_OPS})
+    _install(metrc_server, world, script)
     await voids.return_sale(
         world.as_(Role.BUDTENDER),
         voids.ReturnSale(
@@ -255,12 +289,23 @@ async def test_a_return_never_reaches_metrc_as_more_than_was_returned(store, met
 
 
 @EXAMPLES
-@given(data=st.data())
-async def test_an_adjustment_is_marked_sent_only_when_metrc_took_it(store, metrc_server, data):
+@given(
+    reason=st.sampled_from(list(AdjustmentReason)),
+    grams=st.sampled_from(("-1.5", "-1", "2")),
+    script=answered(ADJUST_OPS),
+)
+@example(  # finding 2: none of the licence's reasons matches ours
+    reason=AdjustmentReason.THEFT,
+    grams="-1",
+    script=GeneratedAnswers(
+        {"GetPackageAdjustReasons": [Answer(200, {"Data": [{"Name": "Drying"}]})]}
+    ),
+)
+async def test_an_adjustment_is_marked_sent_only_when_metrc_took_it(
+    store, metrc_server, reason, grams, script
+):
     world = await _case(store, metrc_server)
-    reason = data.draw(st.sampled_from(list(AdjustmentReason)), label="reason")
-    grams = data.draw(st.sampled_from(("-1.5", "-1", "2")), label="grams")
-    metrc_server.answer_mode = await _script(data, world, ADJUST_OPS)
+    _install(metrc_server, world, script)
     await _entry(
         "adjust_stock",
         stock.adjust_stock(
@@ -279,29 +324,45 @@ async def test_an_adjustment_is_marked_sent_only_when_metrc_took_it(store, metrc
     await _judge(world, metrc_server)
 
 
+ODD_PACKAGE = {
+    "Label": OTHER_TAG,
+    "Quantity": -1.7976931348623157e308,
+    "UnitOfMeasureName": "Grams",
+}
+
+
 @EXAMPLES
-@given(data=st.data())
-async def test_reconciliation_survives_any_package_list_metrc_may_send(store, metrc_server, data):
+@given(script=st.booleans().flatmap(lambda f: answered(PULL_OPS, failures=f)))
+@example(  # finding 6: one record METRC may send overflows our numbers
+    script=GeneratedAnswers({"GetPackageActive": [Answer(200, {"Data": [ODD_PACKAGE]})]}),
+)
+async def test_reconciliation_survives_any_package_list_metrc_may_send(store, metrc_server, script):
     world = await _case(store, metrc_server)
-    metrc_server.answer_mode = await _script(data, world, PULL_OPS)
+    _install(metrc_server, world, script)
     summary = await _entry("reconcile", reconcile.reconcile(world.ca.location_id))
     assert summary is not None
     assert summary.status in ("finished", "failed")
-    answered = metrc_server.log.entries
-    if answered and all(judge.ok(e) for e in answered):
+    if all(judge.ok(e) for e in metrc_server.log.entries):
         # Every answer was a documented success: odd records are discrepancies, not a failure.
         assert summary.status == "finished", summary.error
     await _judge(world, metrc_server)
 
 
+NULL_DELIVERY = {"Id": 1, "DeliveryId": None, "ManifestNumber": "0000000001"}
+
+
 @EXAMPLES
-@given(data=st.data())
-async def test_the_incoming_pull_survives_any_manifest_metrc_may_send(store, metrc_server, data):
+@given(script=answered(INCOMING_OPS))
+@example(  # finding 4: a nullable DeliveryId that is null
+    script=GeneratedAnswers({"GetTransferIncoming": [Answer(200, {"Data": [NULL_DELIVERY]})]})
+)
+@example(script=GeneratedAnswers({"GetTransferIncoming": [Answer(422, {"Message": "bad"})]}))
+async def test_the_incoming_pull_survives_any_manifest_metrc_may_send(store, metrc_server, script):
     world = await _case(store, metrc_server)
     metrc_server.state.add_transfer(
-        [DeliveryPackage(world.tag.replace("22", "44", 1), "Blue Dream Bulk", 100)],
+        [DeliveryPackage(world.tag.replace("77", "44", 1), "Blue Dream Bulk", 100)],
         manifest_number=world.tag[-10:],
     )
-    metrc_server.answer_mode = await _script(data, world, INCOMING_OPS)
+    _install(metrc_server, world, script)
     await _entry("pull_incoming", shipments.pull_incoming(world.ca.location_id))
     await _judge(world, metrc_server)

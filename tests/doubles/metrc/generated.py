@@ -10,7 +10,7 @@ response schemas (``spec/openapi-v2.yaml``) into hypothesis strategies, using
 test drew in a per-operation script the double consults::
 
     script = data.draw(scripts({"GetSaleReceiptExternal": 2, "PutSaleReceipts": 1}))
-    metrc.answer_mode = script        # requests are still validated and logged as always
+    metrc.answer_mode = script.fresh({"@TAG@": tag})   # requests still validated and logged
     ...
     metrc.answer_mode = None          # back to the realistic double
 
@@ -26,7 +26,7 @@ import functools
 import json
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -124,6 +124,27 @@ class GeneratedAnswers:
                 return None
             self.given.append((operation_id, answer))
             return answer
+
+    def fresh(self, placeholders: Mapping[str, str] | None = None) -> GeneratedAnswers:
+        """A copy to install (taking answers empties the queues), with each string equal to a
+        placeholder (``"@TAG@"``) replaced: scripts drawn before the example's tag exists."""
+        swap = dict(placeholders or {})
+
+        def fill(value: Any) -> Any:
+            if isinstance(value, str):
+                return swap.get(value, value)
+            if isinstance(value, list):
+                return [fill(v) for v in value]
+            if isinstance(value, dict):
+                return {k: fill(v) for k, v in value.items()}
+            return value
+
+        return GeneratedAnswers(
+            {
+                op: [a if a.real else replace(a, body=fill(a.body)) for a in queue]
+                for op, queue in self.script.items()
+            }
+        )
 
     def __repr__(self) -> str:
         return f"GeneratedAnswers({self.script!r})"
@@ -292,13 +313,15 @@ def scripts(
     *,
     real: bool = True,
     succeed_first: frozenset[str] = frozenset(),
+    failures: bool = True,
 ) -> st.SearchStrategy[GeneratedAnswers]:
     """Up to ``counts[op]`` answers per operation, each generated or (``real``) REAL. An
     operation in ``succeed_first`` starts with a 2xx drawn from its schema, so the records the
-    plugin acts on are exercised, not only the refusals."""
+    plugin acts on are exercised, not only the refusals; without ``failures`` every answer is
+    a documented success."""
     queues = {}
     for operation_id, count in counts.items():
-        one = answers(operation_id, hints)
+        one = answers(operation_id, hints) if failures else successes(operation_id, hints)
         if real:
             one = st.one_of(st.just(REAL), one)
         queue = st.lists(one, max_size=count)
