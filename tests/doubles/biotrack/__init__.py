@@ -14,7 +14,8 @@ it, faults included. Typical use::
 
 Modules: ``state`` (the world), ``validation`` (request checks), ``actions`` (what each action
 does), ``faults`` (programmable failures), ``app`` (Starlette), ``server`` (uvicorn thread),
-``codes`` (error codes), ``records`` (data shapes and the [u] switches), ``log`` (requests).
+``codes`` (error codes), ``records`` (data shapes and the [u] switches), ``log`` (requests),
+``generated`` (an answer mode drawn from BioTrack's documented shapes: ``bt.answer_mode``).
 """
 
 from .app import DEFAULT_PATH, create_app

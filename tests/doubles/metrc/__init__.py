@@ -8,8 +8,9 @@ to fail the ways METRC fails. Start it with :func:`metrc_double` / :func:`metrc_
 
 Modules: ``description`` (the published API), ``validation`` (request checks), ``records`` /
 ``state`` / ``rules`` / ``sales`` (data and write rules), ``present`` (answers), ``handlers``
-(endpoints), ``faults`` / ``ratelimit`` (misbehaviour), ``requestlog``, ``app`` (pipeline),
-``server`` (uvicorn thread and the handle tests use).
+(endpoints), ``faults`` / ``ratelimit`` (misbehaviour), ``generated`` (an answer mode drawn
+from the description's response schemas: ``metrc.answer_mode = script``), ``requestlog``,
+``app`` (pipeline), ``server`` (uvicorn thread and the handle tests use).
 """
 
 from .faults import Fault, FaultKind, Faults
