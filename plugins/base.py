@@ -204,13 +204,16 @@ class StateClient(Protocol):
 
     def batches(self, reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:
         """Split reports (in order) into requests: each list is sent by one ``send`` call."""
+        ...
 
     async def send(self, reports: Sequence[OutboundReport]) -> list[ReportResult]:
         """Send one batch (as ``batches`` made it) in one request; one result per report."""
+        ...
 
     async def prepare(self, reports: Sequence[OutboundReport]) -> dict[int, dict[str, Any]]:
         """Read what a later ``find`` will compare against (e.g. a package's quantity before an
         adjustment). The engine stores it before ``send``; return {} when nothing is needed."""
+        ...
 
     async def find(self, report: OutboundReport) -> ReportResult | None:
         """Whether an earlier attempt of ``report`` reached the state (None: it did not)."""
@@ -218,11 +221,14 @@ class StateClient(Protocol):
     def pull_packages(self, since: datetime | None) -> AsyncIterator[StatePackage]:
         """Packages changed at the state since ``since`` (everything when None), for the
         reconciliation mirror; systems without change filters return everything."""
+        ...
 
     async def adjustment_reasons(self) -> list[StateReason]: ...
 
     async def incoming_transfers(self, since: datetime) -> list[IncomingTransfer]:
-        """Manifests of shipments to this licence changed since ``since`` (receiving)."""
+        """Manifests of shipments to this licence changed since ``since`` (receiving).
+        Called only for systems declaring ``Capability.PULL_INCOMING_TRANSFERS``."""
+        ...
 
     async def close(self) -> None: ...
 

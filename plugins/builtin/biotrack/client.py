@@ -24,6 +24,7 @@ from typing import Any
 
 from plugins.base import (
     Connection,
+    IncomingTransfer,
     OutboundReport,
     ReportKind,
     ReportResult,
@@ -225,3 +226,8 @@ class BioTrackClient:
     async def adjustment_reasons(self) -> list[StateReason]:
         """BioTrack's six fixed adjustment types (not fetched: v4 has no action listing them)."""
         return mapping.reasons()
+
+    async def incoming_transfers(self, since: datetime) -> list[IncomingTransfer]:
+        """Never called: BioTrack is not declared ``PULL_INCOMING_TRANSFERS`` (receiving imports
+        manifests only from systems that are), so shipments here are entered by hand."""
+        raise NotImplementedError("BioTrack has no incoming-manifest pull")
