@@ -176,8 +176,7 @@ def create_app(
     async def readyz(request: Request) -> JSONResponse:
         checks: dict[str, str] = {}
         try:
-            async with db.connection() as conn:
-                await conn.fetchval("SELECT 1")
+            await db.ping()
             checks["postgres"] = "ok"
         except Exception as exc:
             checks["postgres"] = f"down: {type(exc).__name__}"

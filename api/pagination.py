@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -54,8 +54,12 @@ def decode_cursor(cursor: str | None) -> int | None:
         raise GraphQLError("invalid cursor", extensions={"code": "BAD_CURSOR"}) from None
 
 
-def connection(page: Page, build: Callable[[dict[str, Any]], T]) -> Connection[T]:
-    edges = [Edge(cursor=encode_cursor(row["id"]), node=build(row)) for row in page.rows]
+def _key(row: Any) -> int:
+    return row["id"] if isinstance(row, Mapping) else row.id
+
+
+def connection(page: Page, build: Callable[[Any], T]) -> Connection[T]:
+    edges = [Edge(cursor=encode_cursor(_key(row)), node=build(row)) for row in page.rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -119,6 +119,12 @@ async def connection() -> AsyncIterator[asyncpg.Connection]:
         yield pooled
 
 
+async def ping() -> None:
+    """One round trip to the database (readiness probes); raises if it cannot be reached."""
+    async with connection() as conn:
+        await conn.fetchval("SELECT 1")
+
+
 @contextlib.contextmanager
 def count_queries() -> Iterator[list[str]]:
     """Collect every SQL statement run in this context (and tasks spawned from it)."""

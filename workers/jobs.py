@@ -8,12 +8,13 @@ import os
 import socket
 from typing import Any
 
-from domain import db
+from domain.compliance import queries as compliance_queries
 from domain.compliance import reconcile, sync
 from domain.inventory.audit import dangling_references, verify_location_chains
+from domain.organisation import queries as organisation_queries
 from domain.receiving import shipments
 from domain.sales import release
-from workers.kick import drain_job_id
+from workers.job_ids import drain_job_id, reconcile_job_id
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,16 @@ async def sweep_state_reports(ctx: dict[str, Any]) -> dict[str, int]:
     redis = ctx.get("redis")
     for location_id in due:
         if redis is not None:
-            await redis.enqueue_job("drain_reports", location_id, _job_id=drain_job_id(location_id))
+            await redis.enqueue_job(
+                drain_reports.__qualname__, location_id, _job_id=drain_job_id(location_id)
+            )
     overdue = await sync.raise_overdue_alerts()
     stale = await reconcile.stale_queued_runs()
     for run_id in stale:
         if redis is not None:
-            await redis.enqueue_job("reconcile_run", run_id, _job_id=f"reconcile:{run_id}")
+            await redis.enqueue_job(
+                reconcile_run.__qualname__, run_id, _job_id=reconcile_job_id(run_id)
+            )
     return {"queued": len(due), "overdue": overdue, "reconciliations": len(stale)}
 
 
@@ -59,14 +64,10 @@ async def reconcile_run(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
 
 async def schedule_reconciliations(ctx: dict[str, Any]) -> dict[str, int]:
     """Nightly: queue a reconciliation for every licence whose state system has an API."""
-    async with db.connection() as conn:
-        rows = await conn.fetch(
-            "SELECT l.id FROM location l JOIN state_connection c ON c.location = l.id"
-            " WHERE c.enabled ORDER BY l.id"
-        )
-    for row in rows:
-        await reconcile.request(row["id"])
-    return {"queued": len(rows)}
+    location_ids = await compliance_queries.enabled_connection_locations()
+    for location_id in location_ids:
+        await reconcile.request(location_id)
+    return {"queued": len(location_ids)}
 
 
 async def expire_reservations(ctx: dict[str, Any]) -> dict[str, int]:
@@ -77,27 +78,19 @@ async def expire_reservations(ctx: dict[str, Any]) -> dict[str, int]:
 
 async def pull_incoming_shipments(ctx: dict[str, Any]) -> dict[str, int]:
     """Every licence with a state API: bring new incoming manifests in as expected shipments."""
-    async with db.connection() as conn:
-        rows = await conn.fetch(
-            "SELECT location FROM state_connection WHERE enabled ORDER BY location"
-        )
+    location_ids = await compliance_queries.enabled_connection_locations()
     created = 0
-    for row in rows:
+    for location_id in location_ids:
         try:
-            created += await shipments.pull_incoming(row["location"])
+            created += await shipments.pull_incoming(location_id)
         except Exception:
-            log.exception("pulling incoming manifests for location %s failed", row["location"])
-    return {"locations": len(rows), "created": created}
+            log.exception("pulling incoming manifests for location %s failed", location_id)
+    return {"locations": len(location_ids), "created": created}
 
 
 async def verify_ledger(ctx: dict[str, Any], location_id: int | None = None) -> dict[str, int]:
     """Re-compute the hash chains of one location (or all); log every break for compliance."""
-    async with db.connection() as conn:
-        ids = (
-            [location_id]
-            if location_id is not None
-            else [r["id"] for r in await conn.fetch("SELECT id FROM location ORDER BY id")]
-        )
+    ids = [location_id] if location_id is not None else await organisation_queries.location_ids()
     broken = dangling = 0
     for loc in ids:
         for failure in await verify_location_chains(loc):

@@ -18,9 +18,8 @@ from api.compliance.types import (
     SyncStatus,
 )
 from api.context import Info
-from api.errors import COMMON_ERRORS, STOCK_ERRORS, attempt, result_union
+from api.errors import COMMON_ERRORS, STOCK_ERRORS, NotFound, attempt, result_union
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
-from domain import db
 from domain.compliance import connections, queries, services
 from domain.service import Outcome
 
@@ -145,7 +144,7 @@ class ComplianceQueries:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         page = await queries.reports_page(loc, status, kind, tag, first, decode_cursor(after))
-        return connection(page, StateReport.from_row)
+        return connection(page, StateReport.from_domain)
 
     @strawberry.field
     async def reconciliation_runs(
@@ -153,7 +152,7 @@ class ComplianceQueries:
     ) -> list[ReconciliationRun]:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
-        return [ReconciliationRun.from_row(r) for r in await queries.runs(loc, first)]
+        return [ReconciliationRun.from_domain(r) for r in await queries.runs(loc, first)]
 
     @strawberry.field(description="Differences with the state, oldest first.")
     async def discrepancies(
@@ -168,15 +167,12 @@ class ComplianceQueries:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         page = await queries.discrepancies_page(loc, status, kind, first, decode_cursor(after))
-        return connection(page, Discrepancy.from_row)
+        return connection(page, Discrepancy.from_domain)
 
 
-async def _report(report_id: int) -> StateReport:
-    async with db.connection() as conn:
-        row = await conn.fetchrow(
-            f"SELECT {queries.REPORT_COLUMNS} FROM state_report WHERE id = $1", report_id
-        )
-    return StateReport.from_row(dict(row))
+async def _report(report_id: int) -> StateReport | None:
+    row = await queries.report(report_id)
+    return StateReport.from_domain(row) if row else None
 
 
 @strawberry.type
@@ -264,8 +260,10 @@ class ComplianceMutations:
 
         async def present(outcome: Outcome) -> ReconciliationPayload:
             rows = await queries.runs_by_ids([outcome.value.run_id])
+            if not rows:
+                return _not_found("reconciliation run", outcome.value.run_id)
             return ReconciliationPayload(
-                run=ReconciliationRun.from_row(rows[0]), replayed=outcome.replayed
+                run=ReconciliationRun.from_domain(rows[0]), replayed=outcome.replayed
             )
 
         return await attempt(call, present, COMMON_ERRORS)
@@ -310,14 +308,17 @@ class ComplianceMutations:
         return await attempt(call, lambda o: _discrepancy(o), STOCK_ERRORS)
 
 
-async def _discrepancy(outcome: Outcome) -> DiscrepancyPayload:
-    async with db.connection() as conn:
-        row = await conn.fetchrow(
-            f"SELECT {queries.DISCREPANCY_COLUMNS} FROM discrepancy WHERE id = $1",
-            outcome.value.discrepancy_id,
-        )
+def _not_found(entity: str, key: int) -> NotFound:
+    """A payload whose row is gone answers the union's NotFound, not a server error."""
+    return NotFound(message=f"{entity} {str(key)!r} not found", entity=entity, key=str(key))
+
+
+async def _discrepancy(outcome: Outcome) -> DiscrepancyPayload | NotFound:
+    row = await queries.discrepancy(outcome.value.discrepancy_id)
+    if row is None:
+        return _not_found("discrepancy", outcome.value.discrepancy_id)
     return DiscrepancyPayload(
-        discrepancy=Discrepancy.from_row(dict(row)),
+        discrepancy=Discrepancy.from_domain(row),
         movement_ids=[strawberry.ID(str(i)) for i in outcome.value.movement_ids],
         replayed=outcome.replayed,
     )
@@ -333,10 +334,11 @@ async def _report_action(info: Info, input: ReportActionInput, action) -> StateR
             ),
         )
 
-    async def present(outcome: Outcome) -> StateReportPayload:
-        return StateReportPayload(
-            report=await _report(outcome.value.report_id), replayed=outcome.replayed
-        )
+    async def present(outcome: Outcome) -> StateReportPayload | NotFound:
+        report = await _report(outcome.value.report_id)
+        if report is None:
+            return _not_found("state report", outcome.value.report_id)
+        return StateReportPayload(report=report, replayed=outcome.replayed)
 
     return await attempt(call, present, COMMON_ERRORS)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
 from api.auth.types import User
 from api.context import Info
+from domain.compliance import queries
 
 
 @strawberry.type(description="How a licence's reporting to its state system is doing.")
@@ -53,22 +53,22 @@ class StateReport:
     payload_json: str = strawberry.field(description="The facts reported, as JSON.")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> StateReport:
-        payload = row["payload"]
+    def from_domain(cls, row: queries.StateReportRow) -> StateReport:
+        payload = row.payload
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            kind=row["kind"],
-            status=row["status"],
-            tags=list(row["tags"]),
-            external_id=row["external_id"],
-            attempts=row["attempts"],
-            occurred_at=row["occurred_at"],
-            next_attempt_at=row["next_attempt_at"],
-            deadline_at=row["deadline_at"],
-            last_error=row["last_error"],
-            state_ids=list(row["state_ids"]),
-            created_at=row["created_at"],
-            sent_at=row["sent_at"],
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            status=row.status,
+            tags=list(row.tags),
+            external_id=row.external_id,
+            attempts=row.attempts,
+            occurred_at=row.occurred_at,
+            next_attempt_at=row.next_attempt_at,
+            deadline_at=row.deadline_at,
+            last_error=row.last_error,
+            state_ids=list(row.state_ids),
+            created_at=row.created_at,
+            sent_at=row.sent_at,
             payload_json=payload if isinstance(payload, str) else json.dumps(payload),
         )
 
@@ -84,15 +84,15 @@ class ReconciliationRun:
     error: str | None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ReconciliationRun:
+    def from_domain(cls, row: queries.ReconciliationRunRow) -> ReconciliationRun:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            status=row["status"],
-            started_at=row["started_at"],
-            finished_at=row["finished_at"],
-            packages_compared=row["packages_compared"],
-            discrepancies_found=row["discrepancies_found"],
-            error=row["error"],
+            id=strawberry.ID(str(row.id)),
+            status=row.status,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            packages_compared=row.packages_compared,
+            discrepancies_found=row.discrepancies_found,
+            error=row.error,
         )
 
 
@@ -141,26 +141,26 @@ class Discrepancy:
         return User.from_row(await info.context.loaders.user.load(self.resolved_by_id))
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Discrepancy:
+    def from_domain(cls, row: queries.DiscrepancyRow) -> Discrepancy:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            tag=row["tag"],
-            kind=row["kind"],
-            our_quantity=row["our_quantity"],
-            state_quantity=row["state_quantity"],
-            difference=row["difference"],
-            our_status=row["our_status"],
-            state_status=row["state_status"],
-            suspected_cause=row["suspected_cause"],
-            state_raw=row["state_raw"],
-            first_seen_at=row["first_seen_at"],
-            last_seen_at=row["last_seen_at"],
-            status=row["status"],
-            resolution=row["resolution"],
-            resolution_note=row["resolution_note"],
-            resolved_at=row["resolved_at"],
-            owner_id=row["owner_id"],
-            resolved_by_id=row["resolved_by_id"],
+            id=strawberry.ID(str(row.id)),
+            tag=row.tag,
+            kind=row.kind,
+            our_quantity=row.our_quantity,
+            state_quantity=row.state_quantity,
+            difference=row.difference,
+            our_status=row.our_status,
+            state_status=row.state_status,
+            suspected_cause=row.suspected_cause,
+            state_raw=row.state_raw,
+            first_seen_at=row.first_seen_at,
+            last_seen_at=row.last_seen_at,
+            status=row.status,
+            resolution=row.resolution,
+            resolution_note=row.resolution_note,
+            resolved_at=row.resolved_at,
+            owner_id=row.owner_id,
+            resolved_by_id=row.resolved_by_id,
         )
 
 

@@ -13,7 +13,6 @@ from api.loaders import Loaders
 from api.locations.types import Zone
 from api.packages.types import Package
 from api.pagination import query_id
-from domain import db
 from domain.broadcast import Broadcaster, Delivery
 from domain.inventory import queries as inventory
 from domain.organisation import queries as organisation
@@ -38,24 +37,14 @@ async def _snapshot(delivery: Delivery) -> tuple[dict, dict, Decimal, Decimal]:
     async def load() -> tuple[dict, dict, Decimal, Decimal]:
         zone = (await organisation.zones_by_ids([data["zone_id"]]))[0]
         package = (await inventory.packages_by_ids([data["package_id"]]))[0]
-        async with db.connection() as conn:
-            row = await conn.fetchrow(
-                """
-                SELECT coalesce(sum(sb.quantity) FILTER (WHERE sb.package = $1
-                                AND sb.zone = $2), 0) AS quantity,
-                       coalesce(sum(sb.quantity), 0) AS product_quantity
-                FROM stock_balance sb
-                JOIN package p ON p.id = sb.package
-                JOIN zone z ON z.id = sb.zone
-                WHERE p.product = $3 AND z.location = $4 AND z.kind = $5
-                """,
-                data["package_id"],
-                data["zone_id"],
-                data["product_id"],
-                delivery.event.location_id,
-                data["zone_kind"],
-            )
-        return zone, package, row["quantity"], row["product_quantity"]
+        stock = await inventory.product_stock_in_zone(
+            package_id=data["package_id"],
+            zone_id=data["zone_id"],
+            product_id=data["product_id"],
+            location_id=delivery.event.location_id,
+            zone_kind=data["zone_kind"],
+        )
+        return zone, package, stock.quantity, stock.product_quantity
 
     return await delivery.shared(("stock", data["movement_id"], data["zone_id"]), load)
 

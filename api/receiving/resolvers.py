@@ -12,13 +12,14 @@ from api.context import Info
 from api.errors import (
     COMMON_ERRORS,
     RECEIVING_ERRORS,
+    NotFound,
     StateSystemUnavailable,
     attempt,
     result_union,
 )
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.receiving.types import ChecklistItem, Shipment, VendorScore
-from domain import db
+from domain.errors import NotFound as NotFoundError
 from domain.receiving import completion, queries, sessions, shipments
 from domain.receiving.model import Answer, Decision
 from domain.service import Outcome
@@ -129,7 +130,11 @@ class ScanPayload:
 
     @strawberry.field(description="The whole shipment as it stands (only loaded when asked).")
     async def shipment(self) -> Shipment:
-        return await _shipment(await _session_shipment(self.session_id))
+        shipment_id = await queries.session_shipment(self.session_id)
+        shipment = None if shipment_id is None else await _shipment(shipment_id)
+        if shipment is None:
+            raise NotFoundError("receiving session", str(self.session_id))
+        return shipment
 
 
 @strawberry.type(description="A state manifest the pull could not import, and why.")
@@ -157,9 +162,11 @@ def _optional(value: strawberry.ID | None, entity: str) -> int | None:
     return None if value is None else parse_id(value, entity)
 
 
-async def _shipment(shipment_id: int) -> Shipment:
+async def _shipment(shipment_id: int) -> Shipment | None:
     row = await queries.shipment(shipment_id)
-    return Shipment.build(row, await queries.shipment_detail(shipment_id))  # type: ignore[arg-type]
+    if row is None:
+        return None
+    return Shipment.build(row, await queries.shipment_detail(shipment_id))
 
 
 @strawberry.type
@@ -176,7 +183,9 @@ class ReceivingQueries:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         page = await queries.shipments_page(loc, status, first, decode_cursor(after))
-        built = {r["id"]: await _shipment(r["id"]) for r in page.rows}
+        built = {
+            r["id"]: Shipment.build(r, await queries.shipment_detail(r["id"])) for r in page.rows
+        }
         return connection(page, lambda r: built[r["id"]])
 
     @strawberry.field(description="The checklist the dock answers at this location.")
@@ -343,17 +352,12 @@ class ReceivingMutations:
         return await attempt(call, present, PULL_ERRORS)
 
 
-async def _payload(outcome: Outcome) -> ShipmentPayload:
-    return ShipmentPayload(
-        shipment=await _shipment(outcome.value.shipment_id), replayed=outcome.replayed
-    )
-
-
-async def _session_shipment(session_id: int) -> int:
-    async with db.connection() as conn:
-        return await conn.fetchval(
-            "SELECT shipment FROM receiving_session WHERE id = $1", session_id
-        )
+async def _payload(outcome: Outcome) -> ShipmentPayload | NotFound:
+    shipment = await _shipment(outcome.value.shipment_id)
+    if shipment is None:
+        key = str(outcome.value.shipment_id)
+        return NotFound(message=f"shipment {key!r} not found", entity="shipment", key=key)
+    return ShipmentPayload(shipment=shipment, replayed=outcome.replayed)
 
 
 @strawberry.type(description="A shipment at the dock changed: re-read it.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from domain import db
@@ -96,11 +97,54 @@ async def saved_connection(location_id: int) -> SavedConnection | None:
     )
 
 
+async def enabled_connection_locations() -> list[int]:
+    """Licences whose state connection is switched on, in id order (for nightly jobs)."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT location FROM state_connection WHERE enabled ORDER BY location"
+        )
+    return [r["location"] for r in rows]
+
+
 REPORT_COLUMNS = (
     "id, location AS location_id, kind, status, tags, payload, external_id, attempts,"
     " outcome_unknown, occurred_at, next_attempt_at, deadline_at, last_error, state_ids,"
     " created_at, sent_at"
 )
+
+
+@dataclass(frozen=True)
+class StateReportRow:
+    """A state report as the office sees it (payload decoded by the pool's jsonb codec)."""
+
+    id: int
+    location_id: int
+    kind: str
+    status: str
+    tags: list[str]
+    payload: Any
+    external_id: str
+    attempts: int
+    outcome_unknown: bool
+    occurred_at: datetime
+    next_attempt_at: datetime
+    deadline_at: datetime | None
+    last_error: str | None
+    state_ids: list[str]
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def from_record(cls, r: Any) -> StateReportRow:
+        return cls(**{**dict(r), "tags": list(r["tags"]), "state_ids": list(r["state_ids"])})
+
+
+async def report(report_id: int) -> StateReportRow | None:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            f"SELECT {REPORT_COLUMNS} FROM state_report WHERE id = $1", report_id
+        )
+    return StateReportRow.from_record(row) if row else None
 
 
 async def reports_page(
@@ -124,31 +168,47 @@ async def reports_page(
             tag,
             after,
         )
-    out = [dict(r) for r in rows]
+    out = [StateReportRow.from_record(r) for r in rows]
     return Page(out[:limit], len(out) > limit)
 
 
-async def runs(location_id: int, first: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ReconciliationRunRow:
+    id: int
+    location_id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    packages_compared: int
+    discrepancies_found: int
+    error: str | None
+
+
+_RUN_COLUMNS = (
+    "id, location AS location_id, status, started_at, finished_at,"
+    " packages_compared, discrepancies_found, error"
+)
+
+
+async def runs(location_id: int, first: int) -> list[ReconciliationRunRow]:
     async with db.connection() as conn:
         rows = await conn.fetch(
-            "SELECT id, location AS location_id, status, started_at, finished_at,"
-            " packages_compared, discrepancies_found, error FROM reconciliation_run"
+            f"SELECT {_RUN_COLUMNS} FROM reconciliation_run"
             " WHERE location = $1 ORDER BY id DESC LIMIT $2",
             location_id,
             max(1, min(first, MAX_PAGE)),
         )
-    return [dict(r) for r in rows]
+    return [ReconciliationRunRow(**dict(r)) for r in rows]
 
 
-async def runs_by_ids(ids: list[int]) -> list[dict[str, Any]]:
+async def runs_by_ids(ids: list[int]) -> list[ReconciliationRunRow]:
     async with db.connection() as conn:
         rows = await conn.fetch(
-            "SELECT id, location AS location_id, status, started_at, finished_at,"
-            " packages_compared, discrepancies_found, error FROM reconciliation_run"
+            f"SELECT {_RUN_COLUMNS} FROM reconciliation_run"
             " WHERE id = ANY($1::bigint[]) ORDER BY id",
             ids,
         )
-    return [dict(r) for r in rows]
+    return [ReconciliationRunRow(**dict(r)) for r in rows]
 
 
 DISCREPANCY_COLUMNS = (
@@ -156,6 +216,37 @@ DISCREPANCY_COLUMNS = (
     " our_status, state_status, suspected_cause, state_raw, first_seen_at, last_seen_at, status,"
     " owner AS owner_id, resolution, resolution_note, resolved_by AS resolved_by_id, resolved_at"
 )
+
+
+@dataclass(frozen=True)
+class DiscrepancyRow:
+    id: int
+    location_id: int
+    tag: str
+    kind: str
+    our_quantity: Decimal | None
+    state_quantity: Decimal | None
+    difference: Decimal
+    our_status: str | None
+    state_status: str | None
+    suspected_cause: str | None
+    state_raw: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    status: str
+    owner_id: int | None
+    resolution: str | None
+    resolution_note: str | None
+    resolved_by_id: int | None
+    resolved_at: datetime | None
+
+
+async def discrepancy(discrepancy_id: int) -> DiscrepancyRow | None:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            f"SELECT {DISCREPANCY_COLUMNS} FROM discrepancy WHERE id = $1", discrepancy_id
+        )
+    return DiscrepancyRow(**dict(row)) if row else None
 
 
 async def discrepancies_page(
@@ -173,5 +264,5 @@ async def discrepancies_page(
             kind,
             after,
         )
-    out = [dict(r) for r in rows]
+    out = [DiscrepancyRow(**dict(r)) for r in rows]
     return Page(out[:limit], len(out) > limit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from domain import db
@@ -53,7 +54,7 @@ class MovementFilter:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[dict[str, Any]]
+    rows: list[Any]  # dicts, or a query module's frozen row dataclasses
     has_next: bool
 
 
@@ -207,6 +208,37 @@ async def stock_summary(location_id: int) -> list[dict[str, Any]]:
             location_id,
         )
     return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class ProductStockInZone:
+    """A package's quantity in one zone, and all of its product in zones of that kind."""
+
+    quantity: Decimal
+    product_quantity: Decimal
+
+
+async def product_stock_in_zone(
+    *, package_id: int, zone_id: int, product_id: int, location_id: int, zone_kind: str
+) -> ProductStockInZone:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            """
+            SELECT coalesce(sum(sb.quantity) FILTER (WHERE sb.package = $1
+                            AND sb.zone = $2), 0) AS quantity,
+                   coalesce(sum(sb.quantity), 0) AS product_quantity
+            FROM stock_balance sb
+            JOIN package p ON p.id = sb.package
+            JOIN zone z ON z.id = sb.zone
+            WHERE p.product = $3 AND z.location = $4 AND z.kind = $5
+            """,
+            package_id,
+            zone_id,
+            product_id,
+            location_id,
+            zone_kind,
+        )
+    return ProductStockInZone(row["quantity"], row["product_quantity"])
 
 
 def _escape_like(text: str) -> str:

@@ -53,3 +53,9 @@ async def zone_totals(zone_ids: Sequence[int]) -> list[dict[str, Any]]:
             list(zone_ids),
         )
     return [dict(r) for r in rows]
+
+
+async def location_ids() -> list[int]:
+    """Every location, in id order."""
+    async with db.connection() as conn:
+        return [r["id"] for r in await conn.fetch("SELECT id FROM location ORDER BY id")]

@@ -30,6 +30,14 @@ async def shipment(shipment_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+async def session_shipment(session_id: int) -> int | None:
+    """The shipment a receiving session is checking in, or None for no such session."""
+    async with db.connection() as conn:
+        return await conn.fetchval(
+            "SELECT shipment FROM receiving_session WHERE id = $1", session_id
+        )
+
+
 async def shipment_detail(shipment_id: int) -> dict[str, Any]:
     """The manifest's packages with their scans, the session and its checklist answers."""
     async with db.connection() as conn:
