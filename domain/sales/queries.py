@@ -61,8 +61,3 @@ async def reservations_page(
             after,
         )
     return Page([dict(r) for r in rows[:limit]], len(rows) > limit)
-
-
-async def location_of_reservation(reservation_id: int) -> int | None:
-    async with db.connection() as conn:
-        return await conn.fetchval("SELECT location FROM reservation WHERE id = $1", reservation_id)

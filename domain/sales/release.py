@@ -132,9 +132,3 @@ async def expire_due(batch: int = EXPIRY_BATCH) -> int:
             for location_id, items in told.items():
                 await webhooks.record_many(location_id, "reservation.expired", items)
         expired += len(rows)
-
-
-async def next_expiry() -> Any:
-    """When the soonest held reservation expires (the worker schedules itself for it)."""
-    async with db.connection() as conn:
-        return await conn.fetchval("SELECT min(expires_at) FROM reservation WHERE status = 'held'")
