@@ -137,7 +137,7 @@ def _build_plan(
     rule = ListSizeRule(ValidationContext(schema, document, type_info, lambda _: None))
     visit(document, TypeInfoVisitor(type_info, rule))
     plan = []
-    for definition in operation.variable_definitions:
+    for definition in operation.variable_definitions or ():
         declared = type_from_ast(schema, definition.type)
         if declared is not None and _may_hold_list(declared):
             name = definition.variable.name.value

@@ -20,13 +20,15 @@ import json
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
+from graphql import GraphQLFormattedError
 from redis.exceptions import RedisError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
 
 from api.context import Caller, Context, credential, identify
 from api.key_subscriptions import KeySubscriptions
@@ -222,4 +224,5 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             limiter.subscriptions.release(lease)
 
     async def _refuse(self, operation_id: str, error: dict[str, Any]) -> None:
-        await self.send_message({"id": operation_id, "type": "error", "payload": [error]})
+        payload = [cast(GraphQLFormattedError, error)]  # a {"message", "extensions"} dict
+        await self.send_message(ErrorMessage(id=operation_id, type="error", payload=payload))

@@ -19,6 +19,7 @@ from piccolo.table import Table
 from domain import db
 from domain.db import DB
 from domain.errors import ValidationError
+from domain.rows import returned
 
 KEY_MAX_LENGTH = 200
 
@@ -76,11 +77,14 @@ async def claim(scope: str, key: str | None, operation: str, request: Any) -> Cl
         )
         if record_id is not None:
             return Claim(record_id, None)
-        row = await conn.fetchrow(
-            "SELECT operation, fingerprint, response FROM idempotency_record"
-            " WHERE scope = $1 AND key = $2",
-            scope,
-            key,
+        # The insert found this key taken, so its row is there to read.
+        row = returned(
+            await conn.fetchrow(
+                "SELECT operation, fingerprint, response FROM idempotency_record"
+                " WHERE scope = $1 AND key = $2",
+                scope,
+                key,
+            )
         )
     if row["operation"] != operation or row["fingerprint"] != digest:
         raise ValidationError("idempotencyKey", "this key was already used for a different request")

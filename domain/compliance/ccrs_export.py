@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain import db
+from domain.rows import returned
 from plugins.builtin import ccrs_files as ccrs
 
 
@@ -30,8 +31,11 @@ class WeekExport:
 async def export_week(location_id: int, day: date, submitted_by: str) -> WeekExport:
     """The files for the reporting week containing ``day`` (the store's calendar)."""
     async with db.connection() as conn:
-        location = await conn.fetchrow(
-            "SELECT license_number, timezone FROM location WHERE id = $1", location_id
+        location = returned(
+            await conn.fetchrow(
+                "SELECT license_number, timezone FROM location WHERE id = $1", location_id
+            ),
+            "location",
         )
         week = ccrs.week_of(day, location["timezone"])
         licence = location["license_number"]

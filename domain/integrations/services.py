@@ -20,6 +20,7 @@ from domain.identity.services import load_principal
 from domain.identity.tokens import TokenClaims
 from domain.integrations.tables import IntegrationKind
 from domain.roles import Capability
+from domain.rows import returned
 from domain.webhooks.services import generate_secret
 from plugins import registry
 
@@ -174,7 +175,8 @@ async def configure(
                 cmd.active,
                 cmd.rotate_secret,
             )
-        return IntegrationSaved(row["id"], row["inserted"] or cmd.rotate_secret)
+        saved = returned(row)  # an upsert always returns its row
+        return IntegrationSaved(saved["id"], saved["inserted"] or cmd.rotate_secret)
 
     outcome = await service.run(principal, "configureIntegration", cmd, work, IntegrationSaved)
     issued = outcome.value.secret_issued and not outcome.replayed
@@ -228,4 +230,6 @@ async def connection_row(connection_id: int) -> dict[str, Any]:
             f"SELECT {CONNECTION_COLUMNS} FROM integration_connection WHERE id = $1",
             connection_id,
         )
+    if row is None:
+        raise NotFound("integration connection", str(connection_id))
     return dict(row)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from domain import db, hashchain
 from domain.inventory.queries import MOVEMENT_COLUMNS
+from domain.rows import returned
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ async def dangling_references(location_id: int) -> int:
     references that are deliberately not foreign keys (see ``Movement``).
     """
     async with db.connection() as conn:
-        return await conn.fetchval(
+        count = await conn.fetchval(
             """
             SELECT count(*) FROM movement m
             WHERE m.location = $1 AND (
@@ -38,6 +39,7 @@ async def dangling_references(location_id: int) -> int:
             """,
             location_id,
         )
+    return returned(count, "count")
 
 
 async def verify_location_chains(location_id: int) -> list[BrokenChain]:

@@ -94,9 +94,7 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
     waste = _waste(cmd.waste_weight, cmd.waste_unit)
     principal.require(Capability.ADJUST_STOCK, cmd.location_id)
     # What the licence's state reason for this requires (METRC: a note, a waste weight).
-    await adjustment_reasons.check_adjustment(
-        cmd.location_id, reason, note, waste["waste_weight"] if waste else None
-    )
+    await adjustment_reasons.check_adjustment(cmd.location_id, reason, note, cmd.waste_weight)
     if cmd.witness_id is not None and cmd.witness_id == principal.user_id:
         raise ValidationError("witnessId", "the witness must be someone other than the actor")
     if cmd.witness_id is not None:

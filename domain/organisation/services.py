@@ -15,6 +15,7 @@ from domain.identity import services as identity
 from domain.identity.principal import Principal
 from domain.organisation.model import ZoneKind
 from domain.roles import Capability, Role
+from domain.rows import returned
 from domain.sales.model import FefoPolicy
 from plugins import registry
 
@@ -131,7 +132,7 @@ async def create_location(principal: Principal, cmd: CreateLocation) -> service.
                     " VALUES ($1, $2, $3, true, now())",
                     [(location_id, name, str(kind)) for name, kind in DEFAULT_ZONES],
                 )
-        return LocationCreated(location_id)
+        return LocationCreated(returned(location_id))
 
     return await service.run(principal, "createLocation", cmd, work, LocationCreated)
 
@@ -157,7 +158,7 @@ async def create_zone(principal: Principal, cmd: CreateZone) -> service.Outcome:
                 raise ValidationError(
                     "name", "this location already has a zone of that name"
                 ) from None
-        return ZoneCreated(zone_id)
+        return ZoneCreated(returned(zone_id))
 
     return await service.run(principal, "createZone", cmd, work, ZoneCreated)
 
@@ -180,7 +181,7 @@ async def update_zone(principal: Principal, cmd: UpdateZone) -> service.Outcome:
                     "SELECT coalesce(sum(quantity), 0) FROM stock_balance WHERE zone = $1",
                     cmd.zone_id,
                 )
-                if held > 0:
+                if returned(held) > 0:
                     raise ValidationError("active", "the zone still holds stock; move it first")
             try:
                 await conn.execute(
@@ -209,19 +210,23 @@ async def bootstrap_operator(
     """
     _check_location_fields(location)
     async with db.connection() as conn:
-        operator_id = await conn.fetchval(
-            "INSERT INTO operator (name, created_at) VALUES ($1, now()) RETURNING id",
-            operator_name,
+        operator_id = returned(
+            await conn.fetchval(
+                "INSERT INTO operator (name, created_at) VALUES ($1, now()) RETURNING id",
+                operator_name,
+            )
         )
-        location_id = await conn.fetchval(
-            "INSERT INTO location (operator, name, license_number, state, timezone,"
-            " state_system, created_at) VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
-            operator_id,
-            location.name,
-            location.license_number,
-            location.state,
-            location.timezone,
-            location.state_system,
+        location_id = returned(
+            await conn.fetchval(
+                "INSERT INTO location (operator, name, license_number, state, timezone,"
+                " state_system, created_at) VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
+                operator_id,
+                location.name,
+                location.license_number,
+                location.state,
+                location.timezone,
+                location.state_system,
+            )
         )
         await conn.executemany(
             "INSERT INTO zone (location, name, kind, active, created_at)"
