@@ -15,6 +15,7 @@ from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity.principal import Principal
 from domain.quantities import MAX_QUANTITY, Unit
 from domain.roles import Capability
+from domain.rows import returned
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ async def create_product(principal: Principal, cmd: CreateProduct) -> service.Ou
                 )
             except asyncpg.UniqueViolationError:
                 raise ValidationError("sku", "this SKU already exists") from None
-        return ProductSaved(product_id)
+        return ProductSaved(returned(product_id))
 
     return await service.run(principal, "createProduct", cmd, work, ProductSaved)
 
@@ -322,7 +323,7 @@ async def create_batch(principal: Principal, cmd: CreateBatch) -> service.Outcom
                 raise ValidationError(
                     "producerBatchNumber", "this product already has that batch number"
                 ) from None
-        return BatchSaved(batch_id)
+        return BatchSaved(returned(batch_id))
 
     return await service.run(principal, "createBatch", cmd, work, BatchSaved)
 

@@ -132,7 +132,9 @@ class StatePackageMirror(Table, db=DB, tablename="state_package"):
     synced_at = Timestamptz()
     # Set when the state's record could not be taken as it is; ``raw`` holds what it said.
     problem = Text(null=True, default=None)
-    raw = Text(null=True, default=None)
+    # The column's name shadows piccolo's ``Table.raw`` query method, which nothing calls on this
+    # table (its SQL runs through asyncpg); renaming the column is not worth a migration.
+    raw = Text(null=True, default=None)  # pyright: ignore[reportAssignmentType]
 
     unique_mirror_tag = Unique([location, tag])
 
