@@ -227,7 +227,11 @@ async def _write_off(nm: BioTrackStore, tag: str, grams: str) -> None:
     await stock.adjust_stock(
         nm.as_(Role.MANAGER),
         stock.AdjustStock(
-            nm.location_id, tag, nm.zone(ZoneKind.VAULT), Decimal(grams), AdjustmentReason.DAMAGE
+            nm.location_id,
+            tag,
+            nm.zone(ZoneKind.VAULT),
+            Decimal(grams),
+            AdjustmentReason.DAMAGE if grams.startswith("-") else AdjustmentReason.COUNT_CORRECTION,
         ),
     )
 
