@@ -8,12 +8,12 @@ the ledger never rounds silently.
 from __future__ import annotations
 
 import enum
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from domain.errors import InvalidQuantity, UnitMismatch
+from domain.numbers import DecimalRefused, Problem, parse_decimal, to_decimal
 
 PLACES = 3
-QUANTUM = Decimal(1).scaleb(-PLACES)
 # One movement of more than a tonne of flower (or a million units) is a typo, not a shipment.
 MAX_QUANTITY = Decimal(1_000_000)
 
@@ -24,35 +24,40 @@ class Unit(enum.StrEnum):
     EACH = "each"
 
 
+_QUANTITY_PROBLEMS = {
+    Problem.FLOAT: "must be a decimal string or integer, not a float",
+    Problem.NOT_FINITE: "must be a finite number",
+    Problem.NEGATIVE: "must be greater than zero",
+    Problem.ZERO: "must be greater than zero",
+    Problem.TOO_LARGE: f"must not exceed {MAX_QUANTITY}",
+    Problem.TOO_PRECISE: f"at most {PLACES} decimal places",
+}
+
+
+def _refusal(field: str, refused: DecimalRefused) -> InvalidQuantity:
+    if refused.problem is Problem.NOT_A_NUMBER:
+        return InvalidQuantity(field, f"{refused.value!r} is not a number")
+    return InvalidQuantity(field, _QUANTITY_PROBLEMS[refused.problem])
+
+
 def parse_quantity(value: object, *, field: str = "quantity", allow_zero: bool = False) -> Decimal:
     """Validate ``value`` as a positive ledger quantity and return it normalised to 3 places."""
-    if isinstance(value, float | bool):
-        # A float has already lost precision before it reached us.
-        raise InvalidQuantity(field, "must be a decimal string or integer, not a float")
     try:
-        quantity = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidQuantity(field, f"{value!r} is not a number") from None
-    if not quantity.is_finite():
-        raise InvalidQuantity(field, "must be a finite number")
-    if quantity < 0 or (quantity == 0 and not allow_zero):
-        raise InvalidQuantity(field, "must be greater than zero")
-    if quantity > MAX_QUANTITY:
-        raise InvalidQuantity(field, f"must not exceed {MAX_QUANTITY}")
-    exponent = quantity.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -PLACES:
-        raise InvalidQuantity(field, f"at most {PLACES} decimal places")
-    return quantity.quantize(QUANTUM)
+        return parse_decimal(
+            value, places=PLACES, maximum=MAX_QUANTITY, allow_zero=allow_zero, quantize=True
+        )
+    except DecimalRefused as refused:
+        raise _refusal(field, refused) from None
 
 
 def parse_signed_quantity(value: object, *, field: str = "quantity") -> Decimal:
     """A non-zero delta (adjustments and counts may go either way)."""
+    if isinstance(value, bool):  # read as text, ``True`` is not a number
+        raise InvalidQuantity(field, f"{value!r} is not a number")
     try:
-        raw = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidQuantity(field, f"{value!r} is not a number") from None
-    if isinstance(value, float | bool):
-        raise InvalidQuantity(field, "must be a decimal string or integer, not a float")
+        raw = to_decimal(value)
+    except DecimalRefused as refused:
+        raise _refusal(field, refused) from None
     if raw.is_finite() and raw < 0:
         return -parse_quantity(-raw, field=field)
     return parse_quantity(raw, field=field)

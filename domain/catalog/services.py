@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -13,6 +13,7 @@ from domain import db, service
 from domain.catalog.model import Category, LabStatus
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity.principal import Principal
+from domain.numbers import DecimalRefused, Problem, parse_decimal
 from domain.quantities import MAX_QUANTITY, Unit
 from domain.roles import Capability
 from domain.rows import returned
@@ -118,19 +119,13 @@ def _amount(name: str, value: Any, places: int, maximum: Decimal) -> None:
     if value is None:
         return
     try:
-        amount = Decimal(value)
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError(_CAMEL.get(name, name), "is not a number") from None
-    exponent = amount.as_tuple().exponent if amount.is_finite() else 0
-    if (
-        not amount.is_finite()
-        or amount < 0
-        or amount > maximum
-        or (isinstance(exponent, int) and amount.normalize().as_tuple().exponent < -places)
-    ):
+        parse_decimal(value, places=places, maximum=maximum, floats="exact")
+    except DecimalRefused as refused:
+        if refused.problem is Problem.NOT_A_NUMBER:
+            raise ValidationError(_CAMEL.get(name, name), "is not a number") from None
         raise ValidationError(
             _CAMEL.get(name, name), f"must be between 0 and {maximum} with at most {places} places"
-        )
+        ) from None
 
 
 # Text columns and their widths in the tables: (longest, required). Checked here so a long brand

@@ -20,6 +20,7 @@ from domain.catalog.services import BatchFields
 from domain.demo import names
 from domain.demo.catalogue import CatalogueItem
 from domain.demo.sites import SITES
+from domain.numbers import DecimalRefused, check_decimal
 from domain.organisation.model import SELLABLE_KINDS, ZoneKind
 from domain.quantities import PLACES, Unit
 
@@ -274,11 +275,11 @@ def check_plan(plan: StockPlan, today: date) -> None:
         if not zones or len(set(zones)) != len(zones):
             raise ValueError(f"{package.tag} needs distinct zones")
         for _, quantity in package.balances:
-            exponent = quantity.normalize().as_tuple().exponent
-            whole = quantity == quantity.to_integral_value()
-            if quantity <= 0 or (isinstance(exponent, int) and exponent < -PLACES):
-                raise ValueError(f"{package.tag}: {quantity} is not a ledger quantity")
-            if package.unit == Unit.EACH and not whole:
+            try:
+                check_decimal(quantity, places=PLACES, allow_zero=False)
+            except DecimalRefused:
+                raise ValueError(f"{package.tag}: {quantity} is not a ledger quantity") from None
+            if package.unit == Unit.EACH and quantity != quantity.to_integral_value():
                 raise ValueError(f"{package.tag}: {quantity} is not a whole number of units")
         sellable = fields.lab_status in SELLABLE_LAB_STATUSES and (
             fields.expires_on is None or fields.expires_on >= today

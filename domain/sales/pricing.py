@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from domain.errors import ValidationError
+from domain.numbers import DecimalRefused, Problem, parse_decimal
 
-CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal(1_000_000)
 
 
 def money(value: object, field: str) -> Decimal:
-    if isinstance(value, float | bool):
-        raise ValidationError(field, "must be a decimal string, not a float")
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(field, f"{value!r} is not an amount") from None
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-        raise ValidationError(field, f"must be between 0 and {MAX_AMOUNT}")
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        raise ValidationError(field, "at most 2 decimal places")
-    return amount.quantize(CENT)
+        return parse_decimal(value, places=2, maximum=MAX_AMOUNT, quantize=True)
+    except DecimalRefused as refused:
+        match refused.problem:
+            case Problem.FLOAT:
+                reason = "must be a decimal string, not a float"
+            case Problem.NOT_A_NUMBER:
+                reason = f"{value!r} is not an amount"
+            case Problem.TOO_PRECISE:
+                reason = "at most 2 decimal places"
+            case _:
+                reason = f"must be between 0 and {MAX_AMOUNT}"
+        raise ValidationError(field, reason) from None

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from domain.numbers import DecimalRefused, Problem, parse_decimal
+
 # Decimal(10,2) in the guide: eight integer digits. Applied to every amount and quantity.
 MAX_AMOUNT = Decimal(100_000_000)
 _PLAIN_DECIMAL = re.compile(r"\d+(\.\d+)?")
@@ -143,17 +145,29 @@ class Amount(Codec):
     fixed: bool = False
 
     def _check(self, value: object) -> None:
-        if not isinstance(value, Decimal):
-            raise CcrsFormatError(f"must be a Decimal, not {type(value).__name__}")
-        if not value.is_finite():
-            raise CcrsFormatError("must be a finite number")
-        if value < 0:
-            raise CcrsFormatError("must not be negative (the state refuses negative entries)")
-        if value >= MAX_AMOUNT:
-            raise CcrsFormatError(f"must be below {MAX_AMOUNT}")
-        exponent = value.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -self.places:
-            raise CcrsFormatError(f"must have at most {self.places} decimal places, not {value}")
+        try:
+            parse_decimal(
+                value,
+                places=self.places,
+                maximum=MAX_AMOUNT,
+                maximum_inclusive=False,
+                decimal_only=True,
+            )
+        except DecimalRefused as refused:
+            raise CcrsFormatError(self._reason(value, refused.problem)) from None
+
+    def _reason(self, value: object, problem: Problem) -> str:
+        match problem:
+            case Problem.NOT_DECIMAL:
+                return f"must be a Decimal, not {type(value).__name__}"
+            case Problem.NOT_FINITE:
+                return "must be a finite number"
+            case Problem.NEGATIVE:
+                return "must not be negative (the state refuses negative entries)"
+            case Problem.TOO_LARGE:
+                return f"must be below {MAX_AMOUNT}"
+            case _:
+                return f"must have at most {self.places} decimal places, not {value}"
 
     def _format(self, value: object) -> str:
         amount = abs(value)  # type: ignore[arg-type]  # also turns -0 into 0
