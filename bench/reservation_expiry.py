@@ -55,7 +55,7 @@ from domain.identity.principal import Principal
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from domain.sales import release, reservations
-from domain.sales.model import Channel
+from domain.sales.model import Channel, ReservationStatus
 from workers.kick import JobKicker
 
 DATABASE = "leafledger_bench_reservations"
@@ -189,14 +189,11 @@ async def retime(
                     )
                 for reservation_id in chunk:
                     events.record(
-                        events.Event(
-                            "reservation",
-                            store.location_id,
-                            {
-                                "reservation_id": reservation_id,
-                                "status": "held",
-                                "expires_at": expires_at.isoformat(),
-                            },
+                        events.ReservationUpdated(
+                            location_id=store.location_id,
+                            reservation_id=reservation_id,
+                            status=ReservationStatus.HELD,
+                            expires_at=expires_at,
                         )
                     )
     finally:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 
+from domain import events
 from domain.events import Event
 
 log = logging.getLogger(__name__)
@@ -150,9 +151,8 @@ class Broadcaster:
     def _dispatch(self, channel: bytes, data: bytes) -> None:
         try:
             location_id = int(channel.decode()[len(self.prefix) :])
-            raw = json.loads(data)
-            delivery = Delivery(Event(raw["topic"], raw["location_id"], raw.get("data", {})))
-        except (ValueError, KeyError, TypeError):
+            delivery = Delivery(events.from_dict(json.loads(data)))
+        except ValueError:  # json's and events.MalformedEvent
             log.warning("ignoring malformed event on %r", channel)
             return
         for queue in list(self._queues.get(location_id, ())):

@@ -1,39 +1,106 @@
 """Start work as soon as it is committed, instead of waiting for the next sweep.
 
-An after-commit publisher: new state reports enqueue a drain of their licence. The job id
-de-duplicates (one queued drain per licence); the sweeper covers anything a lost kick misses.
+An after-commit publisher: ``KICKS`` says which committed event starts which job. New state
+reports enqueue a drain of their licence, due webhooks a delivery run, a held order a wake-up
+when it ends, a requested reconciliation its run. The job id de-duplicates (one queued drain per
+licence); the sweepers cover anything a lost kick misses. The table names job functions, not
+strings, and ``require_registered`` makes the worker refuse to import without one of them.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from arq.connections import ArqRedis
+from arq.worker import Function
 
-from domain.events import Event
+from domain.events import (
+    Event,
+    ReconciliationRequested,
+    ReservationUpdated,
+    StateReportsQueued,
+    WebhooksQueued,
+)
+from workers import jobs, webhooks
+from workers.job_ids import (
+    WAKE_UP_SLOTS_PER_SECOND,
+    WEBHOOKS_JOB_ID,
+    drain_job_id,
+    expiry_job_id,
+    expiry_wake_up,
+    reconcile_job_id,
+)
+
+__all__ = [
+    "KICKS",
+    "WAKE_UP_SLOTS_PER_SECOND",
+    "WEBHOOKS_JOB_ID",
+    "JobKicker",
+    "drain_job_id",
+    "expiry_wake_up",
+    "require_registered",
+]
 
 log = logging.getLogger(__name__)
 
-
-def drain_job_id(location_id: int) -> str:
-    return f"drain:{location_id}"
+Job = Callable[..., Awaitable[Any]]
 
 
-# Holds ending within the same tenth of a second share one wake-up, at the end of that tenth.
-WAKE_UP_SLOTS_PER_SECOND = 10
+@dataclass(frozen=True)
+class Enqueue:
+    """One job to queue: arguments, the de-duplicating id, and when to run it (None: now)."""
+
+    args: tuple[Any, ...]
+    job_id: str
+    at: datetime | None = None
 
 
-def expiry_wake_up(expires_at: datetime) -> float:
-    """When to expire a hold ending at ``expires_at`` (unix seconds, at most 0.1 s later)."""
-    slots = WAKE_UP_SLOTS_PER_SECOND
-    return math.ceil(expires_at.timestamp() * slots) / slots
+def _drain(event: StateReportsQueued) -> Enqueue:
+    return Enqueue((event.location_id,), drain_job_id(event.location_id))
 
 
-# One queued webhook run at a time sends every licence's due deliveries.
-WEBHOOKS_JOB_ID = "webhooks"
+def _deliver(event: WebhooksQueued) -> Enqueue:
+    return Enqueue((), WEBHOOKS_JOB_ID)
+
+
+def _wake_up(event: ReservationUpdated) -> Enqueue | None:
+    # Wake when the hold ends; the job expires everything due, re-checking under the row
+    # locks, and a later extension simply schedules another wake-up. One job per slot however
+    # many holds end in it: a lunch rush of orders ends in one sweep.
+    if event.expires_at is None:
+        return None
+    moment = expiry_wake_up(event.expires_at)
+    return Enqueue((), expiry_job_id(moment), datetime.fromtimestamp(moment, UTC))
+
+
+def _reconcile(event: ReconciliationRequested) -> Enqueue:
+    return Enqueue((event.run_id,), reconcile_job_id(event.run_id))
+
+
+# Event class -> (the job it starts, what to queue for one event; None: nothing).
+KICKS: dict[type[Event], tuple[Job, Callable[[Any], Enqueue | None]]] = {
+    StateReportsQueued: (jobs.drain_reports, _drain),
+    WebhooksQueued: (webhooks.deliver_webhooks, _deliver),
+    ReservationUpdated: (jobs.expire_reservations, _wake_up),
+    ReconciliationRequested: (jobs.reconcile_run, _reconcile),
+}
+
+
+def job_name(job: Job) -> str:
+    """The name arq registers a job function under (``arq.func`` uses the qualname)."""
+    return job.__qualname__
+
+
+def require_registered(functions: Iterable[Function | Job]) -> None:
+    """Fail (at the worker's import) unless every job ``KICKS`` starts is registered."""
+    registered = {f.coroutine if isinstance(f, Function) else f for f in functions}
+    missing = sorted(job_name(job) for job, _ in KICKS.values() if job not in registered)
+    if missing:
+        raise RuntimeError(f"jobs kicked by events but not registered: {', '.join(missing)}")
 
 
 class JobKicker:
@@ -41,27 +108,18 @@ class JobKicker:
         self.pool = pool
 
     async def publish(self, events: Sequence[Event]) -> None:
-        for location_id in sorted({e.location_id for e in events if e.topic == "state_reports"}):
-            await self.pool.enqueue_job(
-                "drain_reports", location_id, _job_id=drain_job_id(location_id)
-            )
-        if any(e.topic == "webhooks" for e in events):
-            await self.pool.enqueue_job("deliver_webhooks", _job_id=WEBHOOKS_JOB_ID)
-        wake_ups = {
-            expiry_wake_up(datetime.fromisoformat(event.data["expires_at"]))
-            for event in events
-            if event.topic == "reservation" and "expires_at" in event.data
-        }
-        for moment in sorted(wake_ups):
-            # Wake when the holds end; the job expires everything due, re-checking under the
-            # row locks, and a later extension simply schedules another wake-up. One job per
-            # slot however many holds end in it: a lunch rush of orders ends in one sweep.
-            await self.pool.enqueue_job(
-                "expire_reservations",
-                _job_id=f"expire-at:{moment:.1f}",
-                _defer_until=datetime.fromtimestamp(moment, UTC),
-            )
+        planned: dict[str, tuple[Job, Enqueue]] = {}
         for event in events:
-            if event.topic == "reconcile_requested":
-                run_id = event.data["run_id"]
-                await self.pool.enqueue_job("reconcile_run", run_id, _job_id=f"reconcile:{run_id}")
+            kick = KICKS.get(type(event))
+            if kick is None:
+                continue
+            job, plan = kick
+            if (enqueue := plan(event)) is not None:
+                planned.setdefault(enqueue.job_id, (job, enqueue))
+        for job_id, (job, enqueue) in planned.items():  # each job once per batch
+            await self.pool.enqueue_job(
+                job_name(job),
+                *enqueue.args,
+                _job_id=job_id,
+                _defer_until=enqueue.at,
+            )

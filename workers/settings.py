@@ -11,7 +11,7 @@ from arq.connections import RedisSettings
 from domain import db, events
 from domain.broadcast import Broadcaster
 from workers import jobs, webhooks
-from workers.kick import JobKicker
+from workers.kick import JobKicker, require_registered
 
 REDIS_URL = os.environ.get("LEAFLEDGER_REDIS_URL") or "redis://127.0.0.1:6379/0"
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -47,6 +47,7 @@ class WorkerSettings:
         jobs.schedule_reconciliations,
         func(jobs.pull_incoming_shipments, keep_result=0, timeout=900),
     ]
+    require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = [
         cron(jobs.expire_reservations, second=EVERY_FIVE_SECONDS, unique=True, run_at_startup=True),
         cron(jobs.sweep_state_reports, second=EVERY_TEN_SECONDS, unique=True, run_at_startup=True),

@@ -19,8 +19,10 @@ from api.compliance.types import (
 )
 from api.context import Info
 from api.errors import COMMON_ERRORS, STOCK_ERRORS, NotFound, attempt, result_union
+from api.live.feeds import Feed
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.compliance import connections, queries, services
+from domain.events import ComplianceAlertRaised
 from domain.service import Outcome
 
 
@@ -343,6 +345,9 @@ async def _report_action(info: Info, input: ReportActionInput, action) -> StateR
     return await attempt(call, present, COMMON_ERRORS)
 
 
+ALERTS = Feed(ComplianceAlertRaised)
+
+
 @strawberry.type
 class ComplianceSubscriptions:
     @strawberry.subscription(description="Failed and overdue reports, new discrepancies.")
@@ -353,16 +358,12 @@ class ComplianceSubscriptions:
         await info.context.reader(loc)
         async with info.context.broadcaster.listen(loc) as queue:
             while True:
-                delivery = await queue.get()
-                event = delivery.event
-                if event.topic != "compliance_alert":
-                    continue
-                data = event.data
+                _, event = await ALERTS.next(queue)
                 yield ComplianceAlert(
-                    kind=str(data.get("kind")),
-                    message=str(data.get("message", "")),
-                    report_id=strawberry.ID(str(data["report_id"]))
-                    if "report_id" in data
-                    else None,
-                    count=data.get("count"),
+                    kind=str(event.kind),
+                    message=event.message,
+                    report_id=None
+                    if event.report_id is None
+                    else strawberry.ID(str(event.report_id)),
+                    count=event.count,
                 )

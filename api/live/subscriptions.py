@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
 
 from api.context import Info
+from api.live.feeds import Feed
 from api.loaders import Loaders
 from api.locations.types import Zone
 from api.packages.types import Package
 from api.pagination import query_id
 from domain.broadcast import Broadcaster, Delivery
+from domain.events import StockBalanceChanged
 from domain.inventory import queries as inventory
 from domain.organisation import queries as organisation
 from domain.organisation.model import ZoneKind
@@ -30,32 +32,36 @@ class StockChange:
     package: Package
 
 
-async def _snapshot(delivery: Delivery) -> tuple[dict, dict, Decimal, Decimal]:
+STOCK = Feed(StockBalanceChanged)
+
+
+async def _snapshot(
+    delivery: Delivery, event: StockBalanceChanged
+) -> tuple[dict, dict, Decimal, Decimal]:
     """Fresh rows for an event, read once per process however many subscribers see it."""
-    data = delivery.event.data
 
     async def load() -> tuple[dict, dict, Decimal, Decimal]:
-        zone = (await organisation.zones_by_ids([data["zone_id"]]))[0]
-        package = (await inventory.packages_by_ids([data["package_id"]]))[0]
+        zone = (await organisation.zones_by_ids([event.zone_id]))[0]
+        package = (await inventory.packages_by_ids([event.package_id]))[0]
         stock = await inventory.product_stock_in_zone(
-            package_id=data["package_id"],
-            zone_id=data["zone_id"],
-            product_id=data["product_id"],
-            location_id=delivery.event.location_id,
-            zone_kind=data["zone_kind"],
+            package_id=event.package_id,
+            zone_id=event.zone_id,
+            product_id=event.product_id,
+            location_id=event.location_id,
+            zone_kind=event.zone_kind,
         )
         return zone, package, stock.quantity, stock.product_quantity
 
-    return await delivery.shared(("stock", data["movement_id"], data["zone_id"]), load)
+    return await delivery.shared(("stock", event.movement_id, event.zone_id), load)
 
 
-async def _change(delivery: Delivery) -> StockChange:
+async def _change(delivery: Delivery, event: StockBalanceChanged) -> StockChange:
     """The event as every local subscriber sees it: built once per event per process."""
 
     async def build() -> StockChange:
-        zone, package, quantity, product_quantity = await _snapshot(delivery)
+        zone, package, quantity, product_quantity = await _snapshot(delivery, event)
         return StockChange(
-            movement_id=strawberry.ID(str(delivery.event.data["movement_id"])),
+            movement_id=strawberry.ID(str(event.movement_id)),
             quantity=quantity,
             product_quantity=product_quantity,
             zone=Zone.from_row(zone),
@@ -72,15 +78,16 @@ def _loaders(delivery: Delivery) -> Loaders:
     return loaders
 
 
-async def _changes(info: Info, location_id: int, keep) -> AsyncGenerator[StockChange, None]:  # type: ignore[no-untyped-def]
+async def _changes(
+    info: Info, location_id: int, keep: Callable[[StockBalanceChanged], bool]
+) -> AsyncGenerator[StockChange, None]:
     broadcaster: Broadcaster = info.context.broadcaster
     async with broadcaster.listen(location_id) as queue:
         while True:
-            delivery = await queue.get()
-            event = delivery.event
-            if event.topic != "stock" or not keep(event.data):
+            delivery, event = await STOCK.next(queue)
+            if not keep(event):
                 continue
-            change = await _change(delivery)
+            change = await _change(delivery, event)
             # Every subscriber of this event in this process resolves nested fields (product,
             # batch, balances) through the same loaders: one query per entity per event, not
             # per display, and no per-display loader objects for the collector to chase.
@@ -96,7 +103,7 @@ class LiveSubscriptions:
     ) -> AsyncGenerator[StockChange, None]:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
-        async for change in _changes(info, loc, lambda d: d["zone_kind"] == ZoneKind.SALES_FLOOR):
+        async for change in _changes(info, loc, lambda e: e.zone_kind == ZoneKind.SALES_FLOOR):
             yield change
 
     @strawberry.subscription(description="Any stock change in one zone.")
@@ -108,5 +115,5 @@ class LiveSubscriptions:
         if row is None:
             raise GraphQLError("zone not found", extensions={"code": "NOT_FOUND"})
         await info.context.reader(row["location_id"])
-        async for change in _changes(info, row["location_id"], lambda d: d["zone_id"] == zone):
+        async for change in _changes(info, row["location_id"], lambda e: e.zone_id == zone):
             yield change

@@ -17,9 +17,11 @@ from api.errors import (
     attempt,
     result_union,
 )
+from api.live.feeds import Feed
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.receiving.types import ChecklistItem, Shipment, VendorScore
 from domain.errors import NotFound as NotFoundError
+from domain.events import ShipmentUpdated
 from domain.receiving import completion, queries, sessions, shipments
 from domain.receiving.model import Answer, Decision
 from domain.service import Outcome
@@ -365,6 +367,9 @@ class ReceivingUpdate:
     shipment_id: strawberry.ID
 
 
+SHIPMENTS = Feed(ShipmentUpdated)
+
+
 @strawberry.type
 class ReceivingSubscriptions:
     @strawberry.subscription(description="Scans, answers and completions, for tablet and office.")
@@ -375,6 +380,5 @@ class ReceivingSubscriptions:
         await info.context.reader(loc)
         async with info.context.broadcaster.listen(loc) as queue:
             while True:
-                event = (await queue.get()).event
-                if event.topic == "receiving":
-                    yield ReceivingUpdate(shipment_id=strawberry.ID(str(event.data["shipment_id"])))
+                _, event = await SHIPMENTS.next(queue)
+                yield ReceivingUpdate(shipment_id=strawberry.ID(str(event.shipment_id)))

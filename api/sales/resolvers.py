@@ -9,8 +9,10 @@ import strawberry
 
 from api.context import Info
 from api.errors import RESERVATION_ERRORS, SALE_ERRORS, attempt, result_union
+from api.live.feeds import Feed
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.sales.types import Reservation, Sale
+from domain.events import FloorStockLow, ReservationUpdated
 from domain.sales import queries, reservations, sales, voids
 from domain.sales.model import Channel, CustomerType
 from domain.service import Outcome
@@ -336,6 +338,10 @@ class LowStock:
     threshold: Decimal
 
 
+RESERVATIONS = Feed(ReservationUpdated)
+LOW_STOCK = Feed(FloorStockLow)
+
+
 @strawberry.type
 class SalesSubscriptions:
     @strawberry.subscription
@@ -346,12 +352,11 @@ class SalesSubscriptions:
         await info.context.reader(loc)
         async with info.context.broadcaster.listen(loc) as queue:
             while True:
-                event = (await queue.get()).event
-                if event.topic == "reservation":
-                    yield ReservationChange(
-                        reservation_id=strawberry.ID(str(event.data["reservation_id"])),
-                        status=str(event.data["status"]),
-                    )
+                _, event = await RESERVATIONS.next(queue)
+                yield ReservationChange(
+                    reservation_id=strawberry.ID(str(event.reservation_id)),
+                    status=str(event.status),
+                )
 
     @strawberry.subscription
     async def low_stock(
@@ -361,10 +366,9 @@ class SalesSubscriptions:
         await info.context.reader(loc)
         async with info.context.broadcaster.listen(loc) as queue:
             while True:
-                event = (await queue.get()).event
-                if event.topic == "low_stock":
-                    yield LowStock(
-                        product_id=strawberry.ID(str(event.data["product_id"])),
-                        floor_quantity=Decimal(event.data["floor_quantity"]),
-                        threshold=Decimal(event.data["threshold"]),
-                    )
+                _, event = await LOW_STOCK.next(queue)
+                yield LowStock(
+                    product_id=strawberry.ID(str(event.product_id)),
+                    floor_quantity=event.floor_quantity,
+                    threshold=event.threshold,
+                )

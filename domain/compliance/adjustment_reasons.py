@@ -366,5 +366,5 @@ async def release_held(location_id: int) -> int:
     async with db.connection() as conn:
         released = await conn.fetch(_RELEASE, location_id, list(ADJUST_KINDS))
     if released:
-        events.record(events.Event("state_reports", location_id, {}))
+        events.record(events.StateReportsQueued(location_id=location_id))
     return len(released)

@@ -132,16 +132,13 @@ async def _record(
                 [(r.id, message, r.outcome_unknown) for r in group],
             )
             events.record(
-                events.Event(
-                    "compliance_alert",
-                    target.location_id,
-                    {
-                        "kind": "adjustment_reason_unmapped",
-                        "reason": reason,
-                        "report_id": group[0].id,
-                        "count": len(group),
-                        "message": message,
-                    },
+                events.ComplianceAlertRaised(
+                    location_id=target.location_id,
+                    kind=events.AlertKind.ADJUSTMENT_REASON_UNMAPPED,
+                    reason=reason,
+                    report_id=group[0].id,
+                    count=len(group),
+                    message=message,
                 )
             )
         for report, info, missing in incomplete:
@@ -157,14 +154,11 @@ async def _record(
                 message,
             )
             events.record(
-                events.Event(
-                    "compliance_alert",
-                    target.location_id,
-                    {
-                        "kind": "report_failed",
-                        "report_id": report.id,
-                        "report_kind": str(report.kind),
-                        "message": message,
-                    },
+                events.ComplianceAlertRaised(
+                    location_id=target.location_id,
+                    kind=events.AlertKind.REPORT_FAILED,
+                    report_id=report.id,
+                    report_kind=str(report.kind),
+                    message=message,
                 )
             )

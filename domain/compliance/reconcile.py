@@ -213,14 +213,11 @@ async def compare(location_id: int, run_id: int) -> tuple[int, int]:
         new = [r for r in opened if r["is_new"]]
         if new:
             events.record(
-                events.Event(
-                    "compliance_alert",
-                    location_id,
-                    {
-                        "kind": "discrepancies_found",
-                        "count": len(new),
-                        "message": f"{len(new)} new differences between our books and the state's",
-                    },
+                events.ComplianceAlertRaised(
+                    location_id=location_id,
+                    kind=events.AlertKind.DISCREPANCIES_FOUND,
+                    count=len(new),
+                    message=f"{len(new)} new differences between our books and the state's",
                 )
             )
     return compared, len(rows)
@@ -294,7 +291,7 @@ async def request(location_id: int) -> int:
             " discrepancies_found) VALUES ($1, 'queued', now(), 0, 0) RETURNING id",
             location_id,
         )
-        events.record(events.Event("reconcile_requested", location_id, {"run_id": run_id}))
+        events.record(events.ReconciliationRequested(location_id=location_id, run_id=run_id))
     return run_id
 
 

@@ -54,7 +54,7 @@ async def retry_report(principal: Principal, cmd: ReportCommand) -> service.Outc
             )
         if status is None:
             raise ValidationError("reportId", "only failed or pending reports can be retried")
-        events.record(events.Event("state_reports", location_id, {}))
+        events.record(events.StateReportsQueued(location_id=location_id))
         return ReportChanged(cmd.report_id)
 
     return await service.run(principal, "retryStateReport", cmd, work, ReportChanged)
@@ -177,7 +177,7 @@ async def _resend(location_id: int, tag: str) -> None:
         )
     if not requeued:
         raise ValidationError("resolution", "there is no failed report for this tag to resend")
-    events.record(events.Event("state_reports", location_id, {}))
+    events.record(events.StateReportsQueued(location_id=location_id))
 
 
 async def _adjust_to_state(

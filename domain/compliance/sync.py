@@ -260,7 +260,7 @@ async def _apply(
     """Record each report's fate; True when the drain must stop (to keep the order)."""
     now = datetime.now(UTC)
     stop = False
-    alerts: list[events.Event] = []
+    alerts: list[events.ComplianceAlertRaised] = []
     async with events.unit_of_work(), db.connection() as conn:
         for report, row in zip(reports, rows, strict=True):
             outcome = outcomes.get(report.id)
@@ -294,7 +294,7 @@ async def _apply(
                     report.id,
                     message,
                 )
-                alerts.append(_alert(location_id, "report_failed", report, message))
+                alerts.append(_alert(location_id, events.AlertKind.REPORT_FAILED, report, message))
                 continue
             # Retry (or unknown): later reports wait, to keep the order.
             result.deferred += 1
@@ -349,11 +349,15 @@ def _backoff(attempt: int, retry_after: float | None) -> float:
     return max(delay, retry_after or 0.0)
 
 
-def _alert(location_id: int, kind: str, report: OutboundReport, message: str) -> events.Event:
-    return events.Event(
-        "compliance_alert",
-        location_id,
-        {"kind": kind, "report_id": report.id, "report_kind": str(report.kind), "message": message},
+def _alert(
+    location_id: int, kind: events.AlertKind, report: OutboundReport, message: str
+) -> events.ComplianceAlertRaised:
+    return events.ComplianceAlertRaised(
+        location_id=location_id,
+        kind=kind,
+        report_id=report.id,
+        report_kind=str(report.kind),
+        message=message,
     )
 
 
@@ -388,16 +392,13 @@ async def raise_overdue_alerts() -> int:
         )
         for row in rows:
             events.record(
-                events.Event(
-                    "compliance_alert",
-                    row["location"],
-                    {
-                        "kind": "report_overdue",
-                        "report_id": row["id"],
-                        "report_kind": row["kind"],
-                        "message": f"{row['kind']} {row['external_id']} was due at the state"
-                        f" by {row['deadline_at'].isoformat()}",
-                    },
+                events.ComplianceAlertRaised(
+                    location_id=row["location"],
+                    kind=events.AlertKind.REPORT_OVERDUE,
+                    report_id=row["id"],
+                    report_kind=row["kind"],
+                    message=f"{row['kind']} {row['external_id']} was due at the state"
+                    f" by {row['deadline_at'].isoformat()}",
                 )
             )
     return len(rows)

@@ -25,7 +25,7 @@ from domain.compliance import reporting
 from domain.errors import InsufficientStock, PackageNotSellable
 from domain.inventory import ledger_sql
 from domain.inventory.model import AdjustmentReason, MovementKind, PackageStatus
-from domain.inventory.rules import PackageState, movement_refusal
+from domain.inventory.rules import PackageState, low_stock_crossings, movement_refusal
 from domain.organisation.model import ZoneKind
 
 
@@ -103,6 +103,7 @@ def _state(row: dict) -> PackageState:
         state=row["state"],
         timezone=row["timezone"],
         state_system=row["state_system"],
+        low_stock_threshold=row["low_stock_threshold"],
     )
 
 
@@ -199,6 +200,7 @@ async def post(
         ids = {(r["package"], r["sequence"]): r["id"] for r in rows if r["part"] == "movement"}
         if posting.report:
             await _write_reports(conn, planned, ids, posting, occurred_at)
+        await _announce_low_floors(conn, planned)
     posted = [
         Posted(
             id=ids[(draft.package_id, sequence)],
@@ -257,7 +259,54 @@ async def _write_reports(
         return
     inserted = await conn.fetch(reporting.INSERT, reporting.insert_args(rows))
     for location_id in sorted({r["location"] for r in inserted}):
-        events.record(events.Event("state_reports", location_id, {}))
+        events.record(events.StateReportsQueued(location_id=location_id))
+
+
+async def _announce_low_floors(
+    conn: Any, planned: Sequence[tuple[PackageState, Draft, Any, Any, Any]]
+) -> None:
+    """A lowStock event for each product this post took below its threshold on the sales floor
+    (a sale, a reservation, a move to the back, an adjustment: whatever the movement).
+
+    Reads the floor totals (one query) only when the post took stock of a product that has a
+    threshold off a floor; the quantity before is the one after plus what this post took.
+    """
+    taken: dict[int, dict[int, Decimal]] = {}
+    thresholds: dict[int, dict[int, Decimal | None]] = {}
+    for state, draft, *_ in planned:
+        if state.low_stock_threshold is None:
+            continue
+        delta = Decimal(0)
+        if draft.from_zone is not None and draft.from_zone.kind == ZoneKind.SALES_FLOOR:
+            delta += draft.quantity
+        if draft.to_zone is not None and draft.to_zone.kind == ZoneKind.SALES_FLOOR:
+            delta -= draft.quantity
+        by_product = taken.setdefault(state.location_id, {})
+        by_product[state.product_id] = by_product.get(state.product_id, Decimal(0)) + delta
+        thresholds.setdefault(state.location_id, {})[state.product_id] = state.low_stock_threshold
+    wanted = [(loc, pid) for loc, products in taken.items() for pid, q in products.items() if q > 0]
+    if not wanted:
+        return
+    rows = await conn.fetch(
+        ledger_sql.FLOOR_TOTALS, [loc for loc, _ in wanted], [pid for _, pid in wanted]
+    )
+    before: dict[int, dict[int, Decimal]] = {}
+    for row in rows:
+        took = taken[row["location"]][row["product"]]
+        before.setdefault(row["location"], {})[row["product"]] = row["quantity"] + took
+    for location_id, floor_before in before.items():
+        crossed = low_stock_crossings(floor_before, taken[location_id], thresholds[location_id])
+        for product_id, after in crossed.items():
+            threshold = thresholds[location_id][product_id]
+            assert threshold is not None  # low_stock_crossings skips products without one
+            events.record(
+                events.FloorStockLow(
+                    location_id=location_id,
+                    product_id=product_id,
+                    floor_quantity=after,
+                    threshold=threshold,
+                )
+            )
 
 
 def _facts(draft: Draft, sequence: int, posting: Posting, occurred_at: datetime) -> dict:
@@ -314,16 +363,13 @@ def _record_events(posted: Sequence[Posted], drafts: Sequence[Draft]) -> None:
             if zone is None:
                 continue
             events.record(
-                events.Event(
-                    topic="stock",
+                events.StockBalanceChanged(
                     location_id=zone.location_id,
-                    data={
-                        "zone_id": zone.id,
-                        "zone_kind": str(zone.kind),
-                        "package_id": movement.package_id,
-                        "product_id": movement.product_id,
-                        "movement_id": movement.id,
-                        "quantity": str(movement.balances[zone.id]),
-                    },
+                    zone_id=zone.id,
+                    zone_kind=zone.kind,
+                    package_id=movement.package_id,
+                    product_id=movement.product_id,
+                    movement_id=movement.id,
+                    quantity=movement.balances[zone.id],
                 )
             )

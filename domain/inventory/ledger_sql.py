@@ -8,9 +8,10 @@ LOCK = """
 SELECT p.id, p.tag, p.location AS location_id, p.product AS product_id, p.unit, p.status,
        p.movement_count, p.last_hash, b.lab_status, b.expires_on, b.sell_by,
        (now() AT TIME ZONE l.timezone)::date AS local_today,
-       l.state, l.timezone, l.state_system
+       l.state, l.timezone, l.state_system, pr.low_stock_threshold
 FROM package p
 JOIN location l ON l.id = p.location
+JOIN product pr ON pr.id = p.product
 LEFT JOIN batch b ON b.id = p.batch
 WHERE p.id = ANY($1::int[])
 ORDER BY p.id
@@ -62,3 +63,14 @@ SELECT 'movement', package, NULL, NULL, id, sequence FROM moved
 """
 
 AVAILABLE = "SELECT quantity FROM stock_balance WHERE package = $1 AND zone = $2"
+
+# Each (location, product)'s sales-floor quantity, as this transaction sees it.
+FLOOR_TOTALS = """
+SELECT t.location, t.product, coalesce(sum(sb.quantity), 0) AS quantity
+FROM unnest($1::int[], $2::int[]) AS t(location, product)
+LEFT JOIN (stock_balance sb
+           JOIN package p ON p.id = sb.package
+           JOIN zone z ON z.id = sb.zone AND z.kind = 'sales_floor')
+       ON p.product = t.product AND z.location = t.location
+GROUP BY t.location, t.product
+"""

@@ -196,10 +196,11 @@ async def _set_status(
         )
     for p in changing:
         events.record(
-            events.Event(
-                "package_status",
-                p.location_id,
-                {"package_id": p.id, "from": str(p.status), "to": str(to_status)},
+            events.PackageStatusChanged(
+                location_id=p.location_id,
+                package_id=p.id,
+                from_status=p.status,
+                to_status=to_status,
             )
         )
     return [p.id for p in changing]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -48,6 +49,8 @@ class PackageState:
     state: str = ""
     timezone: str = "UTC"
     state_system: str = "none"
+    # The product's sales-floor threshold (lowStock), if it has one.
+    low_stock_threshold: Decimal | None = None
 
 
 def movement_refusal(
@@ -93,6 +96,23 @@ def check_adjustment(reason: AdjustmentReason, delta: Decimal, note: str | None)
         )
     if reason in REASONS_REQUIRING_NOTE and not (note and note.strip()):
         raise ValidationError("note", f"a note is required when the reason is {reason}")
+
+
+def low_stock_crossings(
+    before: Mapping[int, Decimal],
+    removed: Mapping[int, Decimal],
+    thresholds: Mapping[int, Decimal | None],
+) -> dict[int, Decimal]:
+    """The products whose floor quantity falls below their threshold by this removal
+    (were at or above it, are below it now), with the quantity now on the floor."""
+    crossed = {}
+    for product_id, threshold in thresholds.items():
+        if threshold is None or product_id not in before:
+            continue
+        after = before[product_id] - removed.get(product_id, Decimal(0))
+        if before[product_id] >= threshold > after:
+            crossed[product_id] = after
+    return crossed
 
 
 def clean_note(note: str | None) -> str | None:

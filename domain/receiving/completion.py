@@ -136,7 +136,9 @@ async def _complete(
         await conn.execute(
             "UPDATE shipment SET status = 'completed' WHERE id = $1", session["shipment"]
         )
-    events.record(events.Event("receiving", location_id, {"shipment_id": session["shipment"]}))
+    events.record(
+        events.ShipmentUpdated(location_id=location_id, shipment_id=session["shipment"])
+    )
     return ReceivingCompleted(
         cmd.session_id,
         session["shipment"],

@@ -298,4 +298,4 @@ async def _map_product(conn: Any, principal: Principal, item_id: int, product_id
 
 
 def _announce(location_id: int, shipment_id: int) -> None:
-    events.record(events.Event("receiving", location_id, {"shipment_id": shipment_id}))
+    events.record(events.ShipmentUpdated(location_id=location_id, shipment_id=shipment_id))

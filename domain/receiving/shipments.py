@@ -144,7 +144,7 @@ async def _insert(operator_id: int, cmd: CreateShipment) -> ShipmentCreated:
                 for p in cmd.packages
             ],
         )
-    events.record(events.Event("receiving", cmd.location_id, {"shipment_id": shipment_id}))
+    events.record(events.ShipmentUpdated(location_id=cmd.location_id, shipment_id=shipment_id))
     unmapped = [
         p.tag for p in cmd.packages if not (p.product_id or products.get(p.item_name.lower()))
     ]
@@ -277,14 +277,11 @@ async def _alert_skipped(location_id: int, skipped: list[SkippedManifest]) -> No
     named = "; ".join(f"{s.manifest_number or 'no number'}: {s.reason}" for s in skipped)
     async with events.unit_of_work():
         events.record(
-            events.Event(
-                "compliance_alert",
-                location_id,
-                {
-                    "kind": "manifests_skipped",
-                    "count": len(skipped),
-                    "message": f"{len(skipped)} state manifests could not be imported ({named})",
-                },
+            events.ComplianceAlertRaised(
+                location_id=location_id,
+                kind=events.AlertKind.MANIFESTS_SKIPPED,
+                count=len(skipped),
+                message=f"{len(skipped)} state manifests could not be imported ({named})",
             )
         )
 

@@ -15,6 +15,7 @@ from domain import db, events, webhooks
 from domain.inventory import ledger
 from domain.inventory.model import MovementKind, PackageStatus
 from domain.organisation.model import ZoneKind
+from domain.sales.model import ReservationStatus
 
 EXPIRY_BATCH = 500
 
@@ -127,7 +128,13 @@ async def expire_due(batch: int = EXPIRY_BATCH) -> int:
             told: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
             for row in rows:
                 data = {"reservation_id": row["id"], "status": "expired"}
-                events.record(events.Event("reservation", row["location"], data))
+                events.record(
+                    events.ReservationUpdated(
+                        location_id=row["location"],
+                        reservation_id=row["id"],
+                        status=ReservationStatus.EXPIRED,
+                    )
+                )
                 told[row["location"]].append((f"reservation:{row['id']}:expired", data))
             for location_id, items in told.items():
                 await webhooks.record_many(location_id, "reservation.expired", items)

@@ -304,7 +304,14 @@ async def _announce(
     data: dict[str, Any] = {"reservation_id": reservation_id, "status": str(status)}
     if expires_at is not None:
         data["expires_at"] = expires_at.isoformat()
-    events.record(events.Event("reservation", location_id, data))
+    events.record(
+        events.ReservationUpdated(
+            location_id=location_id,
+            reservation_id=reservation_id,
+            status=ReservationStatus(status),
+            expires_at=expires_at,
+        )
+    )
     name = webhook or f"reservation.{status}"
     stamp = expires_at.timestamp() if expires_at is not None else ""
     await webhooks.record(location_id, name, f"reservation:{reservation_id}:{name}:{stamp}", data)

@@ -10,7 +10,6 @@ purchase limits (naming the bucket and the excess), what the location's state sy
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -143,9 +142,6 @@ async def _record(
     )
     if warnings and location["fefo_policy"] == FefoPolicy.REFUSE:
         raise PackageNotSellable(tag=checked[0][0].tag, reason=warnings[0])
-    thresholds = {p["product"]: p["low_stock_threshold"] for p in packages.values()}
-    watched = {product for product, threshold in thresholds.items() if threshold is not None}
-    floor_before = await stocklevels.floor_totals(cmd.location_id, watched) if watched else {}
     total = sum((_line_total(line, q) for line, q in checked), Decimal(0))
     async with db.connection() as conn:
         # The state's receipt number is ours, from the sale id: taken in the same statement.
@@ -202,13 +198,7 @@ async def _record(
         locked=locked,
     )
     await _insert_lines(sale_id, checked, packages, zones, posted)
-    off_floor: dict[int, Decimal] = defaultdict(Decimal)
-    for line, quantity in checked:
-        package = packages[line.tag]
-        if zones[package["id"]].kind == ZoneKind.SALES_FLOOR:
-            off_floor[package["product"]] += quantity
-    stocklevels.announce_low_stock(cmd.location_id, floor_before, off_floor, thresholds)
-    events.record(events.Event("sale", cmd.location_id, {"sale_id": sale_id}))
+    events.record(events.SaleUpdated(location_id=cmd.location_id, sale_id=sale_id))
     return SaleRecorded(sale_id, [p.id for p in posted], warnings)
 
 

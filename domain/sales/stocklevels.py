@@ -1,13 +1,16 @@
-"""Floor stock as the register sees it: first-expiring-first-out and low-stock signals."""
+"""Floor stock as the register sees it: first-expiring-first-out warnings.
+
+Low-stock signals are the ledger's (``ledger._announce_low_floors``): every movement that takes a
+product's floor below its threshold announces it, not only sales.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from domain import db, events
+from domain import db
 from domain.inventory.ledger import ZoneRef
 
 
@@ -57,63 +60,3 @@ async def fefo_warnings(location_id: int, lines: Iterable[tuple[Any, ZoneRef]]) 
         if (warning := fefo_refusal(mine, earlier)) is not None:
             warnings.append(f"{package['tag']}: {warning}")
     return warnings
-
-
-async def floor_totals(location_id: int, product_ids: Iterable[int]) -> dict[int, Decimal]:
-    async with db.connection() as conn:
-        rows = await conn.fetch(
-            """
-            SELECT pr.id, coalesce(sum(sb.quantity), 0) AS quantity
-            FROM product pr
-            LEFT JOIN package p ON p.product = pr.id AND p.location = $1
-            LEFT JOIN stock_balance sb ON sb.package = p.id
-                 AND sb.zone IN (SELECT id FROM zone WHERE location = $1 AND kind = 'sales_floor')
-            WHERE pr.id = ANY($2::int[])
-            GROUP BY pr.id
-            """,
-            location_id,
-            sorted(set(product_ids)),
-        )
-    return {r["id"]: r["quantity"] for r in rows}
-
-
-def low_stock_crossings(
-    before: Mapping[int, Decimal],
-    removed: Mapping[int, Decimal],
-    thresholds: Mapping[int, Decimal | None],
-) -> dict[int, Decimal]:
-    """Pure: the products whose floor quantity falls below their threshold by this removal
-    (were at or above it, are below it now), with the quantity now on the floor."""
-    crossed = {}
-    for product_id, threshold in thresholds.items():
-        if threshold is None or product_id not in before:
-            continue
-        after = before[product_id] - removed.get(product_id, Decimal(0))
-        if before[product_id] >= threshold > after:
-            crossed[product_id] = after
-    return crossed
-
-
-def announce_low_stock(
-    location_id: int,
-    before: Mapping[int, Decimal],
-    removed: Mapping[int, Decimal],
-    thresholds: Mapping[int, Decimal | None],
-) -> None:
-    """A lowStock event for each product whose floor quantity just fell below its threshold.
-
-    ``before`` was read under the packages' locks in this transaction; the quantity after is
-    that minus what this transaction took off the floor, so no second read is needed.
-    """
-    for product_id, after in low_stock_crossings(before, removed, thresholds).items():
-        events.record(
-            events.Event(
-                "low_stock",
-                location_id,
-                {
-                    "product_id": product_id,
-                    "floor_quantity": str(after),
-                    "threshold": str(thresholds[product_id]),
-                },
-            )
-        )

@@ -138,7 +138,7 @@ async def void_sale(principal: Principal, cmd: VoidSale) -> service.Outcome:
                 sale["id"],
                 reason,
             )
-        events.record(events.Event("sale", cmd.location_id, {"sale_id": sale["id"]}))
+        events.record(events.SaleUpdated(location_id=cmd.location_id, sale_id=sale["id"]))
         return SaleUndone(sale["id"], SaleStatus.VOIDED, [p.id for p in posted])
 
     return await service.run(

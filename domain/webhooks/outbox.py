@@ -75,5 +75,5 @@ async def record_many(
         rows = await conn.fetch(_INSERT, location_id, event, ids, bodies, RETRY_WINDOW)
     if rows:
         # Published after COMMIT only; the worker's kicker turns it into a deliver_webhooks job.
-        events.record(events.Event("webhooks", location_id, {}))
+        events.record(events.WebhooksQueued(location_id=location_id))
     return len(rows)

@@ -259,7 +259,7 @@ async def redeliver(principal: Principal, cmd: Redeliver) -> service.Outcome[Del
                 cmd.delivery_id,
                 RETRY_WINDOW,
             )
-        events.record(events.Event("webhooks", location_id, {}))
+        events.record(events.WebhooksQueued(location_id=location_id))
         return DeliveryRequeued(cmd.delivery_id)
 
     return await service.run(principal, "redeliverWebhook", cmd, work, DeliveryRequeued)

@@ -41,11 +41,11 @@ ADJUST = """mutation($input: AdjustStockInput!) { adjustStock(input: $input) {
 
 
 @pytest.fixture
-def alerts() -> Iterator[list[events.Event]]:
-    published: list[events.Event] = []
+def alerts() -> Iterator[list[events.ComplianceAlertRaised]]:
+    published: list[events.ComplianceAlertRaised] = []
 
     async def collect(batch) -> None:
-        published.extend(e for e in batch if e.topic == "compliance_alert")
+        published.extend(e for e in batch if isinstance(e, events.ComplianceAlertRaised))
 
     events.set_publisher(collect)
     yield published
@@ -107,9 +107,9 @@ async def test_an_unmapped_reason_is_held_with_an_alert_and_goes_out_once_mapped
     assert (held["status"], theft["status"]) == ("held", "sent")
     assert "'damage' is not mapped" in held["last_error"]
     [alert] = alerts
-    assert alert.data["kind"] == "adjustment_reason_unmapped"
-    assert alert.data["reason"] == "damage"
-    assert "'damage'" in alert.data["message"]
+    assert alert.kind == "adjustment_reason_unmapped"
+    assert alert.reason == "damage"
+    assert "'damage'" in alert.message
     assert metrc.state.package(world.tag).quantity == Decimal(8)
 
     await _map(world, AdjustmentReason.DAMAGE, "damage")  # METRC's spelling is kept
@@ -137,7 +137,7 @@ async def test_a_reason_the_state_stopped_listing_holds_its_reports(world, metrc
     [report] = await _reports(world)
     assert report["status"] == "held"
     assert "mapped to 'Damage', which METRC no longer lists" in report["last_error"]
-    assert alerts[0].data["reason"] == "damage"
+    assert alerts[0].reason == "damage"
 
 
 async def test_a_reason_requiring_a_note_is_refused_without_one_and_sent_with_it(world, metrc):
@@ -191,7 +191,7 @@ async def test_a_mapping_set_after_the_fact_that_needs_a_note_fails_the_report_f
     assert report["status"] == "failed"
     assert "requires note" in report["last_error"]
     assert _adjust_posts(metrc) == []
-    assert [a.data["kind"] for a in alerts] == ["adjustment_reason_unmapped", "report_failed"]
+    assert [a.kind for a in alerts] == ["adjustment_reason_unmapped", "report_failed"]
 
 
 async def test_compliance_sees_each_reason_with_its_mapping_suggestion_and_flags(api, world, metrc):

@@ -26,11 +26,11 @@ EMPTY = {"Data": [], "Total": 0, "TotalRecords": 0, "PageSize": 0, "RecordsOnPag
 
 
 @pytest.fixture
-def alerts() -> Iterator[list[events.Event]]:
-    published: list[events.Event] = []
+def alerts() -> Iterator[list[events.ComplianceAlertRaised]]:
+    published: list[events.ComplianceAlertRaised] = []
 
     async def collect(batch) -> None:
-        published.extend(e for e in batch if e.topic == "compliance_alert")
+        published.extend(e for e in batch if isinstance(e, events.ComplianceAlertRaised))
 
     events.set_publisher(collect)
     yield published
@@ -168,7 +168,7 @@ async def test_a_return_that_cannot_see_its_receipt_lines_changes_nothing_at_met
     report = await _report(world, "return")
     assert report["status"] == "failed"
     assert "no readable transactions" in report["last_error"]
-    assert [a.data["kind"] for a in alerts] == ["report_failed"]
+    assert [a.kind for a in alerts] == ["report_failed"]
     assert _writes(metrc) == [("POST", "/sales/v2/receipts")]
     assert metrc.state.package(world.tag).quantity == Decimal(7)
 
@@ -232,7 +232,7 @@ async def test_a_void_whose_receipt_never_shows_up_fails_for_a_person_after_the_
     report = await _report(world, "void")
     assert report["status"] == "failed"
     assert "after searching METRC for 1 h" in report["last_error"]
-    assert [(a.data["kind"], a.data["report_kind"]) for a in alerts] == [("report_failed", "void")]
+    assert [(a.kind, a.report_kind) for a in alerts] == [("report_failed", "void")]
     assert not metrc.state.receipts()[0].voided  # nothing was deleted on a guess
     assert _writes(metrc) == [("POST", "/sales/v2/receipts")]
 

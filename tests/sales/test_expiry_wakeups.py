@@ -10,13 +10,18 @@ import redis.asyncio as aioredis
 from arq import create_pool
 from arq.connections import RedisSettings
 
-from domain.events import Event
+from domain.events import ReservationUpdated
+from domain.sales.model import ReservationStatus
 from workers.kick import JobKicker, expiry_wake_up
 
 
-def _held(reservation_id: int, expires_at: datetime) -> Event:
-    data = {"reservation_id": reservation_id, "expires_at": expires_at.isoformat()}
-    return Event("reservation", 1, {"status": "held", **data})
+def _held(reservation_id: int, expires_at: datetime) -> ReservationUpdated:
+    return ReservationUpdated(
+        location_id=1,
+        reservation_id=reservation_id,
+        status=ReservationStatus.HELD,
+        expires_at=expires_at,
+    )
 
 
 async def test_orders_ending_together_share_one_wake_up():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.sales.stocklevels import low_stock_crossings
+from domain.inventory.rules import low_stock_crossings
 
 D = Decimal
 

@@ -255,8 +255,10 @@ async def test_the_job_drains_everything_due_and_a_commit_kicks_it(world, receiv
     try:
         await pool.delete(*keys)
         kicker = JobKicker(pool)
-        await kicker.publish([events.Event("webhooks", 1, {}), events.Event("webhooks", 2, {})])
-        await kicker.publish([events.Event("webhooks", 1, {})])  # de-duplicated by the job id
+        await kicker.publish(
+            [events.WebhooksQueued(location_id=1), events.WebhooksQueued(location_id=2)]
+        )
+        await kicker.publish([events.WebhooksQueued(location_id=1)])  # de-duplicated by job id
         assert await pool.zrange(queue, 0, -1) == [WEBHOOKS_JOB_ID.encode()]
     finally:
         await pool.delete(queue, *keys)

@@ -1,0 +1,36 @@
+"""Job ids that de-duplicate queued jobs (arq keeps one queued job per id).
+
+Shared by the after-commit kicks (``workers.kick``) and the sweepers (``workers.jobs``), which
+re-queue the same work under the same id.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+# One queued webhook run at a time sends every licence's due deliveries.
+WEBHOOKS_JOB_ID = "webhooks"
+
+# Holds ending within the same tenth of a second share one wake-up, at the end of that tenth.
+WAKE_UP_SLOTS_PER_SECOND = 10
+
+
+def drain_job_id(location_id: int) -> str:
+    """One queued drain per licence."""
+    return f"drain:{location_id}"
+
+
+def reconcile_job_id(run_id: int) -> str:
+    return f"reconcile:{run_id}"
+
+
+def expiry_wake_up(expires_at: datetime) -> float:
+    """When to expire a hold ending at ``expires_at`` (unix seconds, at most 0.1 s later)."""
+    slots = WAKE_UP_SLOTS_PER_SECOND
+    return math.ceil(expires_at.timestamp() * slots) / slots
+
+
+def expiry_job_id(moment: float) -> str:
+    """One wake-up per slot however many holds end in it."""
+    return f"expire-at:{moment:.1f}"
