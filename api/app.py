@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pluggy
 import redis.asyncio as aioredis
-from arq import create_pool
-from arq.connections import RedisSettings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
@@ -23,14 +20,14 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.body_limit import BodyLimit
+from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
 from api.integrations.routes import routes as integration_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
 from api.schema import schema
-from domain import db, events, settings
+from domain import db, settings
 from domain.broadcast import Broadcaster
 from domain.identity.tokens import TokenCodec
-from workers.kick import JobKicker
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +97,7 @@ class LeafLedgerApp:
     ) -> None:
         self.starlette = starlette
         self.graphql = graphql
+        self.deps: Deps | None = None
         # Every HTTP body, GraphQL or webhook, is size-checked before anything parses it.
         self._http = BodyLimit(self._route, max_body_bytes)
 
@@ -116,27 +114,20 @@ class LeafLedgerApp:
             await self.starlette(scope, receive, send)
 
 
-_GC_THRESHOLDS = tuple(
-    int(part) for part in os.environ.get("LEAFLEDGER_GC_THRESHOLDS", "20000,50,100").split(",")
-)
-
-
 def create_app(
     config: settings.Settings | None = None,
     *,
     plugin_manager: pluggy.PluginManager | None = None,
 ) -> LeafLedgerApp:
-    """The app; ``plugin_manager`` replaces the installed plugins' POS and delivery adapters
-    (tests register theirs explicitly)."""
-    config = config or settings.load()
-    if config.database_url:
-        db.configure(config.database_url)
-    redis_url = config.redis_url or "redis://127.0.0.1:6379/0"
-    broadcaster = Broadcaster(redis_url)
-    codec = TokenCodec(config.secret_key, config.token_ttl_seconds)
+    """The app; ``plugin_manager`` replaces the installed plugins (tests register their
+    adapters explicitly): the webhook routes and the domain see the same registry."""
+    deps = bootstrap(config or settings.load(), plugin_manager=plugin_manager)
+    config = deps.settings
+    redis_url = config.redis
+    broadcaster = deps.broadcaster
     limiter = RateLimiter(redis_url, config)
     graphql = LeafLedgerGraphQL(
-        codec,
+        deps.codec,
         broadcaster,
         introspection=config.introspection,
         limiter=limiter,
@@ -151,24 +142,17 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await db.start(min_size=1, max_size=10)
         # Everything built so far (schema, types, modules) lives for the whole process: keep it
         # out of the cyclic GC's full collections, which otherwise stall requests ~40 ms.
         gc.freeze()
         # Young collections every 700 allocations (the default) cost more than they free
         # when a subscription fan-out builds thousands of short-lived objects per event.
-        gc.set_threshold(*_GC_THRESHOLDS)
-        await broadcaster.start()
-        jobs = await create_pool(RedisSettings.from_dsn(redis_url))
-        events.set_publisher(events.fanout(broadcaster.publish, JobKicker(jobs).publish))
+        gc.set_threshold(*config.gc_thresholds)
         try:
-            yield
+            async with running(deps, pool_size=(1, 10)):
+                yield
         finally:
-            events.set_publisher(None)
-            await broadcaster.stop()
-            await jobs.aclose()
             await limiter.aclose()
-            await db.stop()
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -199,11 +183,13 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             # POST /hooks/pos/{adapter} and /hooks/delivery/{adapter}: signed inbound events.
-            *integration_routes(plugin_manager),
+            *integration_routes(deps.registry),
         ],
         lifespan=lifespan,
     )
-    return LeafLedgerApp(starlette, graphql, config.max_body_bytes)
+    app = LeafLedgerApp(starlette, graphql, config.max_body_bytes)
+    app.deps = deps
+    return app
 
 
 def app_factory() -> LeafLedgerApp:

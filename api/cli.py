@@ -1,4 +1,8 @@
-"""``leafledger serve | worker | migrate | demo | create-user``: the composition root."""
+"""``leafledger serve | worker | migrate | demo | create-user``.
+
+Settings are read once (``domain.settings.load``) and handed to ``api.bootstrap``; the only
+environment this module touches is what it exports to the child processes it starts.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,9 @@ import time
 
 from domain import settings
 
-
-def _env_urls() -> tuple[str | None, str | None]:
-    return (
-        os.environ.get("LEAFLEDGER_DATABASE_URL") or None,
-        os.environ.get("LEAFLEDGER_REDIS_URL") or None,
-    )
+# Piccolo's migration runner finds its apps through this module (an environment variable is
+# its only way in); set by the CLI, not by importing ``domain``.
+PICCOLO_CONF = "domain.piccolo_conf"
 
 
 async def migrate(database_url: str) -> None:
@@ -26,6 +27,7 @@ async def migrate(database_url: str) -> None:
 
     from domain import db
 
+    os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
     db.configure(database_url)
     response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
@@ -33,7 +35,7 @@ async def migrate(database_url: str) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    url, _ = _env_urls()
+    url = settings.load().database_url
     if not url:
         raise SystemExit("set LEAFLEDGER_DATABASE_URL")
     asyncio.run(migrate(url))
@@ -56,20 +58,20 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     from arq import run_worker
 
-    from workers.settings import WorkerSettings
+    from workers.settings import worker_settings
 
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    run_worker(worker_settings(settings.load()))  # type: ignore[arg-type]
 
 
 def cmd_create_user(args: argparse.Namespace) -> None:
+    from api.bootstrap import bootstrap
     from domain import db
     from domain.identity import services as identity
     from domain.roles import Role
 
+    bootstrap(settings.load())
+
     async def run() -> None:
-        url, _ = _env_urls()
-        if url:
-            db.configure(url)
         await db.start(max_size=2)
         try:
             async with db.connection() as conn:
@@ -103,10 +105,12 @@ def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 def cmd_demo(args: argparse.Namespace) -> None:
     """Everything a first-time user needs: services, schema, demo data, API and worker."""
     from api import services
+    from api.bootstrap import configure
     from domain.demo import PASSWORD, load_demo
 
     config = settings.load()
-    db_url, redis_url = _env_urls()
+    configure(config)
+    db_url, redis_url = config.database_url, config.redis_url
     with services.running(
         config.data_dir, database_url=db_url, redis_url=redis_url, prefer_local=False
     ) as running:
@@ -160,9 +164,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_demo_data(args: argparse.Namespace) -> None:
     """Load the demo into the configured database (compose, or a database you already run)."""
+    from api.bootstrap import configure
     from domain.demo import load_demo
 
-    url, _ = _env_urls()
+    config = settings.load()
+    configure(config)
+    url = config.database_url
     if not url:
         raise SystemExit("set LEAFLEDGER_DATABASE_URL")
     asyncio.run(migrate(url))

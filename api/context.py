@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +20,19 @@ from domain.roles import Capability
 # Grants are re-read at most this often per token or API key (a revoked grant, a bumped token
 # version, a revoked or expired key take effect within this many seconds); saves a query on every
 # request of a busy register. Documented in README ("API keys and limits").
-AUTH_CACHE_SECONDS = float(os.environ.get("LEAFLEDGER_AUTH_CACHE_SECONDS", "5"))
+AUTH_CACHE_SECONDS = 5.0
 _AUTH_CACHE_MAX = 10_000
 _auth_cache: dict[TokenClaims, tuple[float, Principal | None]] = {}
 # Keyed by the key's digest, so no secret is kept as a dictionary key.
 _key_cache: dict[str, tuple[float, api_keys.KeyPrincipal | None]] = {}
+
+
+def configure(*, auth_cache_seconds: float) -> None:
+    """Set the cache lifetime (api.bootstrap, from ``Settings.auth_cache_seconds``)."""
+    global AUTH_CACHE_SECONDS
+    AUTH_CACHE_SECONDS = auth_cache_seconds
+    _auth_cache.clear()
+    _key_cache.clear()
 
 
 async def _principal_for(claims: TokenClaims) -> Principal | None:

@@ -9,7 +9,6 @@ once per document whatever the variables). Refused in validation, so nothing exe
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from graphql import (
@@ -27,7 +26,15 @@ from graphql import (
     get_named_type,
 )
 
-MAX_COST = int(os.environ.get("LEAFLEDGER_MAX_QUERY_COST", "20000"))
+MAX_COST = 20000
+
+
+def configure(*, max_cost: int) -> None:
+    """Set the limit (api.bootstrap, from ``Settings.max_query_cost``)."""
+    global MAX_COST
+    MAX_COST = max_cost
+
+
 # A variable's value is unknown at validation: assume the largest page the readers serve.
 VARIABLE_PAGE = 100
 _SIZE_ARGUMENTS = ("first", "limit")

@@ -36,7 +36,12 @@ from domain.identity.tokens import TokenCodec
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
-PREFIX = "leafledger:ratelimit:"
+
+
+def key_prefix(config: Settings) -> str:
+    """Where this deployment's buckets live (``<redis prefix>:ratelimit:``)."""
+    return f"{config.redis_prefix}:ratelimit:"
+
 
 # KEYS: buckets; ARGV: their capacities (requests per minute). Returns {allowed, retry_ms}.
 _TOKEN_BUCKETS = """
@@ -85,7 +90,8 @@ class RateLimiter:
         self.redis = aioredis.from_url(redis_url)
         self.config = config
         self._script = self.redis.register_script(_TOKEN_BUCKETS)
-        self.subscriptions = KeySubscriptions(self.redis, PREFIX)
+        self.prefix = key_prefix(config)
+        self.subscriptions = KeySubscriptions(self.redis, self.prefix)
 
     @property
     def enabled(self) -> bool:
@@ -96,13 +102,13 @@ class RateLimiter:
         """Every bucket a request of this caller draws from, with its per-minute capacity."""
         buckets: dict[str, int] = {}
         if self.config.rate_limit_address > 0 and address:
-            buckets[f"{PREFIX}address:{address}"] = self.config.rate_limit_address
+            buckets[f"{self.prefix}address:{address}"] = self.config.rate_limit_address
         if caller.api_key is not None:
             rate = caller.api_key.rate_limit_per_minute or self.config.rate_limit_key
             if rate > 0:
-                buckets[f"{PREFIX}key:{caller.api_key.key_id}"] = rate
+                buckets[f"{self.prefix}key:{caller.api_key.key_id}"] = rate
         elif caller.principal is not None and self.config.rate_limit_user > 0:
-            buckets[f"{PREFIX}user:{caller.principal.user_id}"] = self.config.rate_limit_user
+            buckets[f"{self.prefix}user:{caller.principal.user_id}"] = self.config.rate_limit_user
         return buckets
 
     async def check(self, address: str, caller: Caller) -> Verdict:

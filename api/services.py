@@ -8,6 +8,7 @@ real PostgreSQL and Redis processes, not mocks.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import glob
 import os
@@ -179,9 +180,26 @@ def running(data_dir: Path, **kwargs: Any) -> Iterator[Services]:
         services.stop()
 
 
+async def drop_database(server_url: str, name: str) -> None:
+    """Drop database ``name`` (closing its sessions) if it exists."""
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    finally:
+        await conn.close()
+
+
 def run_tests(pytest_args: list[str]) -> int:
     """Run the suite against real services: the machine's, or embedded ones if it has none.
 
+    Each run takes its own database (``leafledger_<pid>_test``, dropped afterwards) and its own
+    Redis prefix, so two runs on one machine do not collide; ``LEAFLEDGER_TEST_DATABASE_URL``,
+    ``LEAFLEDGER_TEST_REDIS_URL`` and ``LEAFLEDGER_REDIS_PREFIX`` override them.
     ``LEAFLEDGER_FORCE_EMBEDDED=1`` skips the machine's servers (how CI proves a fresh machine
     without PostgreSQL or Redis still passes).
     """
@@ -189,17 +207,26 @@ def run_tests(pytest_args: list[str]) -> int:
     data_dir = Path(os.environ.get("LEAFLEDGER_DATA_DIR", ".leafledger")).resolve() / "tests"
     test_db = os.environ.get("LEAFLEDGER_TEST_DATABASE_URL")
     test_redis = os.environ.get("LEAFLEDGER_TEST_REDIS_URL")
+    run = f"{os.getpid()}"
     with running(
         data_dir, database_url=test_db, redis_url=test_redis, prefer_local=not forced
     ) as found:
         env = dict(os.environ)
+        own_db = f"leafledger_{run}_test"
         env["LEAFLEDGER_TEST_DATABASE_URL"] = test_db or with_database(
-            found.postgres_server_url, "leafledger_test"
+            found.postgres_server_url, own_db
         )
         env["LEAFLEDGER_TEST_REDIS_URL"] = test_redis or with_database(found.redis_url, "15")
+        env.setdefault("LEAFLEDGER_REDIS_PREFIX", f"leafledger-test-{run}")
         _say(f"tests use {env['LEAFLEDGER_TEST_DATABASE_URL']}")
         _say(f"      and {env['LEAFLEDGER_TEST_REDIS_URL']}")
-        return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], env=env)
+        _say(f"      with Redis prefix {env['LEAFLEDGER_REDIS_PREFIX']}")
+        try:
+            return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], env=env)
+        finally:
+            if not test_db:
+                with contextlib.suppress(Exception):
+                    asyncio.run(drop_database(found.postgres_server_url, own_db))
 
 
 def main() -> None:

@@ -22,6 +22,9 @@ import psutil
 
 from api import services
 
+# The worker's queue and channels carry the deployment's prefix (domain.settings.Settings).
+REDIS_PREFIX = os.environ.get("LEAFLEDGER_REDIS_PREFIX", "leafledger")
+QUEUE_NAME = f"{REDIS_PREFIX}:queue"
 DATA_DIR = Path(os.environ.get("LEAFLEDGER_DATA_DIR", ".leafledger")).resolve() / "bench"
 BENCH_SECRET = "bench-secret-key"
 
@@ -257,7 +260,7 @@ def worker_process(database_url: str, redis_url: str, name: str) -> Iterator[Wor
         "LEAFLEDGER_SECRET_KEY": BENCH_SECRET,
     }
     client = redis.Redis.from_url(redis_url)
-    client.delete("arq:queue:health-check")
+    client.delete(f"{QUEUE_NAME}:health-check")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "worker"],
@@ -268,7 +271,7 @@ def worker_process(database_url: str, redis_url: str, name: str) -> Iterator[Wor
         )
     try:
         deadline = time.monotonic() + 30
-        while not client.exists("arq:queue:health-check"):
+        while not client.exists(f"{QUEUE_NAME}:health-check"):
             if process.poll() is not None:
                 raise RuntimeError(f"the worker exited with {process.returncode}; see {log_path}")
             if time.monotonic() > deadline:

@@ -205,7 +205,7 @@ class ReleaseListener:
 
     def __init__(self, redis_url: str, location_id: int, ids: list[int]) -> None:
         self.redis_url = redis_url
-        self.channel = f"{broadcast.channel_prefix(redis_url)}{location_id}"
+        self.channel = f"{broadcast.channel_prefix(redis_url, common.REDIS_PREFIX)}{location_id}"
         self.wanted = set(ids)
         self.seen: dict[int, float] = {}
         self.last_at = 0.0
@@ -254,7 +254,7 @@ async def _held(ids: list[int]) -> int:
 
 
 async def _expire_jobs_queued(arq: ArqRedis) -> int:
-    queued = await arq.zrange("arq:queue", 0, -1)
+    queued = await arq.zrange(arq.default_queue_name, 0, -1)
     return sum(1 for job in queued if job.startswith(b"expire:"))
 
 
@@ -287,7 +287,7 @@ async def run_phase(
     common.say(f"[{name}] {phase.created_per_s:.0f}/s; {reserved} g now in the reserved zone")
     lead = args.lead if args.lead else max(8.0, args.reservations / 1000 * 1.5)
     at = _common_expiry(lead)
-    arq = await create_pool(RedisSettings.from_dsn(redis_url))
+    arq = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=common.QUEUE_NAME)
     try:
         async with ReleaseListener(redis_url, store.location_id, ids) as listener:
             started = time.perf_counter()

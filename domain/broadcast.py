@@ -24,7 +24,6 @@ from domain import events
 from domain.events import Event
 
 log = logging.getLogger(__name__)
-PREFIX = "leafledger:events:"
 QUEUE_SIZE = 1000
 # Events waiting to be sent; beyond this Redis is down or slow, and we drop (at-most-once anyway).
 OUTBOX_LIMIT = 100_000
@@ -47,19 +46,19 @@ class Delivery:
         return self.memo[key]
 
 
-def channel_prefix(redis_url: str, prefix: str = "") -> str:
-    """The pub/sub channel prefix for a deployment.
+def channel_prefix(redis_url: str, prefix: str = "leafledger") -> str:
+    """The pub/sub channel prefix for a deployment: ``<prefix>:events:<redis db>:``.
 
     Pub/sub channels ignore Redis's database numbers, so two deployments (or a test run and a
-    demo) on one server would see each other's events: the prefix carries the database number
-    and the deployment's own ``prefix``.
+    demo) on one server would see each other's events: the channel carries the database number
+    and the deployment's own ``prefix`` (``Settings.redis_prefix``).
     """
     path = urlsplit(redis_url).path.strip("/") or "0"
-    return f"{prefix}{PREFIX}{path}:"
+    return f"{prefix}:events:{path}:"
 
 
 class Broadcaster:
-    def __init__(self, redis_url: str, *, prefix: str = "") -> None:
+    def __init__(self, redis_url: str, *, prefix: str = "leafledger") -> None:
         self._url = redis_url
         self.prefix = channel_prefix(redis_url, prefix)
         self._redis: aioredis.Redis | None = None

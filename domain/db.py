@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -28,8 +27,9 @@ class _Engine(PostgresEngine):
         return None
 
 
+# Pointed at the configured database by ``configure`` (api.bootstrap) before the pool starts.
 DB = _Engine(
-    config={"dsn": os.environ.get("LEAFLEDGER_DATABASE_URL") or PLACEHOLDER_URL},
+    config={"dsn": PLACEHOLDER_URL},
     extensions=(),
     log_queries=False,
 )

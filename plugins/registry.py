@@ -1,9 +1,17 @@
-"""The plugin manager factory and the lookups of state systems, state rulebooks, POS and
-delivery adapters."""
+"""The plugin manager factory, the ``Registry`` of what it provides (state systems, state
+rulebooks, POS and delivery adapters), and the module-level lookups the domain calls.
+
+``api.bootstrap`` builds one ``Registry`` per process from its plugin manager and installs it;
+the lookups below read the installed one, so an adapter given to ``create_app(plugin_manager=)``
+is the same one every caller sees. Without an installed registry (a script, a unit test) the
+lookups build one from the installed plugins on first use.
+"""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pluggy
 
@@ -74,18 +82,6 @@ def collect_state_systems(pm: pluggy.PluginManager) -> dict[str, StateSystem]:
     return systems
 
 
-@functools.cache
-def state_systems() -> dict[str, StateSystem]:
-    return collect_state_systems(get_plugin_manager())
-
-
-def state_system(name: str) -> StateSystem:
-    try:
-        return state_systems()[name]
-    except KeyError:
-        raise LookupError(f"no state system named {name!r} is installed") from None
-
-
 def collect_states(pm: pluggy.PluginManager) -> dict[str, StateRulebook]:
     """Every state's rulebook on ``pm`` by code; a later-registered plugin replaces a built-in."""
     rulebooks: dict[str, StateRulebook] = {}
@@ -95,16 +91,6 @@ def collect_states(pm: pluggy.PluginManager) -> dict[str, StateRulebook]:
                 raise TypeError(f"register_states returned {rulebook!r}, not a StateRulebook")
             rulebooks.setdefault(rulebook.code, rulebook)
     return rulebooks
-
-
-@functools.cache
-def states() -> dict[str, StateRulebook]:
-    return collect_states(get_plugin_manager())
-
-
-def state_rulebook(code: str) -> StateRulebook:
-    """The installed rulebook of ``code``; ``KeyError`` when no plugin covers the state."""
-    return find_rulebook(states(), code)
 
 
 def collect_pos_adapters(pm: pluggy.PluginManager) -> dict[str, PosAdapter]:
@@ -125,11 +111,84 @@ def collect_delivery_adapters(pm: pluggy.PluginManager) -> dict[str, DeliveryAda
     return adapters
 
 
-@functools.cache
-def pos_adapters() -> dict[str, PosAdapter]:
-    return collect_pos_adapters(get_plugin_manager())
+@dataclass(frozen=True)
+class Registry:
+    """Everything one plugin manager provides, collected once (a misbehaving plugin fails here,
+    at start-up)."""
+
+    state_systems: Mapping[str, StateSystem]
+    states: Mapping[str, StateRulebook]
+    pos_adapters: Mapping[str, PosAdapter]
+    delivery_adapters: Mapping[str, DeliveryAdapter]
+
+    @classmethod
+    def from_manager(cls, pm: pluggy.PluginManager) -> Registry:
+        return cls(
+            state_systems=collect_state_systems(pm),
+            states=collect_states(pm),
+            pos_adapters=collect_pos_adapters(pm),
+            delivery_adapters=collect_delivery_adapters(pm),
+        )
+
+    def state_system(self, name: str) -> StateSystem:
+        try:
+            return self.state_systems[name]
+        except KeyError:
+            raise LookupError(f"no state system named {name!r} is installed") from None
+
+    def state_rulebook(self, code: str) -> StateRulebook:
+        """The rulebook of ``code``; ``KeyError`` when no plugin covers the state."""
+        return find_rulebook(self.states, code)
 
 
 @functools.cache
-def delivery_adapters() -> dict[str, DeliveryAdapter]:
-    return collect_delivery_adapters(get_plugin_manager())
+def from_installed_plugins() -> Registry:
+    """The built-ins and every installed package's plugins (entry points are scanned once per
+    process; ``cache_clear()`` after installing a package)."""
+    return Registry.from_manager(get_plugin_manager())
+
+
+_installed: Registry | None = None
+
+
+def install(registry: Registry | None) -> Registry | None:
+    """Make ``registry`` the one the lookups below read (``None``: back to the installed
+    plugins); returns the one it replaces."""
+    global _installed
+    previous, _installed = _installed, registry
+    return previous
+
+
+def installed() -> Registry | None:
+    """The registry bootstrap installed, if any (tests restore it after building their own)."""
+    return _installed
+
+
+def current() -> Registry:
+    """The registry bootstrap installed, else the installed plugins'."""
+    return _installed if _installed is not None else from_installed_plugins()
+
+
+def state_systems() -> Mapping[str, StateSystem]:
+    return current().state_systems
+
+
+def state_system(name: str) -> StateSystem:
+    return current().state_system(name)
+
+
+def states() -> Mapping[str, StateRulebook]:
+    return current().states
+
+
+def state_rulebook(code: str) -> StateRulebook:
+    """The installed rulebook of ``code``; ``KeyError`` when no plugin covers the state."""
+    return current().state_rulebook(code)
+
+
+def pos_adapters() -> Mapping[str, PosAdapter]:
+    return current().pos_adapters
+
+
+def delivery_adapters() -> Mapping[str, DeliveryAdapter]:
+    return current().delivery_adapters

@@ -21,7 +21,7 @@ TEST_REDIS_URL = os.environ.get("LEAFLEDGER_TEST_REDIS_URL", "redis://127.0.0.1:
 if not urlsplit(TEST_DATABASE_URL).path.rstrip("/").endswith("_test"):
     raise SystemExit(f"refusing to run tests against {TEST_DATABASE_URL}: name must end in _test")
 
-# Before any domain module builds its engine.
+# What settings.load() reads here and in the processes the live tests start.
 os.environ["LEAFLEDGER_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["LEAFLEDGER_REDIS_URL"] = TEST_REDIS_URL
 os.environ["LEAFLEDGER_PASSWORD_PROFILE"] = "fast-insecure-for-tests"
@@ -37,6 +37,18 @@ os.environ.setdefault("LEAFLEDGER_SECRET_KEY", "test-secret-key-not-for-producti
 # build their app with introspection "signed-in".
 os.environ.setdefault("LEAFLEDGER_INTROSPECTION", "public")
 os.environ.setdefault("LEAFLEDGER_DATA_DIR", os.path.join(os.getcwd(), ".leafledger", "test"))
+# Channels, the job queue and Redis keys of this run only (scripts/test sets one per run too), so
+# a concurrent run or a demo on the same Redis never receives this run's events or jobs.
+os.environ.setdefault("LEAFLEDGER_REDIS_PREFIX", f"leafledger-test-{os.getpid()}")
+# Piccolo's migration runner finds the apps through this (the CLI sets it the same way).
+os.environ.setdefault("PICCOLO_CONF", "domain.piccolo_conf")
+
+from api.bootstrap import configure  # noqa: E402
+from domain import settings  # noqa: E402
+
+# Read once, as a process would; services called directly (no app) see the same knobs.
+SETTINGS = settings.load()
+configure(SETTINGS)
 
 from tests.support.database import (  # noqa: E402
     TABLES_TO_TRUNCATE,

@@ -1,38 +1,85 @@
-"""The arq worker: connects the domain to Postgres and Redis, then runs jobs and crons."""
+"""The arq worker: connects the domain to Postgres and Redis, then runs jobs and crons.
+
+``worker_settings(settings)`` is what ``leafledger worker`` runs: the queue and the cron jobs'
+names carry ``Settings.redis_prefix``, so deployments sharing a Redis run only their own jobs.
+Start-up goes through the same composition root as the API (``api.bootstrap``).
+"""
 
 from __future__ import annotations
 
-import os
+import contextlib
 from typing import Any
 
 from arq import cron, func
-from arq.connections import RedisSettings
+from arq.cron import CronJob
 
-from domain import db, events
-from domain.broadcast import Broadcaster
+from api.bootstrap import bootstrap, redis_settings, running
+from domain.settings import Settings, load
 from workers import jobs, webhooks
-from workers.kick import JobKicker, require_registered
+from workers.kick import require_registered
 
-REDIS_URL = os.environ.get("LEAFLEDGER_REDIS_URL") or "redis://127.0.0.1:6379/0"
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
 EVERY_FIVE_SECONDS = set(range(0, 60, 5))
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    if url := os.environ.get("LEAFLEDGER_DATABASE_URL"):
-        db.configure(url)
-    await db.start(min_size=1, max_size=5)
-    broadcaster = Broadcaster(REDIS_URL)
-    await broadcaster.start(listen=False)
-    events.set_publisher(events.fanout(broadcaster.publish, JobKicker(ctx["redis"]).publish))
-    ctx["broadcaster"] = broadcaster
+    # ``worker_settings`` hands the settings over; a bare ``arq WorkerSettings`` loads them.
+    settings: Settings = ctx.get("settings") or load()
+    stack = contextlib.AsyncExitStack()
+    # A worker only publishes (it listens to no events); what it enqueues goes to arq's pool.
+    await stack.enter_async_context(
+        running(bootstrap(settings), pool_size=(1, 5), listen=False, jobs=ctx["redis"])
+    )
+    ctx["running"] = stack
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    events.set_publisher(None)
-    if broadcaster := ctx.get("broadcaster"):
-        await broadcaster.stop()
-    await db.stop()
+    if stack := ctx.pop("running", None):
+        await stack.aclose()
+
+
+def periodic_jobs(prefix: str) -> list[CronJob]:
+    """The periodic jobs. A unique cron's job id derives from its name, so the name carries the
+    deployment's prefix: two deployments on one Redis each run their own."""
+
+    def named(job: Any) -> str:
+        return f"cron:{prefix}:{job.__name__}"
+
+    return [
+        cron(
+            jobs.expire_reservations,
+            name=named(jobs.expire_reservations),
+            second=EVERY_FIVE_SECONDS,
+            unique=True,
+            run_at_startup=True,
+        ),
+        cron(
+            jobs.sweep_state_reports,
+            name=named(jobs.sweep_state_reports),
+            second=EVERY_TEN_SECONDS,
+            unique=True,
+            run_at_startup=True,
+        ),
+        cron(
+            webhooks.deliver_webhooks,
+            name=named(webhooks.deliver_webhooks),
+            second=EVERY_TEN_SECONDS,
+            unique=True,
+            timeout=600,
+        ),
+        cron(jobs.verify_ledger, name=named(jobs.verify_ledger), hour={3}, minute={17}),
+        cron(
+            jobs.schedule_reconciliations,
+            name=named(jobs.schedule_reconciliations),
+            hour={2},
+            minute={41},
+        ),
+        cron(
+            jobs.pull_incoming_shipments,
+            name=named(jobs.pull_incoming_shipments),
+            minute=set(range(0, 60, 15)),
+        ),
+    ]
 
 
 class WorkerSettings:
@@ -48,19 +95,23 @@ class WorkerSettings:
         func(jobs.pull_incoming_shipments, keep_result=0, timeout=900),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
-    cron_jobs = [
-        cron(jobs.expire_reservations, second=EVERY_FIVE_SECONDS, unique=True, run_at_startup=True),
-        cron(jobs.sweep_state_reports, second=EVERY_TEN_SECONDS, unique=True, run_at_startup=True),
-        cron(webhooks.deliver_webhooks, second=EVERY_TEN_SECONDS, unique=True, timeout=600),
-        cron(jobs.verify_ledger, hour={3}, minute={17}, unique=True),
-        cron(jobs.schedule_reconciliations, hour={2}, minute={41}, unique=True),
-        cron(jobs.pull_incoming_shipments, minute=set(range(0, 60, 15)), unique=True),
-    ]
+    cron_jobs = periodic_jobs("leafledger")
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = RedisSettings.from_dsn(REDIS_URL)
     health_check_interval = 30
     max_jobs = 20
     # How often an idle worker looks for due jobs (arq's default is 0.5 s): a reservation's
     # deferred expiry should not wait half a second for the worker to notice it.
     poll_delay = 0.1
+
+
+def worker_settings(settings: Settings) -> dict[str, Any]:
+    """``WorkerSettings`` for ``settings``' Redis, queue and prefix (``arq.run_worker(**...)``)."""
+    options = {k: v for k, v in vars(WorkerSettings).items() if not k.startswith("_")}
+    return {
+        **options,
+        "cron_jobs": periodic_jobs(settings.redis_prefix),
+        "redis_settings": redis_settings(settings),
+        "queue_name": settings.queue_name,
+        "ctx": {"settings": settings},
+    }

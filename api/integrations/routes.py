@@ -14,14 +14,13 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import pluggy
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from domain.integrations import ingest
 from domain.integrations.tables import IntegrationKind
-from plugins import registry
+from plugins.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -74,23 +73,17 @@ def _present(ingested: ingest.Ingested) -> JSONResponse:
     return JSONResponse({"status": "ok", "results": ingested.results})
 
 
-def routes(plugin_manager: pluggy.PluginManager | None = None) -> list[Route]:
-    """The two endpoints. Adapters come from ``plugin_manager`` when given (tests register
-    theirs explicitly), else from the installed plugins (``plugins.registry``)."""
-    if plugin_manager is not None:
-        pos = registry.collect_pos_adapters(plugin_manager)
-        delivery = registry.collect_delivery_adapters(plugin_manager)
-        pos_adapters: Callable[[], Mapping[str, Any]] = lambda: pos  # noqa: E731
-        delivery_adapters: Callable[[], Mapping[str, Any]] = lambda: delivery  # noqa: E731
-    else:
-        pos_adapters, delivery_adapters = registry.pos_adapters, registry.delivery_adapters
+def routes(plugins: Registry) -> list[Route]:
+    """The two endpoints, finding adapters in the process's registry (``api.bootstrap``)."""
 
     def endpoint(kind: IntegrationKind) -> Callable[[Request], Any]:
-        adapters = pos_adapters if kind == IntegrationKind.POS else delivery_adapters
+        adapters: Mapping[str, Any] = (
+            plugins.pos_adapters if kind == IntegrationKind.POS else plugins.delivery_adapters
+        )
 
         async def hook(request: Request) -> JSONResponse:
             name = request.path_params["adapter"]
-            adapter = adapters().get(name)
+            adapter = adapters.get(name)
             if adapter is None:
                 return _error(404, "unknown_adapter", f"no {kind} adapter named {name!r}")
             location_id = _location(request)

@@ -15,12 +15,19 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from domain import settings
 
+_fernet: Fernet | None = None
 
-def _key() -> bytes:
-    config = settings.load()
-    if config.credentials_key:
-        return config.credentials_key.encode()
-    path = Path(config.data_dir) / "credentials_key"
+
+def configure(*, data_dir: Path, credentials_key: str | None) -> None:
+    """Use ``credentials_key``, else the key generated into ``data_dir`` (api.bootstrap)."""
+    global _fernet
+    _fernet = Fernet(_key(data_dir, credentials_key))
+
+
+def _key(data_dir: Path, credentials_key: str | None) -> bytes:
+    if credentials_key:
+        return credentials_key.encode()
+    path = Path(data_dir) / "credentials_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -34,8 +41,17 @@ def _key() -> bytes:
     return path.read_bytes().strip()
 
 
+def _cipher() -> Fernet:
+    """The configured cipher; a script that skipped bootstrap loads the settings once."""
+    if _fernet is None:
+        config = settings.load()
+        configure(data_dir=config.data_dir, credentials_key=config.credentials_key)
+    assert _fernet is not None
+    return _fernet
+
+
 def encrypt(credentials: dict[str, str]) -> str:
-    return Fernet(_key()).encrypt(json.dumps(credentials).encode()).decode()
+    return _cipher().encrypt(json.dumps(credentials).encode()).decode()
 
 
 def decrypt(token: str) -> dict[str, str]:
@@ -43,7 +59,7 @@ def decrypt(token: str) -> dict[str, str]:
     if not token:
         return {}
     try:
-        return json.loads(Fernet(_key()).decrypt(token.encode()))
+        return json.loads(_cipher().decrypt(token.encode()))
     except InvalidToken:
         return {}
 

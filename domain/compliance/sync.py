@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -38,10 +37,17 @@ from plugins.base import (
 log = logging.getLogger(__name__)
 
 # A dead drainer's lease lapses after this; then another worker resumes its licence.
-LEASE = timedelta(seconds=float(os.environ.get("LEAFLEDGER_SYNC_LEASE_SECONDS", "60")))
+LEASE = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 300
 GIVE_UP_AFTER_DEADLINE = timedelta(days=3)
 GIVE_UP_WITHOUT_DEADLINE = timedelta(days=7)
+
+
+def configure(*, lease_seconds: float) -> None:
+    """Set the lease (api.bootstrap, from ``Settings.sync_lease_seconds``)."""
+    global LEASE
+    LEASE = timedelta(seconds=lease_seconds)
+
 
 _CLAIM_LEASE = """
 INSERT INTO state_sync (location, lease_owner, lease_until, last_attempt_at)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import os
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-# The test suite creates a dozen users per test; it opts into cheap parameters. Never set in prod.
-_FAST = os.environ.get("LEAFLEDGER_PASSWORD_PROFILE") == "fast-insecure-for-tests"
-_hasher = (
-    PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if _FAST else PasswordHasher()
-)
+_hasher = PasswordHasher()
 MIN_LENGTH = 10
+
+
+def configure(*, fast: bool) -> None:
+    """Choose the hashing cost (api.bootstrap, from ``Settings.password_profile``).
+
+    The test suite creates a dozen users per test; it opts into cheap parameters. Never in prod.
+    """
+    global _hasher, _dummy_hash
+    _hasher = (
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else PasswordHasher()
+    )
+    _dummy_hash = None
 
 
 def hash_password(password: str) -> str:
@@ -26,5 +32,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# Spent on unknown e-mails so a login's timing does not reveal which accounts exist.
-DUMMY_HASH = hash_password("leafledger-timing-equaliser")
+_dummy_hash: str | None = None
+
+
+def dummy_hash() -> str:
+    """Spent on unknown e-mails so a login's timing does not reveal which accounts exist;
+    hashed with the configured cost, so a known and an unknown e-mail take equally long."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password("leafledger-timing-equaliser")
+    return _dummy_hash

@@ -11,7 +11,7 @@ import asyncpg
 from domain import db, service
 from domain.errors import InvalidCredentials, NotFound, PermissionDenied, ValidationError
 from domain.identity import throttle
-from domain.identity.passwords import DUMMY_HASH, MIN_LENGTH, hash_password, verify_password
+from domain.identity.passwords import MIN_LENGTH, dummy_hash, hash_password, verify_password
 from domain.identity.principal import Principal
 from domain.identity.tokens import TokenClaims, TokenCodec
 from domain.roles import Capability, Role
@@ -78,7 +78,7 @@ async def login(
             "SELECT id, password_hash, token_version, active FROM app_user WHERE email = $1",
             email,
         )
-    stored = row["password_hash"] if row else DUMMY_HASH
+    stored = row["password_hash"] if row else dummy_hash()
     ok = await asyncio.to_thread(verify_password, stored, password)
     principal = (
         await load_principal(TokenClaims(row["id"], row["token_version"]))

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -32,6 +31,7 @@ from domain.errors import TooManyLoginAttempts
 log = logging.getLogger(__name__)
 
 _PREFIX = "leafledger:login"
+_redis_url = "redis://127.0.0.1:6379/0"
 
 
 @dataclass(frozen=True)
@@ -42,18 +42,19 @@ class Limits:
     window_seconds: float = 900
     lockout_seconds: float = 900
 
-    @classmethod
-    def from_env(cls) -> Limits:
-        """Read at each login, so a changed setting (or a test's) applies without a restart."""
-        env = os.environ
-        return cls(
-            per_account=int(env.get("LEAFLEDGER_LOGIN_MAX_FAILURES", cls.per_account)),
-            per_address=int(env.get("LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS", cls.per_address)),
-            window_seconds=float(
-                env.get("LEAFLEDGER_LOGIN_FAILURE_WINDOW_SECONDS", cls.window_seconds)
-            ),
-            lockout_seconds=float(env.get("LEAFLEDGER_LOGIN_LOCKOUT_SECONDS", cls.lockout_seconds)),
-        )
+
+_limits = Limits()
+
+
+def configure(*, redis_url: str, prefix: str, limits: Limits) -> None:
+    """Where the counts live and the limits (api.bootstrap, from ``Settings``); a test may
+    call it again to change the limits without a restart."""
+    global _redis_url, _PREFIX, _limits
+    _redis_url, _PREFIX, _limits = redis_url, f"{prefix}:login", limits
+
+
+def configured_limits() -> Limits:
+    return _limits
 
 
 _clients: dict[tuple[str, int], aioredis.Redis] = {}
@@ -61,7 +62,7 @@ _clients: dict[tuple[str, int], aioredis.Redis] = {}
 
 def _redis() -> aioredis.Redis:
     """One client per Redis URL and event loop (a client's connections belong to one loop)."""
-    url = os.environ.get("LEAFLEDGER_REDIS_URL") or "redis://127.0.0.1:6379/0"
+    url = _redis_url
     key = (url, id(asyncio.get_running_loop()))
     client = _clients.get(key)
     if client is None:
@@ -156,7 +157,7 @@ async def begin(email: str, address: str | None, limits: Limits | None = None) -
 
     A refused attempt is not counted: knocking during a lockout does not extend it.
     """
-    attempt = Attempt(email, address, limits or Limits.from_env())
+    attempt = Attempt(email, address, limits or _limits)
     keys = attempt._keys()
     try:
         redis = _redis()

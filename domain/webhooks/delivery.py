@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -40,9 +39,18 @@ from domain.webhooks import signing
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = float(os.environ.get("LEAFLEDGER_WEBHOOK_TIMEOUT_SECONDS", "10"))
+TIMEOUT_SECONDS = 10.0
 # A claim outlives any request (so a slow receiver is not sent the same event twice at once).
 LEASE = timedelta(seconds=max(60.0, 3 * TIMEOUT_SECONDS))
+
+
+def configure(*, timeout_seconds: float) -> None:
+    """Set the per-delivery timeout (api.bootstrap, from ``Settings.webhook_timeout_seconds``)."""
+    global TIMEOUT_SECONDS, LEASE
+    TIMEOUT_SECONDS = timeout_seconds
+    LEASE = timedelta(seconds=max(60.0, 3 * timeout_seconds))
+
+
 MAX_ATTEMPTS = 25
 FIRST_BACKOFF_SECONDS = 10
 MAX_BACKOFF_SECONDS = 3600

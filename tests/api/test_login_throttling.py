@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from domain import errors
+from api.bootstrap import configure
+from domain import errors, settings
 from domain.identity import services as identity
 from domain.identity import throttle
 from domain.roles import Role
+from tests.conftest import SETTINGS
 from tests.support.world import CODEC, PASSWORD
 
 LOGIN = """mutation($email: String!, $password: String!) {
@@ -25,17 +27,28 @@ NOBODY = "nobody@greenleaf.test"
 @pytest.fixture(autouse=True)
 async def limits(monkeypatch) -> AsyncIterator[None]:
     """3 failures per e-mail, 6 per address, locked for 15 minutes; no counts left over."""
-    monkeypatch.setenv("LEAFLEDGER_LOGIN_MAX_FAILURES", "3")
-    monkeypatch.setenv("LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS", "6")
-    monkeypatch.setenv("LEAFLEDGER_LOGIN_LOCKOUT_SECONDS", "900")
+    _set_limits(
+        monkeypatch,
+        LEAFLEDGER_LOGIN_MAX_FAILURES="3",
+        LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS="6",
+        LEAFLEDGER_LOGIN_LOCKOUT_SECONDS="900",
+    )
     await _forget_everything()
     yield
     await _forget_everything()
+    configure(SETTINGS)
+
+
+def _set_limits(monkeypatch, **variables: str) -> None:
+    """Change the settings as an operator would (the environment), then apply them."""
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    configure(settings.load())
 
 
 async def _forget_everything() -> None:
     redis = throttle._redis()
-    keys = [key async for key in redis.scan_iter(match="leafledger:login:*")]
+    keys = [key async for key in redis.scan_iter(match=f"{throttle._PREFIX}:*")]
     if keys:
         await redis.delete(*keys)
 
@@ -56,7 +69,7 @@ async def test_after_three_wrong_passwords_even_the_right_one_is_refused(api, wo
 
 async def test_an_unknown_email_is_answered_exactly_like_a_real_one(api, world, monkeypatch):
     # Both from the test client's one address: keep its own limit out of the comparison.
-    monkeypatch.setenv("LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS", "100")
+    _set_limits(monkeypatch, LEAFLEDGER_LOGIN_MAX_FAILURES_PER_ADDRESS="100")
     real = [await _login(api, MANAGER, "wrong-password-1") for _ in range(5)]
     unknown = [await _login(api, NOBODY, "wrong-password-1") for _ in range(5)]
 
@@ -85,7 +98,7 @@ async def test_a_successful_sign_in_forgives_earlier_typos(api, world):
 
 
 async def test_the_lockout_ends_after_the_configured_period(api, world, monkeypatch):
-    monkeypatch.setenv("LEAFLEDGER_LOGIN_LOCKOUT_SECONDS", "1.5")
+    _set_limits(monkeypatch, LEAFLEDGER_LOGIN_LOCKOUT_SECONDS="1.5")
     for _ in range(3):
         await _login(api, MANAGER, "wrong-password-1")
     # Knocking during the lockout (more times than the limit) does not extend it.

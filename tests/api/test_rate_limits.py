@@ -13,11 +13,11 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from api.ratelimit import PREFIX
+from api.ratelimit import key_prefix
 from domain import events, settings
 from domain.roles import Role
 from tests.api.test_api_keys import CREATE
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import SETTINGS, TEST_REDIS_URL
 
 ME = "{ me { email } }"
 COSTLY = """query($loc: ID!) { packages(locationId: $loc, first: 100) { edges { node {
@@ -34,7 +34,7 @@ async def limited(clean_db: str) -> AsyncIterator[Callable[..., Any]]:
     from api.app import create_app
 
     client = aioredis.from_url(TEST_REDIS_URL)
-    async for key in client.scan_iter(f"{PREFIX}*"):
+    async for key in client.scan_iter(f"{key_prefix(SETTINGS)}*"):
         await client.delete(key)
     await client.aclose()
     opened: list[Any] = []

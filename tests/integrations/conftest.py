@@ -52,11 +52,16 @@ async def app_client(
     published to nobody (the default), which is all these tests need."""
     from api.app import create_app
     from domain import settings
+    from plugins import registry
 
+    before = registry.installed()
     app = create_app(settings.load(), plugin_manager=plugin_manager)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield Hooks(http)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield Hooks(http)
+    finally:
+        registry.install(before)
 
 
 @pytest.fixture

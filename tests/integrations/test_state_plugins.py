@@ -122,13 +122,13 @@ def installed_plugin(tmp_path: Path) -> Iterator[Path]:
         capture_output=True,
     )
     sys.path.insert(0, str(target))
-    registry.states.cache_clear()
+    registry.from_installed_plugins.cache_clear()
     try:
         yield target
     finally:
         sys.path.remove(str(target))
         sys.modules.pop(DISTRIBUTION, None)
-        registry.states.cache_clear()
+        registry.from_installed_plugins.cache_clear()
 
 
 def _flower(grams: str) -> limits.NewLine:
@@ -171,17 +171,17 @@ async def test_hook_register_states(world, installed_plugin):
     with pytest.raises(errors.PurchaseLimitExceeded) as refused:
         await sales.record_sale(budtender, _colorado_sale(world, "3"))
     [bucket] = refused.value.buckets
-    assert (bucket["bucket"], bucket["limit"], bucket["over_by"]) == ("flower_g", "2.000", "1.000")
+    assert (bucket.bucket, bucket.limit, bucket.over_by) == ("flower_g", Decimal(2), Decimal(1))
     # Zedland: the new state's 4 g cap is enforced; within it the sale may go ahead.
     with pytest.raises(errors.PurchaseLimitExceeded) as refused:
         await _zedland_check(world, "5")
     [bucket] = refused.value.buckets
-    assert (bucket["limit"], bucket["over_by"]) == ("4.000", "1.000")
+    assert (bucket.limit, bucket.over_by) == (Decimal(4), Decimal(1))
     await _zedland_check(world, "4")
 
 
 async def test_without_the_plugin_the_built_in_colorado_applies_and_zedland_cannot_sell(world):
-    registry.states.cache_clear()
+    registry.from_installed_plugins.cache_clear()
     assert "ZZ" not in registry.states()
     with pytest.raises(errors.ValidationError, match="no purchase-limit rules for zz"):
         await _zedland_check(world, "1")

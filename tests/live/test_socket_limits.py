@@ -11,10 +11,10 @@ import pytest
 import redis.asyncio as aioredis
 import websockets
 
-from api.ratelimit import PREFIX
+from api.ratelimit import key_prefix
 from domain.identity import api_keys
 from domain.roles import Role
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import SETTINGS, TEST_REDIS_URL
 from tests.support.processes import api_processes
 
 LIMITS = {
@@ -53,7 +53,7 @@ async def _connect(url: str, params: dict) -> Any:
 
 async def _forget_buckets() -> None:
     client = aioredis.from_url(TEST_REDIS_URL)
-    async for key in client.scan_iter(f"{PREFIX}*"):
+    async for key in client.scan_iter(f"{key_prefix(SETTINGS)}*"):
         await client.delete(key)
     await client.aclose()
 
