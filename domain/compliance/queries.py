@@ -10,6 +10,7 @@ from typing import Any
 from domain import db
 from domain.compliance import credentials
 from domain.inventory.queries import MAX_PAGE, Page
+from domain.rows import returned
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ class SyncStatus:
 
 async def sync_status(location_id: int) -> SyncStatus:
     async with db.connection() as conn:
-        row = await conn.fetchrow(
-            """
+        row = returned(
+            await conn.fetchrow(
+                """
             SELECT l.state_system,
                    (c.base_url IS NOT NULL AND c.enabled) AS configured,
                    -- Held reports (an unmapped adjustment reason) are not at the state yet.
@@ -52,7 +54,9 @@ async def sync_status(location_id: int) -> SyncStatus:
             GROUP BY l.id, c.base_url, c.enabled, s.last_success_at, s.last_error,
                      s.last_error_at
             """,
-            location_id,
+                location_id,
+            ),
+            "location",
         )
     return SyncStatus(
         location_id=location_id,

@@ -184,8 +184,11 @@ async def _adjust_to_state(
     principal: Principal, cmd: ResolveDiscrepancy, row: dict, note: str
 ) -> list[int]:
     delta: Decimal = row["state_quantity"] - row["our_quantity"]
-    package, zones = await lookup.package_and_zones(row["location"], row["tag"], (cmd.zone_id,))
-    zone = zones[cmd.zone_id]  # type: ignore[index]
+    zone_id = cmd.zone_id
+    if zone_id is None:  # refused already, before the transaction (_check_adjustable)
+        raise ValidationError("zoneId", "say which zone takes the correction")
+    package, zones = await lookup.package_and_zones(row["location"], row["tag"], (zone_id,))
+    zone = zones[zone_id]
     posted = await ledger.post(
         [
             ledger.Draft(

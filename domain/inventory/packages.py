@@ -15,6 +15,7 @@ from domain.inventory.model import MovementKind, PackageStatus
 from domain.organisation.model import SELLABLE_KINDS, ZoneKind
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
+from domain.rows import returned
 from plugins import registry
 
 
@@ -125,17 +126,19 @@ async def register_package(principal: Principal, cmd: RegisterPackage) -> servic
     async def work() -> PackageRegistered:
         async with db.connection() as conn:
             try:
-                package_id = await conn.fetchval(
-                    "INSERT INTO package (location, tag, product, batch, unit, status,"
-                    " unit_cost, movement_count, last_hash, created_at)"
-                    " VALUES ($1, $2, $3, $4, $5, 'active', $6, 0, $7, now()) RETURNING id",
-                    cmd.location_id,
-                    tag,
-                    cmd.product_id,
-                    cmd.batch_id,
-                    product["unit"],
-                    unit_cost,
-                    ledger.hashchain.GENESIS,
+                package_id = returned(
+                    await conn.fetchval(
+                        "INSERT INTO package (location, tag, product, batch, unit, status,"
+                        " unit_cost, movement_count, last_hash, created_at)"
+                        " VALUES ($1, $2, $3, $4, $5, 'active', $6, 0, $7, now()) RETURNING id",
+                        cmd.location_id,
+                        tag,
+                        cmd.product_id,
+                        cmd.batch_id,
+                        product["unit"],
+                        unit_cost,
+                        ledger.hashchain.GENESIS,
+                    )
                 )
             except asyncpg.UniqueViolationError:
                 raise ValidationError("tag", "this tag is already registered here") from None

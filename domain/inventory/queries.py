@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import db
+from domain.rows import returned
 
 MAX_PAGE = 100
 
@@ -222,8 +223,9 @@ async def product_stock_in_zone(
     *, package_id: int, zone_id: int, product_id: int, location_id: int, zone_kind: str
 ) -> ProductStockInZone:
     async with db.connection() as conn:
-        row = await conn.fetchrow(
-            """
+        row = returned(
+            await conn.fetchrow(
+                """
             SELECT coalesce(sum(sb.quantity) FILTER (WHERE sb.package = $1
                             AND sb.zone = $2), 0) AS quantity,
                    coalesce(sum(sb.quantity), 0) AS product_quantity
@@ -232,11 +234,12 @@ async def product_stock_in_zone(
             JOIN zone z ON z.id = sb.zone
             WHERE p.product = $3 AND z.location = $4 AND z.kind = $5
             """,
-            package_id,
-            zone_id,
-            product_id,
-            location_id,
-            zone_kind,
+                package_id,
+                zone_id,
+                product_id,
+                location_id,
+                zone_kind,
+            )
         )
     return ProductStockInZone(row["quantity"], row["product_quantity"])
 

@@ -24,6 +24,7 @@ from domain.receiving import rules
 from domain.receiving.model import Decision
 from domain.receiving.sessions import checklist_for
 from domain.roles import Capability
+from domain.rows import returned
 from plugins import registry
 from plugins.base import Mode, ReportKind
 
@@ -94,12 +95,16 @@ async def _complete(
     principal: Principal, cmd: CompleteReceiving, location_id: int, zones: dict[str, Any]
 ) -> ReceivingCompleted:
     async with db.connection() as conn:
-        session = await conn.fetchrow(
-            "SELECT s.id, s.status, s.received_by, sh.id AS shipment, sh.status AS shipment_status,"
-            " sh.manifest_number, sh.shipper_name, l.state_system, l.receiving_requires_signoff"
-            " FROM receiving_session s JOIN shipment sh ON sh.id = s.shipment"
-            " JOIN location l ON l.id = s.location WHERE s.id = $1 FOR UPDATE OF s, sh",
-            cmd.session_id,
+        session = returned(
+            await conn.fetchrow(
+                "SELECT s.id, s.status, s.received_by, sh.id AS shipment,"
+                " sh.status AS shipment_status,"
+                " sh.manifest_number, sh.shipper_name, l.state_system, l.receiving_requires_signoff"
+                " FROM receiving_session s JOIN shipment sh ON sh.id = s.shipment"
+                " JOIN location l ON l.id = s.location WHERE s.id = $1 FOR UPDATE OF s, sh",
+                cmd.session_id,
+            ),
+            "receiving session",
         )
         if session["status"] != "open" or session["shipment_status"] == "completed":
             raise AlreadyCompleted(session["shipment"])
@@ -136,9 +141,7 @@ async def _complete(
         await conn.execute(
             "UPDATE shipment SET status = 'completed' WHERE id = $1", session["shipment"]
         )
-    events.record(
-        events.ShipmentUpdated(location_id=location_id, shipment_id=session["shipment"])
-    )
+    events.record(events.ShipmentUpdated(location_id=location_id, shipment_id=session["shipment"]))
     return ReceivingCompleted(
         cmd.session_id,
         session["shipment"],

@@ -28,6 +28,7 @@ from domain.quantities import parse_quantity
 from domain.receiving import rules
 from domain.receiving.model import DEFAULT_CHECKLIST, Answer, Decision, ShipmentStatus
 from domain.roles import Capability
+from domain.rows import returned
 
 
 @dataclass(frozen=True)
@@ -66,19 +67,22 @@ async def start_receiving(principal: Principal, cmd: StartReceiving) -> service.
 
     async def work() -> SessionChanged:
         async with db.connection() as conn:
-            session_id = await conn.fetchval(
-                "INSERT INTO receiving_session (shipment, location, received_by, vehicle,"
-                " driver_name, driver_license, transporter, arrived_at, status)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open')"
-                " ON CONFLICT (shipment) DO UPDATE SET shipment = EXCLUDED.shipment RETURNING id",
-                cmd.shipment_id,
-                location_id,
-                principal.user_id,
-                cmd.vehicle,
-                cmd.driver_name,
-                cmd.driver_license,
-                cmd.transporter,
-                cmd.arrived_at or datetime.now(UTC),
+            session_id = returned(
+                await conn.fetchval(
+                    "INSERT INTO receiving_session (shipment, location, received_by, vehicle,"
+                    " driver_name, driver_license, transporter, arrived_at, status)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open')"
+                    " ON CONFLICT (shipment) DO UPDATE SET shipment = EXCLUDED.shipment"
+                    " RETURNING id",
+                    cmd.shipment_id,
+                    location_id,
+                    principal.user_id,
+                    cmd.vehicle,
+                    cmd.driver_name,
+                    cmd.driver_license,
+                    cmd.transporter,
+                    cmd.arrived_at or datetime.now(UTC),
+                )
             )
             await conn.execute(
                 "UPDATE shipment SET status = 'receiving' WHERE id = $1 AND status = 'expected'",

@@ -14,6 +14,7 @@ from domain.errors import DomainError, StateSystemUnavailable, ValidationError
 from domain.identity.principal import Principal
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
+from domain.rows import returned
 from plugins.base import Capability as StateCapability
 from plugins.base import IncomingTransfer, ResultStatus
 
@@ -249,8 +250,9 @@ async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
     finally:
         await client.close()
     async with db.connection() as conn:
-        operator_id = await conn.fetchval(
-            "SELECT operator FROM location WHERE id = $1", location_id
+        operator_id = returned(
+            await conn.fetchval("SELECT operator FROM location WHERE id = $1", location_id),
+            "location",
         )
     result = PullResult()
     created = 0

@@ -22,6 +22,7 @@ from domain.inventory.model import MovementKind
 from domain.organisation.model import ZoneKind
 from domain.quantities import parse_quantity
 from domain.roles import Capability
+from domain.rows import returned
 from domain.sales import allocation, release
 from domain.sales.model import Channel, CustomerType, ReservationStatus
 from domain.sales.sales import RecordSale, SaleLineInput, _record, _validate
@@ -92,9 +93,12 @@ async def _hold(
     principal: Principal, cmd: CreateReservation, wanted: list[tuple[OrderLine, Decimal]]
 ) -> ReservationChanged:
     async with db.connection() as conn:
-        location = await conn.fetchrow(
-            "SELECT reserve_from_vault, reservation_hold_minutes FROM location WHERE id = $1",
-            cmd.location_id,
+        location = returned(
+            await conn.fetchrow(
+                "SELECT reserve_from_vault, reservation_hold_minutes FROM location WHERE id = $1",
+                cmd.location_id,
+            ),
+            "location",
         )
         reserved = await conn.fetchrow(
             "SELECT id, name FROM zone WHERE location = $1 AND kind = 'reserved' AND active"
@@ -109,17 +113,19 @@ async def _hold(
     hold = timedelta(minutes=cmd.hold_minutes or location["reservation_hold_minutes"])
     expires_at = datetime.now(UTC) + hold
     async with db.connection() as conn:
-        reservation_id = await conn.fetchval(
-            "INSERT INTO reservation (location, order_ref, channel, partner, customer_key,"
-            " status, expires_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'held',"
-            " $6, $7, now()) RETURNING id",
-            cmd.location_id,
-            cmd.order_ref.strip(),
-            str(Channel(cmd.channel)),
-            cmd.partner,
-            cmd.customer_key,
-            expires_at,
-            principal.user_id,
+        reservation_id = returned(
+            await conn.fetchval(
+                "INSERT INTO reservation (location, order_ref, channel, partner, customer_key,"
+                " status, expires_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'held',"
+                " $6, $7, now()) RETURNING id",
+                cmd.location_id,
+                cmd.order_ref.strip(),
+                str(Channel(cmd.channel)),
+                cmd.partner,
+                cmd.customer_key,
+                expires_at,
+                principal.user_id,
+            )
         )
     posted = await ledger.post(
         [
@@ -179,7 +185,11 @@ async def fulfil_reservation(principal: Principal, cmd: FulfilReservation) -> se
             pos_receipt_id=cmd.pos_receipt_id,
             customer_type=cmd.customer_type,
             lines=[
-                SaleLineInput(r["tag"], r["quantity"], cmd.prices.get(r["tag"], r["price"]))
+                SaleLineInput(
+                    r["tag"],
+                    r["quantity"],
+                    cmd.prices[r["tag"]] if r["tag"] in cmd.prices else r["price"],
+                )
                 for r in lines
             ],
             customer_key=cmd.customer_key or row["customer_key"],
@@ -274,9 +284,12 @@ async def _location_of(principal: Principal, reservation_id: int) -> int:
 async def _lock_held(reservation_id: int) -> Any:
     """The reservation's row lock: fulfilment, cancellation and expiry take turns on it."""
     async with db.connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, status, customer_key FROM reservation WHERE id = $1 FOR UPDATE",
-            reservation_id,
+        row = returned(
+            await conn.fetchrow(
+                "SELECT id, status, customer_key FROM reservation WHERE id = $1 FOR UPDATE",
+                reservation_id,
+            ),
+            "reservation",
         )
     if row["status"] != ReservationStatus.HELD:
         raise ReservationNotHeld(reservation_id, row["status"])

@@ -24,6 +24,7 @@ from domain.inventory.rules import PackageState, sellability_refusal
 from domain.organisation.model import ZoneKind
 from domain.quantities import parse_quantity
 from domain.roles import Capability
+from domain.rows import returned
 from domain.sales import limits, stocklevels
 from domain.sales.model import CustomerType, FefoPolicy
 from domain.sales.pricing import money
@@ -110,9 +111,12 @@ async def _record(
 ) -> SaleRecorded:
     now = datetime.now(UTC)
     async with db.connection() as conn:
-        location = await conn.fetchrow(
-            "SELECT id, state, timezone, fefo_policy, state_system FROM location WHERE id = $1",
-            cmd.location_id,
+        location = returned(
+            await conn.fetchrow(
+                "SELECT id, state, timezone, fefo_policy, state_system FROM location WHERE id = $1",
+                cmd.location_id,
+            ),
+            "location",
         )
         packages = await _packages(conn, cmd.location_id, [line.tag for line, _ in checked])
         await _state_can_record(conn, location, packages, checked)
@@ -145,26 +149,28 @@ async def _record(
     total = sum((_line_total(line, q) for line, q in checked), Decimal(0))
     async with db.connection() as conn:
         # The state's receipt number is ours, from the sale id: taken in the same statement.
-        sale = await conn.fetchrow(
-            "INSERT INTO sale (id, location, register, pos_receipt_id, customer_type,"
-            " customer_key, patient_license, status, reservation, external_id, total, warnings,"
-            " sold_by, occurred_at)"
-            " SELECT n.id, $1::int, $2, $3, $4, $5, $6, 'completed', $7,"
-            " 'LL' || $1::int || '-S' || n.id,"
-            " $8, $9, $10, $11"
-            " FROM (SELECT nextval(pg_get_serial_sequence('sale', 'id')) AS id) AS n"
-            " RETURNING id, external_id",
-            cmd.location_id,
-            cmd.register,
-            cmd.pos_receipt_id,
-            str(CustomerType(cmd.customer_type)),
-            cmd.customer_key,
-            cmd.patient_license,
-            cmd.reservation_id,
-            total,
-            json.dumps(warnings),
-            principal.user_id,
-            now,
+        sale = returned(
+            await conn.fetchrow(
+                "INSERT INTO sale (id, location, register, pos_receipt_id, customer_type,"
+                " customer_key, patient_license, status, reservation, external_id, total, warnings,"
+                " sold_by, occurred_at)"
+                " SELECT n.id, $1::int, $2, $3, $4, $5, $6, 'completed', $7,"
+                " 'LL' || $1::int || '-S' || n.id,"
+                " $8, $9, $10, $11"
+                " FROM (SELECT nextval(pg_get_serial_sequence('sale', 'id')) AS id) AS n"
+                " RETURNING id, external_id",
+                cmd.location_id,
+                cmd.register,
+                cmd.pos_receipt_id,
+                str(CustomerType(cmd.customer_type)),
+                cmd.customer_key,
+                cmd.patient_license,
+                cmd.reservation_id,
+                total,
+                json.dumps(warnings),
+                principal.user_id,
+                now,
+            )
         )
     sale_id, external_id = sale["id"], sale["external_id"]
     posted = await ledger.post(

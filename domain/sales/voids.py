@@ -19,6 +19,7 @@ from domain.inventory.rules import clean_note
 from domain.organisation.model import ZoneKind
 from domain.quantities import parse_quantity
 from domain.roles import Capability
+from domain.rows import returned
 from domain.sales.model import SaleStatus
 from domain.sales.sales import state_can_record
 from plugins.base import SaleLineFacts
@@ -195,11 +196,13 @@ async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
                 "UPDATE sale_line SET returned_quantity = returned_quantity + $2 WHERE id = $1",
                 updates,
             )
-            status = await conn.fetchval(
-                "UPDATE sale SET status = CASE WHEN (SELECT bool_and(returned_quantity ="
-                " quantity) FROM sale_line WHERE sale = $1) THEN 'returned' ELSE"
-                " 'partly_returned' END WHERE id = $1 RETURNING status",
-                sale["id"],
+            status = returned(
+                await conn.fetchval(
+                    "UPDATE sale SET status = CASE WHEN (SELECT bool_and(returned_quantity ="
+                    " quantity) FROM sale_line WHERE sale = $1) THEN 'returned' ELSE"
+                    " 'partly_returned' END WHERE id = $1 RETURNING status",
+                    sale["id"],
+                )
             )
         return SaleUndone(sale["id"], status, [p.id for p in posted])
 

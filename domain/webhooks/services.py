@@ -16,6 +16,7 @@ from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
 from domain.inventory.queries import MAX_PAGE, Page
 from domain.roles import Capability
+from domain.rows import returned
 from domain.webhooks.outbox import ALL_EVENTS, EVENTS, RETRY_WINDOW
 from domain.webhooks.tables import DeliveryStatus
 
@@ -147,13 +148,16 @@ async def create_endpoint(principal: Principal, cmd: CreateEndpoint) -> NewEndpo
 
     async def work() -> EndpointSaved:
         async with db.connection() as conn:
-            endpoint_id = await conn.fetchval(
-                "INSERT INTO webhook_endpoint (location, url, secret, events, active, created_at)"
-                " VALUES ($1, $2, $3, $4, true, now()) RETURNING id",
-                cmd.location_id,
-                url,
-                token,
-                names,
+            endpoint_id = returned(
+                await conn.fetchval(
+                    "INSERT INTO webhook_endpoint (location, url, secret, events, active,"
+                    " created_at)"
+                    " VALUES ($1, $2, $3, $4, true, now()) RETURNING id",
+                    cmd.location_id,
+                    url,
+                    token,
+                    names,
+                )
             )
         return EndpointSaved(endpoint_id)
 
@@ -243,10 +247,13 @@ async def redeliver(principal: Principal, cmd: Redeliver) -> service.Outcome[Del
 
     async def work() -> DeliveryRequeued:
         async with db.connection() as conn:
-            row = await conn.fetchrow(
-                "SELECT d.status, e.active FROM webhook_delivery d"
-                " JOIN webhook_endpoint e ON e.id = d.endpoint WHERE d.id = $1 FOR UPDATE OF d",
-                cmd.delivery_id,
+            row = returned(
+                await conn.fetchrow(
+                    "SELECT d.status, e.active FROM webhook_delivery d"
+                    " JOIN webhook_endpoint e ON e.id = d.endpoint WHERE d.id = $1 FOR UPDATE OF d",
+                    cmd.delivery_id,
+                ),
+                "webhook delivery",
             )
             if row["status"] != DeliveryStatus.FAILED:
                 raise ValidationError("deliveryId", "only a failed delivery can be redelivered")
@@ -308,6 +315,8 @@ async def endpoint_row(endpoint_id: int) -> dict[str, Any]:
         row = await conn.fetchrow(
             f"SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoint WHERE id = $1", endpoint_id
         )
+    if row is None:
+        raise NotFound("webhook endpoint", str(endpoint_id))
     return dict(row)
 
 
@@ -319,4 +328,6 @@ async def delivery_row(delivery_id: int) -> dict[str, Any]:
             " JOIN webhook_endpoint e ON e.id = d.endpoint WHERE d.id = $1",
             delivery_id,
         )
+    if row is None:
+        raise NotFound("webhook delivery", str(delivery_id))
     return dict(row)
