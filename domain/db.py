@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
@@ -93,17 +93,24 @@ async def stop() -> None:
         await DB.close_connection_pool()
 
 
-def transaction() -> PostgresTransaction:
+def transaction() -> contextlib.AbstractAsyncContextManager[PostgresTransaction, None]:
     """A transaction that joins an outer one when nested.
+
+    Typed as never swallowing an exception: piccolo's ``__aexit__`` is annotated ``-> bool`` (it
+    answers ``exception is None``, so it always re-raises), which a checker would otherwise read
+    as "the block may be skipped", leaving every name bound inside it possibly unbound.
 
     Services open transactions; resolvers never do (sibling resolvers would share one connection).
     """
-    return DB.transaction()
+    return cast(
+        "contextlib.AbstractAsyncContextManager[PostgresTransaction, None]", DB.transaction()
+    )
 
 
 def current_connection() -> asyncpg.Connection | None:
     txn = DB.current_transaction.get()
-    return txn.connection if txn is not None else None
+    # A pool's PoolConnectionProxy forwards every Connection method; its type does not say so.
+    return cast(asyncpg.Connection, txn.connection) if txn is not None else None
 
 
 @contextlib.asynccontextmanager
@@ -116,7 +123,7 @@ async def connection() -> AsyncIterator[asyncpg.Connection]:
     if DB.pool is None:
         raise RuntimeError("database pool is not started")
     async with DB.pool.acquire() as pooled:
-        yield pooled
+        yield cast(asyncpg.Connection, pooled)  # a PoolConnectionProxy, as above
 
 
 async def ping() -> None:

@@ -25,6 +25,7 @@ from domain import db
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity.principal import Principal
 from domain.roles import Capability, Role
+from domain.rows import returned
 
 log = logging.getLogger(__name__)
 
@@ -235,20 +236,22 @@ async def create(principal: Principal, cmd: CreateApiKey) -> CreatedKey:
             f"{prefix}@api-keys.invalid",
             f"API key {name} ({prefix})"[:200],
         )
-        key_id = await conn.fetchval(
-            'INSERT INTO api_key (operator, "user", name, prefix, secret_hash, scopes, locations,'
-            " rate_limit_per_minute, expires_at, created_by, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) RETURNING id",
-            principal.operator_id,
-            user_id,
-            name,
-            prefix,
-            digest(key),
-            sorted(str(s) for s in cmd.scopes),
-            sorted(cmd.location_ids),
-            cmd.rate_limit_per_minute,
-            cmd.expires_at,
-            principal.user_id,
+        key_id = returned(
+            await conn.fetchval(
+                'INSERT INTO api_key (operator, "user", name, prefix, secret_hash, scopes,'
+                " locations, rate_limit_per_minute, expires_at, created_by, created_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) RETURNING id",
+                principal.operator_id,
+                user_id,
+                name,
+                prefix,
+                digest(key),
+                sorted(str(s) for s in cmd.scopes),
+                sorted(cmd.location_ids),
+                cmd.rate_limit_per_minute,
+                cmd.expires_at,
+                principal.user_id,
+            )
         )
     log.info("api key %s created by user %s", prefix, principal.user_id)
     return CreatedKey(key_id, key)

@@ -15,6 +15,7 @@ from domain.identity.passwords import MIN_LENGTH, dummy_hash, hash_password, ver
 from domain.identity.principal import Principal
 from domain.identity.tokens import TokenClaims, TokenCodec
 from domain.roles import Capability, Role
+from domain.rows import returned
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -45,14 +46,16 @@ async def create_user(
         if len(owned) != len(grants):
             raise NotFound("location", ",".join(str(i) for i in grants))
         try:
-            user_id = await conn.fetchval(
-                "INSERT INTO app_user (operator, email, name, password_hash, active,"
-                " token_version, created_at) VALUES ($1, $2, $3, $4, true, 0, now())"
-                " RETURNING id",
-                operator_id,
-                email,
-                name.strip(),
-                password_hash,
+            user_id = returned(
+                await conn.fetchval(
+                    "INSERT INTO app_user (operator, email, name, password_hash, active,"
+                    " token_version, created_at) VALUES ($1, $2, $3, $4, true, 0, now())"
+                    " RETURNING id",
+                    operator_id,
+                    email,
+                    name.strip(),
+                    password_hash,
+                )
             )
         except asyncpg.UniqueViolationError:
             raise ValidationError("email", "a user with this e-mail already exists") from None
