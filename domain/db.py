@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
@@ -67,7 +68,18 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     """
 
 
+def _encode_json(value: Any) -> str:
+    # Decimals, dates and enums as strings, as every jsonb writer did by hand before.
+    return json.dumps(value, default=str)
+
+
 async def _init_connection(connection: asyncpg.Connection) -> None:
+    # json/jsonb in and out as Python objects: writers pass dicts and lists, readers get them.
+    # Set before the query logger, so the codec's one type lookup is never counted.
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            name, encoder=_encode_json, decoder=json.loads, schema="pg_catalog"
+        )
     connection.add_query_logger(_log_query)
 
 

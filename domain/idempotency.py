@@ -88,7 +88,7 @@ async def claim(scope: str, key: str | None, operation: str, request: Any) -> Cl
         )
     if row["operation"] != operation or row["fingerprint"] != digest:
         raise ValidationError("idempotencyKey", "this key was already used for a different request")
-    return Claim(None, json.loads(row["response"]))
+    return Claim(None, row["response"])
 
 
 async def complete(claim_: Claim, response: dict[str, Any]) -> None:
@@ -99,5 +99,5 @@ async def complete(claim_: Claim, response: dict[str, Any]) -> None:
         await conn.execute(
             "UPDATE idempotency_record SET response = $2 WHERE id = $1",
             claim_.record_id,
-            json.dumps(response, default=str),
+            response,
         )

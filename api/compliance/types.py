@@ -54,7 +54,6 @@ class StateReport:
 
     @classmethod
     def from_domain(cls, row: queries.StateReportRow) -> StateReport:
-        payload = row.payload
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=row.kind,
@@ -69,7 +68,7 @@ class StateReport:
             state_ids=list(row.state_ids),
             created_at=row.created_at,
             sent_at=row.sent_at,
-            payload_json=payload if isinstance(payload, str) else json.dumps(payload),
+            payload_json=json.dumps(row.payload),
         )
 
 

@@ -108,7 +108,7 @@ class Shipment:
                 driver_name=session["driver_name"],
                 vehicle=session["vehicle"],
                 completed_at=session["completed_at"],
-                state_task_json=task if isinstance(task, str) or task is None else json.dumps(task),
+                state_task_json=None if task is None else json.dumps(task),
                 answers=[
                     ChecklistAnswer(
                         key=a["key"],

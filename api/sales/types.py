@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -51,7 +50,6 @@ class Sale:
 
     @classmethod
     def from_rows(cls, sale: dict[str, Any], lines: list[dict[str, Any]]) -> Sale:
-        warnings = sale["warnings"]
         return cls(
             id=strawberry.ID(str(sale["id"])),
             register=sale["register"],
@@ -60,7 +58,7 @@ class Sale:
             status=sale["status"],
             external_id=sale["external_id"],
             total=sale["total"],
-            warnings=json.loads(warnings) if isinstance(warnings, str) else list(warnings),
+            warnings=list(sale["warnings"]),
             occurred_at=sale["occurred_at"],
             lines=[
                 SaleLine(

@@ -62,7 +62,6 @@ class WebhookDelivery:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> WebhookDelivery:
-        payload = row["payload"]
         pending = row["status"] == tables.DeliveryStatus.PENDING
         return cls(
             id=strawberry.ID(str(row["id"])),
@@ -79,5 +78,5 @@ class WebhookDelivery:
             last_error=row["last_error"],
             created_at=row["created_at"],
             delivered_at=row["delivered_at"],
-            payload_json=payload if isinstance(payload, str) else json.dumps(payload),
+            payload_json=json.dumps(row["payload"]),
         )

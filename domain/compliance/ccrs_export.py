@@ -9,7 +9,6 @@ most we can know until the state's error e-mail.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -121,8 +120,7 @@ async def _sales_returned(conn: Any, location_id: int, reports: list[Any]) -> di
 
 
 def _payload(report: Any) -> dict[str, Any]:
-    payload = report["payload"]
-    return json.loads(payload) if isinstance(payload, str) else payload
+    return report["payload"]
 
 
 def _report_rows(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,7 +101,7 @@ async def load(location_id: int) -> Target | None:
                 k: credentials.Secret(v)
                 for k, v in credentials.decrypt(row["credentials"] or "").items()
             },
-            settings=json.loads(settings) if isinstance(settings, str) else (settings or {}),
+            settings=settings or {},
         ),
         configured=configured,
     )
@@ -175,7 +174,7 @@ async def configure(principal: Principal, cmd: ConfigureConnection) -> service.O
                 system_name,
                 cmd.base_url,
                 token,
-                json.dumps(cmd.settings) if cmd.settings is not None else None,
+                cmd.settings,
                 cmd.enabled,
             )
         return ConnectionSaved(cmd.location_id)

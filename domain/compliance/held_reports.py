@@ -11,7 +11,6 @@ mapping was set after it was written) cannot be completed here and fails for a p
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -122,7 +121,7 @@ async def _record(
         await conn.executemany(
             "UPDATE state_report SET payload = payload || jsonb_build_object('state_reason',"
             " $2::jsonb) WHERE id = $1",
-            [(r.id, json.dumps(r.payload["state_reason"])) for r in ready],
+            [(r.id, r.payload["state_reason"]) for r in ready],
         )
         for (reason, mapped_to), group in by_reason.items():
             message = _unmapped_message(title, reason, mapped_to, len(group))

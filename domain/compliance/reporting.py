@@ -7,7 +7,6 @@ forget. Reports are state-agnostic facts; each plugin turns them into its own re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -162,19 +161,17 @@ RETURNING id, location
 """
 
 
-def insert_args(rows: Sequence[ReportRow]) -> str:
-    return json.dumps(
-        [
-            {
-                "location": r.location_id,
-                "kind": str(r.kind),
-                "movements": r.movements,
-                "tags": r.tags,
-                "payload": r.payload,
-                "external_id": r.external_id,
-                "occurred_at": r.occurred_at.isoformat(),
-                "deadline_at": r.deadline_at.isoformat() if r.deadline_at else None,
-            }
-            for r in rows
-        ]
-    )
+def insert_args(rows: Sequence[ReportRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "location": r.location_id,
+            "kind": str(r.kind),
+            "movements": r.movements,
+            "tags": r.tags,
+            "payload": r.payload,
+            "external_id": r.external_id,
+            "occurred_at": r.occurred_at.isoformat(),
+            "deadline_at": r.deadline_at.isoformat() if r.deadline_at else None,
+        }
+        for r in rows
+    ]

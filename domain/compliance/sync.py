@@ -14,7 +14,6 @@ Why it is shaped like this:
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from dataclasses import dataclass, replace
@@ -203,7 +202,7 @@ async def _prepare(
         async with db.connection() as conn:
             await conn.executemany(
                 "UPDATE state_report SET snapshot = $2 WHERE id = $1",
-                [(report_id, json.dumps(snap)) for report_id, snap in snapshots.items()],
+                list(snapshots.items()),
             )
     return [replace(r, snapshot=snapshots[r.id]) if r.id in snapshots else r for r in reports]
 
@@ -217,12 +216,12 @@ def _outbound(row: Any, timezone: str) -> OutboundReport:
         external_id=row["external_id"],
         occurred_at=row["occurred_at"],
         timezone=timezone,
-        payload=json.loads(payload) if isinstance(payload, str) else payload,
+        payload=payload,
         attempts=row["attempts"],
         # A report left 'sending' by a dead worker may have reached the state.
         outcome_unknown=row["outcome_unknown"] or row["status"] == "sending",
         related_state_ids=tuple(row["related"] or ()),
-        snapshot=json.loads(snapshot) if isinstance(snapshot, str) else snapshot,
+        snapshot=snapshot,
         related=_related(row),
     )
 
@@ -236,7 +235,7 @@ def _related(row: Any) -> RelatedReport | None:
         external_id=row["related_external_id"],
         status=row["related_status"],
         occurred_at=row["related_occurred_at"],
-        payload=json.loads(payload) if isinstance(payload, str) else payload,
+        payload=payload,
     )
 
 

@@ -177,7 +177,7 @@ async def _once(source: _Source, event: Any, apply: Callable[[], Awaitable[dict]
     try:
         async with events.unit_of_work(), db.connection() as conn:
             claim = await conn.fetchval(
-                _CLAIM, *key, event.type, event.occurred_at, str(EventOutcome.APPLIED), "{}"
+                _CLAIM, *key, event.type, event.occurred_at, str(EventOutcome.APPLIED), {}
             )
             if claim is None:
                 return await _duplicate(conn, key, head)
@@ -185,7 +185,7 @@ async def _once(source: _Source, event: Any, apply: Callable[[], Awaitable[dict]
             await conn.execute(
                 "UPDATE integration_event SET result = $2::jsonb WHERE id = $1",
                 claim,
-                json.dumps(result),
+                result,
             )
             return result
     except DomainError as exc:
@@ -197,7 +197,7 @@ async def _once(source: _Source, event: Any, apply: Callable[[], Awaitable[dict]
             event.type,
             event.occurred_at,
             str(EventOutcome.REFUSED),
-            json.dumps(result),
+            result,
         )
         if claim is None:  # a concurrent duplicate got there first; report what it did
             return await _duplicate(conn, key, head)
@@ -210,12 +210,11 @@ async def _duplicate(conn: Any, key: tuple, head: dict[str, Any]) -> dict[str, A
         " WHERE location = $1 AND kind = $2 AND adapter = $3 AND event_id = $4",
         *key,
     )
-    first = row["result"]
     return {
         **head,
         "outcome": DUPLICATE,
         "received_at": row["received_at"].isoformat(),
-        "first": json.loads(first) if isinstance(first, str) else first,
+        "first": row["result"],
     }
 
 

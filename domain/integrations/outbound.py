@@ -44,8 +44,7 @@ async def shaped_body(row: Any) -> bytes | None:
     adapter = registry.delivery_adapters().get(link["adapter"])
     if adapter is None:
         raise LookupError(f"delivery adapter {link['adapter']!r} is not installed")
-    payload = row["payload"]
-    data = dict(json.loads(payload) if isinstance(payload, str) else payload)
+    data = dict(row["payload"])
     data.setdefault("order_ref", link["order_ref"])
     data.setdefault("partner", link["partner"])
     event = StatusEvent(row["event_id"], row["event"], row["created_at"])

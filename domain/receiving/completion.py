@@ -9,7 +9,6 @@ the state shows the same.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -136,7 +135,7 @@ async def _complete(
             " signed_off_by = $2, state_task = $3 WHERE id = $1",
             cmd.session_id,
             cmd.signed_off_by,
-            json.dumps(task) if task else None,
+            task or None,
         )
         await conn.execute(
             "UPDATE shipment SET status = 'completed' WHERE id = $1", session["shipment"]

@@ -8,7 +8,6 @@ and the new lines' facts, then raises a typed refusal naming the bucket and the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,7 +139,7 @@ async def _prior_lines(
         )
     return [
         _line(
-            json.loads(r["limit_facts"]) if isinstance(r["limit_facts"], str) else r["limit_facts"],
+            r["limit_facts"],
             r["quantity"],
         )
         for r in rows

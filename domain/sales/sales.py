@@ -9,7 +9,6 @@ purchase limits (naming the bucket and the excess), what the location's state sy
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -167,7 +166,7 @@ async def _record(
                 cmd.patient_license,
                 cmd.reservation_id,
                 total,
-                json.dumps(warnings),
+                warnings,
                 principal.user_id,
                 now,
             )
@@ -233,7 +232,7 @@ async def state_can_record(
     raw = await conn.fetchval(
         "SELECT settings FROM state_connection WHERE location = $1", location_id
     )
-    settings = json.loads(raw) if isinstance(raw, str) else (raw or {})
+    settings = raw or {}
     for facts in lines:
         reason = system.sale_line_refusal(facts, settings)
         if reason is not None:
@@ -333,7 +332,7 @@ async def _insert_lines(
                     money(line.sales_tax, "salesTax"),
                     money(line.excise_tax, "exciseTax"),
                     _line_total(line, quantity),
-                    json.dumps(limits.facts_of(packages[line.tag])),
+                    limits.facts_of(packages[line.tag]),
                     movement.id,
                 )
                 for n, ((line, quantity), movement) in enumerate(zip(checked, posted, strict=True))

@@ -157,12 +157,11 @@ async def _attempt(client: httpx.AsyncClient, row: Any, result: DeliveryResult) 
 
 def body_of(row: Any) -> bytes:
     """What receivers get: the event id to dedupe by, its name, when it happened, its data."""
-    payload = row["payload"]
     document = {
         "id": row["event_id"],
         "event": row["event"],
         "created_at": row["created_at"].isoformat(),
-        "data": json.loads(payload) if isinstance(payload, str) else payload,
+        "data": row["payload"],
     }
     return json.dumps(document, separators=(",", ":"), default=str).encode()
 

@@ -8,7 +8,6 @@ at METRC than a return or void reports) lives here so the test reads as the four
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -54,13 +53,7 @@ async def reports(location_id: int) -> list[dict[str, Any]]:
             " WHERE location = $1 ORDER BY id",
             location_id,
         )
-    out = []
-    for row in rows:
-        report = dict(row)
-        if isinstance(report["payload"], str):
-            report["payload"] = json.loads(report["payload"])
-        out.append(report)
-    return out
+    return [dict(row) for row in rows]
 
 
 def remaining(report: dict[str, Any]) -> dict[str, Decimal]:

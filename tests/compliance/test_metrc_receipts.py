@@ -6,7 +6,6 @@ empty list or ``Data: null``; the double is told to answer those ways here."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -111,7 +110,7 @@ async def _make_due(world, *, searched_for: timedelta | None = None) -> None:
                 "UPDATE state_report SET snapshot = $2 WHERE location = $1"
                 " AND kind IN ('void', 'return')",
                 world.ca.location_id,
-                json.dumps({"first_attempt_at": began}),
+                {"first_attempt_at": began},
             )
 
 
