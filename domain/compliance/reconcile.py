@@ -23,6 +23,7 @@ from typing import Any
 
 from domain import db, events
 from domain.compliance import connections, reconcile_sql
+from domain.rows import returned
 from plugins.base import Capability, ResultStatus, StatePackage
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,12 @@ class RunSummary:
 
 async def start_run(location_id: int) -> int:
     async with db.connection() as conn:
-        return await conn.fetchval(
-            "INSERT INTO reconciliation_run (location, status, started_at, packages_compared,"
-            " discrepancies_found) VALUES ($1, 'running', now(), 0, 0) RETURNING id",
-            location_id,
+        return returned(
+            await conn.fetchval(
+                "INSERT INTO reconciliation_run (location, status, started_at, packages_compared,"
+                " discrepancies_found) VALUES ($1, 'running', now(), 0, 0) RETURNING id",
+                location_id,
+            )
         )
 
 
@@ -191,7 +194,7 @@ async def _upsert(location_id: int, packages: list[StatePackage]) -> int:
 async def compare(location_id: int, run_id: int) -> tuple[int, int]:
     """Record every difference between the mirror and the ledger; returns (compared, found)."""
     async with events.unit_of_work(), db.connection() as conn:
-        compared = await conn.fetchval(reconcile_sql.COUNT_COMPARED, location_id)
+        compared = returned(await conn.fetchval(reconcile_sql.COUNT_COMPARED, location_id), "count")
         differences = await conn.fetch(reconcile_sql.DIFFERENCES, location_id)
         causes = await _causes(conn, location_id, [d["tag"] for d in differences])
         rows = [_record(d, causes.get(d["tag"])) for d in differences]
@@ -286,10 +289,12 @@ async def _finish(
 async def request(location_id: int) -> int:
     """Queue a run (on demand or on schedule); a worker picks it up. Returns the run id."""
     async with events.unit_of_work(), db.connection() as conn:
-        run_id = await conn.fetchval(
-            "INSERT INTO reconciliation_run (location, status, started_at, packages_compared,"
-            " discrepancies_found) VALUES ($1, 'queued', now(), 0, 0) RETURNING id",
-            location_id,
+        run_id = returned(
+            await conn.fetchval(
+                "INSERT INTO reconciliation_run (location, status, started_at, packages_compared,"
+                " discrepancies_found) VALUES ($1, 'queued', now(), 0, 0) RETURNING id",
+                location_id,
+            )
         )
         events.record(events.ReconciliationRequested(location_id=location_id, run_id=run_id))
     return run_id
