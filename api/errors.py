@@ -1,17 +1,48 @@
-"""Typed GraphQL errors (union members) and the one mapping from domain refusals to them."""
+"""Typed GraphQL errors (union members), derived from the domain refusals, and the plumbing that
+turns a service call into a mutation result.
+
+A refusal's facts are declared once, as a dataclass in ``domain/errors.py``. Each class here only
+names the GraphQL type and describes it; ``derived`` reads the domain dataclass's fields and gives
+the type the same fields (camelCased by strawberry): Decimal stays Decimal, an int named ``*_id``
+(or ``id``) is an ID, a nested dataclass (a limit bucket, a missing order line) is the object type
+derived from it, lists and optionals follow. ``to_graphql`` converts any refusal through the same
+table, so there is no per-error mapping to keep in step. The classes are written out (one line
+each, not made in a loop) so that a type checker can name them in the result unions.
+
+A mutation resolver states only what differs: ``mutate(info, service, command, present)`` asks for
+the caller, builds the command, runs the service and presents its outcome, or answers a refusal
+as a member of the field's own result union.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+import types
+import typing
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
+from strawberry.types.union import StrawberryUnion
 
 from domain import errors as domain_errors
 
+if TYPE_CHECKING:
+    from api.context import Info
+    from domain.identity.principal import Principal
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+C = TypeVar("C")
+O = TypeVar("O")  # noqa: E741
+P = TypeVar("P")
+
+# The union member a refusal became. Which one is decided at run time (and checked against the
+# mutation's result union there), so statically it is assignable to any result union.
+Refusal: TypeAlias = Any
 
 
 @strawberry.interface(description="A refusal the caller can act on. Nothing was written.")
@@ -19,337 +50,353 @@ class UserError:
     message: str
 
 
-@strawberry.type(description="The zone holds less of the package than was asked for.")
+# domain dataclass -> the strawberry type derived from it (refusals and nested objects).
+_DERIVED: dict[type, type] = {}
+
+
+def _is_id(name: str) -> bool:
+    return name == "id" or name.endswith("_id")
+
+
+def _graphql_annotation(name: str, hint: Any) -> Any:
+    """The GraphQL-side annotation of a domain field's type hint."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        members = [_graphql_annotation(name, a) for a in typing.get_args(hint)]
+        return typing.Union[tuple(members)]  # noqa: UP007 (built from a list)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return list[_graphql_annotation(name, item)]
+    if hint is int and _is_id(name):
+        return strawberry.ID
+    if hint in (str, int, bool, Decimal, type(None)):
+        return hint
+    if hint in _DERIVED:
+        return _DERIVED[hint]
+    raise TypeError(f"{name}: no GraphQL type for {hint!r} (derive its dataclass first)")
+
+
+def _graphql_value(name: str, value: Any) -> Any:
+    """A domain field's value as the derived type holds it."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_graphql_value(name, v) for v in value]
+    if dataclasses.is_dataclass(value) and type(value) in _DERIVED:
+        return _convert(value)
+    if isinstance(value, int) and not isinstance(value, bool) and _is_id(name):
+        return strawberry.ID(str(value))
+    return value
+
+
+def _convert(obj: Any, domain_cls: type | None = None) -> Any:
+    """A domain refusal (or nested fact) as an instance of its derived GraphQL type."""
+    gql = _DERIVED[domain_cls or type(obj)]
+    names: list[str] = getattr(gql, "__derived_fields__")  # noqa: B009 (set by ``derived``)
+    values = {name: _graphql_value(name, getattr(obj, name)) for name in names}
+    if isinstance(obj, domain_errors.DomainError):
+        values["message"] = obj.message
+    return gql(**values)
+
+
+def derived(
+    domain_cls: type,
+    description: str | None = None,
+    *,
+    hidden: tuple[str, ...] = (),
+    field_descriptions: Mapping[str, str] | None = None,
+) -> Callable[[type[T]], type[T]]:
+    """Make the decorated (empty) class the strawberry type of ``domain_cls``'s dataclass fields.
+
+    ``hidden`` names fields clients never see (their facts are in the message already)."""
+
+    def derive(cls: type[T]) -> type[T]:
+        hints = typing.get_type_hints(domain_cls)
+        annotations: dict[str, Any] = {}
+        for f in dataclasses.fields(domain_cls):
+            if f.name == "message" or f.name in hidden:
+                continue
+            annotations[f.name] = _graphql_annotation(f.name, hints[f.name])
+            text = (field_descriptions or {}).get(f.name)
+            if text is not None:
+                setattr(cls, f.name, strawberry.field(description=text))
+        cls.__annotations__ = annotations
+        setattr(cls, "__derived_fields__", list(annotations))  # noqa: B010 (read by _convert)
+        gql = strawberry.type(cls, description=description)
+        _DERIVED[domain_cls] = gql
+        return gql
+
+    return derive
+
+
+# Nested facts, derived before the refusals that carry them.
+@derived(domain_errors.LimitBucket, "One purchase-limit bucket this sale would exceed.")
+class LimitBucket:
+    pass
+
+
+@derived(domain_errors.MissingStock)
+class MissingStock:
+    pass
+
+
+@derived(domain_errors.InsufficientStock, "The zone holds less of the package than was asked for.")
 class InsufficientStock(UserError):
-    tag: str
-    zone_id: strawberry.ID
-    zone_name: str
-    requested: Decimal
-    available: Decimal
+    pass
 
 
-@strawberry.type(description="Held, recalled, failed lab or expired stock cannot go there.")
+@derived(
+    domain_errors.PackageNotSellable, "Held, recalled, failed lab or expired stock cannot go there."
+)
 class PackageNotSellable(UserError):
-    tag: str
-    reason: str
+    pass
 
 
-@strawberry.type(description="Zero, negative, NaN, over-precise or absurd quantity.")
+@derived(domain_errors.InvalidQuantity, "Zero, negative, NaN, over-precise or absurd quantity.")
 class InvalidQuantity(UserError):
-    field: str
-    reason: str
+    pass
 
 
-@strawberry.type(description="The quantity's unit is not the package's unit.")
+@derived(domain_errors.UnitMismatch, "The quantity's unit is not the package's unit.")
 class UnitMismatch(UserError):
-    expected: str
-    given: str
+    pass
 
 
-@strawberry.type(description="Nothing with that id or tag is visible to you.")
+@derived(domain_errors.NotFound, "Nothing with that id or tag is visible to you.")
 class NotFound(UserError):
-    entity: str
-    key: str
+    pass
 
 
-@strawberry.type(description="Your role at this location does not allow this.")
+@derived(
+    domain_errors.PermissionDenied,
+    "Your role at this location does not allow this.",
+    hidden=("detail",),
+)
 class PermissionDenied(UserError):
-    action: str
+    pass
 
 
-@strawberry.type(description="An input field is invalid; `field` names it.")
+@derived(domain_errors.ValidationError, "An input field is invalid; `field` names it.")
 class ValidationError(UserError):
-    field: str
-    reason: str
+    pass
 
 
-@strawberry.type(description="Wrong e-mail or password.")
+@derived(domain_errors.InvalidCredentials, "Wrong e-mail or password.")
 class InvalidCredentials(UserError):
     pass
 
 
-@strawberry.type(
-    description="Too many failed sign-ins for this e-mail or from this address; refused, even"
-    " with the right password, until the lockout ends."
+@derived(
+    domain_errors.TooManyLoginAttempts,
+    "Too many failed sign-ins for this e-mail or from this address; refused, even"
+    " with the right password, until the lockout ends.",
 )
 class TooManyLoginAttempts(UserError):
-    retry_after_seconds: int
+    pass
 
 
-@strawberry.type(description="One purchase-limit bucket this sale would exceed.")
-class LimitBucket:
-    bucket: str
-    label: str
-    unit: str
-    limit: Decimal
-    already_purchased: Decimal
-    this_sale: Decimal
-    total: Decimal
-    over_by: Decimal
-
-
-@strawberry.type(description="The state's purchase limit forbids this sale; nothing was sold.")
+@derived(
+    domain_errors.PurchaseLimitExceeded,
+    "The state's purchase limit forbids this sale; nothing was sold.",
+)
 class PurchaseLimitExceeded(UserError):
-    state: str
-    buckets: list[LimitBucket]
+    pass
 
 
-@strawberry.type(description="A product lacks the data its state's limit needs (e.g. THC mg).")
+@derived(
+    domain_errors.LimitCannotBeChecked,
+    "A product lacks the data its state's limit needs (e.g. THC mg).",
+)
 class LimitCannotBeChecked(UserError):
-    tag: str
-    field: str
-    reason: str
+    pass
 
 
-@strawberry.type(description="The state system could never record this line; nothing was sold.")
+@derived(
+    domain_errors.StateCannotRecord,
+    "The state system could never record this line; nothing was sold.",
+)
 class StateCannotRecord(UserError):
-    tag: str
-    system: str
-    reason: str
+    pass
 
 
-@strawberry.type
-class MissingStock:
-    item: str
-    product_id: strawberry.ID | None
-    tag: str | None
-    requested: Decimal
-    available: Decimal
-
-
-@strawberry.type(description="Not enough sellable stock for the order; nothing was reserved.")
+@derived(
+    domain_errors.ReservationShortage,
+    "Not enough sellable stock for the order; nothing was reserved.",
+)
 class ReservationShortage(UserError):
-    missing: list[MissingStock]
+    pass
 
 
-@strawberry.type(description="The reservation was already fulfilled, cancelled or expired.")
+@derived(
+    domain_errors.ReservationNotHeld,
+    "The reservation was already fulfilled, cancelled or expired.",
+)
 class ReservationNotHeld(UserError):
-    reservation_id: strawberry.ID
-    status: str
+    pass
 
 
-@strawberry.type(description="The scanned tag is not on this shipment's manifest.")
+@derived(domain_errors.TagNotOnManifest, "The scanned tag is not on this shipment's manifest.")
 class TagNotOnManifest(UserError):
-    tag: str
+    pass
 
 
-@strawberry.type(description="This tag was already scanned in this session.")
+@derived(domain_errors.AlreadyScanned, "This tag was already scanned in this session.")
 class AlreadyScanned(UserError):
-    tag: str
-    decision: str
+    pass
 
 
-@strawberry.type(description="The re-weighed quantity is outside tolerance: a manager overrides.")
+@derived(
+    domain_errors.WeightOutsideTolerance,
+    "The re-weighed quantity is outside tolerance: a manager overrides.",
+)
 class WeightOutsideTolerance(UserError):
-    tag: str
-    shipped: Decimal
-    measured: Decimal
-    tolerance_pct: Decimal
+    pass
 
 
-@strawberry.type(description="The package's certificate of analysis failed: reject it.")
+@derived(
+    domain_errors.CertificateFailed,
+    "The package's certificate of analysis failed: reject it.",
+)
 class CertificateFailed(UserError):
-    tag: str
-    lab_state: str
+    pass
 
 
-@strawberry.type(description="Receiving cannot complete yet; `missing` says what is left.")
+@derived(
+    domain_errors.ReceivingIncomplete,
+    "Receiving cannot complete yet; `missing` says what is left.",
+)
 class ReceivingIncomplete(UserError):
-    missing: list[str]
+    pass
 
 
-@strawberry.type(description="The shipment was already received.")
+@derived(domain_errors.AlreadyCompleted, "The shipment was already received.")
 class AlreadyCompleted(UserError):
-    shipment_id: strawberry.ID
+    pass
 
 
-@strawberry.type(description="The state lists no adjustment reason of that name for this licence.")
+@derived(
+    domain_errors.UnknownStateReason,
+    "The state lists no adjustment reason of that name for this licence.",
+    field_descriptions={"known": "The names it lists (empty: never fetched)."},
+)
 class UnknownStateReason(UserError):
-    state_reason: str
-    known: list[str] = strawberry.field(description="The names it lists (empty: never fetched).")
+    pass
 
 
-@strawberry.type(
-    description="The state reason this adjustment is reported as needs a note or a waste weight."
+@derived(
+    domain_errors.ReasonDetailRequired,
+    "The state reason this adjustment is reported as needs a note or a waste weight.",
+    field_descriptions={"missing": "note and/or wasteWeight."},
 )
 class ReasonDetailRequired(UserError):
-    reason: str
-    state_reason: str
-    missing: list[str] = strawberry.field(description="note and/or wasteWeight.")
+    pass
 
 
-@strawberry.type(description="The state system could not be asked; nothing was changed.")
+@derived(
+    domain_errors.StateSystemUnavailable,
+    "The state system could not be asked; nothing was changed.",
+)
 class StateSystemUnavailable(UserError):
-    system: str
-    detail: str
+    pass
+
+
+# The refusals a family of mutations may answer, in the order the schema lists them. A result
+# type is ``Annotated[Payload | SomeError, strawberry.union("Name")]``.
+CommonError: TypeAlias = NotFound | PermissionDenied | ValidationError
+StockError: TypeAlias = (
+    InsufficientStock | PackageNotSellable | InvalidQuantity | UnitMismatch | CommonError
+)
+SaleError: TypeAlias = (
+    PurchaseLimitExceeded
+    | LimitCannotBeChecked
+    | StateCannotRecord
+    | ReservationNotHeld
+    | StockError
+)
+ReservationError: TypeAlias = ReservationShortage | SaleError
+ReceivingError: TypeAlias = (
+    TagNotOnManifest
+    | AlreadyScanned
+    | WeightOutsideTolerance
+    | CertificateFailed
+    | ReceivingIncomplete
+    | AlreadyCompleted
+    | StockError
+)
+
+
+def _validation_error(message: str) -> UserError:
+    return _DERIVED[domain_errors.ValidationError](message=message, field="", reason=message)
 
 
 def to_graphql(exc: domain_errors.DomainError) -> UserError:
-    match exc:
-        case domain_errors.InsufficientStock():
-            return InsufficientStock(
-                message=exc.message,
-                tag=exc.tag,
-                zone_id=strawberry.ID(str(exc.zone_id)),
-                zone_name=exc.zone_name,
-                requested=exc.requested,
-                available=exc.available,
-            )
-        case domain_errors.PackageNotSellable():
-            return PackageNotSellable(message=exc.message, tag=exc.tag, reason=exc.reason)
-        case domain_errors.InvalidQuantity():
-            return InvalidQuantity(message=exc.message, field=exc.field, reason=exc.reason)
-        case domain_errors.UnitMismatch():
-            return UnitMismatch(message=exc.message, expected=exc.expected, given=exc.given)
-        case domain_errors.NotFound():
-            return NotFound(message=exc.message, entity=exc.entity, key=exc.key)
-        case domain_errors.PermissionDenied():
-            return PermissionDenied(message=exc.message, action=exc.action)
-        case domain_errors.ValidationError():
-            return ValidationError(message=exc.message, field=exc.field, reason=exc.reason)
-        case domain_errors.InvalidCredentials():
-            return InvalidCredentials(message=exc.message)
-        case domain_errors.TooManyLoginAttempts():
-            return TooManyLoginAttempts(
-                message=exc.message, retry_after_seconds=exc.retry_after_seconds
-            )
-        case domain_errors.PurchaseLimitExceeded():
-            return PurchaseLimitExceeded(
-                message=exc.message,
-                state=exc.state,
-                buckets=[
-                    LimitBucket(
-                        bucket=b["bucket"],
-                        label=b["label"],
-                        unit=b["unit"],
-                        limit=Decimal(b["limit"]),
-                        already_purchased=Decimal(b["already_purchased"]),
-                        this_sale=Decimal(b["this_sale"]),
-                        total=Decimal(b["total"]),
-                        over_by=Decimal(b["over_by"]),
-                    )
-                    for b in exc.buckets
-                ],
-            )
-        case domain_errors.LimitCannotBeChecked():
-            return LimitCannotBeChecked(
-                message=exc.message, tag=exc.tag, field=exc.field, reason=exc.reason
-            )
-        case domain_errors.StateCannotRecord():
-            return StateCannotRecord(
-                message=exc.message, tag=exc.tag, system=exc.system, reason=exc.reason
-            )
-        case domain_errors.ReservationShortage():
-            return ReservationShortage(
-                message=exc.message,
-                missing=[
-                    MissingStock(
-                        item=m["item"],
-                        product_id=strawberry.ID(str(m["product_id"])) if m["product_id"] else None,
-                        tag=m["tag"],
-                        requested=Decimal(m["requested"]),
-                        available=Decimal(m["available"]),
-                    )
-                    for m in exc.missing
-                ],
-            )
-        case domain_errors.TagNotOnManifest():
-            return TagNotOnManifest(message=exc.message, tag=exc.tag)
-        case domain_errors.AlreadyScanned():
-            return AlreadyScanned(message=exc.message, tag=exc.tag, decision=exc.decision)
-        case domain_errors.WeightOutsideTolerance():
-            return WeightOutsideTolerance(
-                message=exc.message,
-                tag=exc.tag,
-                shipped=exc.shipped,
-                measured=exc.measured,
-                tolerance_pct=exc.tolerance_pct,
-            )
-        case domain_errors.CertificateFailed():
-            return CertificateFailed(message=exc.message, tag=exc.tag, lab_state=exc.lab_state)
-        case domain_errors.ReceivingIncomplete():
-            return ReceivingIncomplete(message=exc.message, missing=exc.missing)
-        case domain_errors.AlreadyCompleted():
-            return AlreadyCompleted(
-                message=exc.message, shipment_id=strawberry.ID(str(exc.shipment_id))
-            )
-        case domain_errors.ReservationNotHeld():
-            return ReservationNotHeld(
-                message=exc.message,
-                reservation_id=strawberry.ID(str(exc.reservation_id)),
-                status=exc.status,
-            )
-        case domain_errors.UnknownStateReason():
-            return UnknownStateReason(
-                message=exc.message, state_reason=exc.state_reason, known=exc.known
-            )
-        case domain_errors.ReasonDetailRequired():
-            return ReasonDetailRequired(
-                message=exc.message,
-                reason=exc.reason,
-                state_reason=exc.state_reason,
-                missing=exc.missing,
-            )
-        case domain_errors.StateSystemUnavailable():
-            return StateSystemUnavailable(message=exc.message, system=exc.system, detail=exc.detail)
-    return ValidationError(message=exc.message, field="", reason=exc.message)
+    """The union member for a refusal (a subclass's: its nearest derived base's); one the API has
+    no type for is a ValidationError."""
+    for cls in type(exc).__mro__:
+        if cls in _DERIVED:
+            return _convert(exc, cls)
+    return _validation_error(exc.message)
 
 
-COMMON_ERRORS: tuple[type, ...] = (NotFound, PermissionDenied, ValidationError)
-STOCK_ERRORS: tuple[type, ...] = (
-    InsufficientStock,
-    PackageNotSellable,
-    InvalidQuantity,
-    UnitMismatch,
-    *COMMON_ERRORS,
-)
+def not_found(entity: str, key: object) -> NotFound:
+    """The union's NotFound for a row that is gone by the time the payload reads it."""
+    return typing.cast(NotFound, to_graphql(domain_errors.NotFound(entity, str(key))))
 
 
-SALE_ERRORS: tuple[type, ...] = (
-    PurchaseLimitExceeded,
-    LimitCannotBeChecked,
-    StateCannotRecord,
-    ReservationNotHeld,
-    *STOCK_ERRORS,
-)
-RESERVATION_ERRORS: tuple[type, ...] = (ReservationShortage, *SALE_ERRORS)
-RECEIVING_ERRORS: tuple[type, ...] = (
-    TagNotOnManifest,
-    AlreadyScanned,
-    WeightOutsideTolerance,
-    CertificateFailed,
-    ReceivingIncomplete,
-    AlreadyCompleted,
-    *STOCK_ERRORS,
-)
+def _members(allowed: Any) -> tuple[type, ...]:
+    """The types of a result union (strawberry's, an ``Annotated`` one, a plain one or a tuple)."""
+    if isinstance(allowed, StrawberryUnion):
+        return tuple(t for t in allowed.types if isinstance(t, type))
+    if isinstance(allowed, tuple):
+        return allowed
+    if typing.get_origin(allowed) is Annotated:
+        allowed = typing.get_args(allowed)[0]
+    return tuple(typing.get_args(allowed)) or (allowed,)
 
 
-def result_union(name: str, success: type, errors: tuple[type, ...] = COMMON_ERRORS) -> Any:
-    """``Annotated[Success | errors..., strawberry.union(name)]`` for a mutation's result."""
-    return Annotated[Union[(success, *errors)], strawberry.union(name)]
+def refusal(exc: domain_errors.DomainError, allowed: Any) -> Refusal:
+    """``exc`` as a member of the result union ``allowed``; a refusal whose type the union lacks
+    becomes a ValidationError rather than a server error."""
+    error = to_graphql(exc)
+    if type(error) not in _members(allowed):
+        log.warning("%s is not in the result union; sent as ValidationError", type(error))
+        error = _validation_error(exc.message)
+    return error
 
 
-T = TypeVar("T")
+async def _shown(present: Callable[[O], Awaitable[P] | P], outcome: O) -> P:
+    shown = present(outcome)
+    if isinstance(shown, Awaitable):
+        return await shown
+    return shown
 
 
 async def attempt(
-    call: Callable[[], Awaitable[Any]],
-    present: Callable[[Any], Awaitable[T] | T],
-    allowed: tuple[type, ...],
-) -> T | UserError:
-    """Run a service call; present its outcome, or return its refusal as a typed error.
-
-    A refusal whose type the union lacks becomes a ValidationError rather than a server error.
-    """
+    call: Callable[[], Awaitable[O]],
+    present: Callable[[O], Awaitable[P] | P],
+    allowed: Any,
+) -> P | Refusal:
+    """Run a service call; present its outcome, or return its refusal as a member of the result
+    union ``allowed``. For the few mutations open to anonymous callers (sign-in, refresh)."""
     try:
         outcome = await call()
     except domain_errors.DomainError as exc:
-        error = to_graphql(exc)
-        if type(error) not in allowed:
-            log.warning("%s is not in the result union; sent as ValidationError", type(error))
-            error = ValidationError(message=exc.message, field="", reason=exc.message)
-        return error
-    shown = present(outcome)
-    if hasattr(shown, "__await__"):
-        shown = await shown  # type: ignore[misc]
-    return shown  # type: ignore[return-value]
+        return refusal(exc, allowed)
+    return await _shown(present, outcome)
+
+
+async def mutate(
+    info: Info,
+    service: Callable[[Principal, C], Awaitable[O]],
+    command: Callable[[], C],
+    present: Callable[[O], Awaitable[P] | P],
+) -> P | Refusal:
+    """A signed-in caller's mutation: the caller, then the command built from the input (a bad id
+    is a NotFound), then the service; its outcome presented, or its refusal as a member of the
+    field's result union. Each resolver states only the command, the service and the payload."""
+    try:
+        principal = await info.context.require_principal()
+        outcome = await service(principal, command())
+    except domain_errors.DomainError as exc:
+        return refusal(exc, info.return_type)
+    return await _shown(present, outcome)

@@ -1,7 +1,10 @@
 """Expected failures, raised by services and mapped one-to-one to typed GraphQL errors.
 
 Each carries the facts a front end needs to explain the refusal (what is available, which field),
-so the API layer translates without knowing any rule.
+so the API layer translates without knowing any rule. This is the only place a refusal's facts
+are declared: ``api/errors.py`` derives each GraphQL type from these dataclasses (field names
+camelCased, Decimal stays Decimal, an int field named ``*_id`` becomes an ID, nested dataclasses
+become object types), so a field added here reaches clients without a second declaration.
 """
 
 from __future__ import annotations
@@ -100,20 +103,34 @@ class InvalidCredentials(DomainError):
     message: str = "email or password is wrong"  # type: ignore[misc]
 
 
+@dataclass(frozen=True)
+class LimitBucket:
+    """One purchase-limit bucket a sale would exceed, in the bucket's unit."""
+
+    bucket: str
+    label: str
+    unit: str
+    limit: Decimal
+    already_purchased: Decimal
+    this_sale: Decimal
+    total: Decimal
+    over_by: Decimal
+
+
 @dataclass
 class PurchaseLimitExceeded(DomainError):
     """The sale would take the customer over a legal limit; ``buckets`` says which and by how
-    much (each: bucket, label, unit, limit, already_purchased, this_sale, over_by)."""
+    much, worst first."""
 
     state: str
-    buckets: list[dict]
+    buckets: list[LimitBucket]
 
     @property
     def message(self) -> str:  # type: ignore[override]
         worst = self.buckets[0]
         return (
-            f"{self.state} limit: {worst['label']} would be {worst['total']} of"
-            f" {worst['limit']} ({worst['over_by']} over)"
+            f"{self.state} limit: {worst.label} would be {worst.total} of"
+            f" {worst.limit} ({worst.over_by} over)"
         )
 
 
@@ -145,15 +162,26 @@ class StateCannotRecord(DomainError):
         return f"{self.tag}: {self.system} cannot record this line: {self.reason}"
 
 
+@dataclass(frozen=True)
+class MissingStock:
+    """One order line the sellable stock cannot cover: ``item`` names it for people."""
+
+    item: str
+    product_id: int | None
+    tag: str | None
+    requested: Decimal
+    available: Decimal
+
+
 @dataclass
 class ReservationShortage(DomainError):
     """Not enough sellable stock for an order; ``missing`` lists what, and how much is there."""
 
-    missing: list[dict]
+    missing: list[MissingStock]
 
     @property
     def message(self) -> str:  # type: ignore[override]
-        parts = [f"{m['item']}: {m['available']} of {m['requested']}" for m in self.missing]
+        parts = [f"{m.item}: {m.available} of {m.requested}" for m in self.missing]
         return "not enough sellable stock: " + "; ".join(parts)
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
 
 from api.context import Info
-from api.errors import COMMON_ERRORS, attempt, result_union
+from api.errors import CommonError, mutate
 from api.pagination import parse_id
 from domain.identity import api_keys
 
@@ -82,8 +82,8 @@ class ApiKeyPayload:
     api_key: ApiKey
 
 
-CreateApiKeyResult = result_union("CreateApiKeyResult", ApiKeyCreated)
-ApiKeyResult = result_union("ApiKeyResult", ApiKeyPayload)
+CreateApiKeyResult = Annotated[ApiKeyCreated | CommonError, strawberry.union("CreateApiKeyResult")]
+ApiKeyResult = Annotated[ApiKeyPayload | CommonError, strawberry.union("ApiKeyResult")]
 
 
 async def _key(info: Info, key_id: int) -> ApiKey:
@@ -109,31 +109,30 @@ class ApiKeyMutations:
         " Rotate without downtime: create the new key, deploy it, then revoke the old one."
     )
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyResult:
-        async def call() -> api_keys.CreatedKey:
-            principal = await info.context.require_principal()
-            return await api_keys.create(
-                principal,
-                api_keys.CreateApiKey(
-                    name=input.name,
-                    scopes=frozenset(api_keys.Scope(s) for s in input.scopes),
-                    location_ids=frozenset(parse_id(i, "location") for i in input.location_ids),
-                    expires_at=input.expires_at,
-                    rate_limit_per_minute=input.rate_limit_per_minute,
-                ),
-            )
-
         async def present(created: api_keys.CreatedKey) -> ApiKeyCreated:
             return ApiKeyCreated(api_key=await _key(info, created.key_id), secret=created.secret)
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(
+            info,
+            api_keys.create,
+            lambda: api_keys.CreateApiKey(
+                name=input.name,
+                scopes=frozenset(api_keys.Scope(s) for s in input.scopes),
+                location_ids=frozenset(parse_id(i, "location") for i in input.location_ids),
+                expires_at=input.expires_at,
+                rate_limit_per_minute=input.rate_limit_per_minute,
+            ),
+            present,
+        )
 
     @strawberry.mutation(description="Revoke a key (within the 5 s auth cache window).")
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyResult:
-        async def call() -> int:
-            principal = await info.context.require_principal()
-            return await api_keys.revoke(principal, parse_id(id, "api key"))
-
         async def present(key_id: int) -> ApiKeyPayload:
             return ApiKeyPayload(api_key=await _key(info, key_id))
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(
+            info,
+            api_keys.revoke,
+            lambda: parse_id(id, "api key"),
+            present,
+        )

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.auth.types import Me, User
 from api.context import Info
 from api.enums import Role
 from api.errors import (
-    COMMON_ERRORS,
+    CommonError,
     InvalidCredentials,
     TooManyLoginAttempts,
     ValidationError,
     attempt,
-    result_union,
+    mutate,
 )
 from api.pagination import parse_id
 from domain.identity import refresh
@@ -31,8 +33,10 @@ class LoginPayload:
     me: Me
 
 
-LOGIN_ERRORS = (InvalidCredentials, TooManyLoginAttempts, ValidationError)
-LoginResult = result_union("LoginResult", LoginPayload, LOGIN_ERRORS)
+LoginResult = Annotated[
+    LoginPayload | InvalidCredentials | TooManyLoginAttempts | ValidationError,
+    strawberry.union("LoginResult"),
+]
 
 
 @strawberry.type
@@ -60,7 +64,7 @@ class AuthMutations:
                 info.context.refresh_ttl,
             ),
             present,
-            LOGIN_ERRORS,
+            LoginResult,
         )
 
 
@@ -93,7 +97,7 @@ class UserPayload:
     replayed: bool
 
 
-UserResult = result_union("UserResult", UserPayload)
+UserResult = Annotated[UserPayload | CommonError, strawberry.union("UserResult")]
 
 
 async def _user_payload(info: Info, outcome: Outcome) -> UserPayload:
@@ -106,33 +110,29 @@ async def _user_payload(info: Info, outcome: Outcome) -> UserPayload:
 class UserMutations:
     @strawberry.mutation(description="Add a member of staff (admins of every location granted).")
     async def create_user(self, info: Info, input: CreateUserInput) -> UserResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await identity.invite_user(
-                principal,
-                identity.InviteUser(
-                    email=input.email,
-                    name=input.name,
-                    password=input.password,
-                    grants={parse_id(g.location_id, "location"): g.role for g in input.grants},
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _user_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            identity.invite_user,
+            lambda: identity.InviteUser(
+                email=input.email,
+                name=input.name,
+                password=input.password,
+                grants={parse_id(g.location_id, "location"): g.role for g in input.grants},
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda o: _user_payload(info, o),
+        )
 
     @strawberry.mutation(description="Give, change or remove someone's role at a location.")
     async def set_grant(self, info: Info, input: SetGrantInput) -> UserResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await identity.set_grant(
-                principal,
-                identity.SetGrant(
-                    user_id=parse_id(input.user_id, "user"),
-                    location_id=parse_id(input.location_id, "location"),
-                    role=input.role,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _user_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            identity.set_grant,
+            lambda: identity.SetGrant(
+                user_id=parse_id(input.user_id, "user"),
+                location_id=parse_id(input.location_id, "location"),
+                role=input.role,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda o: _user_payload(info, o),
+        )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.auth.types import Me
 from api.context import Info
-from api.errors import InvalidCredentials, PermissionDenied, attempt, result_union
+from api.errors import InvalidCredentials, PermissionDenied, attempt, mutate
 from domain.identity import refresh
 
 
@@ -33,8 +35,8 @@ class SignedOut:
     signed_out: bool = strawberry.field(description="False if the token was already revoked.")
 
 
-RefreshResult = result_union("RefreshResult", SessionPayload, (InvalidCredentials,))
-SignOutResult = result_union("SignOutResult", SignedOut, (PermissionDenied,))
+RefreshResult = Annotated[SessionPayload | InvalidCredentials, strawberry.union("RefreshResult")]
+SignOutResult = Annotated[SignedOut | PermissionDenied, strawberry.union("SignOutResult")]
 
 
 @strawberry.type
@@ -47,7 +49,7 @@ class SessionMutations:
         return await attempt(
             lambda: refresh.rotate(info.context.codec, refresh_token, info.context.refresh_ttl),
             SessionPayload.from_session,
-            (InvalidCredentials,),
+            RefreshResult,
         )
 
     @strawberry.mutation(
@@ -62,9 +64,9 @@ class SessionMutations:
         " working (access tokens within the 5 s auth cache window)."
     )
     async def logout_everywhere(self, info: Info) -> SignOutResult:
-        async def call() -> bool:
-            principal = await info.context.require_principal()
-            await refresh.logout_everywhere(principal)
-            return True
-
-        return await attempt(call, lambda _: SignedOut(signed_out=True), (PermissionDenied,))
+        return await mutate(
+            info,
+            lambda principal, _: refresh.logout_everywhere(principal),
+            lambda: None,
+            lambda _: SignedOut(signed_out=True),
+        )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from api.catalog.types import Batch, Product
 from api.context import Info
 from api.enums import Category, LabStatus, Unit
-from api.errors import COMMON_ERRORS, attempt, result_union
+from api.errors import CommonError, mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.catalog import queries, services
 from domain.service import Outcome
@@ -111,8 +111,8 @@ class BatchPayload:
     replayed: bool
 
 
-ProductResult = result_union("ProductResult", ProductPayload)
-BatchResult = result_union("BatchResult", BatchPayload)
+ProductResult = Annotated[ProductPayload | CommonError, strawberry.union("ProductResult")]
+BatchResult = Annotated[BatchPayload | CommonError, strawberry.union("BatchResult")]
 
 
 def _sent(changes: Any) -> dict[str, Any]:
@@ -175,50 +175,42 @@ async def _batch_payload(info: Info, outcome: Outcome) -> BatchPayload:
 class CatalogMutations:
     @strawberry.mutation
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            fields = services.ProductFields(**_fields(input))
-            return await services.create_product(
-                principal, services.CreateProduct(fields, input.idempotency_key)
-            )
-
-        return await attempt(call, lambda o: _product_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.create_product,
+            lambda: services.CreateProduct(
+                services.ProductFields(**_fields(input)), input.idempotency_key
+            ),
+            lambda o: _product_payload(info, o),
+        )
 
     @strawberry.mutation
     async def update_product(self, info: Info, input: UpdateProductInput) -> ProductResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.update_product(
-                principal,
-                services.UpdateProduct(
-                    parse_id(input.id, "product"), _sent(input.changes), input.idempotency_key
-                ),
-            )
-
-        return await attempt(call, lambda o: _product_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.update_product,
+            lambda: services.UpdateProduct(
+                parse_id(input.id, "product"), _sent(input.changes), input.idempotency_key
+            ),
+            lambda o: _product_payload(info, o),
+        )
 
     @strawberry.mutation
     async def create_batch(self, info: Info, input: CreateBatchInput) -> BatchResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
+        def command() -> services.CreateBatch:
             values = _fields(input)
             values["product_id"] = parse_id(input.product_id, "product")
-            return await services.create_batch(
-                principal,
-                services.CreateBatch(services.BatchFields(**values), input.idempotency_key),
-            )
+            return services.CreateBatch(services.BatchFields(**values), input.idempotency_key)
 
-        return await attempt(call, lambda o: _batch_payload(info, o), COMMON_ERRORS)
+        return await mutate(info, services.create_batch, command, lambda o: _batch_payload(info, o))
 
     @strawberry.mutation
     async def update_batch(self, info: Info, input: UpdateBatchInput) -> BatchResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.update_batch(
-                principal,
-                services.UpdateBatch(
-                    parse_id(input.id, "batch"), _sent(input.changes), input.idempotency_key
-                ),
-            )
-
-        return await attempt(call, lambda o: _batch_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.update_batch,
+            lambda: services.UpdateBatch(
+                parse_id(input.id, "batch"), _sent(input.changes), input.idempotency_key
+            ),
+            lambda o: _batch_payload(info, o),
+        )

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from api.context import Info
 from api.enums import AdjustmentReason
-from api.errors import (
-    COMMON_ERRORS,
-    StateSystemUnavailable,
-    UnknownStateReason,
-    attempt,
-    result_union,
-)
+from api.errors import CommonError, StateSystemUnavailable, UnknownStateReason, mutate
 from api.pagination import parse_id, query_id
 from domain.compliance import adjustment_reasons as reasons
 from domain.service import Outcome
@@ -103,10 +98,10 @@ class SetAdjustmentReasonMappingInput:
     idempotency_key: str | None = None
 
 
-_ERRORS = (UnknownStateReason, StateSystemUnavailable, *COMMON_ERRORS)
-AdjustmentReasonMapResult = result_union(
-    "AdjustmentReasonMapResult", AdjustmentReasonMapPayload, _ERRORS
-)
+AdjustmentReasonMapResult = Annotated[
+    AdjustmentReasonMapPayload | UnknownStateReason | StateSystemUnavailable | CommonError,
+    strawberry.union("AdjustmentReasonMapResult"),
+]
 
 
 async def _present(outcome: Outcome) -> AdjustmentReasonMapPayload:
@@ -137,29 +132,25 @@ class AdjustmentReasonMutations:
     async def set_adjustment_reason_mapping(
         self, info: Info, input: SetAdjustmentReasonMappingInput
     ) -> AdjustmentReasonMapResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await reasons.set_mapping(
-                principal,
-                reasons.SetReasonMapping(
-                    location_id=parse_id(input.location_id, "location"),
-                    reason=input.reason,
-                    state_reason=input.state_reason,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, _present, _ERRORS)
+        return await mutate(
+            info,
+            reasons.set_mapping,
+            lambda: reasons.SetReasonMapping(
+                location_id=parse_id(input.location_id, "location"),
+                reason=input.reason,
+                state_reason=input.state_reason,
+                idempotency_key=input.idempotency_key,
+            ),
+            _present,
+        )
 
     @strawberry.mutation(description="Fetch the licence's adjustment reasons from the state now.")
     async def refresh_state_adjustment_reasons(
         self, info: Info, location_id: strawberry.ID, idempotency_key: str | None = None
     ) -> AdjustmentReasonMapResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await reasons.refresh(
-                principal,
-                reasons.RefreshStateReasons(parse_id(location_id, "location"), idempotency_key),
-            )
-
-        return await attempt(call, _present, _ERRORS)
+        return await mutate(
+            info,
+            reasons.refresh,
+            lambda: reasons.RefreshStateReasons(parse_id(location_id, "location"), idempotency_key),
+            _present,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,7 +19,7 @@ from api.compliance.types import (
     SyncStatus,
 )
 from api.context import Info
-from api.errors import COMMON_ERRORS, STOCK_ERRORS, NotFound, attempt, result_union
+from api.errors import CommonError, NotFound, StockError, mutate, not_found
 from api.live.feeds import Feed
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.compliance import connections, queries, services
@@ -97,11 +98,17 @@ class DiscrepancyPayload:
     replayed: bool
 
 
-ConnectionResult = result_union("ConnectionResult", ConnectionPayload)
-CcrsExportResult = result_union("CcrsExportResult", CcrsExport)
-StateReportResult = result_union("StateReportResult", StateReportPayload)
-ReconciliationResult = result_union("ReconciliationResult", ReconciliationPayload)
-DiscrepancyResult = result_union("DiscrepancyResult", DiscrepancyPayload, STOCK_ERRORS)
+ConnectionResult = Annotated[ConnectionPayload | CommonError, strawberry.union("ConnectionResult")]
+CcrsExportResult = Annotated[CcrsExport | CommonError, strawberry.union("CcrsExportResult")]
+StateReportResult = Annotated[
+    StateReportPayload | CommonError, strawberry.union("StateReportResult")
+]
+ReconciliationResult = Annotated[
+    ReconciliationPayload | CommonError, strawberry.union("ReconciliationResult")
+]
+DiscrepancyResult = Annotated[
+    DiscrepancyPayload | StockError, strawberry.union("DiscrepancyResult")
+]
 
 
 def _optional(value: strawberry.ID | None, entity: str) -> int | None:
@@ -183,20 +190,6 @@ class ComplianceMutations:
     async def configure_state_connection(
         self, info: Info, input: ConfigureStateConnectionInput
     ) -> ConnectionResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await connections.configure(
-                principal,
-                connections.ConfigureConnection(
-                    location_id=parse_id(input.location_id, "location"),
-                    base_url=input.base_url,
-                    credentials=input.credentials,
-                    settings=input.settings,
-                    enabled=input.enabled,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
         async def present(outcome: Outcome) -> ConnectionPayload:
             # What is stored, also when the connection is disabled.
             saved = await queries.saved_connection(outcome.value.location_id)
@@ -207,7 +200,19 @@ class ComplianceMutations:
                 replayed=outcome.replayed,
             )
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(
+            info,
+            connections.configure,
+            lambda: connections.ConfigureConnection(
+                location_id=parse_id(input.location_id, "location"),
+                base_url=input.base_url,
+                credentials=input.credentials,
+                settings=input.settings,
+                enabled=input.enabled,
+                idempotency_key=input.idempotency_key,
+            ),
+            present,
+        )
 
     @strawberry.mutation(
         description="The week's CCRS files (WA): Sunday to Saturday containing `weekOf`."
@@ -215,12 +220,6 @@ class ComplianceMutations:
     async def export_ccrs_week(
         self, info: Info, location_id: strawberry.ID, week_of: date
     ) -> CcrsExportResult:
-        async def call() -> services.WeekExport:
-            principal = await info.context.require_principal()
-            return await services.export_ccrs_week(
-                principal, parse_id(location_id, "location"), week_of
-            )
-
         def present(export: services.WeekExport) -> CcrsExport:
             return CcrsExport(
                 week_start=export.week.start,
@@ -239,7 +238,12 @@ class ComplianceMutations:
                 reports_filed=export.reports_filed,
             )
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(
+            info,
+            lambda principal, loc: services.export_ccrs_week(principal, loc, week_of),
+            lambda: parse_id(location_id, "location"),
+            present,
+        )
 
     @strawberry.mutation(description="Send a failed report again.")
     async def retry_state_report(self, info: Info, input: ReportActionInput) -> StateReportResult:
@@ -253,14 +257,7 @@ class ComplianceMutations:
     async def start_reconciliation(
         self, info: Info, location_id: strawberry.ID, idempotency_key: str | None = None
     ) -> ReconciliationResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.start_reconciliation(
-                principal,
-                services.StartReconciliation(parse_id(location_id, "location"), idempotency_key),
-            )
-
-        async def present(outcome: Outcome) -> ReconciliationPayload:
+        async def present(outcome: Outcome) -> ReconciliationPayload | NotFound:
             rows = await queries.runs_by_ids([outcome.value.run_id])
             if not rows:
                 return _not_found("reconciliation run", outcome.value.run_id)
@@ -268,7 +265,14 @@ class ComplianceMutations:
                 run=ReconciliationRun.from_domain(rows[0]), replayed=outcome.replayed
             )
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.start_reconciliation,
+            lambda: services.StartReconciliation(
+                parse_id(location_id, "location"), idempotency_key
+            ),
+            present,
+        )
 
     @strawberry.mutation(
         description="Close a difference: resend, adjust (with approval) or explain."
@@ -276,43 +280,39 @@ class ComplianceMutations:
     async def resolve_discrepancy(
         self, info: Info, input: ResolveDiscrepancyInput
     ) -> DiscrepancyResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.resolve_discrepancy(
-                principal,
-                services.ResolveDiscrepancy(
-                    discrepancy_id=parse_id(input.discrepancy_id, "discrepancy"),
-                    resolution=input.resolution,
-                    note=input.note,
-                    zone_id=_optional(input.zone_id, "zone"),
-                    witness_id=_optional(input.witness_id, "witness"),
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _discrepancy(o), STOCK_ERRORS)
+        return await mutate(
+            info,
+            services.resolve_discrepancy,
+            lambda: services.ResolveDiscrepancy(
+                discrepancy_id=parse_id(input.discrepancy_id, "discrepancy"),
+                resolution=input.resolution,
+                note=input.note,
+                zone_id=_optional(input.zone_id, "zone"),
+                witness_id=_optional(input.witness_id, "witness"),
+                idempotency_key=input.idempotency_key,
+            ),
+            _discrepancy,
+        )
 
     @strawberry.mutation(description="Give a difference an owner.")
     async def assign_discrepancy(
         self, info: Info, input: AssignDiscrepancyInput
     ) -> DiscrepancyResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.assign_discrepancy(
-                principal,
-                services.AssignDiscrepancy(
-                    parse_id(input.discrepancy_id, "discrepancy"),
-                    parse_id(input.owner_id, "user"),
-                    input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _discrepancy(o), STOCK_ERRORS)
+        return await mutate(
+            info,
+            services.assign_discrepancy,
+            lambda: services.AssignDiscrepancy(
+                parse_id(input.discrepancy_id, "discrepancy"),
+                parse_id(input.owner_id, "user"),
+                input.idempotency_key,
+            ),
+            _discrepancy,
+        )
 
 
 def _not_found(entity: str, key: int) -> NotFound:
     """A payload whose row is gone answers the union's NotFound, not a server error."""
-    return NotFound(message=f"{entity} {str(key)!r} not found", entity=entity, key=str(key))
+    return not_found(entity, key)
 
 
 async def _discrepancy(outcome: Outcome) -> DiscrepancyPayload | NotFound:
@@ -327,22 +327,20 @@ async def _discrepancy(outcome: Outcome) -> DiscrepancyPayload | NotFound:
 
 
 async def _report_action(info: Info, input: ReportActionInput, action) -> StateReportResult:  # type: ignore[no-untyped-def]
-    async def call() -> Outcome:
-        principal = await info.context.require_principal()
-        return await action(
-            principal,
-            services.ReportCommand(
-                parse_id(input.report_id, "state report"), input.reason, input.idempotency_key
-            ),
-        )
-
     async def present(outcome: Outcome) -> StateReportPayload | NotFound:
         report = await _report(outcome.value.report_id)
         if report is None:
             return _not_found("state report", outcome.value.report_id)
         return StateReportPayload(report=report, replayed=outcome.replayed)
 
-    return await attempt(call, present, COMMON_ERRORS)
+    return await mutate(
+        info,
+        action,
+        lambda: services.ReportCommand(
+            parse_id(input.report_id, "state report"), input.reason, input.idempotency_key
+        ),
+        present,
+    )
 
 
 ALERTS = Feed(ComplianceAlertRaised)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from graphql import GraphQLError
 
 from api.context import Info
-from api.errors import COMMON_ERRORS, attempt, result_union
+from api.errors import CommonError, mutate
 from api.integrations.types import IntegrationAdapter, IntegrationConnection, IntegrationKind
 from api.pagination import parse_id, query_id
 from domain.integrations import services
@@ -45,7 +47,9 @@ class ConfigureIntegrationPayload:
     replayed: bool
 
 
-ConfigureIntegrationResult = result_union("ConfigureIntegrationResult", ConfigureIntegrationPayload)
+ConfigureIntegrationResult = Annotated[
+    ConfigureIntegrationPayload | CommonError, strawberry.union("ConfigureIntegrationResult")
+]
 
 
 @strawberry.type
@@ -81,23 +85,19 @@ class IntegrationMutations:
     async def configure_integration(
         self, info: Info, input: ConfigureIntegrationInput
     ) -> ConfigureIntegrationResult:
-        async def call() -> services.ConfiguredIntegration:
-            principal = await info.context.require_principal()
+        def command() -> services.ConfigureIntegration:
             endpoint = input.webhook_endpoint_id
-            return await services.configure(
-                principal,
-                services.ConfigureIntegration(
-                    location_id=parse_id(input.location_id, "location"),
-                    kind=Kind(input.kind),
-                    adapter=input.adapter,
-                    acting_user_id=parse_id(input.acting_user_id, "user"),
-                    active=input.active,
-                    rotate_secret=input.rotate_secret,
-                    webhook_endpoint_id=(
-                        None if endpoint is None else parse_id(endpoint, "webhook endpoint")
-                    ),
-                    idempotency_key=input.idempotency_key,
+            return services.ConfigureIntegration(
+                location_id=parse_id(input.location_id, "location"),
+                kind=Kind(input.kind),
+                adapter=input.adapter,
+                acting_user_id=parse_id(input.acting_user_id, "user"),
+                active=input.active,
+                rotate_secret=input.rotate_secret,
+                webhook_endpoint_id=(
+                    None if endpoint is None else parse_id(endpoint, "webhook endpoint")
                 ),
+                idempotency_key=input.idempotency_key,
             )
 
         async def present(saved: services.ConfiguredIntegration) -> ConfigureIntegrationPayload:
@@ -108,4 +108,4 @@ class IntegrationMutations:
                 replayed=saved.replayed,
             )
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(info, services.configure, command, present)

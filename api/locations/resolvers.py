@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from api.context import Info
 from api.enums import ZoneKind
-from api.errors import COMMON_ERRORS, attempt, result_union
+from api.errors import CommonError, mutate
 from api.locations.types import FefoPolicy, Location, Zone
 from api.pagination import parse_id, query_id
 from domain.organisation import services
@@ -72,8 +73,8 @@ class ZonePayload:
     replayed: bool
 
 
-LocationResult = result_union("LocationResult", LocationPayload)
-ZoneResult = result_union("ZoneResult", ZonePayload)
+LocationResult = Annotated[LocationPayload | CommonError, strawberry.union("LocationResult")]
+ZoneResult = Annotated[ZonePayload | CommonError, strawberry.union("ZoneResult")]
 
 
 @strawberry.type
@@ -115,73 +116,65 @@ async def _zone_payload(info: Info, outcome: Outcome) -> ZonePayload:
 class LocationMutations:
     @strawberry.mutation(description="Open a licence (operator admins only).")
     async def create_location(self, info: Info, input: CreateLocationInput) -> LocationResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.create_location(
-                principal,
-                services.CreateLocation(
-                    name=input.name,
-                    license_number=input.license_number,
-                    state=input.state,
-                    timezone=input.timezone,
-                    state_system=input.state_system,
-                    with_default_zones=input.with_default_zones,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _location_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.create_location,
+            lambda: services.CreateLocation(
+                name=input.name,
+                license_number=input.license_number,
+                state=input.state,
+                timezone=input.timezone,
+                state_system=input.state_system,
+                with_default_zones=input.with_default_zones,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda o: _location_payload(info, o),
+        )
 
     @strawberry.mutation
     async def update_location(self, info: Info, input: UpdateLocationInput) -> LocationResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.update_location(
-                principal,
-                services.UpdateLocation(
-                    location_id=parse_id(input.id, "location"),
-                    name=input.name,
-                    timezone=input.timezone,
-                    state_system=input.state_system,
-                    fefo_policy=input.fefo_policy,
-                    reserve_from_vault=input.reserve_from_vault,
-                    reservation_hold_minutes=input.reservation_hold_minutes,
-                    receiving_tolerance_pct=input.receiving_tolerance_pct,
-                    receiving_requires_signoff=input.receiving_requires_signoff,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _location_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.update_location,
+            lambda: services.UpdateLocation(
+                location_id=parse_id(input.id, "location"),
+                name=input.name,
+                timezone=input.timezone,
+                state_system=input.state_system,
+                fefo_policy=input.fefo_policy,
+                reserve_from_vault=input.reserve_from_vault,
+                reservation_hold_minutes=input.reservation_hold_minutes,
+                receiving_tolerance_pct=input.receiving_tolerance_pct,
+                receiving_requires_signoff=input.receiving_requires_signoff,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda o: _location_payload(info, o),
+        )
 
     @strawberry.mutation
     async def create_zone(self, info: Info, input: CreateZoneInput) -> ZoneResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.create_zone(
-                principal,
-                services.CreateZone(
-                    location_id=parse_id(input.location_id, "location"),
-                    name=input.name,
-                    kind=input.kind,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _zone_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.create_zone,
+            lambda: services.CreateZone(
+                location_id=parse_id(input.location_id, "location"),
+                name=input.name,
+                kind=input.kind,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda o: _zone_payload(info, o),
+        )
 
     @strawberry.mutation(description="Rename or (de)activate a zone.")
     async def update_zone(self, info: Info, input: UpdateZoneInput) -> ZoneResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.update_zone(
-                principal,
-                services.UpdateZone(
-                    zone_id=parse_id(input.zone_id, "zone"),
-                    name=input.name,
-                    active=input.active,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _zone_payload(info, o), COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.update_zone,
+            lambda: services.UpdateZone(
+                zone_id=parse_id(input.zone_id, "zone"),
+                name=input.name,
+                active=input.active,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda o: _zone_payload(info, o),
+        )

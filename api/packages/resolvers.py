@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from api.catalog.types import Batch
 from api.context import Info
 from api.enums import Category, PackageStatus, Unit
-from api.errors import COMMON_ERRORS, STOCK_ERRORS, attempt, result_union
+from api.errors import CommonError, StockError, mutate
 from api.packages.types import Movement, Package
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.inventory import packages, queries
@@ -86,9 +87,11 @@ class RecallPayload:
     replayed: bool
 
 
-RegisterPackageResult = result_union("RegisterPackageResult", PackagePayload, STOCK_ERRORS)
-HoldResult = result_union("HoldResult", HoldPayload, COMMON_ERRORS)
-RecallResult = result_union("RecallResult", RecallPayload, STOCK_ERRORS)
+RegisterPackageResult = Annotated[
+    PackagePayload | StockError, strawberry.union("RegisterPackageResult")
+]
+HoldResult = Annotated[HoldPayload | CommonError, strawberry.union("HoldResult")]
+RecallResult = Annotated[RecallPayload | StockError, strawberry.union("RecallResult")]
 
 
 def _optional_id(value: strawberry.ID | None, entity: str) -> int | None:
@@ -148,26 +151,6 @@ class PackageMutations:
     async def register_package(
         self, info: Info, input: RegisterPackageInput
     ) -> RegisterPackageResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await packages.register_package(
-                principal,
-                packages.RegisterPackage(
-                    location_id=parse_id(input.location_id, "location"),
-                    tag=input.tag,
-                    product_id=parse_id(input.product_id, "product"),
-                    unit=input.unit,
-                    balances=[
-                        packages.OpeningBalance(parse_id(b.zone_id, "zone"), b.quantity)
-                        for b in input.balances
-                    ],
-                    batch_id=parse_id(input.batch_id, "batch") if input.batch_id else None,
-                    unit_cost=input.unit_cost,
-                    note=input.note,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
         async def present(outcome: Outcome) -> PackagePayload:
             info.context.refresh()
             return PackagePayload(
@@ -176,7 +159,25 @@ class PackageMutations:
                 replayed=outcome.replayed,
             )
 
-        return await attempt(call, present, STOCK_ERRORS)
+        return await mutate(
+            info,
+            packages.register_package,
+            lambda: packages.RegisterPackage(
+                location_id=parse_id(input.location_id, "location"),
+                tag=input.tag,
+                product_id=parse_id(input.product_id, "product"),
+                unit=input.unit,
+                balances=[
+                    packages.OpeningBalance(parse_id(b.zone_id, "zone"), b.quantity)
+                    for b in input.balances
+                ],
+                batch_id=parse_id(input.batch_id, "batch") if input.batch_id else None,
+                unit_cost=input.unit_cost,
+                note=input.note,
+                idempotency_key=input.idempotency_key,
+            ),
+            present,
+        )
 
     @strawberry.mutation(description="Stop a package being sold or displayed.")
     async def hold_package(self, info: Info, input: HoldInput) -> HoldResult:
@@ -191,18 +192,14 @@ class PackageMutations:
         " quarantine."
     )
     async def recall_batch(self, info: Info, input: RecallBatchInput) -> RecallResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
+        def command() -> packages.RecallBatch:
             quarantine = input.quarantine_zone_id
-            return await packages.recall_batch(
-                principal,
-                packages.RecallBatch(
-                    location_id=parse_id(input.location_id, "location"),
-                    batch_id=parse_id(input.batch_id, "batch"),
-                    reason=input.reason,
-                    quarantine_zone_id=parse_id(quarantine, "zone") if quarantine else None,
-                    idempotency_key=input.idempotency_key,
-                ),
+            return packages.RecallBatch(
+                location_id=parse_id(input.location_id, "location"),
+                batch_id=parse_id(input.batch_id, "batch"),
+                reason=input.reason,
+                quarantine_zone_id=parse_id(quarantine, "zone") if quarantine else None,
+                idempotency_key=input.idempotency_key,
             )
 
         async def present(outcome: Outcome) -> RecallPayload:
@@ -215,22 +212,10 @@ class PackageMutations:
                 replayed=outcome.replayed,
             )
 
-        return await attempt(call, present, STOCK_ERRORS)
+        return await mutate(info, packages.recall_batch, command, present)
 
 
 async def _change_hold(info: Info, input: HoldInput, service) -> HoldResult:  # type: ignore[no-untyped-def]
-    async def call() -> Outcome:
-        principal = await info.context.require_principal()
-        return await service(
-            principal,
-            packages.ChangeHold(
-                location_id=parse_id(input.location_id, "location"),
-                tag=input.tag,
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
-            ),
-        )
-
     async def present(outcome: Outcome) -> HoldPayload:
         info.context.refresh()
         return HoldPayload(
@@ -239,4 +224,14 @@ async def _change_hold(info: Info, input: HoldInput, service) -> HoldResult:  # 
             replayed=outcome.replayed,
         )
 
-    return await attempt(call, present, COMMON_ERRORS)
+    return await mutate(
+        info,
+        service,
+        lambda: packages.ChangeHold(
+            location_id=parse_id(input.location_id, "location"),
+            tag=input.tag,
+            reason=input.reason,
+            idempotency_key=input.idempotency_key,
+        ),
+        present,
+    )

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from api.context import Info
 from api.errors import (
-    COMMON_ERRORS,
-    RECEIVING_ERRORS,
+    CommonError,
     NotFound,
+    ReceivingError,
     StateSystemUnavailable,
-    attempt,
-    result_union,
+    mutate,
+    not_found,
 )
 from api.live.feeds import Feed
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
@@ -154,10 +155,11 @@ class ShipmentCount:
     )
 
 
-ShipmentResult = result_union("ShipmentResult", ShipmentPayload, RECEIVING_ERRORS)
-PULL_ERRORS = (StateSystemUnavailable, *COMMON_ERRORS)
-PullShipmentsResult = result_union("PullShipmentsResult", ShipmentCount, PULL_ERRORS)
-ScanResult = result_union("ScanResult", ScanPayload, RECEIVING_ERRORS)
+ShipmentResult = Annotated[ShipmentPayload | ReceivingError, strawberry.union("ShipmentResult")]
+PullShipmentsResult = Annotated[
+    ShipmentCount | StateSystemUnavailable | CommonError, strawberry.union("PullShipmentsResult")
+]
+ScanResult = Annotated[ScanPayload | ReceivingError, strawberry.union("ScanResult")]
 
 
 def _optional(value: strawberry.ID | None, entity: str) -> int | None:
@@ -211,8 +213,7 @@ class ReceivingQueries:
 class ReceivingMutations:
     @strawberry.mutation(description="Record an expected shipment by hand or from a CSV manifest.")
     async def create_shipment(self, info: Info, input: CreateShipmentInput) -> ShipmentResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
+        def command() -> shipments.CreateShipment:
             packages = (
                 shipments.parse_csv_manifest(input.csv)
                 if input.csv
@@ -230,80 +231,54 @@ class ReceivingMutations:
                     for p in input.packages
                 ]
             )
-            return await shipments.create_shipment(
-                principal,
-                shipments.CreateShipment(
-                    location_id=parse_id(input.location_id, "location"),
-                    manifest_number=input.manifest_number,
-                    packages=packages,
-                    shipper_license=input.shipper_license,
-                    shipper_name=input.shipper_name,
-                    transporter=input.transporter,
-                    driver_name=input.driver_name,
-                    source="csv" if input.csv else "manual",
-                    idempotency_key=input.idempotency_key,
-                ),
+            return shipments.CreateShipment(
+                location_id=parse_id(input.location_id, "location"),
+                manifest_number=input.manifest_number,
+                packages=packages,
+                shipper_license=input.shipper_license,
+                shipper_name=input.shipper_name,
+                transporter=input.transporter,
+                driver_name=input.driver_name,
+                source="csv" if input.csv else "manual",
+                idempotency_key=input.idempotency_key,
             )
 
-        return await attempt(call, _payload, RECEIVING_ERRORS)
+        return await mutate(info, shipments.create_shipment, command, _payload)
 
     @strawberry.mutation(description="Open the dock session for a shipment.")
     async def start_receiving(self, info: Info, input: StartReceivingInput) -> ShipmentResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await sessions.start_receiving(
-                principal,
-                sessions.StartReceiving(
-                    parse_id(input.shipment_id, "shipment"),
-                    input.arrived_at,
-                    input.transporter,
-                    input.driver_name,
-                    input.driver_license,
-                    input.vehicle,
-                    input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, _payload, RECEIVING_ERRORS)
+        return await mutate(
+            info,
+            sessions.start_receiving,
+            lambda: sessions.StartReceiving(
+                parse_id(input.shipment_id, "shipment"),
+                input.arrived_at,
+                input.transporter,
+                input.driver_name,
+                input.driver_license,
+                input.vehicle,
+                input.idempotency_key,
+            ),
+            _payload,
+        )
 
     @strawberry.mutation(description="Answer one checklist item (who and when are recorded).")
     async def answer_checklist(self, info: Info, input: AnswerChecklistInput) -> ShipmentResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await sessions.answer_checklist(
-                principal,
-                sessions.AnswerChecklist(
-                    parse_id(input.session_id, "receiving session"),
-                    input.key,
-                    input.answer,
-                    input.note,
-                    input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, _payload, RECEIVING_ERRORS)
+        return await mutate(
+            info,
+            sessions.answer_checklist,
+            lambda: sessions.AnswerChecklist(
+                parse_id(input.session_id, "receiving session"),
+                input.key,
+                input.answer,
+                input.note,
+                input.idempotency_key,
+            ),
+            _payload,
+        )
 
     @strawberry.mutation(description="Accept, partially accept or reject one scanned package.")
     async def scan_package(self, info: Info, input: ScanPackageInput) -> ScanResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await sessions.scan_package(
-                principal,
-                sessions.ScanPackage(
-                    session_id=parse_id(input.session_id, "receiving session"),
-                    tag=input.tag,
-                    decision=input.decision,
-                    received_quantity=input.received_quantity,
-                    measured_quantity=input.measured_quantity,
-                    reason=input.reason,
-                    override_reason=input.override_reason,
-                    product_id=_optional(input.product_id, "product"),
-                    certificate_reference=input.certificate_reference,
-                    expires_on=input.expires_on,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
         async def present(outcome: Outcome) -> ScanPayload:
             v = outcome.value
             return ScanPayload(
@@ -315,33 +290,44 @@ class ReceivingMutations:
                 session_id=v.session_id,
             )
 
-        return await attempt(call, present, RECEIVING_ERRORS)
+        return await mutate(
+            info,
+            sessions.scan_package,
+            lambda: sessions.ScanPackage(
+                session_id=parse_id(input.session_id, "receiving session"),
+                tag=input.tag,
+                decision=input.decision,
+                received_quantity=input.received_quantity,
+                measured_quantity=input.measured_quantity,
+                reason=input.reason,
+                override_reason=input.override_reason,
+                product_id=_optional(input.product_id, "product"),
+                certificate_reference=input.certificate_reference,
+                expires_on=input.expires_on,
+                idempotency_key=input.idempotency_key,
+            ),
+            present,
+        )
 
     @strawberry.mutation(description="Put accepted packages into stock and close the shipment.")
     async def complete_receiving(self, info: Info, input: CompleteReceivingInput) -> ShipmentResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await completion.complete_receiving(
-                principal,
-                completion.CompleteReceiving(
-                    parse_id(input.session_id, "receiving session"),
-                    _optional(input.vault_zone_id, "zone"),
-                    _optional(input.quarantine_zone_id, "zone"),
-                    _optional(input.signed_off_by, "user"),
-                    input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, _payload, RECEIVING_ERRORS)
+        return await mutate(
+            info,
+            completion.complete_receiving,
+            lambda: completion.CompleteReceiving(
+                parse_id(input.session_id, "receiving session"),
+                _optional(input.vault_zone_id, "zone"),
+                _optional(input.quarantine_zone_id, "zone"),
+                _optional(input.signed_off_by, "user"),
+                input.idempotency_key,
+            ),
+            _payload,
+        )
 
     @strawberry.mutation(description="Fetch the state's incoming manifests for a licence now.")
     async def pull_incoming_shipments(
         self, info: Info, location_id: strawberry.ID
     ) -> PullShipmentsResult:
-        async def call() -> shipments.PullResult:
-            principal = await info.context.require_principal()
-            return await shipments.pull_incoming_for(principal, parse_id(location_id, "location"))
-
         def present(pulled: shipments.PullResult) -> ShipmentCount:
             return ShipmentCount(
                 created=pulled.created,
@@ -351,14 +337,18 @@ class ReceivingMutations:
                 ],
             )
 
-        return await attempt(call, present, PULL_ERRORS)
+        return await mutate(
+            info,
+            shipments.pull_incoming_for,
+            lambda: parse_id(location_id, "location"),
+            present,
+        )
 
 
 async def _payload(outcome: Outcome) -> ShipmentPayload | NotFound:
     shipment = await _shipment(outcome.value.shipment_id)
     if shipment is None:
-        key = str(outcome.value.shipment_id)
-        return NotFound(message=f"shipment {key!r} not found", entity="shipment", key=key)
+        return not_found("shipment", outcome.value.shipment_id)
     return ShipmentPayload(shipment=shipment, replayed=outcome.replayed)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from api.context import Info
-from api.errors import RESERVATION_ERRORS, SALE_ERRORS, attempt, result_union
+from api.errors import ReservationError, SaleError, mutate
 from api.live.feeds import Feed
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.sales.types import Reservation, Sale
@@ -124,18 +125,22 @@ class ReservationPayload:
     replayed: bool
 
 
-SaleResult = result_union("SaleResult", SalePayload, SALE_ERRORS)
-ReservationResult = result_union("ReservationResult", ReservationPayload, RESERVATION_ERRORS)
+SaleResult = Annotated[SalePayload | SaleError, strawberry.union("SaleResult")]
+ReservationResult = Annotated[
+    ReservationPayload | ReservationError, strawberry.union("ReservationResult")
+]
 
 
-async def _sale(sale_id: int, replayed: bool) -> SalePayload:
-    [(row, lines)] = await queries.sales_with_lines([sale_id])
-    return SalePayload(sale=Sale.from_rows(row, lines), replayed=replayed)
+async def _sale(outcome: Outcome) -> SalePayload:
+    [(row, lines)] = await queries.sales_with_lines([outcome.value.sale_id])
+    return SalePayload(sale=Sale.from_rows(row, lines), replayed=outcome.replayed)
 
 
-async def _reservation(reservation_id: int, replayed: bool) -> ReservationPayload:
-    [(row, lines)] = await queries.reservations_with_lines([reservation_id])
-    return ReservationPayload(reservation=Reservation.from_rows(row, lines), replayed=replayed)
+async def _reservation(outcome: Outcome) -> ReservationPayload:
+    [(row, lines)] = await queries.reservations_with_lines([outcome.value.reservation_id])
+    return ReservationPayload(
+        reservation=Reservation.from_rows(row, lines), replayed=outcome.replayed
+    )
 
 
 @strawberry.type
@@ -176,152 +181,130 @@ class SalesQueries:
 class SalesMutations:
     @strawberry.mutation(description="Record a POS sale from the sales floor.")
     async def record_sale(self, info: Info, input: RecordSaleInput) -> SaleResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await sales.record_sale(
-                principal,
-                sales.RecordSale(
-                    location_id=parse_id(input.location_id, "location"),
-                    register=input.register,
-                    pos_receipt_id=input.pos_receipt_id,
-                    customer_type=input.customer_type,
-                    lines=[
-                        sales.SaleLineInput(
-                            x.tag, x.quantity, x.unit_price, x.discount, x.sales_tax, x.excise_tax
-                        )
-                        for x in input.lines
-                    ],
-                    customer_key=input.customer_key,
-                    patient_license=input.patient_license,
-                ),
-            )
-
-        return await attempt(call, lambda o: _sale(o.value.sale_id, o.replayed), SALE_ERRORS)
+        return await mutate(
+            info,
+            sales.record_sale,
+            lambda: sales.RecordSale(
+                location_id=parse_id(input.location_id, "location"),
+                register=input.register,
+                pos_receipt_id=input.pos_receipt_id,
+                customer_type=input.customer_type,
+                lines=[
+                    sales.SaleLineInput(
+                        x.tag, x.quantity, x.unit_price, x.discount, x.sales_tax, x.excise_tax
+                    )
+                    for x in input.lines
+                ],
+                customer_key=input.customer_key,
+                patient_license=input.patient_license,
+            ),
+            _sale,
+        )
 
     @strawberry.mutation(description="Cancel a whole receipt; its stock goes back.")
     async def void_sale(self, info: Info, input: VoidSaleInput) -> SaleResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await voids.void_sale(
-                principal,
-                voids.VoidSale(
-                    parse_id(input.location_id, "location"),
-                    input.register,
-                    input.pos_receipt_id,
-                    input.reason,
-                ),
-            )
-
-        return await attempt(call, lambda o: _sale(o.value.sale_id, o.replayed), SALE_ERRORS)
+        return await mutate(
+            info,
+            voids.void_sale,
+            lambda: voids.VoidSale(
+                parse_id(input.location_id, "location"),
+                input.register,
+                input.pos_receipt_id,
+                input.reason,
+            ),
+            _sale,
+        )
 
     @strawberry.mutation(description="Take back products into quarantine (never the floor).")
     async def return_sale(self, info: Info, input: ReturnSaleInput) -> SaleResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await voids.return_sale(
-                principal,
-                voids.ReturnSale(
-                    parse_id(input.location_id, "location"),
-                    input.register,
-                    input.pos_receipt_id,
-                    [voids.ReturnLine(r.tag, r.quantity) for r in input.lines],
-                    input.reason,
-                    input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _sale(o.value.sale_id, o.replayed), SALE_ERRORS)
+        return await mutate(
+            info,
+            voids.return_sale,
+            lambda: voids.ReturnSale(
+                parse_id(input.location_id, "location"),
+                input.register,
+                input.pos_receipt_id,
+                [voids.ReturnLine(r.tag, r.quantity) for r in input.lines],
+                input.reason,
+                input.idempotency_key,
+            ),
+            _sale,
+        )
 
     @strawberry.mutation(description="Hold stock for an online pickup or delivery order.")
     async def create_reservation(
         self, info: Info, input: CreateReservationInput
     ) -> ReservationResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await reservations.create_reservation(
-                principal,
-                reservations.CreateReservation(
-                    location_id=parse_id(input.location_id, "location"),
-                    order_ref=input.order_ref,
-                    channel=input.channel,
-                    lines=[
-                        reservations.OrderLine(
-                            r.quantity,
-                            parse_id(r.product_id, "product") if r.product_id else None,
-                            r.tag,
-                        )
-                        for r in input.lines
-                    ],
-                    partner=input.partner,
-                    hold_minutes=input.hold_minutes,
-                    customer_key=input.customer_key,
-                ),
-            )
-
-        return await attempt(
-            call, lambda o: _reservation(o.value.reservation_id, o.replayed), RESERVATION_ERRORS
+        return await mutate(
+            info,
+            reservations.create_reservation,
+            lambda: reservations.CreateReservation(
+                location_id=parse_id(input.location_id, "location"),
+                order_ref=input.order_ref,
+                channel=input.channel,
+                lines=[
+                    reservations.OrderLine(
+                        r.quantity,
+                        parse_id(r.product_id, "product") if r.product_id else None,
+                        r.tag,
+                    )
+                    for r in input.lines
+                ],
+                partner=input.partner,
+                hold_minutes=input.hold_minutes,
+                customer_key=input.customer_key,
+            ),
+            _reservation,
         )
 
     @strawberry.mutation(description="The customer is here: sell the reserved stock.")
     async def fulfil_reservation(
         self, info: Info, input: FulfilReservationInput
     ) -> ReservationResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await reservations.fulfil_reservation(
-                principal,
-                reservations.FulfilReservation(
-                    reservation_id=parse_id(input.reservation_id, "reservation"),
-                    register=input.register,
-                    pos_receipt_id=input.pos_receipt_id,
-                    customer_type=input.customer_type,
-                    prices={p.tag: p.unit_price for p in input.prices},
-                    customer_key=input.customer_key,
-                    patient_license=input.patient_license,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(
-            call, lambda o: _reservation(o.value.reservation_id, o.replayed), RESERVATION_ERRORS
+        return await mutate(
+            info,
+            reservations.fulfil_reservation,
+            lambda: reservations.FulfilReservation(
+                reservation_id=parse_id(input.reservation_id, "reservation"),
+                register=input.register,
+                pos_receipt_id=input.pos_receipt_id,
+                customer_type=input.customer_type,
+                prices={p.tag: p.unit_price for p in input.prices},
+                customer_key=input.customer_key,
+                patient_license=input.patient_license,
+                idempotency_key=input.idempotency_key,
+            ),
+            _reservation,
         )
 
     @strawberry.mutation(description="Cancel an order: its stock goes back where it came from.")
     async def cancel_reservation(
         self, info: Info, input: ReservationActionInput
     ) -> ReservationResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await reservations.cancel_reservation(
-                principal,
-                reservations.CloseReservation(
-                    parse_id(input.reservation_id, "reservation"),
-                    input.reason,
-                    input.idempotency_key,
-                ),
-            )
-
-        return await attempt(
-            call, lambda o: _reservation(o.value.reservation_id, o.replayed), RESERVATION_ERRORS
+        return await mutate(
+            info,
+            reservations.cancel_reservation,
+            lambda: reservations.CloseReservation(
+                parse_id(input.reservation_id, "reservation"),
+                input.reason,
+                input.idempotency_key,
+            ),
+            _reservation,
         )
 
     @strawberry.mutation(description="Hold an order longer (minutes from now).")
     async def extend_reservation(
         self, info: Info, input: ReservationActionInput
     ) -> ReservationResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await reservations.extend_reservation(
-                principal,
-                reservations.ExtendReservation(
-                    parse_id(input.reservation_id, "reservation"),
-                    input.minutes if input.minutes is not None else 0,
-                    input.idempotency_key,
-                ),
-            )
-
-        return await attempt(
-            call, lambda o: _reservation(o.value.reservation_id, o.replayed), RESERVATION_ERRORS
+        return await mutate(
+            info,
+            reservations.extend_reservation,
+            lambda: reservations.ExtendReservation(
+                parse_id(input.reservation_id, "reservation"),
+                input.minutes if input.minutes is not None else 0,
+                input.idempotency_key,
+            ),
+            _reservation,
         )
 
 

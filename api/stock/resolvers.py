@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from api.context import Info
 from api.enums import AdjustmentReason, Category, MovementKind, Unit
-from api.errors import STOCK_ERRORS, ReasonDetailRequired, attempt, result_union
+from api.errors import ReasonDetailRequired, StockError, mutate
 from api.locations.types import Zone
 from api.packages.types import Movement, Package
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
@@ -93,9 +94,10 @@ class StockSummaryLine:
         return Zone.from_row(await info.context.loaders.zone.load(self.zone_id))
 
 
-StockMovedResult = result_union("StockMovedResult", StockMovedPayload, STOCK_ERRORS)
-ADJUST_ERRORS = (ReasonDetailRequired, *STOCK_ERRORS)
-AdjustStockResult = result_union("AdjustStockResult", StockMovedPayload, ADJUST_ERRORS)
+StockMovedResult = Annotated[StockMovedPayload | StockError, strawberry.union("StockMovedResult")]
+AdjustStockResult = Annotated[
+    StockMovedPayload | ReasonDetailRequired | StockError, strawberry.union("AdjustStockResult")
+]
 
 
 def _present(info: Info, outcome: Outcome) -> StockMovedPayload:
@@ -164,44 +166,38 @@ class StockQueries:
 class StockMutations:
     @strawberry.mutation(description="Move part or all of a package from one zone to another.")
     async def transfer_stock(self, info: Info, input: TransferStockInput) -> StockMovedResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await stock.transfer_stock(
-                principal,
-                stock.TransferStock(
-                    location_id=parse_id(input.location_id, "location"),
-                    tag=input.tag,
-                    from_zone_id=parse_id(input.from_zone_id, "zone"),
-                    to_zone_id=parse_id(input.to_zone_id, "zone"),
-                    quantity=input.quantity,
-                    unit=input.unit,
-                    note=input.note,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
-        return await attempt(call, lambda o: _present(info, o), STOCK_ERRORS)
+        return await mutate(
+            info,
+            stock.transfer_stock,
+            lambda: stock.TransferStock(
+                location_id=parse_id(input.location_id, "location"),
+                tag=input.tag,
+                from_zone_id=parse_id(input.from_zone_id, "zone"),
+                to_zone_id=parse_id(input.to_zone_id, "zone"),
+                quantity=input.quantity,
+                unit=input.unit,
+                note=input.note,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda o: _present(info, o),
+        )
 
     @strawberry.mutation(description="Write stock on or off with a reason from the taxonomy.")
     async def adjust_stock(self, info: Info, input: AdjustStockInput) -> AdjustStockResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
+        def command() -> stock.AdjustStock:
             witness = input.witness_id
-            return await stock.adjust_stock(
-                principal,
-                stock.AdjustStock(
-                    location_id=parse_id(input.location_id, "location"),
-                    tag=input.tag,
-                    zone_id=parse_id(input.zone_id, "zone"),
-                    quantity=input.quantity,
-                    reason=input.reason,
-                    unit=input.unit,
-                    note=input.note,
-                    witness_id=parse_id(witness, "witness") if witness else None,
-                    idempotency_key=input.idempotency_key,
-                    waste_weight=input.waste_weight,
-                    waste_unit=input.waste_unit,
-                ),
+            return stock.AdjustStock(
+                location_id=parse_id(input.location_id, "location"),
+                tag=input.tag,
+                zone_id=parse_id(input.zone_id, "zone"),
+                quantity=input.quantity,
+                reason=input.reason,
+                unit=input.unit,
+                note=input.note,
+                witness_id=parse_id(witness, "witness") if witness else None,
+                idempotency_key=input.idempotency_key,
+                waste_weight=input.waste_weight,
+                waste_unit=input.waste_unit,
             )
 
-        return await attempt(call, lambda o: _present(info, o), ADJUST_ERRORS)
+        return await mutate(info, stock.adjust_stock, command, lambda o: _present(info, o))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Info
-from api.errors import COMMON_ERRORS, attempt, result_union
+from api.errors import CommonError, mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from domain.service import Outcome
@@ -70,11 +72,15 @@ class WebhookDeliveryPayload:
     replayed: bool
 
 
-CreateWebhookEndpointResult = result_union(
-    "CreateWebhookEndpointResult", CreateWebhookEndpointPayload
-)
-UpdateWebhookEndpointResult = result_union("UpdateWebhookEndpointResult", WebhookEndpointPayload)
-RedeliverWebhookResult = result_union("RedeliverWebhookResult", WebhookDeliveryPayload)
+CreateWebhookEndpointResult = Annotated[
+    CreateWebhookEndpointPayload | CommonError, strawberry.union("CreateWebhookEndpointResult")
+]
+UpdateWebhookEndpointResult = Annotated[
+    WebhookEndpointPayload | CommonError, strawberry.union("UpdateWebhookEndpointResult")
+]
+RedeliverWebhookResult = Annotated[
+    WebhookDeliveryPayload | CommonError, strawberry.union("RedeliverWebhookResult")
+]
 
 
 @strawberry.type
@@ -112,19 +118,6 @@ class WebhookMutations:
     async def create_webhook_endpoint(
         self, info: Info, input: CreateWebhookEndpointInput
     ) -> CreateWebhookEndpointResult:
-        async def call() -> services.NewEndpoint:
-            principal = await info.context.require_principal()
-            return await services.create_endpoint(
-                principal,
-                services.CreateEndpoint(
-                    location_id=parse_id(input.location_id, "location"),
-                    url=input.url,
-                    events=tuple(input.events),
-                    secret=input.secret,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
         async def present(created: services.NewEndpoint) -> CreateWebhookEndpointPayload:
             row = await services.endpoint_row(created.endpoint_id)
             return CreateWebhookEndpointPayload(
@@ -133,7 +126,18 @@ class WebhookMutations:
                 replayed=created.replayed,
             )
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.create_endpoint,
+            lambda: services.CreateEndpoint(
+                location_id=parse_id(input.location_id, "location"),
+                url=input.url,
+                events=tuple(input.events),
+                secret=input.secret,
+                idempotency_key=input.idempotency_key,
+            ),
+            present,
+        )
 
     @strawberry.mutation(
         description="Change an endpoint's URL, events or secret, or (de)activate it."
@@ -141,45 +145,41 @@ class WebhookMutations:
     async def update_webhook_endpoint(
         self, info: Info, input: UpdateWebhookEndpointInput
     ) -> UpdateWebhookEndpointResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.update_endpoint(
-                principal,
-                services.UpdateEndpoint(
-                    endpoint_id=parse_id(input.endpoint_id, "webhook endpoint"),
-                    url=input.url,
-                    events=None if input.events is None else tuple(input.events),
-                    active=input.active,
-                    secret=input.secret,
-                    idempotency_key=input.idempotency_key,
-                ),
-            )
-
         async def present(outcome: Outcome) -> WebhookEndpointPayload:
             row = await services.endpoint_row(outcome.value.endpoint_id)
             return WebhookEndpointPayload(
                 endpoint=WebhookEndpoint.from_row(row), replayed=outcome.replayed
             )
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.update_endpoint,
+            lambda: services.UpdateEndpoint(
+                endpoint_id=parse_id(input.endpoint_id, "webhook endpoint"),
+                url=input.url,
+                events=None if input.events is None else tuple(input.events),
+                active=input.active,
+                secret=input.secret,
+                idempotency_key=input.idempotency_key,
+            ),
+            present,
+        )
 
     @strawberry.mutation(description="Send a failed delivery again (same event id and body).")
     async def redeliver_webhook(
         self, info: Info, input: RedeliverWebhookInput
     ) -> RedeliverWebhookResult:
-        async def call() -> Outcome:
-            principal = await info.context.require_principal()
-            return await services.redeliver(
-                principal,
-                services.Redeliver(
-                    parse_id(input.delivery_id, "webhook delivery"), input.idempotency_key
-                ),
-            )
-
         async def present(outcome: Outcome) -> WebhookDeliveryPayload:
             row = await services.delivery_row(outcome.value.delivery_id)
             return WebhookDeliveryPayload(
                 delivery=WebhookDelivery.from_row(row), replayed=outcome.replayed
             )
 
-        return await attempt(call, present, COMMON_ERRORS)
+        return await mutate(
+            info,
+            services.redeliver,
+            lambda: services.Redeliver(
+                parse_id(input.delivery_id, "webhook delivery"), input.idempotency_key
+            ),
+            present,
+        )

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import db
-from domain.errors import ReservationShortage
+from domain.errors import MissingStock, ReservationShortage
 from domain.inventory import ledger
 from domain.inventory.rules import PackageState
 from domain.organisation.model import ZoneKind
@@ -44,7 +44,7 @@ class Pick:
 
 def plan(
     wanted: Sequence[tuple[Any, Decimal]], candidates: Sequence[dict[str, Any]]
-) -> tuple[list[Pick], list[dict[str, Any]]]:
+) -> tuple[list[Pick], list[MissingStock]]:
     """Pure: take each line's quantity from its candidates, first-expiring first (lots with no
     expiry last), the sales floor before the vault. Returns the picks and what is missing."""
     left = {(c["package"], c["zone"]): c["quantity"] for c in candidates}
@@ -58,7 +58,7 @@ def plan(
         ),
     )
     picks: list[Pick] = []
-    missing: list[dict[str, Any]] = []
+    missing: list[MissingStock] = []
     for line, quantity in wanted:
         need = quantity
         for c in ordered:
@@ -79,13 +79,13 @@ def plan(
             )
         if need > 0:
             missing.append(
-                {
-                    "item": f"package {line.tag}" if line.tag else f"product {line.product_id}",
-                    "product_id": line.product_id,
-                    "tag": line.tag,
-                    "requested": str(quantity),
-                    "available": str(quantity - need),
-                }
+                MissingStock(
+                    item=f"package {line.tag}" if line.tag else f"product {line.product_id}",
+                    product_id=line.product_id,
+                    tag=line.tag,
+                    requested=quantity,
+                    available=quantity - need,
+                )
             )
     return picks, missing
 

@@ -16,7 +16,12 @@ from typing import Any
 
 from domain import db
 from domain import limits as purchase_limits
-from domain.errors import LimitCannotBeChecked, PurchaseLimitExceeded, ValidationError
+from domain.errors import (
+    LimitBucket,
+    LimitCannotBeChecked,
+    PurchaseLimitExceeded,
+    ValidationError,
+)
 from domain.sales.model import CustomerType
 from plugins import registry
 
@@ -107,16 +112,16 @@ async def check(
         raise PurchaseLimitExceeded(
             state=state,
             buckets=[
-                {
-                    "bucket": u.bucket,
-                    "label": u.label,
-                    "unit": str(u.unit),
-                    "limit": str(u.limit),
-                    "already_purchased": str(u.already_purchased),
-                    "this_sale": str(u.this_sale),
-                    "total": str(u.total),
-                    "over_by": str(u.over_by),
-                }
+                LimitBucket(
+                    bucket=u.bucket,
+                    label=u.label,
+                    unit=str(u.unit),
+                    limit=u.limit,
+                    already_purchased=u.already_purchased,
+                    this_sale=u.this_sale,
+                    total=u.total,
+                    over_by=u.over_by,
+                )
                 for u in result.exceeded
             ],
         )

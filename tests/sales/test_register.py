@@ -82,7 +82,12 @@ async def test_california_flower_limit_is_per_customer_per_day(world):
     with pytest.raises(errors.PurchaseLimitExceeded) as refused:
         await sales.record_sale(budtender, sale(world, (tag, "1")))
     [bucket] = refused.value.buckets
-    assert (bucket["bucket"], bucket["limit"], bucket["over_by"]) == ("flower_g", "28.500", "0.500")
+    assert (bucket.bucket, bucket.limit, bucket.over_by) == (
+        "flower_g",
+        Decimal("28.5"),
+        Decimal("0.5"),
+    )
+    assert (str(bucket.limit), str(bucket.over_by)) == ("28.500", "0.500")
     # Another customer, or the same one tomorrow, may buy.
     await sales.record_sale(budtender, sale(world, (tag, "1"), customer="cust-2"))
     await age_sales(1)

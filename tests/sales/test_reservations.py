@@ -63,7 +63,7 @@ async def test_a_shortage_says_what_is_missing_and_holds_nothing(world):
             world.as_(Role.BUDTENDER), order(world, product, "20")
         )
     [missing] = refused.value.missing
-    assert (missing["requested"], missing["available"]) == ("20.000", "13.000")
+    assert (missing.requested, missing.available) == (Decimal("20"), Decimal("13"))
     assert await floor_quantity(world, early) == 3
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM reservation") == 0
