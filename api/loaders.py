@@ -9,6 +9,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from domain.catalog import queries as catalog
+from domain.errors import NotFound
 from domain.identity import queries as identity
 from domain.inventory import queries as inventory
 from domain.organisation import queries as organisation
@@ -16,12 +17,24 @@ from domain.organisation import queries as organisation
 Rows = Callable[[Sequence[int]], Awaitable[list[dict[str, Any]]]]
 
 
-def _by_id(fetch: Rows) -> DataLoader[int, dict[str, Any] | None]:
-    async def load(ids: list[int]) -> list[dict[str, Any] | None]:
-        rows = {r["id"]: r for r in await fetch(ids)}
-        return [rows.get(i) for i in ids]
+class RowLoader(DataLoader[int, dict[str, Any] | None]):
+    """Rows by id. ``load`` answers None for an id without a row (a query naming an id); ``one``
+    is for an id another row points at, where a missing row is NotFound, not a type built from
+    None."""
 
-    return DataLoader(load_fn=load)
+    def __init__(self, fetch: Rows, entity: str) -> None:
+        async def load(ids: list[int]) -> list[dict[str, Any] | None]:
+            rows = {r["id"]: r for r in await fetch(ids)}
+            return [rows.get(i) for i in ids]
+
+        super().__init__(load_fn=load)
+        self.entity = entity
+
+    async def one(self, key: int) -> dict[str, Any]:
+        row = await self.load(key)
+        if row is None:
+            raise NotFound(self.entity, str(key))
+        return row
 
 
 def _grouped(fetch: Rows, key: str) -> DataLoader[int, list[dict[str, Any]]]:
@@ -38,14 +51,14 @@ class Loaders:
     """Created per request (and per subscription event) so no stale rows are served."""
 
     def __init__(self) -> None:
-        self.location = _by_id(organisation.locations_by_ids)
-        self.zone = _by_id(organisation.zones_by_ids)
+        self.location = RowLoader(organisation.locations_by_ids, "location")
+        self.zone = RowLoader(organisation.zones_by_ids, "zone")
         self.zones_of_location = _grouped(organisation.zones_by_location, "location_id")
         self.zone_totals = _grouped(organisation.zone_totals, "zone_id")
-        self.product = _by_id(catalog.products_by_ids)
-        self.batch = _by_id(catalog.batches_by_ids)
+        self.product = RowLoader(catalog.products_by_ids, "product")
+        self.batch = RowLoader(catalog.batches_by_ids, "batch")
         self.batches_of_product = _grouped(catalog.batches_of_product, "product_id")
-        self.user = _by_id(identity.users_by_ids)
-        self.package = _by_id(inventory.packages_by_ids)
+        self.user = RowLoader(identity.users_by_ids, "user")
+        self.package = RowLoader(inventory.packages_by_ids, "package")
         self.balances = _grouped(inventory.balances_by_package, "package_id")
-        self.movement = _by_id(inventory.movements_by_ids)
+        self.movement = RowLoader(inventory.movements_by_ids, "movement")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from api.enums import Role
 from domain.identity.principal import Principal
+
+if TYPE_CHECKING:  # strawberry.lazy resolves it at run time (the modules import each other)
+    from api.locations.types import Location
 
 
 @strawberry.type(description="A person; shown as the actor or witness of movements.")
@@ -29,10 +32,10 @@ class Grant:
     @strawberry.field
     async def location(
         self, info: strawberry.Info
-    ) -> Annotated[Location, strawberry.lazy("api.locations.types")]:  # noqa: F821
+    ) -> Annotated[Location, strawberry.lazy("api.locations.types")]:
         from api.locations.types import Location
 
-        return Location.from_row(await info.context.loaders.location.load(self.location_id))
+        return Location.from_row(await info.context.loaders.location.one(self.location_id))
 
 
 @strawberry.type(description="The signed-in user and what they may do where.")

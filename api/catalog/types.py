@@ -29,7 +29,7 @@ class Batch:
 
     @strawberry.field
     async def product(self, info: Info) -> Product:
-        return Product.from_row(await info.context.loaders.product.load(self.product_id))
+        return Product.from_row(await info.context.loaders.product.one(self.product_id))
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Batch:

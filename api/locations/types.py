@@ -13,8 +13,10 @@ from api.enums import ZoneKind
 from domain.organisation.model import is_sellable
 from domain.sales import model as sales
 
-FefoPolicy = strawberry.enum(
-    sales.FefoPolicy,
+# The domain enum itself, registered with strawberry (see api/enums.py).
+FefoPolicy = sales.FefoPolicy
+strawberry.enum(
+    FefoPolicy,
     description="Whether a sale of a later-expiring lot while an earlier one is on the floor is"
     " only warned about or refused.",
 )
@@ -41,7 +43,7 @@ class Zone:
 
     @strawberry.field
     async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location.load(self.location_id))
+        return Location.from_row(await info.context.loaders.location.one(self.location_id))
 
     @strawberry.field(description="Packages and quantity held here, per unit.")
     async def totals(self, info: Info) -> list[ZoneTotal]:

@@ -28,11 +28,11 @@ class SaleLine:
 
     @strawberry.field
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.load(self.package_id))
+        return Package.from_row(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field(description="Where it was sold from.")
     async def zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.load(self.zone_id))
+        return Zone.from_row(await info.context.loaders.zone.one(self.zone_id))
 
 
 @strawberry.type(description="A POS receipt as the ledger recorded it.")
@@ -86,11 +86,11 @@ class ReservationLine:
 
     @strawberry.field
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.load(self.package_id))
+        return Package.from_row(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field(description="Where the stock came from (and returns to if released).")
     async def from_zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.load(self.from_zone_id))
+        return Zone.from_row(await info.context.loaders.zone.one(self.from_zone_id))
 
 
 @strawberry.type(description="An online order's stock, held in the reserved zone.")
