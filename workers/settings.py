@@ -83,6 +83,10 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
 
 
 class WorkerSettings:
+    """The options every deployment shares; run it through ``worker_settings(settings)``
+    (``leafledger worker``), which adds the Redis, the queue and the prefixed crons: this class
+    alone would listen on arq's default queue, where the API enqueues nothing."""
+
     # keep_result=0: a finished drain must not block the next one with the same job id.
     functions = [
         func(jobs.drain_reports, keep_result=0, timeout=900),
