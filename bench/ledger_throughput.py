@@ -91,7 +91,9 @@ async def transfers_per_second(url: str, ctx: dict[str, Any], clients: int, seco
 
 async def floor_page_latencies(url: str, ctx: dict[str, Any], requests: int) -> list[float]:
     """One display paging through the sales floor, 50 packages at a time."""
-    connection = loadgen.Connection(f"{url}/graphql", {"Authorization": f"Bearer {ctx['token']}"})
+    connection = loadgen.KeepAliveClient(
+        f"{url}/graphql", {"Authorization": f"Bearer {ctx['token']}"}
+    )
     await connection.open()
     out: list[float] = []
     after = None

@@ -28,7 +28,7 @@ class Result:
         return len(self.latencies_ms) / self.elapsed_s if self.elapsed_s else 0.0
 
 
-class Connection:
+class KeepAliveClient:
     def __init__(self, url: str, headers: dict[str, str]) -> None:
         parts = urlsplit(url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -79,7 +79,7 @@ async def run(
     deadline = time.monotonic() + seconds
 
     async def client() -> None:
-        connection = Connection(url, headers)
+        connection = KeepAliveClient(url, headers)
         await connection.open()
         try:
             while time.monotonic() < deadline:

@@ -48,7 +48,7 @@ def _csv(prefix: str, count: int) -> str:
     return "\n".join(rows)
 
 
-async def _call(conn: loadgen.Connection, query: str, variables: dict[str, Any]) -> dict:
+async def _call(conn: loadgen.KeepAliveClient, query: str, variables: dict[str, Any]) -> dict:
     body = await conn.post({"query": query, "variables": variables})
     if "errors" in body:
         raise RuntimeError(body["errors"])
@@ -56,7 +56,7 @@ async def _call(conn: loadgen.Connection, query: str, variables: dict[str, Any])
 
 
 async def over_http(url: str, token: str, location_id: int, count: int) -> dict[str, float]:
-    conn = loadgen.Connection(f"{url}/graphql", {"Authorization": f"Bearer {token}"})
+    conn = loadgen.KeepAliveClient(f"{url}/graphql", {"Authorization": f"Bearer {token}"})
     await conn.open()
     prefix = f"1A4RC{int(time.time()) % 10**7:07d}"
     started = time.perf_counter()

@@ -71,7 +71,7 @@ class Mutation:
 
 
 async def transfer(
-    connection: loadgen.Connection, store: seed_floor.FloorStore, tag: str, key: str
+    connection: loadgen.KeepAliveClient, store: seed_floor.FloorStore, tag: str, key: str
 ) -> int:
     body = await connection.post(
         {
@@ -126,7 +126,7 @@ class Alone:
 async def mutations_alone(
     api: common.Api, store: seed_floor.FloorStore, events: int, spacing: float
 ) -> Alone:
-    http = loadgen.Connection(
+    http = loadgen.KeepAliveClient(
         f"{api.url}/graphql", {"Authorization": f"Bearer {store.token(store.lead_id)}"}
     )
     await http.open()
@@ -192,7 +192,7 @@ async def displays(
         )
     connect_s = time.perf_counter() - started
     listeners = [asyncio.create_task(d.listen()) for d in crowd]
-    http = loadgen.Connection(f"{api.url}/graphql", {"Authorization": f"Bearer {lead_token}"})
+    http = loadgen.KeepAliveClient(f"{api.url}/graphql", {"Authorization": f"Bearer {lead_token}"})
     await http.open()
     run_id = f"{time.time_ns():x}"
     tags = store.tags
@@ -221,7 +221,7 @@ async def displays(
             A fresh HTTP connection each time: the server drops keep-alive connections left
             idle for 5 s (as while waiting for a backlog of events)."""
             done: list[Mutation] = []
-            register = loadgen.Connection(
+            register = loadgen.KeepAliveClient(
                 f"{api.url}/graphql", {"Authorization": f"Bearer {lead_token}"}
             )
             await register.open()

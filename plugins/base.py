@@ -22,7 +22,7 @@ class Mode(enum.StrEnum):
     NONE = "none"
 
 
-class Capability(enum.StrEnum):
+class StateCapability(enum.StrEnum):
     REPORT_SALE = "report_sale"
     VOID_SALE = "void_sale"
     ADJUST = "adjust"
@@ -190,7 +190,7 @@ class SaleLineFacts:
 
 
 @dataclass(frozen=True)
-class Connection:
+class StateAccess:
     """A licence's connection settings, credentials decrypted (never logged)."""
 
     license_number: str
@@ -227,7 +227,7 @@ class StateClient(Protocol):
 
     async def incoming_transfers(self, since: datetime) -> list[IncomingTransfer]:
         """Manifests of shipments to this licence changed since ``since`` (receiving).
-        Called only for systems declaring ``Capability.PULL_INCOMING_TRANSFERS``."""
+        Called only for systems declaring ``StateCapability.PULL_INCOMING_TRANSFERS``."""
         ...
 
     async def close(self) -> None: ...
@@ -241,11 +241,11 @@ class StateSystem:
     title: str
     mode: Mode
     tag_format: TagFormat
-    capabilities: frozenset[Capability] = frozenset()
+    capabilities: frozenset[StateCapability] = frozenset()
     rules: StateRules = field(default_factory=StateRules)
     # Per-state variations of ``rules`` (METRC deadlines differ by state), keyed by state code.
     state_rules: Mapping[str, StateRules] = field(default_factory=dict)
-    connect: Callable[[Connection], StateClient] | None = None
+    connect: Callable[[StateAccess], StateClient] | None = None
     # Credential names a connection must carry (e.g. METRC's vendor and user keys).
     required_credentials: tuple[str, ...] = ()
     # When a report is due, if not a fixed delay after the event (CCRS: the next Sunday).

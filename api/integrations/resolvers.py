@@ -9,7 +9,7 @@ from graphql import GraphQLError
 
 from api.context import Info
 from api.errors import CommonError, mutate
-from api.integrations.types import IntegrationAdapter, IntegrationConnection, IntegrationKind
+from api.integrations.types import IntegrationAdapter, IntegrationConnectionNode, IntegrationKind
 from api.pagination import parse_id, query_id
 from domain.integrations import services
 from domain.integrations.tables import IntegrationKind as Kind
@@ -39,7 +39,7 @@ class ConfigureIntegrationInput:
 
 @strawberry.type
 class ConfigureIntegrationPayload:
-    connection: IntegrationConnection
+    connection: IntegrationConnectionNode
     secret: str | None = strawberry.field(
         description="The signing secret when one was issued (new connection or rotateSecret),"
         " shown this once; null otherwise and when the request was replayed."
@@ -57,11 +57,11 @@ class IntegrationQueries:
     @strawberry.field(description="A location's POS and delivery connections, oldest first.")
     async def integration_connections(
         self, info: Info, location_id: strawberry.ID
-    ) -> list[IntegrationConnection]:
+    ) -> list[IntegrationConnectionNode]:
         loc = query_id(location_id, "location")
         principal = await info.context.reader(loc)
         rows = await services.list_connections(principal, loc)
-        return [IntegrationConnection.from_row(r) for r in rows]
+        return [IntegrationConnectionNode.from_row(r) for r in rows]
 
     @strawberry.field(description="The POS and delivery-platform adapters installed.")
     async def integration_adapters(self, info: Info) -> list[IntegrationAdapter]:
@@ -103,7 +103,7 @@ class IntegrationMutations:
         async def present(saved: services.ConfiguredIntegration) -> ConfigureIntegrationPayload:
             row = await services.connection_row(saved.connection_id)
             return ConfigureIntegrationPayload(
-                connection=IntegrationConnection.from_row(row),
+                connection=IntegrationConnectionNode.from_row(row),
                 secret=saved.secret,
                 replayed=saved.replayed,
             )

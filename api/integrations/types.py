@@ -15,10 +15,11 @@ IntegrationKind = strawberry.enum(
 
 
 @strawberry.type(
+    name="IntegrationConnection",
     description="A POS or delivery platform a location accepts webhooks from. The secret is"
-    " write-only: shown once when issued."
+    " write-only: shown once when issued.",
 )
-class IntegrationConnection:
+class IntegrationConnectionNode:
     id: strawberry.ID
     location_id: strawberry.ID
     kind: IntegrationKind  # type: ignore[valid-type]
@@ -35,7 +36,7 @@ class IntegrationConnection:
     hook_path: str = strawberry.field(description="Where the POS or platform posts its events.")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> IntegrationConnection:
+    def from_row(cls, row: dict[str, Any]) -> IntegrationConnectionNode:
         endpoint = row["webhook_endpoint_id"]
         return cls(
             id=strawberry.ID(str(row["id"])),

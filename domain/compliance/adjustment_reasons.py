@@ -32,8 +32,7 @@ from domain.identity.principal import Principal
 from domain.inventory.model import AdjustmentReason
 from domain.roles import Capability
 from plugins import registry
-from plugins.base import Capability as StateCapability
-from plugins.base import Mode, ReportKind, StateReason, StateSystem
+from plugins.base import Mode, ReportKind, StateCapability, StateReason, StateSystem
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
 from domain.roles import Capability
 from plugins import registry
-from plugins.base import Connection, Mode, StateSystem
+from plugins.base import Mode, StateAccess, StateSystem
 
 MAX_TIMEOUT_SECONDS = 300
 
@@ -70,7 +70,7 @@ class Target:
     state: str
     timezone: str
     system: StateSystem
-    connection: Connection
+    connection: StateAccess
     configured: bool
 
 
@@ -94,7 +94,7 @@ async def load(location_id: int) -> Target | None:
         state=row["state"],
         timezone=row["timezone"],
         system=system,
-        connection=Connection(
+        connection=StateAccess(
             license_number=row["license_number"],
             base_url=row["base_url"] or "",
             credentials={

@@ -24,7 +24,7 @@ from typing import Any
 from domain import db, events
 from domain.compliance import connections, reconcile_sql
 from domain.rows import returned
-from plugins.base import Capability, ResultStatus, StatePackage
+from plugins.base import ResultStatus, StateCapability, StatePackage
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ async def reconcile(location_id: int, run_id: int | None = None) -> RunSummary:
     if (
         target is None
         or target.system.connect is None
-        or Capability.PULL_ACTIVE_PACKAGES not in target.system.capabilities
+        or StateCapability.PULL_ACTIVE_PACKAGES not in target.system.capabilities
     ):
         return await _finish(run_id, "skipped", error="this licence's state system has no API")
     try:

@@ -218,7 +218,9 @@ class Variant(enum.StrEnum):
     MEDICAL = "medical"
 
 
-class CustomerType(enum.StrEnum):
+class Programme(enum.StrEnum):
+    """The market a customer buys in (sales' CustomerType also folds residency in)."""
+
     ADULT_USE = "adult_use"
     MEDICAL = "medical"
 
@@ -227,13 +229,13 @@ class CustomerType(enum.StrEnum):
 class Customer:
     """Who is buying, as far as limits care. Residency only changes adult-use limits."""
 
-    type: CustomerType
+    type: Programme
     resident: bool = True
 
 
 def variant_for(customer: Customer) -> Variant:
     """The rule-set variant that applies to ``customer``."""
-    if customer.type is CustomerType.MEDICAL:
+    if customer.type is Programme.MEDICAL:
         # Medical programmes register patients; none of our sources splits them by residency.
         return Variant.MEDICAL
     return Variant.ADULT_USE if customer.resident else Variant.ADULT_USE_NON_RESIDENT
@@ -407,12 +409,12 @@ __all__ = [
     "CombinedCap",
     "Counts",
     "Customer",
-    "CustomerType",
     "LimitRuleSet",
     "Line",
     "Mark",
     "Measure",
     "Override",
+    "Programme",
     "Variant",
     "Window",
     "WindowKind",

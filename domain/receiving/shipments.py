@@ -15,8 +15,7 @@ from domain.identity.principal import Principal
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
 from domain.rows import returned
-from plugins.base import Capability as StateCapability
-from plugins.base import IncomingTransfer, ResultStatus
+from plugins.base import IncomingTransfer, ResultStatus, StateCapability
 
 PULL_DAYS = 7
 

@@ -44,9 +44,9 @@ class NewLine:
 
 def customer(kind: CustomerType) -> purchase_limits.Customer:
     if kind == CustomerType.MEDICAL:
-        return purchase_limits.Customer(purchase_limits.CustomerType.MEDICAL)
+        return purchase_limits.Customer(purchase_limits.Programme.MEDICAL)
     return purchase_limits.Customer(
-        purchase_limits.CustomerType.ADULT_USE, resident=kind != CustomerType.NON_RESIDENT
+        purchase_limits.Programme.ADULT_USE, resident=kind != CustomerType.NON_RESIDENT
     )
 
 

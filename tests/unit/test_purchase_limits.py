@@ -21,11 +21,11 @@ from domain.limits import (
     CannotEvaluate,
     Counts,
     Customer,
-    CustomerType,
     LimitRuleSet,
     Line,
     Mark,
     Measure,
+    Programme,
     Status,
     Variant,
     Window,
@@ -42,9 +42,9 @@ D = Decimal
 # The built-in states, as the plugin manager collects them (installed plugins are not loaded).
 BUILT_IN = registry.collect_states(registry.get_plugin_manager(load_entrypoints=False))
 RULE_SETS = {code: rulebook.limits for code, rulebook in BUILT_IN.items()}
-ADULT = Customer(CustomerType.ADULT_USE)
-VISITOR = Customer(CustomerType.ADULT_USE, resident=False)
-PATIENT = Customer(CustomerType.MEDICAL)
+ADULT = Customer(Programme.ADULT_USE)
+VISITOR = Customer(Programme.ADULT_USE, resident=False)
+PATIENT = Customer(Programme.MEDICAL)
 LOS_ANGELES = "America/Los_Angeles"
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.limits import FLOWER_G, Customer, CustomerType, Mark, Variant, same_as
+from domain.limits import FLOWER_G, Customer, Mark, Programme, Variant, same_as
 from plugins import registry
 from plugins.states import california, colorado
 from plugins.states.base import (
@@ -51,9 +51,9 @@ def test_the_eleven_states_ship_as_plugins_through_the_plugin_manager():
 def test_every_state_has_limits_for_adult_use_visitors_and_patients(code):
     rulebook = BUILT_IN[code]
     for customer in (
-        Customer(CustomerType.ADULT_USE),
-        Customer(CustomerType.ADULT_USE, resident=False),
-        Customer(CustomerType.MEDICAL),
+        Customer(Programme.ADULT_USE),
+        Customer(Programme.ADULT_USE, resident=False),
+        Customer(Programme.MEDICAL),
     ):
         assert rulebook.limits_for(customer).state == code
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from plugins.base import Capability, Mode, ReportKind, StateRules, StateSystem, TagFormat
+from plugins.base import Mode, ReportKind, StateCapability, StateRules, StateSystem, TagFormat
 from plugins.builtin.biotrack.client import BioTrackClient
 from plugins.builtin.biotrack.inventory import UNITS
 from plugins.builtin.biotrack.mapping import ADJUST_TYPES, REASON_LIMIT, REASON_TYPES
@@ -47,13 +47,13 @@ BIOTRACK = StateSystem(
     tag_format=TagFormat(r"[0-9]{16}", "a 16-digit barcode"),
     capabilities=frozenset(
         {
-            Capability.REPORT_SALE,
-            Capability.VOID_SALE,
-            Capability.ADJUST,
-            Capability.MOVE,
-            Capability.DESTROY,
-            Capability.PULL_ACTIVE_PACKAGES,
-            Capability.PULL_ADJUSTMENT_REASONS,
+            StateCapability.REPORT_SALE,
+            StateCapability.VOID_SALE,
+            StateCapability.ADJUST,
+            StateCapability.MOVE,
+            StateCapability.DESTROY,
+            StateCapability.PULL_ACTIVE_PACKAGES,
+            StateCapability.PULL_ADJUSTMENT_REASONS,
         }
     ),
     rules=RULES,

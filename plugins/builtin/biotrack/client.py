@@ -23,12 +23,12 @@ from datetime import datetime
 from typing import Any
 
 from plugins.base import (
-    Connection,
     IncomingTransfer,
     OutboundReport,
     ReportKind,
     ReportResult,
     ResultStatus,
+    StateAccess,
     StatePackage,
     StateReason,
 )
@@ -42,7 +42,7 @@ _WAIT = (ResultStatus.RETRY, ResultStatus.UNKNOWN)
 
 
 class BioTrackClient:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: StateAccess) -> None:
         settings = connection.settings
         self.license_number = connection.license_number
         self.session = Session(connection)

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from plugins.base import Connection, ResultStatus
+from plugins.base import ResultStatus, StateAccess
 
 API_VERSION = "4.0"
 # Error codes are not public; these are the double's stable ones [u]. Each check below also
@@ -138,7 +138,7 @@ def _duplicate_nonce(answer: dict[str, Any]) -> bool:
 class Session:
     """Logs in lazily, keeps the session id, renews it once when BioTrack says it is gone."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: StateAccess) -> None:
         settings = connection.settings
         credentials = connection.credentials
         self.license_number = connection.license_number

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from plugins.base import Capability, Mode, ReportKind, StateRules, StateSystem, TagFormat
+from plugins.base import Mode, ReportKind, StateCapability, StateRules, StateSystem, TagFormat
 from plugins.builtin.ccrs_files import reporting_week
 from plugins.hookspecs import hookimpl
 
@@ -24,7 +24,12 @@ CCRS = StateSystem(
     mode=Mode.BATCH_FILE,
     tag_format=TagFormat(r"[0-9A-Za-z._-]{1,50}", "1 to 50 letters, digits, '.', '_' or '-'"),
     capabilities=frozenset(
-        {Capability.REPORT_SALE, Capability.VOID_SALE, Capability.ADJUST, Capability.DESTROY}
+        {
+            StateCapability.REPORT_SALE,
+            StateCapability.VOID_SALE,
+            StateCapability.ADJUST,
+            StateCapability.DESTROY,
+        }
     ),
     rules=StateRules(
         reports=frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from plugins.base import Capability, Mode, ReportKind, StateRules, StateSystem, TagFormat
+from plugins.base import Mode, ReportKind, StateCapability, StateRules, StateSystem, TagFormat
 from plugins.builtin.metrc.client import MetrcClient
 from plugins.builtin.metrc.mapping import NOTE_LIMIT, UNITS
 from plugins.hookspecs import hookimpl
@@ -43,14 +43,14 @@ METRC = StateSystem(
     tag_format=TagFormat(r"[0-9A-Z]{24}", "24 characters, digits and capital letters"),
     capabilities=frozenset(
         {
-            Capability.REPORT_SALE,
-            Capability.VOID_SALE,
-            Capability.ADJUST,
-            Capability.DESTROY,
-            Capability.PULL_ACTIVE_PACKAGES,
-            Capability.PULL_INCOMING_TRANSFERS,
-            Capability.PULL_ADJUSTMENT_REASONS,
-            Capability.PULL_LAB_RESULTS,
+            StateCapability.REPORT_SALE,
+            StateCapability.VOID_SALE,
+            StateCapability.ADJUST,
+            StateCapability.DESTROY,
+            StateCapability.PULL_ACTIVE_PACKAGES,
+            StateCapability.PULL_INCOMING_TRANSFERS,
+            StateCapability.PULL_ADJUSTMENT_REASONS,
+            StateCapability.PULL_LAB_RESULTS,
         }
     ),
     rules=DEFAULT_RULES,

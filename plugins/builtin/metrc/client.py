@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 
 from plugins.base import (
-    Connection,
     IncomingTransfer,
     OutboundReport,
     ReportKind,
     ReportResult,
     ResultStatus,
+    StateAccess,
     StatePackage,
     StateReason,
 )
@@ -44,7 +44,7 @@ REASONS_TTL = 3600.0
 
 
 class MetrcClient:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: StateAccess) -> None:
         self.license = connection.license_number
         credentials = connection.credentials
         self.vendor_key = str(credentials.get("vendor_key", ""))
