@@ -67,6 +67,7 @@ def cmd_create_user(args: argparse.Namespace) -> None:
     from api.bootstrap import bootstrap
     from domain import db
     from domain.identity import services as identity
+    from domain.organisation import queries as organisation
     from domain.roles import Role
 
     bootstrap(settings.load())
@@ -74,14 +75,10 @@ def cmd_create_user(args: argparse.Namespace) -> None:
     async def run() -> None:
         await db.start(max_size=2)
         try:
-            async with db.connection() as conn:
-                rows = await conn.fetch(
-                    "SELECT id, operator FROM location WHERE license_number = ANY($1::text[])",
-                    args.location,
-                )
+            rows = await organisation.locations_by_license_numbers(args.location)
             if len(rows) != len(args.location):
                 raise SystemExit(f"unknown licence number among {args.location}")
-            operators = {r["operator"] for r in rows}
+            operators = {r.operator_id for r in rows}
             if len(operators) != 1:
                 raise SystemExit("the locations must belong to one operator")
             user_id = await identity.create_user(
@@ -89,7 +86,7 @@ def cmd_create_user(args: argparse.Namespace) -> None:
                 email=args.email,
                 name=args.name,
                 password=args.password,
-                grants={r["id"]: Role(args.role) for r in rows},
+                grants={r.id: Role(args.role) for r in rows},
             )
             print(f"created user {user_id} ({args.email}) as {args.role}")
         finally:

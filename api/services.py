@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
+from domain.databases import create_database as create_database
+from domain.databases import drop_database as drop_database
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
@@ -79,18 +80,6 @@ def with_database(url: str, name: str) -> str:
     """``url`` pointing at database ``name`` (keeps host, socket and credentials)."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-async def create_database(server_url: str, name: str) -> None:
-    """Create database ``name`` on the server at ``server_url`` unless it exists."""
-    conn = await asyncpg.connect(server_url)
-    try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
-            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
-                await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
 @dataclass
@@ -178,20 +167,6 @@ def running(data_dir: Path, **kwargs: Any) -> Iterator[Services]:
         yield services
     finally:
         services.stop()
-
-
-async def drop_database(server_url: str, name: str) -> None:
-    """Drop database ``name`` (closing its sessions) if it exists."""
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = $1 AND pid <> pg_backend_pid()",
-            name,
-        )
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await conn.close()
 
 
 def run_tests(pytest_args: list[str]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from domain import db
@@ -59,3 +60,19 @@ async def location_ids() -> list[int]:
     """Every location, in id order."""
     async with db.connection() as conn:
         return [r["id"] for r in await conn.fetch("SELECT id FROM location ORDER BY id")]
+
+
+@dataclass(frozen=True)
+class LocationOwner:
+    id: int
+    operator_id: int
+
+
+async def locations_by_license_numbers(numbers: Sequence[str]) -> list[LocationOwner]:
+    """The locations holding these licence numbers (unknown numbers are simply absent)."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, operator FROM location WHERE license_number = ANY($1::text[])",
+            list(numbers),
+        )
+    return [LocationOwner(r["id"], r["operator"]) for r in rows]

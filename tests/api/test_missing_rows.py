@@ -54,3 +54,14 @@ async def test_a_scan_of_a_session_that_is_not_there_names_the_session(clean_db:
     with pytest.raises(DomainNotFound) as raised:
         await scan.shipment()
     assert raised.value.entity == "receiving session"
+
+
+async def test_create_user_finds_each_licence_and_its_operator(world) -> None:
+    from domain.organisation.queries import LocationOwner, locations_by_license_numbers
+
+    found = await locations_by_license_numbers(["C10-0000001-LIC", "402R-00001", "NO-SUCH"])
+
+    assert sorted(found, key=lambda o: o.id) == [
+        LocationOwner(world.ca.location_id, world.ca.operator_id),
+        LocationOwner(world.co.location_id, world.co.operator_id),
+    ]
