@@ -13,8 +13,10 @@ from api.errors import CommonError, mutate
 from api.pagination import parse_id
 from domain.identity import api_keys
 
-ApiKeyScope = strawberry.enum(
-    api_keys.Scope,
+# The domain enum itself, registered with strawberry (see api/enums.py).
+ApiKeyScope = api_keys.Scope
+strawberry.enum(
+    ApiKeyScope,
     description="What a key may do: READ_FLOOR_STOCK (products, packages, stock and their"
     " subscriptions), RECORD_SALES (recordSale, voidSale, returnSale, fulfilReservation, sales),"
     " CREATE_RESERVATIONS (create, cancel, extend, list and follow reservations),"

@@ -161,13 +161,13 @@ class CatalogQueries:
 
 async def _product_payload(info: Info, outcome: Outcome) -> ProductPayload:
     info.context.refresh()
-    row = await info.context.loaders.product.load(outcome.value.product_id)
+    row = await info.context.loaders.product.one(outcome.value.product_id)
     return ProductPayload(product=Product.from_row(row), replayed=outcome.replayed)
 
 
 async def _batch_payload(info: Info, outcome: Outcome) -> BatchPayload:
     info.context.refresh()
-    row = await info.context.loaders.batch.load(outcome.value.batch_id)
+    row = await info.context.loaders.batch.one(outcome.value.batch_id)
     return BatchPayload(batch=Batch.from_row(row), replayed=outcome.replayed)
 
 

@@ -91,7 +91,7 @@ class LocationQueries:
     async def location(self, info: Info, id: strawberry.ID) -> Location:
         location_id = query_id(id, "location")
         await info.context.reader(location_id)
-        return Location.from_row(await info.context.loaders.location.load(location_id))
+        return Location.from_row(await info.context.loaders.location.one(location_id))
 
     @strawberry.field
     async def zones(self, info: Info, location_id: strawberry.ID) -> list[Zone]:
@@ -102,13 +102,13 @@ class LocationQueries:
 
 async def _location_payload(info: Info, outcome: Outcome) -> LocationPayload:
     info.context.refresh()
-    row = await info.context.loaders.location.load(outcome.value.location_id)
+    row = await info.context.loaders.location.one(outcome.value.location_id)
     return LocationPayload(location=Location.from_row(row), replayed=outcome.replayed)
 
 
 async def _zone_payload(info: Info, outcome: Outcome) -> ZonePayload:
     info.context.refresh()
-    row = await info.context.loaders.zone.load(outcome.value.zone_id)
+    row = await info.context.loaders.zone.one(outcome.value.zone_id)
     return ZonePayload(zone=Zone.from_row(row), replayed=outcome.replayed)
 
 

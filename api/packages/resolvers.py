@@ -142,7 +142,7 @@ async def _movements(info: Info, ids: list[int]) -> list[Movement]:
 
 
 async def _package(info: Info, package_id: int) -> Package:
-    return Package.from_row(await info.context.loaders.package.load(package_id))
+    return Package.from_row(await info.context.loaders.package.one(package_id))
 
 
 @strawberry.type
@@ -206,7 +206,7 @@ class PackageMutations:
             info.context.refresh()
             rows = await info.context.loaders.package.load_many(outcome.value.package_ids)
             return RecallPayload(
-                batch=Batch.from_row(await info.context.loaders.batch.load(outcome.value.batch_id)),
+                batch=Batch.from_row(await info.context.loaders.batch.one(outcome.value.batch_id)),
                 packages=[Package.from_row(r) for r in rows if r is not None],
                 movements=await _movements(info, outcome.value.movement_ids),
                 replayed=outcome.replayed,

@@ -72,7 +72,7 @@ class StockMovedPayload:
 
     @strawberry.field(description="The package as it is now.")
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.load(self.package_id))
+        return Package.from_row(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field(description="The movements this request wrote (or first wrote).")
     async def movements(self, info: Info) -> list[Movement]:
@@ -91,7 +91,7 @@ class StockSummaryLine:
 
     @strawberry.field
     async def zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.load(self.zone_id))
+        return Zone.from_row(await info.context.loaders.zone.one(self.zone_id))
 
 
 StockMovedResult = Annotated[StockMovedPayload | StockError, strawberry.union("StockMovedResult")]

@@ -10,8 +10,10 @@ import strawberry
 
 from domain.webhooks import tables
 
-WebhookDeliveryStatus = strawberry.enum(
-    tables.DeliveryStatus,
+# The domain enum itself, registered with strawberry (see api/enums.py).
+WebhookDeliveryStatus = tables.DeliveryStatus
+strawberry.enum(
+    WebhookDeliveryStatus,
     name="WebhookDeliveryStatus",
     description="pending (queued, in flight or backing off), delivered or failed.",
 )
