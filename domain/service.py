@@ -58,8 +58,8 @@ async def run(
             if claim.replay is not None:
                 return Outcome(result_type(**claim.replay), replayed=True)
             value = await work()
-            if dataclasses.is_dataclass(value):
-                await idempotency.complete(claim, dataclasses.asdict(value))  # type: ignore[arg-type]
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                await idempotency.complete(claim, dataclasses.asdict(value))
     except (asyncpg.DataError, asyncpg.NotNullViolationError) as exc:
         # A value the tables cannot hold (too long, out of range, an explicit null) that the
         # service's own checks let through. The unit of work rolled back, so nothing was written:

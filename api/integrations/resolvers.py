@@ -21,7 +21,7 @@ from plugins import registry
 )
 class ConfigureIntegrationInput:
     location_id: strawberry.ID
-    kind: IntegrationKind  # type: ignore[valid-type]
+    kind: IntegrationKind
     adapter: str = strawberry.field(description='An installed adapter, e.g. "generic".')
     acting_user_id: strawberry.ID = strawberry.field(
         description="Who the integration acts as: a user who may sell at the location."

@@ -9,8 +9,12 @@ import strawberry
 
 from domain.integrations.tables import IntegrationKind as Kind
 
-IntegrationKind = strawberry.enum(
-    Kind, name="IntegrationKind", description="pos (sales and voids) or delivery (orders)."
+# The domain enum itself, registered with strawberry (see api/enums.py).
+IntegrationKind = Kind
+strawberry.enum(
+    IntegrationKind,
+    name="IntegrationKind",
+    description="pos (sales and voids) or delivery (orders).",
 )
 
 
@@ -22,7 +26,7 @@ IntegrationKind = strawberry.enum(
 class IntegrationConnectionNode:
     id: strawberry.ID
     location_id: strawberry.ID
-    kind: IntegrationKind  # type: ignore[valid-type]
+    kind: IntegrationKind
     adapter: str
     acting_user_id: strawberry.ID = strawberry.field(
         description="The user the integration sells and reserves as."
@@ -54,7 +58,7 @@ class IntegrationConnectionNode:
 
 @strawberry.type(description="An installed POS or delivery-platform adapter.")
 class IntegrationAdapter:
-    kind: IntegrationKind  # type: ignore[valid-type]
+    kind: IntegrationKind
     name: str
     title: str
     description: str

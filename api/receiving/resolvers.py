@@ -27,8 +27,11 @@ from domain.receiving import completion, queries, sessions, shipments
 from domain.receiving.model import Answer, Decision
 from domain.service import Outcome
 
-DecisionEnum = strawberry.enum(Decision)
-AnswerEnum = strawberry.enum(Answer)
+# The domain enums themselves, registered with strawberry (see api/enums.py).
+DecisionEnum = Decision
+AnswerEnum = Answer
+strawberry.enum(DecisionEnum)
+strawberry.enum(AnswerEnum)
 
 
 @strawberry.input
@@ -77,7 +80,7 @@ class StartReceivingInput:
 class AnswerChecklistInput:
     session_id: strawberry.ID
     key: str
-    answer: AnswerEnum  # type: ignore[valid-type]
+    answer: AnswerEnum
     note: str | None = None
     idempotency_key: str | None = None
 
@@ -86,7 +89,7 @@ class AnswerChecklistInput:
 class ScanPackageInput:
     session_id: strawberry.ID
     tag: str
-    decision: DecisionEnum  # type: ignore[valid-type]
+    decision: DecisionEnum
     received_quantity: Decimal | None = strawberry.field(
         default=None, description="partial: how much is accepted"
     )

@@ -18,8 +18,11 @@ from domain.sales import queries, reservations, sales, voids
 from domain.sales.model import Channel, CustomerType
 from domain.service import Outcome
 
-CustomerTypeEnum = strawberry.enum(CustomerType)
-ChannelEnum = strawberry.enum(Channel)
+# The domain enums themselves, registered with strawberry (see api/enums.py).
+CustomerTypeEnum = CustomerType
+ChannelEnum = Channel
+strawberry.enum(CustomerTypeEnum)
+strawberry.enum(ChannelEnum)
 
 
 @strawberry.input
@@ -37,7 +40,7 @@ class RecordSaleInput:
     location_id: strawberry.ID
     register: str
     pos_receipt_id: str
-    customer_type: CustomerTypeEnum  # type: ignore[valid-type]
+    customer_type: CustomerTypeEnum
     lines: list[SaleLineInput]
     customer_key: str | None = strawberry.field(
         default=None, description="Anonymous customer key (daily limits need it)."
@@ -80,7 +83,7 @@ class OrderLineInput:
 class CreateReservationInput:
     location_id: strawberry.ID
     order_ref: str = strawberry.field(description="The platform's order id (idempotency key).")
-    channel: ChannelEnum  # type: ignore[valid-type]
+    channel: ChannelEnum
     lines: list[OrderLineInput]
     partner: str | None = None
     hold_minutes: int | None = None
@@ -98,7 +101,7 @@ class FulfilReservationInput:
     reservation_id: strawberry.ID
     register: str
     pos_receipt_id: str
-    customer_type: CustomerTypeEnum  # type: ignore[valid-type]
+    customer_type: CustomerTypeEnum
     prices: list[ReservedPriceInput] = strawberry.field(default_factory=list)
     customer_key: str | None = None
     patient_license: str | None = None

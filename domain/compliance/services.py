@@ -128,8 +128,8 @@ async def resolve_discrepancy(principal: Principal, cmd: ResolveDiscrepancy) -> 
     principal.require(Capability.HOLD_STOCK, row["location"])
     if cmd.resolution == "adjust":
         principal.require(Capability.ADJUST_STOCK, row["location"])
-        _check_adjustable(principal, cmd, row)
-        await lookup.witness(row["location"], cmd.witness_id)  # type: ignore[arg-type]
+        witness_id = _check_adjustable(principal, cmd, row)
+        await lookup.witness(row["location"], witness_id)
 
     async def work() -> DiscrepancyResolved:
         async with db.connection() as conn:
@@ -157,13 +157,15 @@ async def resolve_discrepancy(principal: Principal, cmd: ResolveDiscrepancy) -> 
     return await service.run(principal, "resolveDiscrepancy", cmd, work, DiscrepancyResolved)
 
 
-def _check_adjustable(principal: Principal, cmd: ResolveDiscrepancy, row: dict) -> None:
+def _check_adjustable(principal: Principal, cmd: ResolveDiscrepancy, row: dict) -> int:
+    """Refuse a correction the request cannot make; the witness who approves it."""
     if row["kind"] != "quantity_differs":
         raise ValidationError("resolution", "only a quantity difference can be adjusted away")
     if cmd.zone_id is None:
         raise ValidationError("zoneId", "say which zone takes the correction")
     if cmd.witness_id is None or cmd.witness_id == principal.user_id:
         raise ValidationError("witnessId", "a second person must approve a correction")
+    return cmd.witness_id
 
 
 async def _resend(location_id: int, tag: str) -> None:

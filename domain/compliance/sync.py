@@ -101,10 +101,14 @@ async def drain(location_id: int, owner: str, *, batch_limit: int = 200) -> Drai
         return result
     try:
         target = await connections.load(location_id)
-        if target is None or target.system.mode != Mode.REALTIME_API:
+        if (
+            target is None
+            or target.system.mode != Mode.REALTIME_API
+            or target.system.connect is None
+        ):
             result.skipped = "no state API configured"
             return result
-        client = target.system.connect(target.connection)  # type: ignore[misc]
+        client = target.system.connect(target.connection)
         try:
             await _drain_with(client, location_id, owner, target, result, batch_limit)
         except Exception as exc:

@@ -76,14 +76,13 @@ async def _zones(location_id: int, cmd: CompleteReceiving) -> dict[str, ledger.Z
                 location_id,
             )
         }
-    wanted = {
-        "vault": cmd.vault_zone_id or defaults.get("vault"),
-        "quarantine": cmd.quarantine_zone_id or defaults.get("quarantine"),
-    }
-    if None in wanted.values():
+    vault = cmd.vault_zone_id or defaults.get("vault")
+    quarantine = cmd.quarantine_zone_id or defaults.get("quarantine")
+    if vault is None or quarantine is None:
         raise ValidationError("locationId", "receiving needs a vault and a quarantine zone")
-    found = await lookup.zones(location_id, wanted.values())  # type: ignore[arg-type]
-    refs = {kind: found[zone_id] for kind, zone_id in wanted.items()}  # type: ignore[index]
+    wanted = {"vault": vault, "quarantine": quarantine}
+    found = await lookup.zones(location_id, wanted.values())
+    refs = {kind: found[zone_id] for kind, zone_id in wanted.items()}
     for kind, ref in refs.items():
         if ref.kind != ZoneKind(kind):
             raise ValidationError(f"{kind}ZoneId", f"must be a {kind} zone")
