@@ -3,16 +3,50 @@
 Why this module exists: ``test_state_answers_any_way.py`` lets the METRC double answer every way
 its description allows and then judges our books against what the double actually said. The
 judging (which answers count as METRC accepting a report, and which requests would change more
-at METRC than a return or void reports) lives here so the test reads as the four properties.
+at METRC than a return or void reports) lives here so the test reads as the four properties, with
+the example budget and the crash check both METRC's and BioTrack's property tests use.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Awaitable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
-from domain import db
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from domain import db, errors
 from tests.doubles.metrc import LoggedRequest
+
+T = TypeVar("T")
+_LONG_RUN = os.environ.get("LEAFLEDGER_STATE_ANSWER_EXAMPLES")
+# Examples per property test: derandomized and not shrunk by default, so CI is stable and quick;
+# setting the variable switches to random exploration with shrinking for a long local run.
+EXAMPLES = settings(
+    max_examples=int(_LONG_RUN or 10),
+    deadline=None,
+    derandomize=not _LONG_RUN,
+    database=None,
+    # Shrinking re-runs a failing case hundreds of times; a long local run shrinks, CI reports.
+    phases=tuple(Phase) if _LONG_RUN else (Phase.explicit, Phase.generate),
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+
+
+async def entry(what: str, call: Awaitable[T]) -> T | None:
+    """(b): an entry point may refuse with a typed error; anything else is a crash."""
+    try:
+        return await call
+    except errors.DomainError:
+        return None
+    except Exception as exc:
+        pytest.fail(f"{what} crashed on the state's answer: {exc!r}")
 
 
 def ok(entry: LoggedRequest) -> bool:

@@ -12,7 +12,7 @@ through the real services and sync engine. After each example, as for METRC:
     ``success: 1``;
 (d) a return never refunds more than was returned, and never voids the sale.
 
-Examples per test: ``LEAFLEDGER_STATE_ANSWER_EXAMPLES`` (see test_state_answers_any_way.py).
+Examples per test: ``LEAFLEDGER_STATE_ANSWER_EXAMPLES`` (see ``state_answers.EXAMPLES``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from tests.compliance.biotrack_fixtures import (
     build_nm_store,
     transfer,
 )
-from tests.compliance.test_state_answers_any_way import EXAMPLES, _entry
 from tests.doubles.biotrack import BioTrackDouble, ErrorCode, run_biotrack_double
 from tests.doubles.biotrack.generated import scripts
 from tests.support.world import add_package
@@ -119,7 +118,7 @@ async def _sell(nm: BioTrackStore, tag: str, grams: str) -> None:
 
 async def _drain(nm: BioTrackStore, rounds: int = 3) -> None:
     for _ in range(rounds):
-        await _entry("drain", sync.drain(nm.location_id, owner="prop"))
+        await judge.entry("drain", sync.drain(nm.location_id, owner="prop"))
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE state_report SET next_attempt_at = now() WHERE location = $1",
@@ -167,7 +166,7 @@ async def _judge(nm: BioTrackStore, returned: Decimal | None = None) -> None:
             assert refunded <= returned, f"refunded {refunded} of {returned} returned"
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(data=st.data())
 async def test_a_biotrack_sale_is_marked_sent_only_when_biotrack_said_yes(nm, data):
     tag = await _case(nm)
@@ -177,7 +176,7 @@ async def test_a_biotrack_sale_is_marked_sent_only_when_biotrack_said_yes(nm, da
     await _judge(nm)
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(data=st.data())
 async def test_a_biotrack_void_or_return_sends_no_more_than_was_undone(nm, data):
     tag = await _case(nm)
@@ -208,7 +207,7 @@ async def test_a_biotrack_void_or_return_sends_no_more_than_was_undone(nm, data)
     await _judge(nm, Decimal(returned) if returned is not None else None)
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(data=st.data())
 async def test_a_biotrack_adjustment_or_move_is_marked_sent_only_when_biotrack_said_yes(nm, data):
     tag = await _case(nm)
@@ -236,12 +235,12 @@ async def _write_off(nm: BioTrackStore, tag: str, grams: str) -> None:
     )
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(data=st.data())
 async def test_biotrack_reconciliation_survives_any_inventory_biotrack_may_send(nm, data):
     tag = await _case(nm)
     nm.bt.answer_mode = data.draw(scripts({**SESSION, "sync_inventory": 2}, _tags(tag)))
-    summary = await _entry("reconcile", reconcile.reconcile(nm.location_id))
+    summary = await judge.entry("reconcile", reconcile.reconcile(nm.location_id))
     assert summary is not None
     assert summary.status in ("finished", "failed", "skipped")
     await _judge(nm)

@@ -10,25 +10,21 @@ empty 200s, every documented status), mixed with its realistic answers. After ea
 (c) no report is marked sent unless one of the double's answers accepted it;
 (d) no return or void sends more than the change it reports.
 
-Examples per test: ``LEAFLEDGER_STATE_ANSWER_EXAMPLES`` (default 10, derandomized and not
-shrunk so CI is stable and quick; setting it switches to random exploration with shrinking for a
-long local run).
+Examples per test: ``LEAFLEDGER_STATE_ANSWER_EXAMPLES`` (see ``state_answers.EXAMPLES``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import os
-from collections.abc import Awaitable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from domain import db, errors
+from domain import db
 from domain.compliance import adjustment_reasons, reconcile, sync
 from domain.inventory import stock
 from domain.inventory.model import AdjustmentReason
@@ -39,25 +35,11 @@ from domain.sales import sales, voids
 from domain.sales.model import CustomerType
 from tests.compliance import state_answers as judge
 from tests.doubles.metrc import DeliveryPackage, MetrcDouble
+from tests.doubles.metrc.generated import REAL as REAL_ANSWER
 from tests.doubles.metrc.generated import Answer, GeneratedAnswers, scripts
 from tests.support.fixtures import map_metrc_reasons
 from tests.support.world import World, add_package
 
-T = TypeVar("T")
-_LONG_RUN = os.environ.get("LEAFLEDGER_STATE_ANSWER_EXAMPLES")
-EXAMPLES = settings(
-    max_examples=int(_LONG_RUN or 10),
-    deadline=None,
-    derandomize=not _LONG_RUN,
-    database=None,
-    # Shrinking re-runs a failing case hundreds of times; a long local run shrinks, CI reports.
-    phases=tuple(Phase) if _LONG_RUN else (Phase.explicit, Phase.generate),
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
 OTHER_TAG = "1A4FF0100000099000000999"
 REASON_NAMES = ("Damage", "Drying", "Entry Error", "Theft", "Waste", "Scale Variance")
 
@@ -151,20 +133,10 @@ def _receipt(world: World) -> str:
     return f"R-{world.tag[-9:]}"
 
 
-async def _entry(what: str, call: Awaitable[T]) -> T | None:
-    """(b): an entry point may refuse with a typed error; anything else is a crash."""
-    try:
-        return await call
-    except errors.DomainError:
-        return None
-    except Exception as exc:
-        pytest.fail(f"{what} crashed on the state's answer: {exc!r}")
-
-
 async def _drain_until_settled(world: World, rounds: int = 3) -> None:
     """Drain, then make deferred reports due and drain again (lookups of unknown outcomes)."""
     for _ in range(rounds):
-        await _entry("drain", sync.drain(world.ca.location_id, owner="prop"))
+        await judge.entry("drain", sync.drain(world.ca.location_id, owner="prop"))
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE state_report SET next_attempt_at = now() WHERE location = $1",
@@ -200,7 +172,7 @@ def _receipt_lookup(body: Any) -> GeneratedAnswers:
     return GeneratedAnswers({"GetSaleReceiptExternal": [Answer(200, body)]})
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(script=answered(SALE_OPS))
 @example(script=GeneratedAnswers({"PostSaleReceipts": [Answer(200, empty=True)]}))
 @example(script=GeneratedAnswers({"PostSaleReceipts": [Answer(500, empty=True)]}))
@@ -212,7 +184,7 @@ async def test_a_sale_is_marked_sent_only_when_metrc_took_it(store, metrc_server
     await _judge(world, metrc_server)
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(first=st.booleans(), script=answered({**SALE_OPS, **RECEIPT_OPS}))
 @example(  # finding 3: the receipt POST answered an empty 200, the lookup finds nothing yet
     first=False,
@@ -237,7 +209,7 @@ async def test_a_void_deletes_only_a_receipt_metrc_named(store, metrc_server, fi
     await _judge(world, metrc_server)
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(
     first=st.booleans(),
     returned=st.sampled_from(("1", "2", "3")),
@@ -276,7 +248,7 @@ async def test_a_return_never_reaches_metrc_as_more_than_was_returned(
     await _judge(world, metrc_server)
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(
     reason=st.sampled_from(list(AdjustmentReason)),
     grams=st.sampled_from(("-1.5", "-1", "2")),
@@ -301,13 +273,13 @@ async def test_an_adjustment_is_marked_sent_only_when_metrc_took_it(
     metrc_server.log.clear()
     _install(metrc_server, world, script)
     if refresh:  # the adjustment-reason fetch, answered like everything else
-        await _entry(
+        await judge.entry(
             "refresh reasons",
             adjustment_reasons.refresh(
                 compliance, adjustment_reasons.RefreshStateReasons(world.ca.location_id)
             ),
         )
-    await _entry(
+    await judge.entry(
         "adjust_stock",
         stock.adjust_stock(
             world.as_(Role.MANAGER),
@@ -332,7 +304,7 @@ ODD_PACKAGE = {
 }
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(script=st.booleans().flatmap(lambda f: answered(PULL_OPS, failures=f)))
 @example(  # finding 6: one record METRC may send overflows our numbers
     script=GeneratedAnswers({"GetPackageActive": [Answer(200, {"Data": [ODD_PACKAGE]})]}),
@@ -340,7 +312,7 @@ ODD_PACKAGE = {
 async def test_reconciliation_survives_any_package_list_metrc_may_send(store, metrc_server, script):
     world = await _case(store, metrc_server)
     _install(metrc_server, world, script)
-    summary = await _entry("reconcile", reconcile.reconcile(world.ca.location_id))
+    summary = await judge.entry("reconcile", reconcile.reconcile(world.ca.location_id))
     assert summary is not None
     assert summary.status in ("finished", "failed")
     if all(judge.ok(e) for e in metrc_server.log.entries):
@@ -352,7 +324,7 @@ async def test_reconciliation_survives_any_package_list_metrc_may_send(store, me
 NULL_DELIVERY = {"Id": 1, "DeliveryId": None, "ManifestNumber": "0000000001"}
 
 
-@EXAMPLES
+@judge.EXAMPLES
 @given(script=answered(INCOMING_OPS))
 @example(  # finding 4: a nullable DeliveryId that is null
     script=GeneratedAnswers({"GetTransferIncoming": [Answer(200, {"Data": [NULL_DELIVERY]})]})
@@ -365,5 +337,54 @@ async def test_the_incoming_pull_survives_any_manifest_metrc_may_send(store, met
         manifest_number=world.tag[-10:],
     )
     _install(metrc_server, world, script)
-    await _entry("pull_incoming", shipments.pull_incoming(world.ca.location_id))
+    await judge.entry("pull_incoming", shipments.pull_incoming(world.ca.location_id))
     await _judge(world, metrc_server)
+
+
+# Found by the long run (LEAFLEDGER_STATE_ANSWER_EXAMPLES=150): a string METRC sends may hold a
+# NUL character (JSON's "\u0000", a string the description allows); PostgreSQL text cannot, and
+# the write fails the whole run or pull instead of one record becoming a discrepancy / skipped
+# manifest. Not one of issue 9's findings: reported to the lead, expected to fail until fixed.
+NUL_BUG = "NEW (helper 5): a NUL character in one METRC record fails the whole run"
+
+
+@pytest.mark.xfail(strict=False, reason=NUL_BUG)
+async def test_a_package_whose_name_holds_a_nul_character_does_not_fail_reconciliation(
+    store, metrc_server
+):
+    world = await _case(store, metrc_server)
+    odd = {"Label": OTHER_TAG, "Quantity": 1, "UnitOfMeasureName": "Grams", "Item": {"Name": "\0"}}
+    _install(
+        metrc_server, world, GeneratedAnswers({"GetPackageActive": [Answer(200, {"Data": [odd]})]})
+    )
+
+    summary = await reconcile.reconcile(world.ca.location_id)
+
+    assert summary.status == "finished", summary.error
+
+
+@pytest.mark.xfail(strict=False, reason=NUL_BUG)
+async def test_a_manifest_whose_number_holds_a_nul_character_does_not_fail_the_pull(
+    store, metrc_server
+):
+    world = await _case(store, metrc_server)
+    metrc_server.state.add_transfer(
+        [DeliveryPackage(world.tag.replace("77", "44", 1), "Blue Dream Bulk", 100)],
+        manifest_number=world.tag[-10:],
+    )
+    odd = {"Id": 1, "DeliveryId": 5, "ManifestNumber": "00\0001"}
+    _install(
+        metrc_server,
+        world,
+        GeneratedAnswers({"GetTransferIncoming": [Answer(200, {"Data": [odd]}), REAL_ANSWER]}),
+    )
+
+    await judge.entry("pull_incoming", shipments.pull_incoming(world.ca.location_id))
+
+    async with db.connection() as conn:  # the readable manifest still arrives
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM shipment WHERE manifest_number = $1", world.tag[-10:]
+            )
+            == 1
+        )
