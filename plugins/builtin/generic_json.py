@@ -59,8 +59,8 @@ class Fields:
     def decimal(self, name: str, default: Decimal | None = None) -> Decimal:
         """A decimal string or a JSON number (read exactly, never through float)."""
         value = self._get(name, required=default is None)
-        if value is None:
-            return default  # type: ignore[return-value]
+        if value is None and default is not None:  # (with no default, _get refused a None)
+            return default
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
             raise MalformedRequest(f"{self._where(name)}: must be a decimal string")
         try:
@@ -83,8 +83,8 @@ class Fields:
 
     def choice(self, name: str, kind: type[E], default: E | None = None) -> E:
         value = self._get(name, required=default is None)
-        if value is None:
-            return default  # type: ignore[return-value]
+        if value is None and default is not None:  # (with no default, _get refused a None)
+            return default
         try:
             return kind(value)
         except (ValueError, TypeError):
