@@ -25,15 +25,17 @@ class StateAdjustmentReason:
     )
 
     @classmethod
-    def of(cls, info: reasons.StateReasonInfo | None) -> StateAdjustmentReason | None:
-        if info is None:
-            return None
+    def of(cls, info: reasons.StateReasonInfo) -> StateAdjustmentReason:
         return cls(
             name=info.name,
             requires_note=info.requires_note,
             requires_waste_weight=info.requires_waste_weight,
             listed=info.listed,
         )
+
+    @classmethod
+    def of_optional(cls, info: reasons.StateReasonInfo | None) -> StateAdjustmentReason | None:
+        return None if info is None else cls.of(info)
 
 
 @strawberry.type(description="One of our reasons and the state reason it is reported as.")
@@ -68,12 +70,12 @@ class AdjustmentReasonMap:
             system=view.system,
             applies=view.applies,
             fetched_at=view.fetched_at,
-            state_reasons=[StateAdjustmentReason.of(r) for r in view.state_reasons],  # type: ignore[misc]
+            state_reasons=[StateAdjustmentReason.of(r) for r in view.state_reasons],
             mappings=[
                 AdjustmentReasonMapping(
                     reason=line.reason,
-                    state_reason=StateAdjustmentReason.of(line.mapped),
-                    suggestion=StateAdjustmentReason.of(line.suggestion),
+                    state_reason=StateAdjustmentReason.of_optional(line.mapped),
+                    suggestion=StateAdjustmentReason.of_optional(line.suggestion),
                     held_reports=line.held_reports,
                 )
                 for line in view.lines
