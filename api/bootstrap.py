@@ -113,7 +113,10 @@ async def running(
         try:
             deps.jobs = jobs if jobs is not None else await job_queue(deps.settings)
             events.set_publisher(
-                events.fanout(deps.broadcaster.publish, JobKicker(deps.jobs).publish)
+                events.fanout(
+                    deps.broadcaster.publish,
+                    JobKicker(deps.jobs, deps.settings.redis_prefix).publish,
+                )
             )
             try:
                 yield deps

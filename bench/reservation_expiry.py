@@ -255,7 +255,8 @@ async def _held(ids: list[int]) -> int:
 
 async def _expire_jobs_queued(arq: ArqRedis) -> int:
     queued = await arq.zrange(arq.default_queue_name, 0, -1)
-    return sum(1 for job in queued if job.startswith(b"expire:"))
+    wake_ups = f"{common.REDIS_PREFIX}:expire-at:".encode()
+    return sum(1 for job in queued if job.startswith(wake_ups))
 
 
 async def _stock(store: seed_floor.FloorStore) -> dict[ZoneKind, Decimal]:
@@ -291,7 +292,7 @@ async def run_phase(
     try:
         async with ReleaseListener(redis_url, store.location_id, ids) as listener:
             started = time.perf_counter()
-            await retime(store, ids, at, JobKicker(arq) if deferred else None)
+            await retime(store, ids, at, JobKicker(arq, common.REDIS_PREFIX) if deferred else None)
             phase.retime_s = time.perf_counter() - started
             queued = await _expire_jobs_queued(arq)
             common.say(

@@ -1,7 +1,9 @@
 """Job ids that de-duplicate queued jobs (arq keeps one queued job per id).
 
 Shared by the after-commit kicks (``workers.kick``) and the sweepers (``workers.jobs``), which
-re-queue the same work under the same id.
+re-queue the same work under the same id. arq keys a job by its id alone (``arq:job:<id>``),
+whatever queue it is on, so every id starts with the deployment's ``Settings.redis_prefix``:
+otherwise one deployment's queued ``drain:1`` would swallow another's on the same Redis.
 """
 
 from __future__ import annotations
@@ -9,20 +11,22 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-# One queued webhook run at a time sends every licence's due deliveries.
-WEBHOOKS_JOB_ID = "webhooks"
-
 # Holds ending within the same tenth of a second share one wake-up, at the end of that tenth.
 WAKE_UP_SLOTS_PER_SECOND = 10
 
 
-def drain_job_id(location_id: int) -> str:
+def webhooks_job_id(prefix: str) -> str:
+    """One queued webhook run at a time sends every licence's due deliveries."""
+    return f"{prefix}:webhooks"
+
+
+def drain_job_id(prefix: str, location_id: int) -> str:
     """One queued drain per licence."""
-    return f"drain:{location_id}"
+    return f"{prefix}:drain:{location_id}"
 
 
-def reconcile_job_id(run_id: int) -> str:
-    return f"reconcile:{run_id}"
+def reconcile_job_id(prefix: str, run_id: int) -> str:
+    return f"{prefix}:reconcile:{run_id}"
 
 
 def expiry_wake_up(expires_at: datetime) -> float:
@@ -31,6 +35,6 @@ def expiry_wake_up(expires_at: datetime) -> float:
     return math.ceil(expires_at.timestamp() * slots) / slots
 
 
-def expiry_job_id(moment: float) -> str:
+def expiry_job_id(prefix: str, moment: float) -> str:
     """One wake-up per slot however many holds end in it."""
-    return f"expire-at:{moment:.1f}"
+    return f"{prefix}:expire-at:{moment:.1f}"

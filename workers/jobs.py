@@ -14,6 +14,7 @@ from domain.inventory.audit import dangling_references, verify_location_chains
 from domain.organisation import queries as organisation_queries
 from domain.receiving import shipments
 from domain.sales import release
+from domain.settings import load
 from workers.job_ids import drain_job_id, reconcile_job_id
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,11 @@ log = logging.getLogger(__name__)
 
 def _owner(ctx: dict[str, Any]) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{ctx.get('job_id', 'direct')}"
+
+
+def _prefix(ctx: dict[str, Any]) -> str:
+    """The deployment's Redis prefix (``worker_settings`` hands the settings over)."""
+    return (ctx.get("settings") or load()).redis_prefix
 
 
 async def drain_reports(ctx: dict[str, Any], location_id: int) -> dict[str, Any]:
@@ -44,14 +50,16 @@ async def sweep_state_reports(ctx: dict[str, Any]) -> dict[str, int]:
     for location_id in due:
         if redis is not None:
             await redis.enqueue_job(
-                drain_reports.__qualname__, location_id, _job_id=drain_job_id(location_id)
+                drain_reports.__qualname__,
+                location_id,
+                _job_id=drain_job_id(_prefix(ctx), location_id),
             )
     overdue = await sync.raise_overdue_alerts()
     stale = await reconcile.stale_queued_runs()
     for run_id in stale:
         if redis is not None:
             await redis.enqueue_job(
-                reconcile_run.__qualname__, run_id, _job_id=reconcile_job_id(run_id)
+                reconcile_run.__qualname__, run_id, _job_id=reconcile_job_id(_prefix(ctx), run_id)
             )
     return {"queued": len(due), "overdue": overdue, "reconciliations": len(stale)}
 

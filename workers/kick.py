@@ -28,21 +28,21 @@ from domain.events import (
 from workers import jobs, webhooks
 from workers.job_ids import (
     WAKE_UP_SLOTS_PER_SECOND,
-    WEBHOOKS_JOB_ID,
     drain_job_id,
     expiry_job_id,
     expiry_wake_up,
     reconcile_job_id,
+    webhooks_job_id,
 )
 
 __all__ = [
     "KICKS",
     "WAKE_UP_SLOTS_PER_SECOND",
-    "WEBHOOKS_JOB_ID",
     "JobKicker",
     "drain_job_id",
     "expiry_wake_up",
     "require_registered",
+    "webhooks_job_id",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,30 +59,31 @@ class Enqueue:
     at: datetime | None = None
 
 
-def _drain(event: StateReportsQueued) -> Enqueue:
-    return Enqueue((event.location_id,), drain_job_id(event.location_id))
+def _drain(prefix: str, event: StateReportsQueued) -> Enqueue:
+    return Enqueue((event.location_id,), drain_job_id(prefix, event.location_id))
 
 
-def _deliver(event: WebhooksQueued) -> Enqueue:
-    return Enqueue((), WEBHOOKS_JOB_ID)
+def _deliver(prefix: str, event: WebhooksQueued) -> Enqueue:
+    return Enqueue((), webhooks_job_id(prefix))
 
 
-def _wake_up(event: ReservationUpdated) -> Enqueue | None:
+def _wake_up(prefix: str, event: ReservationUpdated) -> Enqueue | None:
     # Wake when the hold ends; the job expires everything due, re-checking under the row
     # locks, and a later extension simply schedules another wake-up. One job per slot however
     # many holds end in it: a lunch rush of orders ends in one sweep.
     if event.expires_at is None:
         return None
     moment = expiry_wake_up(event.expires_at)
-    return Enqueue((), expiry_job_id(moment), datetime.fromtimestamp(moment, UTC))
+    return Enqueue((), expiry_job_id(prefix, moment), datetime.fromtimestamp(moment, UTC))
 
 
-def _reconcile(event: ReconciliationRequested) -> Enqueue:
-    return Enqueue((event.run_id,), reconcile_job_id(event.run_id))
+def _reconcile(prefix: str, event: ReconciliationRequested) -> Enqueue:
+    return Enqueue((event.run_id,), reconcile_job_id(prefix, event.run_id))
 
 
-# Event class -> (the job it starts, what to queue for one event; None: nothing).
-KICKS: dict[type[Event], tuple[Job, Callable[[Any], Enqueue | None]]] = {
+# Event class -> (the job it starts, what to queue for one event under a deployment's Redis
+# prefix; None: nothing).
+KICKS: dict[type[Event], tuple[Job, Callable[[str, Any], Enqueue | None]]] = {
     StateReportsQueued: (jobs.drain_reports, _drain),
     WebhooksQueued: (webhooks.deliver_webhooks, _deliver),
     ReservationUpdated: (jobs.expire_reservations, _wake_up),
@@ -104,8 +105,12 @@ def require_registered(functions: Iterable[Function | Job]) -> None:
 
 
 class JobKicker:
-    def __init__(self, pool: ArqRedis) -> None:
+    """Queues the jobs committed events start, on ``pool`` (the deployment's queue) under job
+    ids that carry ``prefix`` (``Settings.redis_prefix``; arq's job ids are Redis-wide)."""
+
+    def __init__(self, pool: ArqRedis, prefix: str) -> None:
         self.pool = pool
+        self.prefix = prefix
 
     async def publish(self, events: Sequence[Event]) -> None:
         planned: dict[str, tuple[Job, Enqueue]] = {}
@@ -114,7 +119,7 @@ class JobKicker:
             if kick is None:
                 continue
             job, plan = kick
-            if (enqueue := plan(event)) is not None:
+            if (enqueue := plan(self.prefix, event)) is not None:
                 planned.setdefault(enqueue.job_id, (job, enqueue))
         for job_id, (job, enqueue) in planned.items():  # each job once per batch
             await self.pool.enqueue_job(

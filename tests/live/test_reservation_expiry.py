@@ -9,14 +9,15 @@ import time
 from decimal import Decimal
 
 import pytest
-import redis.asyncio as aioredis
 
 from domain import db
 from domain.roles import Role
 from domain.sales import reservations
 from domain.sales.model import Channel
+from tests.conftest import SETTINGS
 from tests.sales.helpers import floor_package, floor_quantity
 from tests.support.processes import start_worker, stop
+from tests.support.redis_keys import forget_queue
 from tests.support.world import add_product
 
 ORDERS = 20
@@ -41,9 +42,7 @@ async def test_the_sweeper_releases_every_overdue_order_after_redis_lost_its_que
     assert await floor_quantity(world, package_id) == 0
     async with db.connection() as conn:
         await conn.execute("UPDATE reservation SET expires_at = now() - interval '1 minute'")
-    client = aioredis.from_url(os.environ["LEAFLEDGER_REDIS_URL"])
-    await client.flushdb()
-    await client.aclose()
+    await forget_queue(os.environ["LEAFLEDGER_REDIS_URL"], SETTINGS.redis_prefix)
 
     worker = start_worker()
     try:

@@ -10,14 +10,15 @@ import time
 from decimal import Decimal
 
 import pytest
-import redis.asyncio as aioredis
 
 from domain import db
 from domain.inventory import stock
 from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from tests.conftest import SETTINGS
 from tests.support.processes import start_worker, stop
+from tests.support.redis_keys import forget_queue
 
 REPORTS = 24
 
@@ -67,9 +68,7 @@ async def test_reports_survive_a_killed_worker_a_flushed_queue_and_an_outage(wor
     finally:
         stop(worker, signal.SIGKILL)
 
-    client = aioredis.from_url(os.environ["LEAFLEDGER_REDIS_URL"])
-    await client.flushdb()
-    await client.aclose()
+    await forget_queue(os.environ["LEAFLEDGER_REDIS_URL"], SETTINGS.redis_prefix)
     metrc.faults.down()
 
     worker = _start_worker()

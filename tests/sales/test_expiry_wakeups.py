@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
 from arq import create_pool
 from arq.connections import RedisSettings
 
 from domain.events import ReservationUpdated
 from domain.sales.model import ReservationStatus
+from tests.conftest import SETTINGS
 from workers.kick import JobKicker, expiry_wake_up
 
 
@@ -25,21 +25,24 @@ def _held(reservation_id: int, expires_at: datetime) -> ReservationUpdated:
 
 
 async def test_orders_ending_together_share_one_wake_up():
-    client = aioredis.from_url(os.environ["LEAFLEDGER_REDIS_URL"])
-    await client.flushdb()
-    pool = await create_pool(RedisSettings.from_dsn(os.environ["LEAFLEDGER_REDIS_URL"]))
+    # A queue and job ids of this test only: it deletes its own keys, never another run's.
+    prefix = f"{SETTINGS.redis_prefix}:wake-ups"
+    pool = await create_pool(
+        RedisSettings.from_dsn(os.environ["LEAFLEDGER_REDIS_URL"]),
+        default_queue_name=f"{prefix}:queue",
+    )
     try:
         ends = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30, milliseconds=210)
         rush = [_held(n, ends + timedelta(microseconds=250 * n)) for n in range(300)]
         later = _held(999, ends + timedelta(minutes=5))
-        kicker = JobKicker(pool)
+        kicker = JobKicker(pool, prefix)
         await kicker.publish(rush[:150])
         await kicker.publish([*rush[150:], later])  # a second request, same second
         queued = await pool.queued_jobs()
     finally:
+        job_keys = [key async for key in pool.scan_iter(match=f"arq:job:{prefix}:*")]
+        await pool.delete(pool.default_queue_name, *job_keys)
         await pool.aclose()
-        await client.flushdb()
-        await client.aclose()
     wake_ups = sorted(job.score for job in queued if job.function == "expire_reservations")
     assert len(wake_ups) == 2
     # Never before a hold ends, and at most a tenth of a second after.

@@ -17,7 +17,7 @@ from domain.webhooks import delivery, outbox, services, signing
 from tests.support.processes import free_port
 from tests.webhooks.conftest import add_endpoint, delivery_rows, drain, make_due, record
 from tests.webhooks.receiver import Answer
-from workers.kick import WEBHOOKS_JOB_ID, JobKicker
+from workers.kick import JobKicker, webhooks_job_id
 from workers.webhooks import deliver_webhooks
 
 EXPIRED = "reservation.expired"
@@ -247,19 +247,21 @@ async def test_the_job_drains_everything_due_and_a_commit_kicks_it(world, receiv
     assert await deliver_webhooks({}) == {"delivered": 3, "retrying": 0, "failed": 0}
     assert await deliver_webhooks({}) == {"delivered": 0, "retrying": 0, "failed": 0}
 
-    queue = f"leafledger:webhooks-test:{os.getpid()}"
+    prefix = f"leafledger:webhooks-test:{os.getpid()}"
+    queue = f"{prefix}:queue"
     pool = await create_pool(
         RedisSettings.from_dsn(os.environ["LEAFLEDGER_REDIS_URL"]), default_queue_name=queue
     )
-    keys = (f"arq:job:{WEBHOOKS_JOB_ID}", f"arq:result:{WEBHOOKS_JOB_ID}")
+    job_id = webhooks_job_id(prefix)
+    keys = (f"arq:job:{job_id}", f"arq:result:{job_id}")
     try:
         await pool.delete(*keys)
-        kicker = JobKicker(pool)
+        kicker = JobKicker(pool, prefix)
         await kicker.publish(
             [events.WebhooksQueued(location_id=1), events.WebhooksQueued(location_id=2)]
         )
         await kicker.publish([events.WebhooksQueued(location_id=1)])  # de-duplicated by job id
-        assert await pool.zrange(queue, 0, -1) == [WEBHOOKS_JOB_ID.encode()]
+        assert await pool.zrange(queue, 0, -1) == [job_id.encode()]
     finally:
         await pool.delete(queue, *keys)
         await pool.aclose()
