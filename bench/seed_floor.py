@@ -9,7 +9,8 @@ audit's own chain check) passes. Everything after seeding goes through the real 
 
 Each bench keeps its store in its own database; ``first_location_id`` moves the store's id
 away from the small ids tests and demos use, because Redis pub/sub channels
-(``leafledger:events:<redis db>:<location id>``) are shared by every database on the same Redis server.
+(``<prefix>:events:<redis db>:<location id>``) are shared by every PostgreSQL database that
+uses the same Redis database and prefix.
 """
 
 from __future__ import annotations
