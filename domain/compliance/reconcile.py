@@ -24,6 +24,7 @@ from typing import Any
 from domain import db, events
 from domain.compliance import connections, reconcile_sql
 from domain.rows import returned
+from domain.text import has_nul, storable, storable_or_none
 from plugins.base import ResultStatus, StateCapability, StatePackage
 
 log = logging.getLogger(__name__)
@@ -148,20 +149,39 @@ def checked(package: StatePackage) -> StatePackage:
         problems.append(f"label longer than {TAG_WIDTH} characters")
     if len(package.unit) > UNIT_WIDTH:
         problems.append(f"unit {package.unit[:40]!r}... is not a unit")
+    # PostgreSQL text cannot hold a NUL: such a record is malformed, its text kept escaped.
+    nul_in = [
+        name
+        for name, value in (
+            ("label", package.tag),
+            ("unit", package.unit),
+            ("item name", package.item_name),
+            ("status", package.status),
+        )
+        if has_nul(value)
+    ]
+    if nul_in:
+        problems.append(f"a NUL character in its {', '.join(nul_in)}")
     item_name = package.item_name[:ITEM_WIDTH] if package.item_name else package.item_name
     if not problems:
         return replace(package, item_name=item_name)
     raw = package.raw or repr(
-        {"Label": package.tag, "Quantity": str(quantity), "UnitOfMeasureName": package.unit}
+        {
+            "Label": package.tag,
+            "Quantity": str(quantity),
+            "UnitOfMeasureName": package.unit,
+            "ItemName": package.item_name,
+        }
     )
     return replace(
         package,
-        tag=tag[:TAG_WIDTH],
+        tag=storable(tag)[:TAG_WIDTH],
         quantity=Decimal(0),
-        unit=package.unit[:UNIT_WIDTH],
-        item_name=item_name,
-        problem="; ".join(problems),
-        raw=raw,
+        unit=storable(package.unit)[:UNIT_WIDTH],
+        item_name=storable_or_none(item_name),
+        status=storable(package.status),
+        problem=storable("; ".join(problems)),
+        raw=storable(raw),
     )
 
 

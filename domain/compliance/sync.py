@@ -22,6 +22,7 @@ from typing import Any
 
 from domain import db, events
 from domain.compliance import connections, held_reports
+from domain.text import storable, storable_or_none
 from plugins import registry
 from plugins.base import (
     Mode,
@@ -112,7 +113,7 @@ async def drain(location_id: int, owner: str, *, batch_limit: int = 200) -> Drai
         try:
             await _drain_with(client, location_id, owner, target, result, batch_limit)
         except Exception as exc:
-            result.last_error = f"the drain stopped: {exc}"
+            result.last_error = storable(f"the drain stopped: {exc}")
             raise
         finally:
             await client.close()
@@ -172,7 +173,12 @@ async def _send_one(
     outcomes: dict[int, ReportResult] = {}
     for report in reports:
         if report.outcome_unknown:
-            found = await client.find(report)
+            try:
+                found = await client.find(report)
+            except Exception as exc:  # a plugin bug or an odd answer: this report waits
+                log.exception("state client failed looking up report %s", report.id)
+                why = f"looking it up failed: {type(exc).__name__}: {exc}"
+                found = ReportResult(report.id, ResultStatus.UNKNOWN, (), why)
             if found is not None:
                 outcomes[report.id] = found
     to_send = [r for r in reports if r.id not in outcomes]
@@ -206,7 +212,7 @@ async def _prepare(
         async with db.connection() as conn:
             await conn.executemany(
                 "UPDATE state_report SET snapshot = $2 WHERE id = $1",
-                list(snapshots.items()),
+                [(report_id, _storable(snapshot)) for report_id, snapshot in snapshots.items()],
             )
     return [replace(r, snapshot=snapshots[r.id]) if r.id in snapshots else r for r in reports]
 
@@ -273,6 +279,12 @@ async def _apply(
     async with events.unit_of_work(), db.connection() as conn:
         for report, row in zip(reports, rows, strict=True):
             outcome = outcomes.get(report.id)
+            if outcome is not None:  # a state's words or ids may hold a NUL PostgreSQL refuses
+                outcome = replace(
+                    outcome,
+                    message=storable_or_none(outcome.message),
+                    state_ids=[storable(str(i)) for i in outcome.state_ids],
+                )
             if outcome is None:
                 # Not attempted (an earlier report must go first): back in the queue as it was.
                 await conn.execute(
@@ -342,6 +354,17 @@ async def _record_health(location_id: int, result: DrainResult) -> None:
             result.sent > 0,
             result.last_error,
         )
+
+
+def _storable(value: Any) -> Any:
+    """A snapshot as jsonb can hold it (no NUL in any string)."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {storable(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _gave_up(row: Any, now: datetime) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -15,6 +15,7 @@ from domain.identity.principal import Principal
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
 from domain.rows import returned
+from domain.text import has_nul, storable
 from plugins.base import IncomingTransfer, ResultStatus, StateCapability
 
 PULL_DAYS = 7
@@ -256,11 +257,18 @@ async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
     result = PullResult()
     created = 0
     for transfer in transfers:
-        if transfer.manifest_number and await _known(location_id, transfer):
+        nul_problem = _nul_problem(transfer)
+        if nul_problem:  # PostgreSQL text cannot hold it: not even looked up
+            transfer = replace(
+                transfer,
+                manifest_number=storable(transfer.manifest_number),
+                problem=nul_problem,
+            )
+        elif transfer.manifest_number and await _known(location_id, transfer):
             continue
         try:
             if transfer.problem:
-                raise ValidationError("manifest", transfer.problem)
+                raise ValidationError("manifest", storable(transfer.problem))
             command = _from_state(location_id, transfer)
             _check(command)
             async with events.unit_of_work():
@@ -272,6 +280,28 @@ async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
     if result.skipped:
         await _alert_skipped(location_id, result.skipped)
     return PullResult(created, result.skipped)
+
+
+def _nul_problem(t: IncomingTransfer) -> str | None:
+    """Why a manifest cannot be stored because the state's text holds a NUL character."""
+    fields = [
+        ("manifest number", t.manifest_number),
+        ("transfer id", t.transfer_id),
+        ("delivery id", t.delivery_id),
+        ("shipper licence", t.shipper_license),
+        ("shipper name", t.shipper_name),
+        ("transporter", t.transporter),
+        ("driver name", t.driver_name),
+    ]
+    for p in t.packages:
+        fields += [
+            ("package label", p.tag),
+            ("item name", p.item_name),
+            ("lab state", p.lab_state),
+            ("batch number", p.batch_number),
+        ]
+    named = sorted({name for name, value in fields if has_nul(value)})
+    return f"the state sent a NUL character in its {', '.join(named)}" if named else None
 
 
 async def _alert_skipped(location_id: int, skipped: list[SkippedManifest]) -> None:

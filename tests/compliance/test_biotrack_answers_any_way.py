@@ -246,16 +246,19 @@ async def test_biotrack_reconciliation_survives_any_inventory_biotrack_may_send(
     await _judge(nm)
 
 
-@pytest.mark.xfail(
-    strict=False, reason="NEW (helper 5): a NUL character in one state record fails the whole run"
+# A NUL character (JSON's "\u0000") in a row's text: PostgreSQL text cannot hold it, so the row
+# becomes a malformed-record discrepancy (the NUL written as \u0000) and the run goes on.
+@pytest.mark.parametrize(
+    "odd", [{"productname": "\0"}, {"id": "41573600000\00099"}], ids=["name", "id"]
 )
-async def test_an_inventory_row_whose_name_holds_a_nul_character_does_not_fail_reconciliation(nm):
+async def test_an_inventory_row_holding_a_nul_character_becomes_a_malformed_record(nm, odd):
     await _case(nm)
     row = {
         "id": "4157360000000099",
         "transactionid": 5,
         "remaining_quantity": 1,
-        "productname": "\0",
+        "productname": "Blue Dream",
+        **odd,
     }
     nm.bt.answer_mode = GeneratedAnswers(
         {"sync_inventory": [Answer(200, {"success": 1, "inventory": [row]})]}
@@ -264,3 +267,10 @@ async def test_an_inventory_row_whose_name_holds_a_nul_character_does_not_fail_r
     summary = await reconcile.reconcile(nm.location_id)
 
     assert summary.status == "finished", summary.error
+    async with db.connection() as conn:
+        causes = await conn.fetch(
+            "SELECT suspected_cause FROM discrepancy"
+            " WHERE location = $1 AND kind = 'malformed_state_record'",
+            nm.location_id,
+        )
+    assert [c["suspected_cause"] for c in causes if "NUL character" in c["suspected_cause"]]

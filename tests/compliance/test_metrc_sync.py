@@ -227,3 +227,48 @@ async def test_each_status_metrc_may_answer_is_retried_or_failed_as_documented(w
             assert str(code) in (await _reports(world))[-1]["last_error"]
     assert len(metrc.state.adjustments()) == len(retried)
     assert metrc.state.package(world.tag).quantity == Decimal(10) - Decimal("0.1") * len(retried)
+
+
+def _quantity_null(body):
+    return {**body, "Quantity": None} if isinstance(body, dict) else body
+
+
+async def test_a_lost_adjustment_whose_package_reads_back_without_a_quantity_waits(world, metrc):
+    await _write_off(world, "2")
+    metrc.faults.hang(3, apply=True, method="POST")
+    assert (await _drain(world)).deferred == 1
+    # The read-back answers ``Quantity: null`` (the description allows it): nothing to tell by.
+    metrc.faults.rewrite(_quantity_null, method="GET", path=f"/packages/v2/{world.tag}")
+
+    await _make_due(world)
+    unsure = await _drain(world)
+
+    assert (unsure.sent, unsure.deferred) == (0, 1)
+    (report,) = await _reports(world)
+    assert report["status"] == "pending"
+    assert "cannot tell yet" in report["last_error"]
+    await _make_due(world)
+    assert (await _drain(world)).sent == 1
+    assert len(metrc.state.adjustments()) == 1
+    assert metrc.state.package(world.tag).quantity == Decimal(8)
+
+
+async def test_a_refusal_whose_words_hold_a_nul_character_is_recorded_escaped(world, metrc):
+    await _write_off(world, "1")
+    await _write_off(world, "2")
+    # A 400's rows are parsed JSON: a "\u0000" in their message is a real NUL character.
+    metrc.faults.row_error("Package\0 is wrong", row=0, method="POST")
+
+    await _drain(world)
+    await _make_due(world)
+    await _drain(world)
+
+    first, second = await _reports(world)
+    assert first["status"] == "failed"
+    assert "Package\\u0000 is wrong" in first["last_error"]
+    assert second["status"] == "sent"
+    async with db.connection() as conn:
+        shown = await conn.fetchval(
+            "SELECT last_error FROM state_sync WHERE location = $1", world.ca.location_id
+        )
+    assert "Package\\u0000 is wrong" in shown

@@ -342,18 +342,22 @@ async def test_the_incoming_pull_survives_any_manifest_metrc_may_send(store, met
 
 
 # Found by the long run (LEAFLEDGER_STATE_ANSWER_EXAMPLES=150): a string METRC sends may hold a
-# NUL character (JSON's "\u0000", a string the description allows); PostgreSQL text cannot, and
-# the write fails the whole run or pull instead of one record becoming a discrepancy / skipped
-# manifest. Not one of issue 9's findings: reported to the lead, expected to fail until fixed.
-NUL_BUG = "NEW (helper 5): a NUL character in one METRC record fails the whole run"
+# NUL character (JSON's "\u0000", a string the description allows); PostgreSQL text cannot. The
+# record becomes a malformed-record discrepancy (its raw text with the NUL written as \u0000) and
+# the run goes on; a manifest holding one is skipped and named, the others imported.
+NUL_PACKAGES = {
+    "item name": {"Label": OTHER_TAG, "Item": {"Name": "Blue\0Dream"}},
+    "label": {"Label": OTHER_TAG[:-1] + "\0"},
+    "unit": {"Label": OTHER_TAG, "UnitOfMeasureName": "Gr\0ams"},
+}
 
 
-@pytest.mark.xfail(strict=False, reason=NUL_BUG)
-async def test_a_package_whose_name_holds_a_nul_character_does_not_fail_reconciliation(
-    store, metrc_server
+@pytest.mark.parametrize("field", sorted(NUL_PACKAGES))
+async def test_a_package_holding_a_nul_character_becomes_a_malformed_record_discrepancy(
+    store, metrc_server, field
 ):
     world = await _case(store, metrc_server)
-    odd = {"Label": OTHER_TAG, "Quantity": 1, "UnitOfMeasureName": "Grams", "Item": {"Name": "\0"}}
+    odd = {"Quantity": 1, "UnitOfMeasureName": "Grams", **NUL_PACKAGES[field]}
     _install(
         metrc_server, world, GeneratedAnswers({"GetPackageActive": [Answer(200, {"Data": [odd]})]})
     )
@@ -361,9 +365,17 @@ async def test_a_package_whose_name_holds_a_nul_character_does_not_fail_reconcil
     summary = await reconcile.reconcile(world.ca.location_id)
 
     assert summary.status == "finished", summary.error
+    async with db.connection() as conn:
+        found = await conn.fetch(
+            "SELECT tag, state_raw, suspected_cause FROM discrepancy"
+            " WHERE location = $1 AND kind = 'malformed_state_record'",
+            world.ca.location_id,
+        )
+    assert len(found) == 1, found
+    assert f"NUL character in its {field}" in found[0]["suspected_cause"]
+    assert "\\x00" in found[0]["state_raw"] or "\\u0000" in found[0]["state_raw"]
 
 
-@pytest.mark.xfail(strict=False, reason=NUL_BUG)
 async def test_a_manifest_whose_number_holds_a_nul_character_does_not_fail_the_pull(
     store, metrc_server
 ):
@@ -379,8 +391,12 @@ async def test_a_manifest_whose_number_holds_a_nul_character_does_not_fail_the_p
         GeneratedAnswers({"GetTransferIncoming": [Answer(200, {"Data": [odd]}), REAL_ANSWER]}),
     )
 
-    await judge.entry("pull_incoming", shipments.pull_incoming(world.ca.location_id))
+    result = await judge.entry("pull_incoming", shipments.pull_manifests(world.ca.location_id))
 
+    assert result is not None
+    assert [(s.manifest_number, s.reason) for s in result.skipped] == [
+        ("00\\u00001", "manifest: the state sent a NUL character in its manifest number")
+    ]
     async with db.connection() as conn:  # the readable manifest still arrives
         assert (
             await conn.fetchval(
@@ -388,3 +404,24 @@ async def test_a_manifest_whose_number_holds_a_nul_character_does_not_fail_the_p
             )
             == 1
         )
+
+
+async def test_a_manifest_whose_item_name_holds_a_nul_character_is_skipped_the_rest_imported(
+    store, metrc_server
+):
+    world = await _case(store, metrc_server)
+    metrc_server.state.add_transfer(
+        [DeliveryPackage(world.tag.replace("77", "44", 1), "Blue Dream Bulk", 100)],
+        manifest_number=world.tag[-10:],
+    )
+    metrc_server.state.add_transfer(
+        [DeliveryPackage(world.tag.replace("77", "45", 1), "Blue\0Dream", 100)],
+        manifest_number="0000000077",
+    )
+
+    result = await shipments.pull_manifests(world.ca.location_id)
+
+    assert result.created == 1
+    assert [(s.manifest_number, s.reason) for s in result.skipped] == [
+        ("0000000077", "manifest: the state sent a NUL character in its item name")
+    ]

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -189,8 +189,11 @@ class MetrcClient:
                 snapshots[report.id] = receipts.first_attempt()  # bounds the receipt search
             if report.kind in (ReportKind.ADJUST, ReportKind.DESTROY):
                 package = await self._package(str(report.payload["tag"]))
-                quantity = field_of(package, "Quantity") if package else None
+                raw = field_of(package, "Quantity") if package else None
+                quantity = number_of(raw)
                 snapshots[report.id] = {"quantity": str(quantity) if quantity is not None else None}
+                if package and quantity is None:  # it exists, but we cannot read how much
+                    snapshots[report.id]["unreadable"] = repr(raw)
         return snapshots
 
     async def _package(self, label: str) -> Any:
@@ -202,15 +205,28 @@ class MetrcClient:
             raise
 
     async def _find_adjustment(self, report: OutboundReport) -> ReportResult | None:
-        before = (report.snapshot or {}).get("quantity")
-        if report.snapshot is None or before is None:
+        snapshot = report.snapshot or {}
+        before = _decimal(snapshot.get("quantity"))
+        if report.snapshot is None or (before is None and "unreadable" not in snapshot):
             return None  # the snapshot is stored before sending: no snapshot, never sent
         package = await self._package(str(report.payload["tag"]))
-        now = Decimal(str(field_of(package, "Quantity"))) if package else None
+        raw_now = field_of(package, "Quantity") if package else None
+        now = number_of(raw_now)
+        if package and (now is None or before is None):
+            # A quantity METRC sent unreadably (null, text) tells nothing either way: ask again
+            # at the next attempt rather than resend (a double adjustment) or give up.
+            shown = snapshot.get("unreadable") or snapshot.get("quantity")
+            return ReportResult(
+                report.id,
+                ResultStatus.UNKNOWN,
+                (),
+                f"cannot tell yet whether the adjustment reached METRC: the package's quantity"
+                f" read {shown} before and {raw_now!r} now; looked up again at the next attempt",
+            )
         delta = Decimal(str(report.payload["quantity"]))
-        if now == Decimal(before) + delta:
+        if before is not None and now == before + delta:
             return ReportResult(report.id, ResultStatus.SENT)
-        if now == Decimal(before):
+        if now == before:
             return None
         return ReportResult(
             report.id,
@@ -336,6 +352,15 @@ METRC_UNITS = frozenset(
         "pounds",
     }
 )
+
+
+def _decimal(text: Any) -> Decimal | None:
+    """A snapshot's stored quantity (text) as a finite Decimal, or None."""
+    try:
+        number = Decimal(str(text)) if text is not None else None
+    except InvalidOperation:
+        return None
+    return number if number is not None and number.is_finite() else None
 
 
 def _package(record: Any, status: str) -> StatePackage:
