@@ -36,6 +36,7 @@ from tests.compliance.biotrack_fixtures import (
     write_off,
 )
 from tests.doubles.biotrack import DEFAULT_LEAK, BioTrackDouble, run_biotrack_double
+from tests.doubles.biotrack.generated import REAL, Answer, GeneratedAnswers
 
 
 @pytest.fixture
@@ -387,3 +388,33 @@ async def test_a_report_whose_fate_stays_unknown_is_retried_then_failed_visibly(
     [report] = await reports(nm)
     assert report["status"] == "failed"
     assert "gave up retrying after the deadline" in report["last_error"]
+
+
+async def test_a_permanent_http_refusal_fails_at_once_with_its_status_and_the_next_goes(nm, bt):
+    await write_off(nm, "-1")
+    await write_off(nm, "-2")
+    bt.answer_mode = GeneratedAnswers(
+        {"inventory_adjust": [Answer(422, None, "Unprocessable Entity: bad barcode"), REAL]}
+    )
+
+    result = await drain(nm)
+
+    assert (result.failed, result.sent) == (1, 1)
+    refused, second = await reports(nm)
+    assert refused["status"] == "failed"
+    assert "422" in refused["last_error"]
+    assert "bad barcode" in refused["last_error"]
+    assert second["status"] == "sent"
+    assert bt.state.quantity(TAG) == 8
+
+
+@pytest.mark.parametrize("status", [408, 409, 423, 425, 429])
+async def test_a_not_now_http_answer_is_retried_and_applied_once(nm, bt, status):
+    await write_off(nm, "-1")
+    bt.answer_mode = GeneratedAnswers({"inventory_adjust": [Answer(status, None, "later"), REAL]})
+
+    assert (await drain(nm)).deferred == 1
+    assert (await reports(nm))[0]["status"] == "pending"
+    await make_due(nm)
+    assert (await drain(nm)).sent == 1
+    assert bt.state.quantity(TAG) == 9

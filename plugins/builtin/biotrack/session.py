@@ -13,11 +13,14 @@ reads its words) unless it reads as transient (RETRY); a lost session is renewed
 request repeated with the same nonce; connection refused is RETRY (nothing reached BioTrack); a
 timeout, a 5xx or an unreadable answer to a write is UNKNOWN (it may have been applied: the
 sync engine looks it up with ``nonce_replay`` before sending again); the same to a read is RETRY.
+Other HTTP statuses are classified as METRC's: 408/409/423/425/429 RETRY (not applied), 401/403/407
+RETRY after the setup wait, any other 4xx (and 501/505) FAILED with the status and body.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from typing import Any
@@ -46,6 +49,11 @@ _TRANSIENT = re.compile(
 )
 SETUP_RETRY_SECONDS = 300.0  # wrong credentials or URL: wait for someone to fix them
 TRANSIENT_RETRY_SECONDS = 60.0
+# HTTP statuses (BioTrack itself answers 200; these come from it or a proxy in front of it), as
+# METRC's are classified: "not now" (nothing applied) is retried; so are the credential ones.
+RETRY_4XX = frozenset({408, 409, 423, 425, 429})
+SETUP_4XX = frozenset({401, 403, 407})
+PERMANENT_5XX = frozenset({501, 505})
 
 
 class BioTrackError(Exception):
@@ -242,18 +250,54 @@ class Session:
                 unsure, f"BioTrack connection lost during {action}: {exc!r}"
             ) from None
         status = response.status_code
-        if status >= 500:
-            raise BioTrackError(unsure, f"BioTrack server error {status} on {action}")
         if status != 200:
-            # A proxy or a wrong URL answered; BioTrack itself did not process the request.
-            raise BioTrackError(
-                ResultStatus.RETRY,
-                f"unexpected HTTP {status} from BioTrack on {action}: {response.text[:200]}",
-                retry_after=SETUP_RETRY_SECONDS,
-            )
+            raise _http_error(response, action, unsure)
         answer = parse_body(response.text)
         if answer is None:
             raise BioTrackError(
                 unsure, f"unreadable answer from BioTrack to {action}: {response.text[:200]!r}"
             )
         return answer
+
+
+def _http_error(response: httpx.Response, action: str, unsure: ResultStatus) -> BioTrackError:
+    """A non-200 answer, classified as METRC's are (docs/compliance.md): "not now" 4xx and 5xx
+    are tried again, any other 4xx is the request's own fault and fails with its words, so a
+    permanent refusal is not retried until the deadline has long passed."""
+    status = response.status_code
+    text = response.text[:200]
+    if status in PERMANENT_5XX or (400 <= status < 500 and status not in RETRY_4XX):
+        if status in SETUP_4XX:  # who we are, not what we sent: someone fixes the connection
+            return BioTrackError(
+                ResultStatus.RETRY,
+                f"BioTrack (or a proxy) refused us ({status}) on {action}: {text}",
+                retry_after=SETUP_RETRY_SECONDS,
+            )
+        return BioTrackError(
+            ResultStatus.FAILED, f"BioTrack refused {action} (HTTP {status}): {text}"
+        )
+    if status in RETRY_4XX:  # not applied: "not now"
+        return BioTrackError(
+            ResultStatus.RETRY,
+            f"BioTrack not now (HTTP {status}) on {action}: {text}",
+            retry_after=_retry_after(response.headers.get("Retry-After")),
+        )
+    if status >= 500:  # may have been applied: a write is looked up before it is sent again
+        return BioTrackError(unsure, f"BioTrack server error {status} on {action}")
+    # 1xx, 2xx other than 200, 3xx: a proxy or a wrong URL answered, not BioTrack.
+    return BioTrackError(
+        ResultStatus.RETRY,
+        f"unexpected HTTP {status} from BioTrack on {action} (check the URL): {text}",
+        retry_after=SETUP_RETRY_SECONDS,
+    )
+
+
+def _retry_after(value: str | None) -> float:
+    """``Retry-After`` in seconds (an HTTP date, nonsense or nothing: the transient wait)."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return TRANSIENT_RETRY_SECONDS
+    if not math.isfinite(seconds):
+        return TRANSIENT_RETRY_SECONDS
+    return min(max(seconds, 1.0), SETUP_RETRY_SECONDS)
