@@ -77,7 +77,7 @@ async def reconcile(location_id: int, run_id: int | None = None) -> RunSummary:
             await client.close()
     except Exception as exc:
         log.exception("reconciliation of location %s failed pulling from the state", location_id)
-        return await _finish(run_id, "failed", error=_why(exc))
+        return await _finish(run_id, "failed", error=storable(_why(exc)))
     compared, found = await compare(location_id, run_id)
     return await _finish(run_id, "finished", compared, found)
 
