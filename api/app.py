@@ -28,6 +28,7 @@ from api.schema import schema
 from domain import db, settings
 from domain.broadcast import Broadcaster
 from domain.identity.tokens import TokenCodec
+from domain.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
         introspection: str = "signed-in",
         limiter: RateLimiter | None = None,
         refresh_ttl: int = 30 * 24 * 3600,
+        units: UnitOfWorkFactory | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
@@ -50,6 +52,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
         self.introspection = introspection
         self.limiter = limiter
         self.refresh_ttl = refresh_ttl
+        self.units = units
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # Rate limits before the body is read: a throttled client costs one Redis round trip.
@@ -71,6 +74,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
             address=client_address(request.scope),
             caller=caller if isinstance(caller, Caller) else None,
             refresh_ttl=self.refresh_ttl,
+            units=self.units,
         )
 
     async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
@@ -132,6 +136,7 @@ def create_app(
         introspection=config.introspection,
         limiter=limiter,
         refresh_ttl=config.refresh_ttl_seconds,
+        units=deps.units,
         max_subscriptions_per_connection=config.max_subscriptions_per_connection or None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         allowed_origins=config.allowed_origins,
@@ -183,7 +188,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             # POST /hooks/pos/{adapter} and /hooks/delivery/{adapter}: signed inbound events.
-            *integration_routes(deps.registry),
+            *integration_routes(deps.registry, deps.units),
         ],
         lifespan=lifespan,
     )

@@ -3,17 +3,19 @@
 ``bootstrap(settings)`` reads nothing from the environment: it takes ``Settings`` (loaded once by
 the caller), pushes the process-wide knobs into the modules that use them (the database DSN, the
 password cost, the credentials key, the auth-cache lifetime, the sync lease, the webhook timeout,
-the login throttle, the query-cost limit), installs the plugin ``Registry`` and builds the
-broadcaster and token codec. ``running(deps)`` starts and stops what holds connections (the pool,
-the broadcaster, the job queue and the after-commit publisher); the Starlette lifespan and the arq
-startup/shutdown both use it. ``domain`` never imports this module.
+the login throttle, the query-cost limit) and builds the plugin ``Registry``, the broadcaster,
+the token codec and the ``UnitOfWorkFactory`` every service call takes its unit from (its events
+go to ``Deps.publish``: the broadcaster, and the job kicks while running). ``running(deps)``
+starts and stops what holds connections (the pool, the broadcaster, the job queue); the
+Starlette lifespan and the arq startup/shutdown both use it. ``domain`` never imports this
+module.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 
 import pluggy
 from arq import create_pool
@@ -23,9 +25,11 @@ from api import context, query_cost
 from domain import db, events
 from domain.broadcast import Broadcaster
 from domain.compliance import credentials, sync
+from domain.events import Event
 from domain.identity import passwords, throttle
 from domain.identity.tokens import TokenCodec
 from domain.settings import FAST_PASSWORDS, Settings
+from domain.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.webhooks import delivery
 from plugins import registry as plugin_registry
 from plugins.registry import Registry
@@ -42,6 +46,22 @@ class Deps:
     codec: TokenCodec
     # The arq queue, while ``running`` (the worker's own pool in the worker).
     jobs: ArqRedis | None = None
+    # Makes the units of work services are handed (this registry; events go to ``publish``).
+    units: UnitOfWorkFactory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.units = UnitOfWorkFactory(self.registry, self.publish)
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work for one service call (resolvers, jobs, the CLI)."""
+        return self.units()
+
+    async def publish(self, committed: Sequence[Event]) -> None:
+        """After COMMIT: to subscribers (the broadcaster) and, while running, to the job kicks."""
+        publishers = [self.broadcaster.publish]
+        if self.jobs is not None:
+            publishers.append(JobKicker(self.jobs, self.settings.redis_prefix).publish)
+        await events.fanout(*publishers)(committed)
 
 
 def configure(settings: Settings) -> None:
@@ -75,7 +95,8 @@ def bootstrap(settings: Settings, *, plugin_manager: pluggy.PluginManager | None
         if plugin_manager is not None
         else plugin_registry.from_installed_plugins()
     )
-    # Until services take a unit of work, the domain's lookups read the installed registry
+    # The domain reads plugins only from its units of work; the installed registry is for tests
+    # and scripts that build their own units (``plugins.registry.current()``)
     # (None: the installed plugins', which follows a package installed during a test run).
     plugin_registry.install(plugins if plugin_manager is not None else None)
     return Deps(
@@ -112,16 +133,9 @@ async def running(
         await deps.broadcaster.start(listen=listen)
         try:
             deps.jobs = jobs if jobs is not None else await job_queue(deps.settings)
-            events.set_publisher(
-                events.fanout(
-                    deps.broadcaster.publish,
-                    JobKicker(deps.jobs, deps.settings.redis_prefix).publish,
-                )
-            )
             try:
                 yield deps
             finally:
-                events.set_publisher(None)
                 if own_jobs:
                     await deps.jobs.aclose()
                 deps.jobs = None

@@ -102,11 +102,12 @@ def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 def cmd_demo(args: argparse.Namespace) -> None:
     """Everything a first-time user needs: services, schema, demo data, API and worker."""
     from api import services
-    from api.bootstrap import configure
+    from api.bootstrap import bootstrap
     from domain.demo import PASSWORD, load_demo
+    from domain.unit_of_work import UnitOfWork
 
     config = settings.load()
-    configure(config)
+    deps = bootstrap(config)
     db_url, redis_url = config.database_url, config.redis_url
     with services.running(
         config.data_dir, database_url=db_url, redis_url=redis_url, prefer_local=False
@@ -115,7 +116,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
         if not db_url:
             asyncio.run(services.create_database(running.postgres_server_url, "leafledger"))
         asyncio.run(migrate(database_url))
-        credentials = asyncio.run(load_demo(database_url, reset=args.reset))
+        # The demo announces nothing: a unit of work with no publisher.
+        credentials = asyncio.run(
+            load_demo(UnitOfWork(deps.registry), database_url, reset=args.reset)
+        )
         env = {
             **os.environ,
             "LEAFLEDGER_DATABASE_URL": database_url,
@@ -161,16 +165,17 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_demo_data(args: argparse.Namespace) -> None:
     """Load the demo into the configured database (compose, or a database you already run)."""
-    from api.bootstrap import configure
+    from api.bootstrap import bootstrap
     from domain.demo import load_demo
+    from domain.unit_of_work import UnitOfWork
 
     config = settings.load()
-    configure(config)
+    deps = bootstrap(config)
     url = config.database_url
     if not url:
         raise SystemExit("set LEAFLEDGER_DATABASE_URL")
     asyncio.run(migrate(url))
-    for line in asyncio.run(load_demo(url, reset=args.reset)):
+    for line in asyncio.run(load_demo(UnitOfWork(deps.registry), url, reset=args.reset)):
         print(line)
 
 

@@ -16,6 +16,7 @@ from domain.identity import services as identity
 from domain.identity.principal import Principal
 from domain.identity.tokens import TokenClaims, TokenCodec
 from domain.roles import Capability
+from domain.unit_of_work import PluginRegistry, UnitOfWork, UnitOfWorkFactory
 
 # Grants are re-read at most this often per token or API key (a revoked grant, a bumped token
 # version, a revoked or expired key take effect within this many seconds); saves a query on every
@@ -115,6 +116,22 @@ class Context:
     address: str = ""
     caller: Caller | None = None
     refresh_ttl: int = 30 * 24 * 3600
+    # The process's units of work (``api.bootstrap``): one per mutation.
+    units: UnitOfWorkFactory | None = None
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work for one service call."""
+        return self._units()()
+
+    @property
+    def registry(self) -> PluginRegistry:
+        """The process's plugins (queries that list or describe them)."""
+        return self._units().registry
+
+    def _units(self) -> UnitOfWorkFactory:
+        if self.units is None:
+            raise RuntimeError("this context was built without units of work")
+        return self.units
 
     async def identify(self) -> Caller:
         """The caller (read once per request or socket)."""

@@ -32,6 +32,7 @@ from domain import errors as domain_errors
 if TYPE_CHECKING:
     from api.context import Info
     from domain.identity.principal import Principal
+    from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -387,16 +388,17 @@ async def attempt(
 
 async def mutate(
     info: Info,
-    service: Callable[[Principal, C], Awaitable[O]],
+    service: Callable[[UnitOfWork, Principal, C], Awaitable[O]],
     command: Callable[[], C],
     present: Callable[[O], Awaitable[P] | P],
 ) -> P | Refusal:
     """A signed-in caller's mutation: the caller, then the command built from the input (a bad id
-    is a NotFound), then the service; its outcome presented, or its refusal as a member of the
-    field's result union. Each resolver states only the command, the service and the payload."""
+    is a NotFound), then the service, handed a new unit of work; its outcome presented, or its
+    refusal as a member of the field's result union. Each resolver states only the command, the
+    service and the payload."""
     try:
         principal = await info.context.require_principal()
-        outcome = await service(principal, command())
+        outcome = await service(info.context.uow(), principal, command())
     except domain_errors.DomainError as exc:
         return refusal(exc, info.return_type)
     return await _shown(present, outcome)

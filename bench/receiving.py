@@ -29,6 +29,7 @@ from domain.identity.tokens import TokenClaims, TokenCodec
 from domain.receiving import sessions, shipments
 from domain.receiving.model import Decision
 from domain.roles import Role
+from tests.support.units import new_uow
 
 CREATE = """mutation($input: CreateShipmentInput!) { createShipment(input: $input) {
   __typename ... on ShipmentPayload { shipment { id } } ... on UserError { message } } }"""
@@ -115,18 +116,20 @@ async def statements_per_scan(location_id: int, lead: Principal, count: int) -> 
     """SQL statements of the 1st, middle and last scan of a fresh manifest (in-process)."""
     prefix = f"1A4RQ{int(time.time()) % 10**7:07d}"
     created = await shipments.create_shipment(
+        new_uow(),
         lead,
         shipments.CreateShipment(
             location_id, prefix, shipments.parse_csv_manifest(_csv(prefix, count))
         ),
     )
     session = await sessions.start_receiving(
-        lead, sessions.StartReceiving(created.value.shipment_id)
+        new_uow(), lead, sessions.StartReceiving(created.value.shipment_id)
     )
     counts = []
     for n in range(count):
         with db.count_queries() as log:
             await sessions.scan_package(
+                new_uow(),
                 lead,
                 sessions.ScanPackage(
                     session.value.session_id, f"{prefix}{n:012d}", Decision.ACCEPT

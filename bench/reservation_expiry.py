@@ -56,6 +56,9 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from domain.sales import release, reservations
 from domain.sales.model import Channel, ReservationStatus
+from domain.unit_of_work import UnitOfWork, discard
+from plugins import registry
+from tests.support.units import new_uow
 from workers.kick import JobKicker
 
 DATABASE = "leafledger_bench_reservations"
@@ -132,8 +135,7 @@ async def create_reservations(
     store: seed_floor.FloorStore, count: int, lines: int, concurrency: int, label: str
 ) -> tuple[list[int], float]:
     """``count`` pickup orders of ``lines`` products each, through the service; their ids and
-    the creation rate. No publisher is set: nothing is scheduled for the long hold."""
-    events.set_publisher(None)
+    the creation rate. Their units publish nothing: nothing is scheduled for the long hold."""
     principal = _principal(store)
     rng = random.Random(label)
     counter = iter(range(count))
@@ -142,6 +144,7 @@ async def create_reservations(
     async def one_task() -> None:
         for n in counter:
             outcome = await reservations.create_reservation(
+                new_uow(),
                 principal,
                 reservations.CreateReservation(
                     location_id=store.location_id,
@@ -175,29 +178,26 @@ async def retime(
     """Move every hold's expiry to ``at``, recording the event a real extension records; with a
     kicker as the after-commit publisher, that enqueues one deferred expiry job per hold."""
     expires_at = datetime.fromtimestamp(at, UTC)
-    events.set_publisher(kicker.publish if kicker is not None else None)
-    try:
-        for start in range(0, len(ids), 1000):
-            chunk = ids[start : start + 1000]
-            async with events.unit_of_work():
-                async with db.connection() as conn:
-                    await conn.execute(
-                        "UPDATE reservation SET expires_at = $2 WHERE id = ANY($1::bigint[])"
-                        " AND status = 'held'",
-                        chunk,
-                        expires_at,
+    uow = UnitOfWork(registry.current(), kicker.publish if kicker is not None else discard)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        async with uow:
+            async with db.connection() as conn:
+                await conn.execute(
+                    "UPDATE reservation SET expires_at = $2 WHERE id = ANY($1::bigint[])"
+                    " AND status = 'held'",
+                    chunk,
+                    expires_at,
+                )
+            for reservation_id in chunk:
+                uow.record(
+                    events.ReservationUpdated(
+                        location_id=store.location_id,
+                        reservation_id=reservation_id,
+                        status=ReservationStatus.HELD,
+                        expires_at=expires_at,
                     )
-                for reservation_id in chunk:
-                    events.record(
-                        events.ReservationUpdated(
-                            location_id=store.location_id,
-                            reservation_id=reservation_id,
-                            status=ReservationStatus.HELD,
-                            expires_at=expires_at,
-                        )
-                    )
-    finally:
-        events.set_publisher(None)
+                )
 
 
 class ReleaseListener:
@@ -367,7 +367,7 @@ async def profile_expiry(
             ids,
         )
     async with statements.profile_statements(count) as profile:
-        expired = await release.expire_due()
+        expired = await release.expire_due(new_uow())
     if expired != count:
         raise RuntimeError(f"expected to expire {count}, expired {expired}")
     return profile[0]

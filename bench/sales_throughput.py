@@ -41,6 +41,7 @@ from domain.identity.principal import Principal
 from domain.roles import Role
 from domain.sales import queries, sales
 from domain.sales.model import CustomerType
+from tests.support.units import new_uow
 
 DATABASE = "leafledger_bench_sales"
 PGBENCH_DATABASE = "leafledger_pgbench"
@@ -121,6 +122,7 @@ async def profile_sales(
     async with statements.profile_statements(count) as profile:
         for n in range(count):
             outcome = await sales.record_sale(
+                new_uow(),
                 budtender,
                 sales.RecordSale(
                     location_id=store.location_id,

@@ -20,6 +20,7 @@ from domain.identity.passwords import hash_password
 from domain.inventory.audit import verify_location_chains
 from domain.organisation import services as organisation
 from domain.organisation.model import ZoneKind
+from plugins import registry
 
 LICENCE = "C10-0000999-LIC"
 CATEGORIES = ["flower", "pre_roll", "vape", "concentrate", "edible", "beverage", "tincture"]
@@ -69,6 +70,7 @@ async def seed(packages: int, movements: int, *, seed_value: int = 7) -> int:
             " RESTART IDENTITY CASCADE"
         )
     operator_id, location_id, admin_id = await organisation.bootstrap_operator(
+        registry.current(),
         "Bench Co",
         organisation.CreateLocation(
             name="Bench Store",

@@ -28,6 +28,7 @@ from domain.identity.tokens import TokenClaims, TokenCodec
 from domain.organisation import services as organisation
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from plugins import registry
 
 PASSWORD = "bench-password-1"
 
@@ -82,6 +83,7 @@ async def seed_floor_store(
         async with db.connection() as conn:
             await conn.execute("SELECT setval('location_id_seq', $1, false)", first_location_id)
     operator_id, location_id, admin_id = await organisation.bootstrap_operator(
+        registry.current(),
         "Bench Sales Co",
         organisation.CreateLocation(
             name="Bench Floor Store",

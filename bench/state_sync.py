@@ -33,6 +33,7 @@ from domain import db
 from domain.compliance import connections, reconcile, reporting, sync
 from domain.identity.principal import Principal
 from domain.roles import Role
+from tests.support.units import new_uow
 
 
 @dataclass
@@ -80,6 +81,7 @@ async def _connect(location_id: int, double: Double, rates: bool) -> None:
         await conn.execute("DELETE FROM state_sync WHERE location = $1", location_id)
         await conn.execute("DELETE FROM state_package WHERE location = $1", location_id)
     await connections.configure(
+        new_uow(),
         admin,
         connections.ConfigureConnection(
             location_id,
@@ -142,7 +144,7 @@ async def drain_bench(double: Double, reports: int) -> dict[str, float]:
     started = time.perf_counter()
     sent = 0
     while sent < reports:
-        result = await sync.drain(location_id, owner="bench")
+        result = await sync.drain(new_uow(), location_id, owner="bench")
         sent += result.sent
         if result.sent == 0:
             raise RuntimeError(f"drain stalled: {result}")
@@ -162,7 +164,7 @@ async def reconcile_bench(double: Double, packages: int) -> dict[str, float]:
     out: dict[str, float] = {}
     for label in ("first_full_pull", "steady_state"):
         started = time.perf_counter()
-        summary = await reconcile.reconcile(location_id)
+        summary = await reconcile.reconcile(new_uow(), location_id)
         out[f"{label}_seconds"] = round(time.perf_counter() - started, 2)
         out[f"{label}_peak_rss_mib"] = round(_peak_rss_mib(), 1)
         out[f"{label}_compared"] = summary.packages_compared

@@ -1,26 +1,24 @@
-"""Domain events, and the unit of work that publishes them only after its transaction commits.
+"""Domain events: one frozen dataclass per type, and their wire codec.
 
 Live floor displays must never show stock that a rolled-back transaction did not move, so events
-are collected while the transaction runs and handed to the publisher after COMMIT. Publication is
+are collected by the unit of work (``domain.unit_of_work``, ``uow.record``) while the transaction
+runs and handed to its publisher after COMMIT. Publication is
 at-most-once (Redis pub/sub); subscribers re-read fresh data and clients refetch on reconnect.
 Durable consumers (state reports, webhooks) use outbox rows written inside the transaction instead.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import enum
 import logging
 import types
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from domain import db
 from domain.inventory.model import PackageStatus
 from domain.organisation.model import ZoneKind
 from domain.sales.model import ReservationStatus
@@ -53,16 +51,6 @@ class Event:
 Publisher = Callable[[Sequence[Event]], Awaitable[None]]
 
 
-async def _discard(events: Sequence[Event]) -> None:
-    return None
-
-
-_publisher: Publisher = _discard
-_pending: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
-    "leafledger_pending_events", default=None
-)
-
-
 def fanout(*publishers: Publisher) -> Publisher:
     """One publisher that hands the same committed events to several (Redis, job kicks)."""
 
@@ -74,44 +62,6 @@ def fanout(*publishers: Publisher) -> Publisher:
                 log.exception("an event publisher failed after commit")
 
     return publish
-
-
-def set_publisher(publisher: Publisher | None) -> None:
-    """Install the process's publisher (Redis in the API and worker; nothing in pure tests)."""
-    global _publisher
-    _publisher = publisher or _discard
-
-
-def record(event: Event) -> None:
-    """Queue ``event`` for publication when the surrounding unit of work commits."""
-    pending = _pending.get()
-    if pending is None:
-        raise RuntimeError("events can only be recorded inside a unit of work")
-    pending.append(event)
-
-
-@contextlib.asynccontextmanager
-async def unit_of_work() -> AsyncIterator[None]:
-    """One transaction whose events are published after it commits (and dropped if it fails).
-
-    Nested units join the outer one, so a service may call another service.
-    """
-    if _pending.get() is not None:
-        async with db.transaction():
-            yield
-        return
-    pending: list[Event] = []
-    token = _pending.set(pending)
-    try:
-        async with db.transaction():
-            yield
-    finally:
-        _pending.reset(token)
-    if pending:
-        try:
-            await _publisher(pending)
-        except Exception:  # a dead Redis must not turn a committed change into an error
-            log.exception("publishing %d events failed after commit", len(pending))
 
 
 # --- The event types. A topic string is spelled once, here; everything else names the class.

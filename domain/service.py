@@ -9,9 +9,10 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
-from domain import events, idempotency
+from domain import idempotency
 from domain.errors import ValidationError
 from domain.identity.principal import Principal
+from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,20 @@ def request_of(command: Any) -> dict[str, Any]:
 
 
 async def run(
+    uow: UnitOfWork,
     principal: Principal,
     operation: str,
     command: Any,
-    work: Callable[[], Awaitable[R]],
+    work: Callable[[UnitOfWork], Awaitable[R]],
     result_type: type[R],
     *,
     scope: str | None = None,
     key: str | None = None,
 ) -> Outcome[R]:
-    """Run ``work`` in one unit of work, or return the first result of a replayed key.
+    """Run ``work(uow)`` inside ``uow``, or return the first result of a replayed key.
+
+    The key is claimed inside the same transaction as the work, so a replay and the work never
+    both happen, and a refusal (which rolls the unit back) leaves the key unclaimed.
 
     ``result_type`` is a dataclass of JSON-native fields (ids, strings), so the stored response
     can be rebuilt exactly. Keys are per user unless ``scope``/``key`` say otherwise (a POS
@@ -51,13 +56,13 @@ async def run(
     """
     key = key if key is not None else getattr(command, "idempotency_key", None)
     try:
-        async with events.unit_of_work():
+        async with uow:
             claim = await idempotency.claim(
                 scope or f"user:{principal.user_id}", key, operation, request_of(command)
             )
             if claim.replay is not None:
                 return Outcome(result_type(**claim.replay), replayed=True)
-            value = await work()
+            value = await work(uow)
             if dataclasses.is_dataclass(value) and not isinstance(value, type):
                 await idempotency.complete(claim, dataclasses.asdict(value))
     except (asyncpg.DataError, asyncpg.NotNullViolationError) as exc:

@@ -1,10 +1,11 @@
 """The plugin manager factory, the ``Registry`` of what it provides (state systems, state
-rulebooks, POS and delivery adapters), and the module-level lookups the domain calls.
+rulebooks, POS and delivery adapters), and module-level lookups for tests and scripts.
 
-``api.bootstrap`` builds one ``Registry`` per process from its plugin manager and installs it;
-the lookups below read the installed one, so an adapter given to ``create_app(plugin_manager=)``
-is the same one every caller sees. Without an installed registry (a script, a unit test) the
-lookups build one from the installed plugins on first use.
+``api.bootstrap`` builds one ``Registry`` per process from its plugin manager; the domain reads it
+only through the unit of work it is handed (``uow.registry``), so an adapter given to
+``create_app(plugin_manager=)`` is the one every service sees. Bootstrap also installs it here,
+so tests and scripts that build their own units (``current()``) see the same one; without an
+installed registry the lookups build one from the installed plugins on first use.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.support.database import TABLES_TO_TRUNCATE
 from tests.support.ledger_checks import assert_ledger_balances
+from tests.support.units import new_uow
 
 TAG = re.compile(r"^[0-9A-Z]{24}$")
 PRODUCT_CATEGORIES = {c.value for c in Category} - {Category.OTHER.value}
@@ -55,7 +56,7 @@ async def demo(database: str) -> Demo:
     async with db.connection() as conn:
         await conn.execute(f"TRUNCATE {', '.join(TABLES_TO_TRUNCATE)} RESTART IDENTITY CASCADE")
     started = time.perf_counter()
-    lines = await populate()
+    lines = await populate(new_uow())
     return Demo(lines, time.perf_counter() - started)
 
 
@@ -230,9 +231,9 @@ async def test_loading_again_adds_nothing_and_reset_reloads_the_same_demo(
 ) -> None:
     before = await _counts()
     # The public entry point, on the suite's running pool (which it must leave running).
-    assert await load_demo(database) == demo.lines
+    assert await load_demo(new_uow(), database) == demo.lines
     assert await _counts() == before
-    assert await populate(reset=True) == demo.lines
+    assert await populate(new_uow(), reset=True) == demo.lines
     assert await _counts() == before
     assert await _value("SELECT min(id) FROM operator") == 1
     await assert_ledger_balances()

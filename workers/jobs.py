@@ -15,9 +15,15 @@ from domain.organisation import queries as organisation_queries
 from domain.receiving import shipments
 from domain.sales import release
 from domain.settings import load
+from domain.unit_of_work import UnitOfWorkFactory
 from workers.job_ids import drain_job_id, reconcile_job_id
 
 log = logging.getLogger(__name__)
+
+
+def units(ctx: dict[str, Any]) -> UnitOfWorkFactory:
+    """The worker's units of work (``workers.settings.startup`` puts them in ``ctx``)."""
+    return ctx["units"]
 
 
 def _owner(ctx: dict[str, Any]) -> str:
@@ -31,7 +37,7 @@ def _prefix(ctx: dict[str, Any]) -> str:
 
 async def drain_reports(ctx: dict[str, Any], location_id: int) -> dict[str, Any]:
     """Send one licence's due state reports, in order."""
-    result = await sync.drain(location_id, owner=_owner(ctx))
+    result = await sync.drain(units(ctx)(), location_id, owner=_owner(ctx))
     if result.sent or result.failed or result.deferred:
         log.info("drained location %s: %s", location_id, result)
     return {
@@ -45,7 +51,7 @@ async def drain_reports(ctx: dict[str, Any], location_id: int) -> dict[str, Any]
 async def sweep_state_reports(ctx: dict[str, Any]) -> dict[str, int]:
     """Re-queue drains Postgres says are due (after a lost queue, a crash or a backoff) and raise
     overdue alerts. Runs every ten seconds."""
-    due = await sync.due_locations()
+    due = await sync.due_locations(units(ctx).registry)
     redis = ctx.get("redis")
     for location_id in due:
         if redis is not None:
@@ -54,7 +60,7 @@ async def sweep_state_reports(ctx: dict[str, Any]) -> dict[str, int]:
                 location_id,
                 _job_id=drain_job_id(_prefix(ctx), location_id),
             )
-    overdue = await sync.raise_overdue_alerts()
+    overdue = await sync.raise_overdue_alerts(units(ctx)())
     stale = await reconcile.stale_queued_runs()
     for run_id in stale:
         if redis is not None:
@@ -66,7 +72,7 @@ async def sweep_state_reports(ctx: dict[str, Any]) -> dict[str, int]:
 
 async def reconcile_run(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
     """Run a queued reconciliation (a second delivery of the same job does nothing)."""
-    summary = await reconcile.run_queued(run_id)
+    summary = await reconcile.run_queued(units(ctx)(), run_id)
     return {} if summary is None else summary.__dict__
 
 
@@ -74,14 +80,14 @@ async def schedule_reconciliations(ctx: dict[str, Any]) -> dict[str, int]:
     """Nightly: queue a reconciliation for every licence whose state system has an API."""
     location_ids = await compliance_queries.enabled_connection_locations()
     for location_id in location_ids:
-        await reconcile.request(location_id)
+        await reconcile.request(units(ctx)(), location_id)
     return {"queued": len(location_ids)}
 
 
 async def expire_reservations(ctx: dict[str, Any]) -> dict[str, int]:
     """Put back every held order past its time (a deferred wake-up, and every few seconds as a
     sweep, so expiry happens even after Redis lost its queue or a worker died)."""
-    return {"expired": await release.expire_due()}
+    return {"expired": await release.expire_due(units(ctx)())}
 
 
 async def pull_incoming_shipments(ctx: dict[str, Any]) -> dict[str, int]:
@@ -90,7 +96,7 @@ async def pull_incoming_shipments(ctx: dict[str, Any]) -> dict[str, int]:
     created = 0
     for location_id in location_ids:
         try:
-            created += await shipments.pull_incoming(location_id)
+            created += await shipments.pull_incoming(units(ctx)(), location_id)
         except Exception:
             log.exception("pulling incoming manifests for location %s failed", location_id)
     return {"locations": len(location_ids), "created": created}

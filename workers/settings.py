@@ -27,9 +27,11 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or load()
     stack = contextlib.AsyncExitStack()
     # A worker only publishes (it listens to no events); what it enqueues goes to arq's pool.
+    deps = bootstrap(settings)
     await stack.enter_async_context(
-        running(bootstrap(settings), pool_size=(1, 5), listen=False, jobs=ctx["redis"])
+        running(deps, pool_size=(1, 5), listen=False, jobs=ctx["redis"])
     )
+    ctx["units"] = deps.units  # jobs take their units of work (and the plugins) from it
     ctx["running"] = stack
 
 

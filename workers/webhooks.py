@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from domain.webhooks import delivery
+from workers.jobs import units
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ async def deliver_webhooks(ctx: dict[str, Any]) -> dict[str, int]:
     total = delivery.DeliveryResult()
     deadline = time.monotonic() + RUN_BUDGET_SECONDS
     while time.monotonic() < deadline:
-        result = await delivery.deliver_due()
+        result = await delivery.deliver_due(units(ctx).registry)
         if not result.claimed:
             break
         total.delivered += result.delivered

@@ -66,7 +66,7 @@ class SessionMutations:
     async def logout_everywhere(self, info: Info) -> SignOutResult:
         return await mutate(
             info,
-            lambda principal, _: refresh.logout_everywhere(principal),
+            lambda uow, principal, _: refresh.logout_everywhere(uow, principal),
             lambda: None,
             lambda _: SignedOut(signed_out=True),
         )

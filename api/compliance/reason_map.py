@@ -106,8 +106,8 @@ AdjustmentReasonMapResult = Annotated[
 ]
 
 
-async def _present(outcome: Outcome) -> AdjustmentReasonMapPayload:
-    view = await reasons.view(outcome.value.location_id)
+async def _present(info: Info, outcome: Outcome) -> AdjustmentReasonMapPayload:
+    view = await reasons.view(info.context.registry, outcome.value.location_id)
     return AdjustmentReasonMapPayload(map=AdjustmentReasonMap.of(view), replayed=outcome.replayed)
 
 
@@ -122,7 +122,7 @@ class AdjustmentReasonQueries:
     ) -> AdjustmentReasonMap:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
-        return AdjustmentReasonMap.of(await reasons.view(loc))
+        return AdjustmentReasonMap.of(await reasons.view(info.context.registry, loc))
 
 
 @strawberry.type
@@ -143,7 +143,7 @@ class AdjustmentReasonMutations:
                 state_reason=input.state_reason,
                 idempotency_key=input.idempotency_key,
             ),
-            _present,
+            lambda outcome: _present(info, outcome),
         )
 
     @strawberry.mutation(description="Fetch the licence's adjustment reasons from the state now.")
@@ -154,5 +154,5 @@ class AdjustmentReasonMutations:
             info,
             reasons.refresh,
             lambda: reasons.RefreshStateReasons(parse_id(location_id, "location"), idempotency_key),
-            _present,
+            lambda outcome: _present(info, outcome),
         )

@@ -240,7 +240,7 @@ class ComplianceMutations:
 
         return await mutate(
             info,
-            lambda principal, loc: services.export_ccrs_week(principal, loc, week_of),
+            lambda uow, principal, loc: services.export_ccrs_week(uow, principal, loc, week_of),
             lambda: parse_id(location_id, "location"),
             present,
         )

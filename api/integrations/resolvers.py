@@ -13,7 +13,6 @@ from api.integrations.types import IntegrationAdapter, IntegrationConnectionNode
 from api.pagination import parse_id, query_id
 from domain.integrations import services
 from domain.integrations.tables import IntegrationKind as Kind
-from plugins import registry
 
 
 @strawberry.input(
@@ -68,8 +67,8 @@ class IntegrationQueries:
         if await info.context.principal() is None:
             raise GraphQLError("sign in first", extensions={"code": "UNAUTHENTICATED"})
         installed = [
-            *((Kind.POS, a) for a in registry.pos_adapters().values()),
-            *((Kind.DELIVERY, a) for a in registry.delivery_adapters().values()),
+            *((Kind.POS, a) for a in info.context.registry.pos_adapters.values()),
+            *((Kind.DELIVERY, a) for a in info.context.registry.delivery_adapters.values()),
         ]
         return [
             IntegrationAdapter(kind=kind, name=a.name, title=a.title, description=a.description)

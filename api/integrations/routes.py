@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from domain.integrations import ingest
 from domain.integrations.tables import IntegrationKind
+from domain.unit_of_work import UnitOfWorkFactory
 from plugins.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def _present(ingested: ingest.Ingested) -> JSONResponse:
     return JSONResponse({"status": "ok", "results": ingested.results})
 
 
-def routes(plugins: Registry) -> list[Route]:
+def routes(plugins: Registry, units: UnitOfWorkFactory) -> list[Route]:
     """The two endpoints, finding adapters in the process's registry (``api.bootstrap``)."""
 
     def endpoint(kind: IntegrationKind) -> Callable[[Request], Any]:
@@ -98,7 +99,7 @@ def routes(plugins: Registry) -> list[Route]:
                 return _error(400, "disconnected", "the client left before sending the body")
             ingest_ = ingest.ingest_pos if kind == IntegrationKind.POS else ingest.ingest_delivery
             try:
-                ingested = await ingest_(adapter, location_id, request.headers, body)
+                ingested = await ingest_(units, adapter, location_id, request.headers, body)
             except ingest.WebhookRefused as refused:
                 log.info(
                     "%s webhook for %s at location %s refused: %s (%s)",

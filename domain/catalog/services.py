@@ -17,6 +17,7 @@ from domain.numbers import DecimalRefused, Problem, parse_decimal
 from domain.quantities import MAX_QUANTITY, Unit
 from domain.roles import Capability
 from domain.rows import returned
+from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -185,13 +186,15 @@ def _db_value(value: Any) -> Any:
     return str(value) if isinstance(value, Category | Unit | LabStatus) else value
 
 
-async def create_product(principal: Principal, cmd: CreateProduct) -> service.Outcome:
+async def create_product(
+    uow: UnitOfWork, principal: Principal, cmd: CreateProduct
+) -> service.Outcome:
     """Add a SKU to the operator's catalogue."""
     _require_catalog(principal, [])
     values = {f: getattr(cmd.product, f) for f in PRODUCT_COLUMNS}
     _check_product(values)
 
-    async def work() -> ProductSaved:
+    async def work(uow: UnitOfWork) -> ProductSaved:
         columns = sorted(values)
         placeholders = ", ".join(f"${i + 2}" for i in range(len(columns)))
         async with db.connection() as conn:
@@ -206,7 +209,7 @@ async def create_product(principal: Principal, cmd: CreateProduct) -> service.Ou
                 raise ValidationError("sku", "this SKU already exists") from None
         return ProductSaved(returned(product_id))
 
-    return await service.run(principal, "createProduct", cmd, work, ProductSaved)
+    return await service.run(uow, principal, "createProduct", cmd, work, ProductSaved)
 
 
 _STOCKED_AT = {
@@ -280,7 +283,9 @@ async def _update(
             raise ValidationError(field, "already exists") from None
 
 
-async def update_product(principal: Principal, cmd: UpdateProduct) -> service.Outcome:
+async def update_product(
+    uow: UnitOfWork, principal: Principal, cmd: UpdateProduct
+) -> service.Outcome:
     """Change a product's fields (price, thresholds, limit data...). Unit is fixed once set."""
     await _owned(principal, "product", cmd.product_id)
     unknown = set(cmd.changes) - (PRODUCT_COLUMNS - {"unit"}) - {"active"}
@@ -288,22 +293,22 @@ async def update_product(principal: Principal, cmd: UpdateProduct) -> service.Ou
         raise ValidationError(sorted(unknown)[0], "cannot be changed")
     _check_product(cmd.changes)
 
-    async def work() -> ProductSaved:
+    async def work(uow: UnitOfWork) -> ProductSaved:
         if cmd.changes:
             await _update(principal, "product", cmd.product_id, cmd.changes)
         return ProductSaved(cmd.product_id)
 
-    return await service.run(principal, "updateProduct", cmd, work, ProductSaved)
+    return await service.run(uow, principal, "updateProduct", cmd, work, ProductSaved)
 
 
-async def create_batch(principal: Principal, cmd: CreateBatch) -> service.Outcome:
+async def create_batch(uow: UnitOfWork, principal: Principal, cmd: CreateBatch) -> service.Outcome:
     """Record a produced lot with its dates and lab result."""
     # A new lot holds no stock yet: a store's lead may add one for a product others stock too.
     await _owned(principal, "product", cmd.batch.product_id, where_stocked=False)
     values = {f: getattr(cmd.batch, f) for f in BATCH_COLUMNS}
     _check_batch(values)
 
-    async def work() -> BatchSaved:
+    async def work(uow: UnitOfWork) -> BatchSaved:
         columns = sorted(values)
         placeholders = ", ".join(f"${i + 2}" for i in range(len(columns)))
         async with db.connection() as conn:
@@ -320,10 +325,10 @@ async def create_batch(principal: Principal, cmd: CreateBatch) -> service.Outcom
                 ) from None
         return BatchSaved(returned(batch_id))
 
-    return await service.run(principal, "createBatch", cmd, work, BatchSaved)
+    return await service.run(uow, principal, "createBatch", cmd, work, BatchSaved)
 
 
-async def update_batch(principal: Principal, cmd: UpdateBatch) -> service.Outcome:
+async def update_batch(uow: UnitOfWork, principal: Principal, cmd: UpdateBatch) -> service.Outcome:
     """Change a batch's dates or lab result (a failed result makes its stock unsellable)."""
     await _owned(principal, "batch", cmd.batch_id)
     unknown = set(cmd.changes) - BATCH_COLUMNS
@@ -331,9 +336,9 @@ async def update_batch(principal: Principal, cmd: UpdateBatch) -> service.Outcom
         raise ValidationError(sorted(unknown)[0], "cannot be changed")
     _check_batch(cmd.changes)
 
-    async def work() -> BatchSaved:
+    async def work(uow: UnitOfWork) -> BatchSaved:
         if cmd.changes:
             await _update(principal, "batch", cmd.batch_id, cmd.changes)
         return BatchSaved(cmd.batch_id)
 
-    return await service.run(principal, "updateBatch", cmd, work, BatchSaved)
+    return await service.run(uow, principal, "updateBatch", cmd, work, BatchSaved)

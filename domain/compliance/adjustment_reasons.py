@@ -31,7 +31,7 @@ from domain.errors import (
 from domain.identity.principal import Principal
 from domain.inventory.model import AdjustmentReason
 from domain.roles import Capability
-from plugins import registry
+from domain.unit_of_work import PluginRegistry, UnitOfWork
 from plugins.base import Mode, ReportKind, StateCapability, StateReason, StateSystem
 
 log = logging.getLogger(__name__)
@@ -117,14 +117,14 @@ def missing_details(info: StateReasonInfo, note: str | None, waste_weight: objec
     return missing
 
 
-async def _location(location_id: int) -> tuple[StateSystem, str]:
+async def _location(plugins: PluginRegistry, location_id: int) -> tuple[StateSystem, str]:
     async with db.connection() as conn:
         row = await conn.fetchrow(
             "SELECT state_system, state FROM location WHERE id = $1", location_id
         )
     if row is None:
         raise NotFound("location", str(location_id))
-    return registry.state_system(row["state_system"]), row["state"]
+    return plugins.state_system(row["state_system"]), row["state"]
 
 
 async def state_reasons(location_id: int) -> tuple[list[StateReasonInfo], datetime | None]:
@@ -156,9 +156,9 @@ def resolved(name: str | None, listed: Mapping[str, StateReasonInfo]) -> StateRe
     return listed.get(name) or StateReasonInfo(name, listed=False)
 
 
-async def view(location_id: int) -> ReasonMapView:
+async def view(plugins: PluginRegistry, location_id: int) -> ReasonMapView:
     """What a compliance user sees: each of our reasons, its mapping, a suggestion, the flags."""
-    system, state = await _location(location_id)
+    system, state = await _location(plugins, location_id)
     reasons, fetched_at = await state_reasons(location_id)
     listed = {r.name: r for r in reasons}
     mapped = await mappings(location_id)
@@ -187,7 +187,11 @@ async def view(location_id: int) -> ReasonMapView:
 
 
 async def check_adjustment(
-    location_id: int, reason: str, note: str | None, waste_weight: Decimal | None
+    plugins: PluginRegistry,
+    location_id: int,
+    reason: str,
+    note: str | None,
+    waste_weight: Decimal | None,
 ) -> None:
     """Refuse an adjustment its mapped state reason could not take (a missing note or waste
     weight). Unmapped reasons pass: their reports are held until mapped, and say so."""
@@ -201,7 +205,7 @@ async def check_adjustment(
             location_id,
             str(reason),
         )
-    if row is None or not applies(registry.state_system(row["state_system"]), row["state"]):
+    if row is None or not applies(plugins.state_system(row["state_system"]), row["state"]):
         return
     info = StateReasonInfo(row["name"], row["requires_note"], row["requires_waste_weight"])
     missing = missing_details(info, note, waste_weight)
@@ -222,9 +226,11 @@ class StateReasonsRefreshed:
     location_id: int
 
 
-async def _require_applies(principal: Principal, location_id: int) -> StateSystem:
+async def _require_applies(
+    plugins: PluginRegistry, principal: Principal, location_id: int
+) -> StateSystem:
     principal.require(Capability.HOLD_STOCK, location_id)
-    system, state = await _location(location_id)
+    system, state = await _location(plugins, location_id)
     if not applies(system, state):
         raise ValidationError(
             "locationId", f"{system.title} reasons are mapped by its plugin, not per licence"
@@ -232,7 +238,9 @@ async def _require_applies(principal: Principal, location_id: int) -> StateSyste
     return system
 
 
-async def set_mapping(principal: Principal, cmd: SetReasonMapping) -> service.Outcome:
+async def set_mapping(
+    uow: UnitOfWork, principal: Principal, cmd: SetReasonMapping
+) -> service.Outcome:
     """Choose the state reason one of our reasons is sent as at this licence (or clear it).
 
     Compliance, managers and admins only (the capability compliance work uses). The name must
@@ -242,7 +250,7 @@ async def set_mapping(principal: Principal, cmd: SetReasonMapping) -> service.Ou
         reason = AdjustmentReason(cmd.reason)
     except ValueError:
         raise ValidationError("reason", f"{cmd.reason!r} is not one of our reasons") from None
-    await _require_applies(principal, cmd.location_id)
+    await _require_applies(uow.registry, principal, cmd.location_id)
     wanted = (cmd.state_reason or "").strip() or None
     if wanted is not None and len(wanted) > STATE_REASON_MAX:
         raise ValidationError("stateReason", f"at most {STATE_REASON_MAX} characters")
@@ -254,7 +262,7 @@ async def set_mapping(principal: Principal, cmd: SetReasonMapping) -> service.Ou
         if chosen is None:
             raise UnknownStateReason(wanted, [r.name for r in listed])
 
-    async def work() -> StateReasonsRefreshed:
+    async def work(uow: UnitOfWork) -> StateReasonsRefreshed:
         async with db.connection() as conn:
             if chosen is None:
                 await conn.execute(
@@ -276,11 +284,11 @@ async def set_mapping(principal: Principal, cmd: SetReasonMapping) -> service.Ou
                     chosen,
                     principal.user_id,
                 )
-        await release_held(cmd.location_id)
+        await release_held(uow, cmd.location_id)
         return StateReasonsRefreshed(cmd.location_id)
 
     return await service.run(
-        principal, "setAdjustmentReasonMapping", cmd, work, StateReasonsRefreshed
+        uow, principal, "setAdjustmentReasonMapping", cmd, work, StateReasonsRefreshed
     )
 
 
@@ -290,25 +298,27 @@ class RefreshStateReasons:
     idempotency_key: str | None = None
 
 
-async def refresh(principal: Principal, cmd: RefreshStateReasons) -> service.Outcome:
+async def refresh(
+    uow: UnitOfWork, principal: Principal, cmd: RefreshStateReasons
+) -> service.Outcome:
     """Fetch the licence's adjustment reasons from the state now (the drain also does when
     its copy is an hour old), so a new or renamed state reason can be mapped."""
-    await _require_applies(principal, cmd.location_id)
-    fetched = await fetch(cmd.location_id)
+    await _require_applies(uow.registry, principal, cmd.location_id)
+    fetched = await fetch(uow.registry, cmd.location_id)
 
-    async def work() -> StateReasonsRefreshed:
+    async def work(uow: UnitOfWork) -> StateReasonsRefreshed:
         await store(cmd.location_id, fetched)
-        await release_held(cmd.location_id)
+        await release_held(uow, cmd.location_id)
         return StateReasonsRefreshed(cmd.location_id)
 
     return await service.run(
-        principal, "refreshStateAdjustmentReasons", cmd, work, StateReasonsRefreshed
+        uow, principal, "refreshStateAdjustmentReasons", cmd, work, StateReasonsRefreshed
     )
 
 
-async def fetch(location_id: int) -> list[StateReason]:
+async def fetch(plugins: PluginRegistry, location_id: int) -> list[StateReason]:
     """The state's reasons through the licence's connection (outside any transaction)."""
-    target = await connections.load(location_id)
+    target = await connections.load(plugins, location_id)
     if target is None or target.system.connect is None:
         raise StateSystemUnavailable("the state system", "no connection is configured")
     client = target.system.connect(target.connection)
@@ -359,11 +369,11 @@ RETURNING r.id
 """
 
 
-async def release_held(location_id: int) -> int:
+async def release_held(uow: UnitOfWork, location_id: int) -> int:
     """Queue again the held reports whose reason is now mapped to a listed state reason (the
     drain checks the rest again); a drain is kicked after commit."""
-    async with db.connection() as conn:
-        released = await conn.fetch(_RELEASE, location_id, list(ADJUST_KINDS))
-    if released:
-        events.record(events.StateReportsQueued(location_id=location_id))
+    async with uow:
+        released = await uow.conn.fetch(_RELEASE, location_id, list(ADJUST_KINDS))
+        if released:
+            uow.record(events.StateReportsQueued(location_id=location_id))
     return len(released)

@@ -12,7 +12,7 @@ from domain.compliance import credentials
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
 from domain.roles import Capability
-from plugins import registry
+from domain.unit_of_work import PluginRegistry, UnitOfWork
 from plugins.base import Mode, StateAccess, StateSystem
 
 MAX_TIMEOUT_SECONDS = 300
@@ -74,7 +74,7 @@ class Target:
     configured: bool
 
 
-async def load(location_id: int) -> Target | None:
+async def load(plugins: PluginRegistry, location_id: int) -> Target | None:
     async with db.connection() as conn:
         row = await conn.fetchrow(
             "SELECT l.license_number, l.state, l.timezone, l.state_system, c.base_url,"
@@ -84,7 +84,7 @@ async def load(location_id: int) -> Target | None:
         )
     if row is None:
         return None
-    system = registry.state_system(row["state_system"])
+    system = plugins.state_system(row["state_system"])
     configured = bool(row["base_url"]) and row["enabled"] is not False
     if system.mode == Mode.REALTIME_API and not configured:
         return None
@@ -123,7 +123,9 @@ class ConnectionSaved:
     location_id: int
 
 
-async def configure(principal: Principal, cmd: ConfigureConnection) -> service.Outcome:
+async def configure(
+    uow: UnitOfWork, principal: Principal, cmd: ConfigureConnection
+) -> service.Outcome:
     """Point a licence at its state system (sandbox or production) with its keys."""
     principal.require(Capability.MANAGE_LOCATION, cmd.location_id)
     if not cmd.base_url.startswith(("https://", "http://")) or len(cmd.base_url) > 300:
@@ -148,7 +150,7 @@ async def configure(principal: Principal, cmd: ConfigureConnection) -> service.O
         )
     if system_name is None:
         raise NotFound("location", str(cmd.location_id))
-    required = registry.state_system(system_name).required_credentials
+    required = uow.registry.state_system(system_name).required_credentials
     if cmd.credentials is not None:
         missing = [k for k in required if not cmd.credentials.get(k)]
         if missing:
@@ -159,7 +161,7 @@ async def configure(principal: Principal, cmd: ConfigureConnection) -> service.O
         cmd.location_id, cmd.base_url, None, cmd.settings, cmd.enabled, cmd.idempotency_key
     )
 
-    async def work() -> ConnectionSaved:
+    async def work(uow: UnitOfWork) -> ConnectionSaved:
         async with db.connection() as conn:
             await conn.execute(
                 "INSERT INTO state_connection (location, system, base_url, credentials,"
@@ -179,4 +181,6 @@ async def configure(principal: Principal, cmd: ConfigureConnection) -> service.O
             )
         return ConnectionSaved(cmd.location_id)
 
-    return await service.run(principal, "configureStateConnection", request, work, ConnectionSaved)
+    return await service.run(
+        uow, principal, "configureStateConnection", request, work, ConnectionSaved
+    )

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from domain import db, events
+from domain import events
 from domain.compliance import adjustment_reasons as reasons
 from domain.compliance.connections import Target
+from domain.unit_of_work import UnitOfWork
 from plugins.base import OutboundReport, StateClient
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class _Held:
 
 
 async def prepare(
-    client: StateClient, target: Target, reports: Sequence[OutboundReport]
+    uow: UnitOfWork, client: StateClient, target: Target, reports: Sequence[OutboundReport]
 ) -> list[OutboundReport]:
     """``reports`` with each adjustment's state reason attached; held and incomplete ones are
     recorded as such and left out. Untouched when the licence's system maps reasons itself, or
@@ -43,7 +44,7 @@ async def prepare(
     adjustments = [r for r in reports if r.kind in reasons.ADJUST_KINDS]
     if not adjustments or not reasons.applies(target.system, target.state):
         return list(reports)
-    listed_reasons = await _current_list(client, target.location_id)
+    listed_reasons = await _current_list(uow, client, target.location_id)
     if listed_reasons is None:
         return list(reports)
     listed = {r.name: r for r in listed_reasons}
@@ -74,13 +75,13 @@ async def prepare(
                 },
             },
         )
-    await _record(target, list(ready.values()), held, incomplete)
+    await _record(uow, target, list(ready.values()), held, incomplete)
     left_out = {h.report.id for h in held} | {r.id for r, _, _ in incomplete}
     return [ready.get(r.id, r) for r in reports if r.id not in left_out]
 
 
 async def _current_list(
-    client: StateClient, location_id: int
+    uow: UnitOfWork, client: StateClient, location_id: int
 ) -> list[reasons.StateReasonInfo] | None:
     listed, fetched_at = await reasons.state_reasons(location_id)
     if fetched_at is not None and datetime.now(UTC) - fetched_at < REFRESH_AFTER:
@@ -90,9 +91,9 @@ async def _current_list(
     except Exception as exc:  # an outage: use the copy we have, if any
         log.warning("refreshing adjustment reasons of location %s failed: %s", location_id, exc)
         return listed if fetched_at is not None else None
-    async with events.unit_of_work():
+    async with uow:
         await reasons.store(location_id, fresh)
-        await reasons.release_held(location_id)
+        await reasons.release_held(uow, location_id)
     listed, _ = await reasons.state_reasons(location_id)
     return listed
 
@@ -107,6 +108,7 @@ def _unmapped_message(title: str, reason: str, mapped_to: str | None, count: int
 
 
 async def _record(
+    uow: UnitOfWork,
     target: Target,
     ready: list[OutboundReport],
     held: list[_Held],
@@ -116,7 +118,8 @@ async def _record(
     by_reason: dict[tuple[str, str | None], list[OutboundReport]] = {}
     for h in held:
         by_reason.setdefault((h.reason, h.mapped_to), []).append(h.report)
-    async with events.unit_of_work(), db.connection() as conn:
+    async with uow:
+        conn = uow.conn
         # The stored payload shows which state reason the report went (or goes) out as.
         await conn.executemany(
             "UPDATE state_report SET payload = payload || jsonb_build_object('state_reason',"
@@ -130,7 +133,7 @@ async def _record(
                 " outcome_unknown = outcome_unknown OR $3, updated_at = now() WHERE id = $1",
                 [(r.id, message, r.outcome_unknown) for r in group],
             )
-            events.record(
+            uow.record(
                 events.ComplianceAlertRaised(
                     location_id=target.location_id,
                     kind=events.AlertKind.ADJUSTMENT_REASON_UNMAPPED,
@@ -152,7 +155,7 @@ async def _record(
                 report.id,
                 message,
             )
-            events.record(
+            uow.record(
                 events.ComplianceAlertRaised(
                     location_id=target.location_id,
                     kind=events.AlertKind.REPORT_FAILED,

@@ -25,6 +25,7 @@ from domain import db, events
 from domain.compliance import connections, reconcile_sql
 from domain.rows import returned
 from domain.text import has_nul, storable, storable_or_none
+from domain.unit_of_work import UnitOfWork
 from plugins.base import ResultStatus, StateCapability, StatePackage
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,10 @@ async def start_run(location_id: int) -> int:
         )
 
 
-async def reconcile(location_id: int, run_id: int | None = None) -> RunSummary:
+async def reconcile(uow: UnitOfWork, location_id: int, run_id: int | None = None) -> RunSummary:
     """Refresh the mirror from the state, compare, record differences. Safe to run twice."""
     run_id = run_id or await start_run(location_id)
-    target = await connections.load(location_id)
+    target = await connections.load(uow.registry, location_id)
     if (
         target is None
         or target.system.connect is None
@@ -78,7 +79,7 @@ async def reconcile(location_id: int, run_id: int | None = None) -> RunSummary:
     except Exception as exc:
         log.exception("reconciliation of location %s failed pulling from the state", location_id)
         return await _finish(run_id, "failed", error=storable(_why(exc)))
-    compared, found = await compare(location_id, run_id)
+    compared, found = await compare(uow, location_id, run_id)
     return await _finish(run_id, "finished", compared, found)
 
 
@@ -211,9 +212,10 @@ async def _upsert(location_id: int, packages: list[StatePackage]) -> int:
     return len(packages)
 
 
-async def compare(location_id: int, run_id: int) -> tuple[int, int]:
+async def compare(uow: UnitOfWork, location_id: int, run_id: int) -> tuple[int, int]:
     """Record every difference between the mirror and the ledger; returns (compared, found)."""
-    async with events.unit_of_work(), db.connection() as conn:
+    async with uow:
+        conn = uow.conn
         compared = returned(await conn.fetchval(reconcile_sql.COUNT_COMPARED, location_id), "count")
         differences = await conn.fetch(reconcile_sql.DIFFERENCES, location_id)
         causes = await _causes(conn, location_id, [d["tag"] for d in differences])
@@ -235,7 +237,7 @@ async def compare(location_id: int, run_id: int) -> tuple[int, int]:
         await conn.execute(reconcile_sql.CLEAR_GONE, location_id, run_id)
         new = [r for r in opened if r["is_new"]]
         if new:
-            events.record(
+            uow.record(
                 events.ComplianceAlertRaised(
                     location_id=location_id,
                     kind=events.AlertKind.DISCREPANCIES_FOUND,
@@ -306,9 +308,10 @@ async def _finish(
     return RunSummary(run_id, status, compared, found, error)
 
 
-async def request(location_id: int) -> int:
+async def request(uow: UnitOfWork, location_id: int) -> int:
     """Queue a run (on demand or on schedule); a worker picks it up. Returns the run id."""
-    async with events.unit_of_work(), db.connection() as conn:
+    async with uow:
+        conn = uow.conn
         run_id = returned(
             await conn.fetchval(
                 "INSERT INTO reconciliation_run (location, status, started_at, packages_compared,"
@@ -316,11 +319,11 @@ async def request(location_id: int) -> int:
                 location_id,
             )
         )
-        events.record(events.ReconciliationRequested(location_id=location_id, run_id=run_id))
+        uow.record(events.ReconciliationRequested(location_id=location_id, run_id=run_id))
     return run_id
 
 
-async def run_queued(run_id: int) -> RunSummary | None:
+async def run_queued(uow: UnitOfWork, run_id: int) -> RunSummary | None:
     """Run a queued reconciliation once, however many times its job is delivered."""
     async with db.connection() as conn:
         location_id = await conn.fetchval(
@@ -330,7 +333,7 @@ async def run_queued(run_id: int) -> RunSummary | None:
         )
     if location_id is None:
         return None
-    return await reconcile(location_id, run_id)
+    return await reconcile(uow, location_id, run_id)
 
 
 async def stale_queued_runs(older_than: timedelta = timedelta(minutes=1)) -> list[int]:

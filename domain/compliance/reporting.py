@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.inventory.model import MovementKind
-from plugins import registry
+from domain.unit_of_work import PluginRegistry
 from plugins.base import ReportKind
 
 # Movement kinds and the report they may owe. Sales, voids and returns are reported per
@@ -67,7 +67,9 @@ class ReportRow:
     deadline_at: datetime | None
 
 
-def derive(moved: Sequence[Moved], context: Mapping[str, Any] | None = None) -> list[ReportRow]:
+def derive(
+    plugins: PluginRegistry, moved: Sequence[Moved], context: Mapping[str, Any] | None = None
+) -> list[ReportRow]:
     """The reports ``moved`` owes under each location's state system (often none)."""
     rows: list[ReportRow] = []
     documents: dict[tuple[int, ReportKind, str], list[Moved]] = {}
@@ -75,7 +77,7 @@ def derive(moved: Sequence[Moved], context: Mapping[str, Any] | None = None) -> 
         report_kind = _KIND.get(m.kind)
         if report_kind is None:
             continue
-        system = registry.state_system(m.state_system)
+        system = plugins.state_system(m.state_system)
         if not system.reports(report_kind, m.state):
             continue
         if report_kind in _PER_DOCUMENT:
@@ -87,7 +89,7 @@ def derive(moved: Sequence[Moved], context: Mapping[str, Any] | None = None) -> 
         )
     for (location_id, report_kind, document), lines in documents.items():
         first = lines[0]
-        system = registry.state_system(first.state_system)
+        system = plugins.state_system(first.state_system)
         rows.append(
             ReportRow(
                 location_id=location_id,

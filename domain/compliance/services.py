@@ -15,6 +15,7 @@ from domain.inventory import ledger, lookup
 from domain.inventory.model import AdjustmentReason, MovementKind
 from domain.inventory.rules import clean_note
 from domain.roles import Capability
+from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,13 @@ async def _report_location(principal: Principal, report_id: int) -> int:
     return location_id
 
 
-async def retry_report(principal: Principal, cmd: ReportCommand) -> service.Outcome:
+async def retry_report(
+    uow: UnitOfWork, principal: Principal, cmd: ReportCommand
+) -> service.Outcome:
     """Send a failed report again (after fixing its cause at the state, e.g. a missing reason)."""
     location_id = await _report_location(principal, cmd.report_id)
 
-    async def work() -> ReportChanged:
+    async def work(uow: UnitOfWork) -> ReportChanged:
         async with db.connection() as conn:
             status = await conn.fetchval(
                 "UPDATE state_report SET status = 'pending', next_attempt_at = now(),"
@@ -54,19 +57,21 @@ async def retry_report(principal: Principal, cmd: ReportCommand) -> service.Outc
             )
         if status is None:
             raise ValidationError("reportId", "only failed or pending reports can be retried")
-        events.record(events.StateReportsQueued(location_id=location_id))
+        uow.record(events.StateReportsQueued(location_id=location_id))
         return ReportChanged(cmd.report_id)
 
-    return await service.run(principal, "retryStateReport", cmd, work, ReportChanged)
+    return await service.run(uow, principal, "retryStateReport", cmd, work, ReportChanged)
 
 
-async def cancel_report(principal: Principal, cmd: ReportCommand) -> service.Outcome:
+async def cancel_report(
+    uow: UnitOfWork, principal: Principal, cmd: ReportCommand
+) -> service.Outcome:
     """Withdraw a report the state must not receive (entered at the state by hand instead)."""
     await _report_location(principal, cmd.report_id)
     if not cmd.reason.strip():
         raise ValidationError("reason", "say why the state will not receive it")
 
-    async def work() -> ReportChanged:
+    async def work(uow: UnitOfWork) -> ReportChanged:
         async with db.connection() as conn:
             status = await conn.fetchval(
                 "UPDATE state_report SET status = 'cancelled', last_error = $2,"
@@ -81,7 +86,7 @@ async def cancel_report(principal: Principal, cmd: ReportCommand) -> service.Out
             )
         return ReportChanged(cmd.report_id)
 
-    return await service.run(principal, "cancelStateReport", cmd, work, ReportChanged)
+    return await service.run(uow, principal, "cancelStateReport", cmd, work, ReportChanged)
 
 
 RESOLUTIONS = ("resend", "adjust", "explain")
@@ -104,7 +109,9 @@ class DiscrepancyResolved:
     movement_ids: list[int]
 
 
-async def resolve_discrepancy(principal: Principal, cmd: ResolveDiscrepancy) -> service.Outcome:
+async def resolve_discrepancy(
+    uow: UnitOfWork, principal: Principal, cmd: ResolveDiscrepancy
+) -> service.Outcome:
     """Close a difference, saying how. Never overwrites a side silently:
 
     - resend: queue our failed reports for that tag again (the state was missing our change);
@@ -131,7 +138,7 @@ async def resolve_discrepancy(principal: Principal, cmd: ResolveDiscrepancy) -> 
         witness_id = _check_adjustable(principal, cmd, row)
         await lookup.witness(row["location"], witness_id)
 
-    async def work() -> DiscrepancyResolved:
+    async def work(uow: UnitOfWork) -> DiscrepancyResolved:
         async with db.connection() as conn:
             locked = await conn.fetchval(
                 "SELECT status FROM discrepancy WHERE id = $1 FOR UPDATE", cmd.discrepancy_id
@@ -140,9 +147,9 @@ async def resolve_discrepancy(principal: Principal, cmd: ResolveDiscrepancy) -> 
             raise ValidationError("discrepancyId", "this discrepancy is already resolved")
         movement_ids: list[int] = []
         if cmd.resolution == "resend":
-            await _resend(row["location"], row["tag"])
+            await _resend(uow, row["location"], row["tag"])
         elif cmd.resolution == "adjust":
-            movement_ids = await _adjust_to_state(principal, cmd, row, note)
+            movement_ids = await _adjust_to_state(uow, principal, cmd, row, note)
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE discrepancy SET status = 'resolved', resolution = $2,"
@@ -154,7 +161,7 @@ async def resolve_discrepancy(principal: Principal, cmd: ResolveDiscrepancy) -> 
             )
         return DiscrepancyResolved(cmd.discrepancy_id, movement_ids)
 
-    return await service.run(principal, "resolveDiscrepancy", cmd, work, DiscrepancyResolved)
+    return await service.run(uow, principal, "resolveDiscrepancy", cmd, work, DiscrepancyResolved)
 
 
 def _check_adjustable(principal: Principal, cmd: ResolveDiscrepancy, row: dict) -> int:
@@ -168,7 +175,7 @@ def _check_adjustable(principal: Principal, cmd: ResolveDiscrepancy, row: dict) 
     return cmd.witness_id
 
 
-async def _resend(location_id: int, tag: str) -> None:
+async def _resend(uow: UnitOfWork, location_id: int, tag: str) -> None:
     async with db.connection() as conn:
         requeued = await conn.fetch(
             "UPDATE state_report SET status = 'pending', attempts = 0, next_attempt_at = now(),"
@@ -179,11 +186,11 @@ async def _resend(location_id: int, tag: str) -> None:
         )
     if not requeued:
         raise ValidationError("resolution", "there is no failed report for this tag to resend")
-    events.record(events.StateReportsQueued(location_id=location_id))
+    uow.record(events.StateReportsQueued(location_id=location_id))
 
 
 async def _adjust_to_state(
-    principal: Principal, cmd: ResolveDiscrepancy, row: dict, note: str
+    uow: UnitOfWork, principal: Principal, cmd: ResolveDiscrepancy, row: dict, note: str
 ) -> list[int]:
     delta: Decimal = row["state_quantity"] - row["our_quantity"]
     zone_id = cmd.zone_id
@@ -192,6 +199,7 @@ async def _adjust_to_state(
     package, zones = await lookup.package_and_zones(row["location"], row["tag"], (zone_id,))
     zone = zones[zone_id]
     posted = await ledger.post(
+        uow,
         [
             ledger.Draft(
                 package_id=package.id,
@@ -225,14 +233,16 @@ class ReconciliationQueued:
     run_id: int
 
 
-async def start_reconciliation(principal: Principal, cmd: StartReconciliation) -> service.Outcome:
+async def start_reconciliation(
+    uow: UnitOfWork, principal: Principal, cmd: StartReconciliation
+) -> service.Outcome:
     """Compare our books with the state's now, not at the nightly run."""
     principal.require(Capability.HOLD_STOCK, cmd.location_id)
 
-    async def work() -> ReconciliationQueued:
-        return ReconciliationQueued(await reconcile.request(cmd.location_id))
+    async def work(uow: UnitOfWork) -> ReconciliationQueued:
+        return ReconciliationQueued(await reconcile.request(uow, cmd.location_id))
 
-    return await service.run(principal, "startReconciliation", cmd, work, ReconciliationQueued)
+    return await service.run(uow, principal, "startReconciliation", cmd, work, ReconciliationQueued)
 
 
 @dataclass(frozen=True)
@@ -242,7 +252,9 @@ class AssignDiscrepancy:
     idempotency_key: str | None = None
 
 
-async def assign_discrepancy(principal: Principal, cmd: AssignDiscrepancy) -> service.Outcome:
+async def assign_discrepancy(
+    uow: UnitOfWork, principal: Principal, cmd: AssignDiscrepancy
+) -> service.Outcome:
     """Give a difference an owner: someone with a grant at that licence."""
     async with db.connection() as conn:
         location_id = await conn.fetchval(
@@ -253,17 +265,19 @@ async def assign_discrepancy(principal: Principal, cmd: AssignDiscrepancy) -> se
     principal.require(Capability.HOLD_STOCK, location_id)
     await lookup.witness(location_id, cmd.owner_id)
 
-    async def work() -> DiscrepancyResolved:
+    async def work(uow: UnitOfWork) -> DiscrepancyResolved:
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE discrepancy SET owner = $2 WHERE id = $1", cmd.discrepancy_id, cmd.owner_id
             )
         return DiscrepancyResolved(cmd.discrepancy_id, [])
 
-    return await service.run(principal, "assignDiscrepancy", cmd, work, DiscrepancyResolved)
+    return await service.run(uow, principal, "assignDiscrepancy", cmd, work, DiscrepancyResolved)
 
 
-async def export_ccrs_week(principal: Principal, location_id: int, day: date) -> WeekExport:
+async def export_ccrs_week(
+    uow: UnitOfWork, principal: Principal, location_id: int, day: date
+) -> WeekExport:
     """The week's CCRS files for a Washington licence (naturally idempotent: exporting a week
     again gives the same rows and files nothing twice)."""
     principal.require(Capability.HOLD_STOCK, location_id)
@@ -271,5 +285,5 @@ async def export_ccrs_week(principal: Principal, location_id: int, day: date) ->
         system = await conn.fetchval("SELECT state_system FROM location WHERE id = $1", location_id)
     if system != "ccrs":
         raise ValidationError("locationId", "this licence does not report through CCRS")
-    async with events.unit_of_work():
+    async with uow:
         return await ccrs_export.export_week(location_id, day, principal.name)

@@ -23,7 +23,7 @@ from typing import Any
 from domain import db, events
 from domain.compliance import connections, held_reports
 from domain.text import storable, storable_or_none
-from plugins import registry
+from domain.unit_of_work import PluginRegistry, UnitOfWork
 from plugins.base import (
     Mode,
     OutboundReport,
@@ -92,8 +92,11 @@ class DrainResult:
     last_error: str | None = None
 
 
-async def drain(location_id: int, owner: str, *, batch_limit: int = 200) -> DrainResult:
-    """Send every due report of one licence (safe to run twice: the lease decides)."""
+async def drain(
+    uow: UnitOfWork, location_id: int, owner: str, *, batch_limit: int = 200
+) -> DrainResult:
+    """Send every due report of one licence (safe to run twice: the lease decides). ``uow`` is
+    opened once per request's outcomes (each commits, and announces, on its own)."""
     result = DrainResult()
     async with db.connection() as conn:
         leased = await conn.fetchval(_CLAIM_LEASE, location_id, owner, LEASE)
@@ -101,7 +104,7 @@ async def drain(location_id: int, owner: str, *, batch_limit: int = 200) -> Drai
         result.skipped = "another worker holds the lease"
         return result
     try:
-        target = await connections.load(location_id)
+        target = await connections.load(uow.registry, location_id)
         if (
             target is None
             or target.system.mode != Mode.REALTIME_API
@@ -111,7 +114,7 @@ async def drain(location_id: int, owner: str, *, batch_limit: int = 200) -> Drai
             return result
         client = target.system.connect(target.connection)
         try:
-            await _drain_with(client, location_id, owner, target, result, batch_limit)
+            await _drain_with(uow, client, location_id, owner, target, result, batch_limit)
         except Exception as exc:
             result.last_error = storable(f"the drain stopped: {exc}")
             raise
@@ -130,6 +133,7 @@ async def drain(location_id: int, owner: str, *, batch_limit: int = 200) -> Drai
 
 
 async def _drain_with(
+    uow: UnitOfWork,
     client: StateClient,
     location_id: int,
     owner: str,
@@ -151,16 +155,17 @@ async def _drain_with(
             return
         reports = [_outbound(row, target.timezone) for row in due]
         # Adjustments get their mapped state reason; unmapped ones are held, not sent.
-        reports = await held_reports.prepare(client, target, reports)
+        reports = await held_reports.prepare(uow, client, target, reports)
         rows_by_id = {row["id"]: row for row in due}
         # One request at a time: a snapshot must show the state just before its own request.
         for request in client.batches(reports):
-            stop = await _send_one(client, location_id, owner, request, rows_by_id, result)
+            stop = await _send_one(uow, client, location_id, owner, request, rows_by_id, result)
             if stop:
                 return
 
 
 async def _send_one(
+    uow: UnitOfWork,
     client: StateClient,
     location_id: int,
     owner: str,
@@ -191,7 +196,8 @@ async def _send_one(
             log.exception("state client failed sending %d reports", len(to_send))
             for report in to_send:
                 outcomes[report.id] = ReportResult(report.id, ResultStatus.UNKNOWN, (), str(exc))
-    return await _apply(location_id, reports, outcomes, [rows_by_id[r.id] for r in reports], result)
+    rows = [rows_by_id[r.id] for r in reports]
+    return await _apply(uow, location_id, reports, outcomes, rows, result)
 
 
 async def _prepare(
@@ -266,6 +272,7 @@ async def _mark_sending(location_id: int, owner: str, ids: list[int]) -> None:
 
 
 async def _apply(
+    uow: UnitOfWork,
     location_id: int,
     reports: list[OutboundReport],
     outcomes: dict[int, ReportResult],
@@ -276,7 +283,8 @@ async def _apply(
     now = datetime.now(UTC)
     stop = False
     alerts: list[events.ComplianceAlertRaised] = []
-    async with events.unit_of_work(), db.connection() as conn:
+    async with uow:
+        conn = uow.conn
         for report, row in zip(reports, rows, strict=True):
             outcome = outcomes.get(report.id)
             if outcome is not None:  # a state's words or ids may hold a NUL PostgreSQL refuses
@@ -334,7 +342,7 @@ async def _apply(
                 outcome.status == ResultStatus.UNKNOWN,
             )
         for alert in alerts:
-            events.record(alert)
+            uow.record(alert)
     return stop
 
 
@@ -393,12 +401,12 @@ def _alert(
     )
 
 
-async def due_locations() -> list[int]:
+async def due_locations(plugins: PluginRegistry) -> list[int]:
     """Licences with reports due now and nobody draining them (what the sweeper re-queues).
 
     Only licences whose state system has an API: file-based reports wait for their export.
     """
-    realtime = [s.name for s in registry.state_systems().values() if s.mode == Mode.REALTIME_API]
+    realtime = [s.name for s in plugins.state_systems.values() if s.mode == Mode.REALTIME_API]
     async with db.connection() as conn:
         rows = await conn.fetch(
             """
@@ -414,16 +422,16 @@ async def due_locations() -> list[int]:
     return [r["location"] for r in rows]
 
 
-async def raise_overdue_alerts() -> int:
+async def raise_overdue_alerts(uow: UnitOfWork) -> int:
     """Alert once for each report the state should already have (pending past its deadline)."""
-    async with events.unit_of_work(), db.connection() as conn:
-        rows = await conn.fetch(
+    async with uow:
+        rows = await uow.conn.fetch(
             "UPDATE state_report SET overdue_alerted = true, updated_at = now()"
             " WHERE status IN ('pending', 'sending', 'failed', 'held') AND deadline_at < now()"
             " AND NOT overdue_alerted RETURNING id, location, kind, external_id, deadline_at"
         )
         for row in rows:
-            events.record(
+            uow.record(
                 events.ComplianceAlertRaised(
                     location_id=row["location"],
                     kind=events.AlertKind.REPORT_OVERDUE,

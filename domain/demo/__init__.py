@@ -12,11 +12,12 @@ from __future__ import annotations
 from domain import db
 from domain.demo.loader import populate
 from domain.demo.sites import PASSWORD, credential_lines
+from domain.unit_of_work import UnitOfWork
 
 __all__ = ["PASSWORD", "credential_lines", "load_demo", "populate"]
 
 
-async def load_demo(database_url: str, *, reset: bool = False) -> list[str]:
+async def load_demo(uow: UnitOfWork, database_url: str, *, reset: bool = False) -> list[str]:
     """Load the demo into the migrated database at ``database_url``; return credential lines.
 
     Loads nothing when the demo is already there, unless ``reset`` wipes every LeafLedger table
@@ -27,10 +28,10 @@ async def load_demo(database_url: str, *, reset: bool = False) -> list[str]:
     if db.DB.pool is not None:
         if db.DB.config.get("dsn") != database_url:
             raise RuntimeError("the database pool is already running on another database")
-        return await populate(reset=reset)
+        return await populate(uow, reset=reset)
     db.configure(database_url)
     await db.start(min_size=1, max_size=2)
     try:
-        return await populate(reset=reset)
+        return await populate(uow, reset=reset)
     finally:
         await db.stop()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from random import Random
 
-from domain import db, events, hashchain
+from domain import db, hashchain
 from domain.catalog import services as catalog
 from domain.demo.catalogue import CatalogueItem, build_catalogue
 from domain.demo.sites import (
@@ -45,7 +45,7 @@ from domain.organisation.model import ZoneKind
 from domain.piccolo_app import TABLES
 from domain.quantities import parse_quantity
 from domain.roles import Role
-from plugins import registry
+from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,13 @@ class Store:
     zones: dict[ZoneKind, ledger.ZoneRef]
 
 
-async def populate(*, reset: bool = False, today: date | None = None) -> list[str]:
+async def populate(uow: UnitOfWork, *, reset: bool = False, today: date | None = None) -> list[str]:
     """Load the demo unless it is already there (or wipe everything first when ``reset``).
 
     Assumes a started pool on a migrated database; returns the CLI's credential lines.
     """
     started = time.perf_counter()
-    async with events.unit_of_work():
+    async with uow:
         async with db.connection() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
             if reset:
@@ -88,22 +88,22 @@ async def populate(*, reset: bool = False, today: date | None = None) -> list[st
             ):
                 log.info("demo data already loaded; nothing to do")
                 return credential_lines()
-        await _load(today or date.today())
+        await _load(uow, today or date.today())
     log.info("demo data loaded in %.1f s", time.perf_counter() - started)
     return credential_lines()
 
 
-async def _load(today: date) -> None:
+async def _load(uow: UnitOfWork, today: date) -> None:
     rng = Random(SEED)
-    stores, users = await _organisation()
+    stores, users = await _organisation(uow)
     admin = users[Role.ADMIN]
     catalogue = build_catalogue(rng)
     plan = build_stock(rng, catalogue, today)
-    product_ids = await _products(admin, catalogue)
-    batch_ids = await _batches(admin, plan, product_ids)
-    package_ids = await _packages(plan, stores, product_ids, batch_ids)
-    await _opening_balances(admin, plan.packages, package_ids, stores)
-    await _holds(users[Role.COMPLIANCE], plan.packages, stores)
+    product_ids = await _products(uow, admin, catalogue)
+    batch_ids = await _batches(uow, admin, plan, product_ids)
+    package_ids = await _packages(uow, plan, stores, product_ids, batch_ids)
+    await _opening_balances(uow, admin, plan.packages, package_ids, stores)
+    await _holds(uow, users[Role.COMPLIANCE], plan.packages, stores)
 
 
 async def _principal(user_id: int) -> Principal:
@@ -113,15 +113,15 @@ async def _principal(user_id: int) -> Principal:
     return principal
 
 
-async def _organisation() -> tuple[dict[str, Store], dict[Role, Principal]]:
+async def _organisation(uow: UnitOfWork) -> tuple[dict[str, Store], dict[Role, Principal]]:
     first, *others = SITES
     operator_id, first_location, admin_id = await organisation.bootstrap_operator(
-        OPERATOR_NAME, first.create_location(), ADMIN.email, ADMIN.name, PASSWORD
+        uow.registry, OPERATOR_NAME, first.create_location(), ADMIN.email, ADMIN.name, PASSWORD
     )
     location_ids = {first.code: first_location}
     admin = await _principal(admin_id)
     for site in others:
-        outcome = await organisation.create_location(admin, site.create_location())
+        outcome = await organisation.create_location(uow, admin, site.create_location())
         location_ids[site.code] = outcome.value.location_id
     principals = {Role.ADMIN: await _principal(admin_id)}
     for user in USERS:
@@ -152,33 +152,36 @@ async def _organisation() -> tuple[dict[str, Store], dict[Role, Principal]]:
     return stores, principals
 
 
-async def _products(admin: Principal, catalogue: Sequence[CatalogueItem]) -> dict[str, int]:
+async def _products(
+    uow: UnitOfWork, admin: Principal, catalogue: Sequence[CatalogueItem]
+) -> dict[str, int]:
     ids = {}
     for item in catalogue:
-        outcome = await catalog.create_product(admin, catalog.CreateProduct(item.product))
+        outcome = await catalog.create_product(uow, admin, catalog.CreateProduct(item.product))
         ids[item.sku] = outcome.value.product_id
     return ids
 
 
 async def _batches(
-    admin: Principal, plan: StockPlan, product_ids: dict[str, int]
+    uow: UnitOfWork, admin: Principal, plan: StockPlan, product_ids: dict[str, int]
 ) -> dict[str, int]:
     ids = {}
     for batch in plan.batches:
         fields = dataclasses.replace(batch.fields, product_id=product_ids[batch.item.sku])
-        outcome = await catalog.create_batch(admin, catalog.CreateBatch(fields))
+        outcome = await catalog.create_batch(uow, admin, catalog.CreateBatch(fields))
         ids[batch.key] = outcome.value.batch_id
     return ids
 
 
 async def _packages(
+    uow: UnitOfWork,
     plan: StockPlan,
     stores: dict[str, Store],
     product_ids: dict[str, int],
     batch_ids: dict[str, int],
 ) -> list[int]:
     """Insert the package rows (no stock yet); their ids in plan order."""
-    tag_format = registry.state_system(STATE_SYSTEM).tag_format
+    tag_format = uow.registry.state_system(STATE_SYSTEM).tag_format
     for package in plan.packages:
         if (refusal := tag_format.refusal(package.tag)) is not None:
             raise ValueError(f"demo tag {package.tag} {refusal}")
@@ -199,6 +202,7 @@ async def _packages(
 
 
 async def _opening_balances(
+    uow: UnitOfWork,
     admin: Principal,
     plans: Sequence[PackagePlan],
     package_ids: Sequence[int],
@@ -222,18 +226,19 @@ async def _opening_balances(
             )
             for zone, quantity in plan.balances
         ]
-        async with events.unit_of_work():
-            await ledger.post(drafts, posting)
+        async with uow:
+            await ledger.post(uow, drafts, posting)
 
 
 async def _holds(
-    compliance: Principal, plans: Sequence[PackagePlan], stores: dict[str, Store]
+    uow: UnitOfWork, compliance: Principal, plans: Sequence[PackagePlan], stores: dict[str, Store]
 ) -> None:
     """Compliance puts the failed batch's packages on hold, each with its audit row."""
     for plan in plans:
         if plan.hold_reason is None:
             continue
         await packages.hold_package(
+            uow,
             compliance,
             packages.ChangeHold(stores[plan.site].location_id, plan.tag, plan.hold_reason),
         )

@@ -26,6 +26,7 @@ from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity.principal import Principal
 from domain.roles import Capability, Role
 from domain.rows import returned
+from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -212,14 +213,15 @@ def _validate(cmd: CreateApiKey) -> None:
         raise ValidationError("expiresAt", "must be in the future")
 
 
-async def create(principal: Principal, cmd: CreateApiKey) -> CreatedKey:
+async def create(uow: UnitOfWork, principal: Principal, cmd: CreateApiKey) -> CreatedKey:
     """An admin of every location the key names issues it; the secret is returned once."""
     _validate(cmd)
     _require_admin(principal, cmd.location_ids)
     prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
     key = f"{KEY_MARK}{prefix}_{secrets.token_urlsafe(32)}"
     name = cmd.name.strip()
-    async with db.transaction(), db.connection() as conn:
+    async with uow:
+        conn = uow.conn
         owned = await conn.fetchval(
             "SELECT count(*) FROM location WHERE operator = $1 AND id = ANY($2::int[])",
             principal.operator_id,
@@ -257,10 +259,11 @@ async def create(principal: Principal, cmd: CreateApiKey) -> CreatedKey:
     return CreatedKey(key_id, key)
 
 
-async def revoke(principal: Principal, key_id: int) -> int:
+async def revoke(uow: UnitOfWork, principal: Principal, key_id: int) -> int:
     """Revoke a key (an admin at any of its locations). Takes effect within the auth cache
     window; revoking a revoked key changes nothing."""
-    async with db.transaction(), db.connection() as conn:
+    async with uow:
+        conn = uow.conn
         row = await conn.fetchrow(
             "SELECT locations FROM api_key WHERE id = $1 AND operator = $2 FOR UPDATE",
             key_id,

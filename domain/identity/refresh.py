@@ -21,6 +21,7 @@ from domain.errors import InvalidCredentials, PermissionDenied
 from domain.identity import services as identity
 from domain.identity.principal import Principal
 from domain.identity.tokens import TokenClaims, TokenCodec
+from domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +119,13 @@ async def logout(token: str) -> bool:
     return status != "UPDATE 0"
 
 
-async def logout_everywhere(principal: Principal) -> None:
+async def logout_everywhere(uow: UnitOfWork, principal: Principal) -> None:
     """Revoke every refresh token of the caller and invalidate every access token they hold
     (the token version they carry stops matching, within the auth cache window)."""
     if principal.scopes is not None:
         raise PermissionDenied("sign out", "API keys are revoked, not signed out")
-    async with db.transaction(), db.connection() as conn:
+    async with uow:
+        conn = uow.conn
         await conn.execute(
             "UPDATE app_user SET token_version = token_version + 1 WHERE id = $1",
             principal.user_id,

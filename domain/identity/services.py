@@ -16,6 +16,7 @@ from domain.identity.principal import Principal
 from domain.identity.tokens import TokenClaims, TokenCodec
 from domain.roles import Capability, Role
 from domain.rows import returned
+from domain.unit_of_work import UnitOfWork
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -142,7 +143,7 @@ class UserSaved:
     user_id: int
 
 
-async def invite_user(principal: Principal, cmd: InviteUser) -> service.Outcome:
+async def invite_user(uow: UnitOfWork, principal: Principal, cmd: InviteUser) -> service.Outcome:
     """An admin adds staff, with a role at each location they administer."""
     if not cmd.grants:
         raise ValidationError("grants", "give the user a role at one location at least")
@@ -150,7 +151,7 @@ async def invite_user(principal: Principal, cmd: InviteUser) -> service.Outcome:
         if not principal.can(Capability.MANAGE_USERS, location_id):
             raise PermissionDenied(str(Capability.MANAGE_USERS), "at every location granted")
 
-    async def work() -> UserSaved:
+    async def work(uow: UnitOfWork) -> UserSaved:
         user_id = await create_user(
             operator_id=principal.operator_id,
             email=cmd.email,
@@ -161,14 +162,14 @@ async def invite_user(principal: Principal, cmd: InviteUser) -> service.Outcome:
         return UserSaved(user_id)
 
     # The password is not part of what a retry must repeat exactly, and must not be stored.
-    return await service.run(principal, "inviteUser", _without_password(cmd), work, UserSaved)
+    return await service.run(uow, principal, "inviteUser", _without_password(cmd), work, UserSaved)
 
 
 def _without_password(cmd: InviteUser) -> InviteUser:
     return InviteUser(cmd.email, cmd.name, "", cmd.grants, cmd.idempotency_key)
 
 
-async def set_grant(principal: Principal, cmd: SetGrant) -> service.Outcome:
+async def set_grant(uow: UnitOfWork, principal: Principal, cmd: SetGrant) -> service.Outcome:
     """Give, change or remove a user's role at a location (takes effect on their next request)."""
     principal.require(Capability.MANAGE_USERS, cmd.location_id)
     if cmd.user_id == principal.user_id and cmd.role != Role.ADMIN:
@@ -178,7 +179,7 @@ async def set_grant(principal: Principal, cmd: SetGrant) -> service.Outcome:
     if operator != principal.operator_id:
         raise NotFound("user", str(cmd.user_id))
 
-    async def work() -> UserSaved:
+    async def work(uow: UnitOfWork) -> UserSaved:
         async with db.connection() as conn:
             if cmd.role is None:
                 await conn.execute(
@@ -196,4 +197,4 @@ async def set_grant(principal: Principal, cmd: SetGrant) -> service.Outcome:
                 )
         return UserSaved(cmd.user_id)
 
-    return await service.run(principal, "setGrant", cmd, work, UserSaved)
+    return await service.run(uow, principal, "setGrant", cmd, work, UserSaved)

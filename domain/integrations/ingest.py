@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from domain import db, events
+from domain import db
 from domain.errors import DomainError, NotFound
 from domain.identity.principal import Principal
 from domain.identity.services import load_principal
@@ -34,6 +34,7 @@ from domain.integrations.services import ActiveConnection, active_connection
 from domain.integrations.tables import EventOutcome, IntegrationKind
 from domain.roles import Capability
 from domain.sales import reservations, sales, voids
+from domain.unit_of_work import UnitOfWork
 from plugins.integrations import (
     DeliveryAdapter,
     MalformedRequest,
@@ -169,19 +170,25 @@ def _parse(
     return parsed
 
 
-async def _once(source: _Source, event: Any, apply: Callable[[], Awaitable[dict]]) -> dict:
+async def _once(
+    units: Callable[[], UnitOfWork],
+    source: _Source,
+    event: Any,
+    apply: Callable[[UnitOfWork], Awaitable[dict]],
+) -> dict:
     """Apply ``event`` unless its id was seen; record and return what became of it."""
     c = source.connection
     key = (c.location_id, str(c.kind), c.adapter, event.event_id)
     head = {"event_id": event.event_id, "type": event.type}
     try:
-        async with events.unit_of_work(), db.connection() as conn:
+        async with units() as uow:
+            conn = uow.conn
             claim = await conn.fetchval(
                 _CLAIM, *key, event.type, event.occurred_at, str(EventOutcome.APPLIED), {}
             )
             if claim is None:
                 return await _duplicate(conn, key, head)
-            result = _json({**head, "outcome": str(EventOutcome.APPLIED), **await apply()})
+            result = _json({**head, "outcome": str(EventOutcome.APPLIED), **await apply(uow)})
             await conn.execute(
                 "UPDATE integration_event SET result = $2::jsonb WHERE id = $1",
                 claim,
@@ -219,6 +226,7 @@ async def _duplicate(conn: Any, key: tuple, head: dict[str, Any]) -> dict[str, A
 
 
 async def ingest_pos(
+    units: Callable[[], UnitOfWork],
     adapter: PosAdapter,
     location_id: int,
     headers: Mapping[str, str],
@@ -233,15 +241,16 @@ async def ingest_pos(
     results = []
     for event in parsed:
         if isinstance(event, PosSale):
-            results.append(await _once(source, event, _sale(source, event)))
+            results.append(await _once(units, source, event, _sale(source, event)))
         else:
-            results.append(await _once(source, event, _void(source, event)))
+            results.append(await _once(units, source, event, _void(source, event)))
     return Ingested(results)
 
 
-def _sale(source: _Source, event: PosSale) -> Callable[[], Awaitable[dict]]:
-    async def apply() -> dict[str, Any]:
+def _sale(source: _Source, event: PosSale) -> Callable[[UnitOfWork], Awaitable[dict]]:
+    async def apply(uow: UnitOfWork) -> dict[str, Any]:
         outcome = await sales.record_sale(
+            uow,
             source.principal,
             sales.RecordSale(
                 location_id=source.connection.location_id,
@@ -268,9 +277,10 @@ def _sale(source: _Source, event: PosSale) -> Callable[[], Awaitable[dict]]:
     return apply
 
 
-def _void(source: _Source, event: PosVoid) -> Callable[[], Awaitable[dict]]:
-    async def apply() -> dict[str, Any]:
+def _void(source: _Source, event: PosVoid) -> Callable[[UnitOfWork], Awaitable[dict]]:
+    async def apply(uow: UnitOfWork) -> dict[str, Any]:
         outcome = await voids.void_sale(
+            uow,
             source.principal,
             voids.VoidSale(
                 source.connection.location_id, event.register, event.receipt_id, event.reason
@@ -282,6 +292,7 @@ def _void(source: _Source, event: PosVoid) -> Callable[[], Awaitable[dict]]:
 
 
 async def ingest_delivery(
+    units: Callable[[], UnitOfWork],
     adapter: DeliveryAdapter,
     location_id: int,
     headers: Mapping[str, str],
@@ -296,15 +307,16 @@ async def ingest_delivery(
     results = []
     for event in parsed:
         if isinstance(event, OrderPlaced):
-            results.append(await _once(source, event, _placed(source, event)))
+            results.append(await _once(units, source, event, _placed(source, event)))
         else:
-            results.append(await _once(source, event, _cancelled(source, event)))
+            results.append(await _once(units, source, event, _cancelled(source, event)))
     return Ingested(results)
 
 
-def _placed(source: _Source, event: OrderPlaced) -> Callable[[], Awaitable[dict]]:
-    async def apply() -> dict[str, Any]:
+def _placed(source: _Source, event: OrderPlaced) -> Callable[[UnitOfWork], Awaitable[dict]]:
+    async def apply(uow: UnitOfWork) -> dict[str, Any]:
         outcome = await reservations.create_reservation(
+            uow,
             source.principal,
             reservations.CreateReservation(
                 location_id=source.connection.location_id,
@@ -324,8 +336,8 @@ def _placed(source: _Source, event: OrderPlaced) -> Callable[[], Awaitable[dict]
     return apply
 
 
-def _cancelled(source: _Source, event: OrderCancelled) -> Callable[[], Awaitable[dict]]:
-    async def apply() -> dict[str, Any]:
+def _cancelled(source: _Source, event: OrderCancelled) -> Callable[[UnitOfWork], Awaitable[dict]]:
+    async def apply(uow: UnitOfWork) -> dict[str, Any]:
         # Only the platform's own orders: another partner's order ref is not found.
         async with db.connection() as conn:
             reservation_id = await conn.fetchval(
@@ -338,6 +350,7 @@ def _cancelled(source: _Source, event: OrderCancelled) -> Callable[[], Awaitable
         if reservation_id is None:
             raise NotFound("reservation", event.order_ref)
         outcome = await reservations.cancel_reservation(
+            uow,
             source.principal,
             reservations.CloseReservation(reservation_id, event.reason),
         )

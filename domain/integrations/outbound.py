@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from domain import db
-from plugins import registry
+from domain.unit_of_work import PluginRegistry
 from plugins.integrations import StatusEvent
 
 # The adapter linked to the delivery's endpoint, and the reservation the event is about (its
@@ -33,7 +33,7 @@ LIMIT 1
 """
 
 
-async def shaped_body(row: Any) -> bytes | None:
+async def shaped_body(plugins: PluginRegistry, row: Any) -> bytes | None:
     """The body ``row`` (a claimed ``webhook_delivery``) should carry, or None for the standard
     one. Raises LookupError when the linked adapter is no longer installed (the sender retries
     and eventually gives up, as for any failed send), and whatever the adapter raises."""
@@ -41,7 +41,7 @@ async def shaped_body(row: Any) -> bytes | None:
         link = await conn.fetchrow(_LINK, row["id"])
     if link is None:
         return None
-    adapter = registry.delivery_adapters().get(link["adapter"])
+    adapter = plugins.delivery_adapters.get(link["adapter"])
     if adapter is None:
         raise LookupError(f"delivery adapter {link['adapter']!r} is not installed")
     data = dict(row["payload"])

@@ -21,8 +21,8 @@ from domain.identity.tokens import TokenClaims
 from domain.integrations.tables import IntegrationKind
 from domain.roles import Capability
 from domain.rows import returned
+from domain.unit_of_work import PluginRegistry, UnitOfWork
 from domain.webhooks.services import generate_secret
-from plugins import registry
 
 CONNECTION_COLUMNS = (
     "id, location AS location_id, kind, adapter, acting_user AS acting_user_id,"
@@ -95,10 +95,10 @@ def _int4(value: int, entity: str) -> int:
     return value
 
 
-def installed_adapters(kind: IntegrationKind) -> Collection[str]:
+def installed_adapters(plugins: PluginRegistry, kind: IntegrationKind) -> Collection[str]:
     if kind == IntegrationKind.POS:
-        return registry.pos_adapters().keys()
-    return registry.delivery_adapters().keys()
+        return plugins.pos_adapters.keys()
+    return plugins.delivery_adapters.keys()
 
 
 async def _check_acting_user(principal: Principal, user_id: int, location_id: int) -> None:
@@ -142,7 +142,10 @@ async def _check_endpoint(cmd: ConfigureIntegration) -> None:
 
 
 async def configure(
-    principal: Principal, cmd: ConfigureIntegration, adapters: Collection[str] | None = None
+    uow: UnitOfWork,
+    principal: Principal,
+    cmd: ConfigureIntegration,
+    adapters: Collection[str] | None = None,
 ) -> ConfiguredIntegration:
     """Accept (or change, or deactivate) an adapter's webhooks at a location.
 
@@ -154,7 +157,7 @@ async def configure(
         kind = IntegrationKind(cmd.kind)
     except ValueError:
         raise ValidationError("kind", "pos or delivery") from None
-    known = installed_adapters(kind) if adapters is None else adapters
+    known = installed_adapters(uow.registry, kind) if adapters is None else adapters
     if cmd.adapter not in known:
         raise ValidationError("adapter", f"no {kind} adapter named {cmd.adapter!r} is installed")
     await _check_acting_user(principal, cmd.acting_user_id, cmd.location_id)
@@ -162,7 +165,7 @@ async def configure(
     secret = generate_secret()
     token = credentials.encrypt({"secret": secret})
 
-    async def work() -> IntegrationSaved:
+    async def work(uow: UnitOfWork) -> IntegrationSaved:
         async with db.connection() as conn:
             row = await conn.fetchrow(
                 _UPSERT,
@@ -178,7 +181,7 @@ async def configure(
         saved = returned(row)  # an upsert always returns its row
         return IntegrationSaved(saved["id"], saved["inserted"] or cmd.rotate_secret)
 
-    outcome = await service.run(principal, "configureIntegration", cmd, work, IntegrationSaved)
+    outcome = await service.run(uow, principal, "configureIntegration", cmd, work, IntegrationSaved)
     issued = outcome.value.secret_issued and not outcome.replayed
     return ConfiguredIntegration(
         outcome.value.connection_id, secret if issued else None, outcome.replayed

@@ -27,6 +27,7 @@ from domain.inventory import ledger_sql
 from domain.inventory.model import AdjustmentReason, MovementKind, PackageStatus
 from domain.inventory.rules import PackageState, low_stock_crossings, movement_refusal
 from domain.organisation.model import ZoneKind
+from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ async def lock_packages(package_ids: Sequence[int]) -> dict[int, PackageState]:
 
 
 async def post(
+    uow: UnitOfWork,
     drafts: Sequence[Draft],
     posting: Posting,
     *,
@@ -123,14 +125,16 @@ async def post(
 ) -> list[Posted]:
     """Post ``drafts`` atomically; the only way stock changes.
 
-    Must run inside ``events.unit_of_work()``. ``locked`` passes packages the caller already
-    locked with ``lock_packages`` (to check them before building drafts). Two statements: lock
-    the packages, then write balances, movements and chain heads together.
+    Joins ``uow`` (the caller's service opened it; the post commits with it). ``locked`` passes
+    packages the caller already locked with ``lock_packages`` (to check them before building
+    drafts). Two statements: lock the packages, then write balances, movements and chain heads
+    together.
     """
     if not drafts:
         return []
     occurred_at = posting.occurred_at or datetime.now(UTC)
-    async with db.transaction(), db.connection() as conn:
+    async with uow:
+        conn = uow.conn
         states = dict(locked or {})
         missing = [d.package_id for d in drafts if d.package_id not in states]
         if missing:
@@ -199,8 +203,8 @@ async def post(
                 await _refuse_shortage(conn, states[package_id], drafts, zone_id, -delta)
         ids = {(r["package"], r["sequence"]): r["id"] for r in rows if r["part"] == "movement"}
         if posting.report:
-            await _write_reports(conn, planned, ids, posting, occurred_at)
-        await _announce_low_floors(conn, planned)
+            await _write_reports(uow, conn, planned, ids, posting, occurred_at)
+        await _announce_low_floors(uow, conn, planned)
     posted = [
         Posted(
             id=ids[(draft.package_id, sequence)],
@@ -221,11 +225,12 @@ async def post(
         )
         for state, draft, sequence, _previous, digest in planned
     ]
-    _record_events(posted, drafts)
+    _record_events(uow, posted, drafts)
     return posted
 
 
 async def _write_reports(
+    uow: UnitOfWork,
     conn: Any,
     planned: Sequence[tuple[PackageState, Draft, int, str, str]],
     ids: Mapping[tuple[int, int], int],
@@ -254,16 +259,16 @@ async def _write_reports(
         )
         for state, draft, sequence, _previous, _digest in planned
     ]
-    rows = reporting.derive(moved, posting.report_context)
+    rows = reporting.derive(uow.registry, moved, posting.report_context)
     if not rows:
         return
     inserted = await conn.fetch(reporting.INSERT, reporting.insert_args(rows))
     for location_id in sorted({r["location"] for r in inserted}):
-        events.record(events.StateReportsQueued(location_id=location_id))
+        uow.record(events.StateReportsQueued(location_id=location_id))
 
 
 async def _announce_low_floors(
-    conn: Any, planned: Sequence[tuple[PackageState, Draft, Any, Any, Any]]
+    uow: UnitOfWork, conn: Any, planned: Sequence[tuple[PackageState, Draft, Any, Any, Any]]
 ) -> None:
     """A lowStock event for each product this post took below its threshold on the sales floor
     (a sale, a reservation, a move to the back, an adjustment: whatever the movement).
@@ -299,7 +304,7 @@ async def _announce_low_floors(
         for product_id, after in crossed.items():
             threshold = thresholds[location_id][product_id]
             assert threshold is not None  # low_stock_crossings skips products without one
-            events.record(
+            uow.record(
                 events.FloorStockLow(
                     location_id=location_id,
                     product_id=product_id,
@@ -357,12 +362,12 @@ def _check(state: PackageState, draft: Draft) -> None:
         raise PackageNotSellable(tag=state.tag, reason=refusal)
 
 
-def _record_events(posted: Sequence[Posted], drafts: Sequence[Draft]) -> None:
+def _record_events(uow: UnitOfWork, posted: Sequence[Posted], drafts: Sequence[Draft]) -> None:
     for movement, draft in zip(posted, drafts, strict=True):
         for zone in (draft.from_zone, draft.to_zone):
             if zone is None:
                 continue
-            events.record(
+            uow.record(
                 events.StockBalanceChanged(
                     location_id=zone.location_id,
                     zone_id=zone.id,

@@ -16,7 +16,7 @@ from domain.organisation.model import SELLABLE_KINDS, ZoneKind
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
 from domain.rows import returned
-from plugins import registry
+from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,9 @@ async def _location_state_system(location_id: int) -> str:
     return name
 
 
-async def register_package(principal: Principal, cmd: RegisterPackage) -> service.Outcome:
+async def register_package(
+    uow: UnitOfWork, principal: Principal, cmd: RegisterPackage
+) -> service.Outcome:
     """Bring a package already on site into the ledger with its opening balances.
 
     Used when a store moves onto LeafLedger (before receiving exists for it); each opening
@@ -90,7 +92,7 @@ async def register_package(principal: Principal, cmd: RegisterPackage) -> servic
     """
     principal.require(Capability.REGISTER_PACKAGE, cmd.location_id)
     tag = cmd.tag.strip()
-    system = registry.state_system(await _location_state_system(cmd.location_id))
+    system = uow.registry.state_system(await _location_state_system(cmd.location_id))
     if (refusal := system.tag_format.refusal(tag)) is not None:
         raise ValidationError("tag", f"{system.title} tags {refusal}")
     if not cmd.balances:
@@ -123,7 +125,7 @@ async def register_package(principal: Principal, cmd: RegisterPackage) -> servic
     if Unit(product["unit"]) != cmd.unit:
         raise UnitMismatch(expected=product["unit"], given=str(cmd.unit))
 
-    async def work() -> PackageRegistered:
+    async def work(uow: UnitOfWork) -> PackageRegistered:
         async with db.connection() as conn:
             try:
                 package_id = returned(
@@ -153,12 +155,13 @@ async def register_package(principal: Principal, cmd: RegisterPackage) -> servic
             for balance, quantity in zip(cmd.balances, quantities, strict=True)
         ]
         posted = await ledger.post(
+            uow,
             drafts,
             ledger.Posting(actor_id=principal.user_id, idempotency_key=cmd.idempotency_key),
         )
         return PackageRegistered(package_id, [p.id for p in posted])
 
-    return await service.run(principal, "registerPackage", cmd, work, PackageRegistered)
+    return await service.run(uow, principal, "registerPackage", cmd, work, PackageRegistered)
 
 
 def _reason(reason: str) -> str:
@@ -171,6 +174,7 @@ def _reason(reason: str) -> str:
 
 
 async def _set_status(
+    uow: UnitOfWork,
     principal: Principal,
     package_ids: list[int],
     to_status: PackageStatus,
@@ -198,7 +202,7 @@ async def _set_status(
             ],
         )
     for p in changing:
-        events.record(
+        uow.record(
             events.PackageStatusChanged(
                 location_id=p.location_id,
                 package_id=p.id,
@@ -209,29 +213,32 @@ async def _set_status(
     return [p.id for p in changing]
 
 
-async def hold_package(principal: Principal, cmd: ChangeHold) -> service.Outcome:
+async def hold_package(uow: UnitOfWork, principal: Principal, cmd: ChangeHold) -> service.Outcome:
     """Stop a package being sold or put on display until someone releases it."""
     principal.require(Capability.HOLD_STOCK, cmd.location_id)
     reason = _reason(cmd.reason)
     package = await lookup.package_by_tag(cmd.location_id, cmd.tag)
 
-    async def work() -> HoldChanged:
+    async def work(uow: UnitOfWork) -> HoldChanged:
         changed = await _set_status(
-            principal, [package.id], PackageStatus.ON_HOLD, {PackageStatus.ACTIVE}, reason
+            uow, principal, [package.id], PackageStatus.ON_HOLD, {PackageStatus.ACTIVE}, reason
         )
         return HoldChanged(package.id, bool(changed))
 
-    return await service.run(principal, "holdPackage", cmd, work, HoldChanged)
+    return await service.run(uow, principal, "holdPackage", cmd, work, HoldChanged)
 
 
-async def release_package(principal: Principal, cmd: ChangeHold) -> service.Outcome:
+async def release_package(
+    uow: UnitOfWork, principal: Principal, cmd: ChangeHold
+) -> service.Outcome:
     """Lift a hold or a recall: the package may be sold again."""
     principal.require(Capability.HOLD_STOCK, cmd.location_id)
     reason = _reason(cmd.reason)
     package = await lookup.package_by_tag(cmd.location_id, cmd.tag)
 
-    async def work() -> HoldChanged:
+    async def work(uow: UnitOfWork) -> HoldChanged:
         changed = await _set_status(
+            uow,
             principal,
             [package.id],
             PackageStatus.ACTIVE,
@@ -240,10 +247,10 @@ async def release_package(principal: Principal, cmd: ChangeHold) -> service.Outc
         )
         return HoldChanged(package.id, bool(changed))
 
-    return await service.run(principal, "releasePackage", cmd, work, HoldChanged)
+    return await service.run(uow, principal, "releasePackage", cmd, work, HoldChanged)
 
 
-async def recall_batch(principal: Principal, cmd: RecallBatch) -> service.Outcome:
+async def recall_batch(uow: UnitOfWork, principal: Principal, cmd: RecallBatch) -> service.Outcome:
     """Recall a whole batch at a location: every package is held, customer-facing stock
     (sales floor and reserved orders) goes to quarantine, all in one transaction."""
     principal.require(Capability.HOLD_STOCK, cmd.location_id)
@@ -266,7 +273,7 @@ async def recall_batch(principal: Principal, cmd: RecallBatch) -> service.Outcom
     if quarantine.kind != ZoneKind.QUARANTINE:
         raise ValidationError("quarantineZoneId", "must be a quarantine zone")
 
-    async def work() -> BatchRecalled:
+    async def work(uow: UnitOfWork) -> BatchRecalled:
         async with db.connection() as conn:
             package_ids = [
                 r["id"]
@@ -279,6 +286,7 @@ async def recall_batch(principal: Principal, cmd: RecallBatch) -> service.Outcom
         if not package_ids:
             return BatchRecalled(cmd.batch_id)
         await _set_status(
+            uow,
             principal,
             package_ids,
             PackageStatus.RECALLED,
@@ -309,6 +317,7 @@ async def recall_batch(principal: Principal, cmd: RecallBatch) -> service.Outcom
         ]
         # The ledger re-reads the (now recalled) status; recalled stock may go to quarantine.
         posted = await ledger.post(
+            uow,
             drafts,
             ledger.Posting(
                 actor_id=principal.user_id,
@@ -318,4 +327,4 @@ async def recall_batch(principal: Principal, cmd: RecallBatch) -> service.Outcom
         )
         return BatchRecalled(cmd.batch_id, package_ids, [p.id for p in posted])
 
-    return await service.run(principal, "recallBatch", cmd, work, BatchRecalled)
+    return await service.run(uow, principal, "recallBatch", cmd, work, BatchRecalled)

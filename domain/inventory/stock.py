@@ -14,6 +14,7 @@ from domain.inventory.model import AdjustmentReason, MovementKind
 from domain.inventory.rules import check_adjustment, clean_note
 from domain.quantities import Unit, parse_quantity, parse_signed_quantity, require_unit
 from domain.roles import Capability
+from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,9 @@ class StockMoved:
     movement_ids: list[int]
 
 
-async def transfer_stock(principal: Principal, cmd: TransferStock) -> service.Outcome:
+async def transfer_stock(
+    uow: UnitOfWork, principal: Principal, cmd: TransferStock
+) -> service.Outcome:
     """Move part or all of a package from one zone to another inside a location."""
     quantity = parse_quantity(cmd.quantity)
     note = clean_note(cmd.note)
@@ -66,8 +69,9 @@ async def transfer_stock(principal: Principal, cmd: TransferStock) -> service.Ou
     source, destination = zones[cmd.from_zone_id], zones[cmd.to_zone_id]
     lookup.require_move(principal, cmd.location_id, source, destination)
 
-    async def work() -> StockMoved:
+    async def work(uow: UnitOfWork) -> StockMoved:
         posted = await ledger.post(
+            uow,
             [
                 ledger.Draft(
                     package_id=package.id,
@@ -82,10 +86,10 @@ async def transfer_stock(principal: Principal, cmd: TransferStock) -> service.Ou
         )
         return StockMoved(package.id, [p.id for p in posted])
 
-    return await service.run(principal, "transferStock", cmd, work, StockMoved)
+    return await service.run(uow, principal, "transferStock", cmd, work, StockMoved)
 
 
-async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcome:
+async def adjust_stock(uow: UnitOfWork, principal: Principal, cmd: AdjustStock) -> service.Outcome:
     """Write stock on or off with a reason from the taxonomy (never free text alone)."""
     delta = parse_signed_quantity(cmd.quantity)
     reason = AdjustmentReason(cmd.reason)
@@ -94,7 +98,9 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
     waste = _waste(cmd.waste_weight, cmd.waste_unit)
     principal.require(Capability.ADJUST_STOCK, cmd.location_id)
     # What the licence's state reason for this requires (METRC: a note, a waste weight).
-    await adjustment_reasons.check_adjustment(cmd.location_id, reason, note, cmd.waste_weight)
+    await adjustment_reasons.check_adjustment(
+        uow.registry, cmd.location_id, reason, note, cmd.waste_weight
+    )
     if cmd.witness_id is not None and cmd.witness_id == principal.user_id:
         raise ValidationError("witnessId", "the witness must be someone other than the actor")
     if cmd.witness_id is not None:
@@ -104,7 +110,7 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
     zone = zones[cmd.zone_id]
     lookup.require_move(principal, cmd.location_id, zone)
 
-    async def work() -> StockMoved:
+    async def work(uow: UnitOfWork) -> StockMoved:
         draft = ledger.Draft(
             package_id=package.id,
             kind=MovementKind.ADJUST,
@@ -116,6 +122,7 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
             report_data=waste or {},
         )
         posted = await ledger.post(
+            uow,
             [draft],
             ledger.Posting(
                 actor_id=principal.user_id,
@@ -125,7 +132,7 @@ async def adjust_stock(principal: Principal, cmd: AdjustStock) -> service.Outcom
         )
         return StockMoved(package.id, [p.id for p in posted])
 
-    return await service.run(principal, "adjustStock", cmd, work, StockMoved)
+    return await service.run(uow, principal, "adjustStock", cmd, work, StockMoved)
 
 
 _WEIGHT_UNITS = (Unit.GRAMS, Unit.MILLIGRAMS)

@@ -17,7 +17,7 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Capability, Role
 from domain.rows import returned
 from domain.sales.model import FefoPolicy
-from plugins import registry
+from domain.unit_of_work import PluginRegistry, UnitOfWork
 
 DEFAULT_ZONES = (
     ("Vault", ZoneKind.VAULT),
@@ -73,7 +73,7 @@ class ZoneUpdated:
     zone_id: int
 
 
-def _check_location_fields(cmd: CreateLocation) -> None:
+def _check_location_fields(plugins: PluginRegistry, cmd: CreateLocation) -> None:
     if not cmd.name.strip():
         raise ValidationError("name", "is required")
     if not cmd.license_number.strip() or len(cmd.license_number) > 64:
@@ -81,7 +81,7 @@ def _check_location_fields(cmd: CreateLocation) -> None:
     if not STATE_CODE.match(cmd.state):
         raise ValidationError("state", "must be a two-letter state code such as CA")
     _check_timezone(cmd.timezone)
-    _check_state_system(cmd.state_system)
+    _check_state_system(plugins, cmd.state_system)
 
 
 def _check_timezone(name: str) -> None:
@@ -91,18 +91,20 @@ def _check_timezone(name: str) -> None:
         raise ValidationError("timezone", f"{name!r} is not an IANA time zone") from None
 
 
-def _check_state_system(name: str) -> None:
-    if name not in registry.state_systems():
+def _check_state_system(plugins: PluginRegistry, name: str) -> None:
+    if name not in plugins.state_systems:
         raise ValidationError("stateSystem", f"no state system named {name!r}")
 
 
-async def create_location(principal: Principal, cmd: CreateLocation) -> service.Outcome:
+async def create_location(
+    uow: UnitOfWork, principal: Principal, cmd: CreateLocation
+) -> service.Outcome:
     """Open a new licence for the caller's operator; its creator becomes its admin."""
     if not principal.is_admin_anywhere():
         raise PermissionDenied("create locations", "only an operator admin may")
-    _check_location_fields(cmd)
+    _check_location_fields(uow.registry, cmd)
 
-    async def work() -> LocationCreated:
+    async def work(uow: UnitOfWork) -> LocationCreated:
         async with db.connection() as conn:
             try:
                 location_id = await conn.fetchval(
@@ -134,17 +136,17 @@ async def create_location(principal: Principal, cmd: CreateLocation) -> service.
                 )
         return LocationCreated(returned(location_id))
 
-    return await service.run(principal, "createLocation", cmd, work, LocationCreated)
+    return await service.run(uow, principal, "createLocation", cmd, work, LocationCreated)
 
 
-async def create_zone(principal: Principal, cmd: CreateZone) -> service.Outcome:
+async def create_zone(uow: UnitOfWork, principal: Principal, cmd: CreateZone) -> service.Outcome:
     """Add a zone (a second vault, a delivery staging area...) to a location."""
     principal.require(Capability.MANAGE_LOCATION, cmd.location_id)
     name = cmd.name.strip()
     if not name or len(name) > 100:
         raise ValidationError("name", "must be 1 to 100 characters")
 
-    async def work() -> ZoneCreated:
+    async def work(uow: UnitOfWork) -> ZoneCreated:
         async with db.connection() as conn:
             try:
                 zone_id = await conn.fetchval(
@@ -160,10 +162,10 @@ async def create_zone(principal: Principal, cmd: CreateZone) -> service.Outcome:
                 ) from None
         return ZoneCreated(returned(zone_id))
 
-    return await service.run(principal, "createZone", cmd, work, ZoneCreated)
+    return await service.run(uow, principal, "createZone", cmd, work, ZoneCreated)
 
 
-async def update_zone(principal: Principal, cmd: UpdateZone) -> service.Outcome:
+async def update_zone(uow: UnitOfWork, principal: Principal, cmd: UpdateZone) -> service.Outcome:
     """Rename or (de)activate a zone; a zone still holding stock cannot be deactivated."""
     async with db.connection() as conn:
         location_id = await conn.fetchval("SELECT location FROM zone WHERE id = $1", cmd.zone_id)
@@ -173,7 +175,7 @@ async def update_zone(principal: Principal, cmd: UpdateZone) -> service.Outcome:
     if cmd.name is not None and not (0 < len(cmd.name.strip()) <= 100):
         raise ValidationError("name", "must be 1 to 100 characters")
 
-    async def work() -> ZoneUpdated:
+    async def work(uow: UnitOfWork) -> ZoneUpdated:
         async with db.connection() as conn:
             await conn.fetchrow("SELECT id FROM zone WHERE id = $1 FOR UPDATE", cmd.zone_id)
             if cmd.active is False:
@@ -197,18 +199,23 @@ async def update_zone(principal: Principal, cmd: UpdateZone) -> service.Outcome:
                 ) from None
         return ZoneUpdated(cmd.zone_id)
 
-    return await service.run(principal, "updateZone", cmd, work, ZoneUpdated)
+    return await service.run(uow, principal, "updateZone", cmd, work, ZoneUpdated)
 
 
 async def bootstrap_operator(
-    operator_name: str, location: CreateLocation, admin_email: str, admin_name: str, password: str
+    plugins: PluginRegistry,
+    operator_name: str,
+    location: CreateLocation,
+    admin_email: str,
+    admin_name: str,
+    password: str,
 ) -> tuple[int, int, int]:
     """Create an operator, its first location (with default zones) and its first admin.
 
     The one way in for a new deployment (CLI, demo, tests); every later user and location is
     created by an admin through the API.
     """
-    _check_location_fields(location)
+    _check_location_fields(plugins, location)
     async with db.connection() as conn:
         operator_id = returned(
             await conn.fetchval(
@@ -293,7 +300,9 @@ def _is_percentage(value: Decimal) -> bool:
     return 0 <= value <= MAX_TOLERANCE_PCT and isinstance(exponent, int) and exponent >= -2
 
 
-async def update_location(principal: Principal, cmd: UpdateLocation) -> service.Outcome:
+async def update_location(
+    uow: UnitOfWork, principal: Principal, cmd: UpdateLocation
+) -> service.Outcome:
     """Rename a location, fix its time zone or switch its state system (e.g. CCRS → METRC).
 
     The licence number and state are fixed: a new licence is a new location.
@@ -308,11 +317,11 @@ async def update_location(principal: Principal, cmd: UpdateLocation) -> service.
             raise ValidationError(
                 "timezone", f"{cmd.timezone!r} is not an IANA time zone"
             ) from None
-    if cmd.state_system is not None and cmd.state_system not in registry.state_systems():
+    if cmd.state_system is not None and cmd.state_system not in uow.registry.state_systems:
         raise ValidationError("stateSystem", f"no state system named {cmd.state_system!r}")
     _check_location_policies(cmd)
 
-    async def work() -> LocationUpdated:
+    async def work(uow: UnitOfWork) -> LocationUpdated:
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE location SET name = coalesce($2, name), timezone = coalesce($3, timezone),"
@@ -335,4 +344,4 @@ async def update_location(principal: Principal, cmd: UpdateLocation) -> service.
             )
         return LocationUpdated(cmd.location_id)
 
-    return await service.run(principal, "updateLocation", cmd, work, LocationUpdated)
+    return await service.run(uow, principal, "updateLocation", cmd, work, LocationUpdated)

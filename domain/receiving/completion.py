@@ -24,7 +24,7 @@ from domain.receiving.model import Decision
 from domain.receiving.sessions import checklist_for
 from domain.roles import Capability
 from domain.rows import returned
-from plugins import registry
+from domain.unit_of_work import UnitOfWork
 from plugins.base import Mode, ReportKind
 
 
@@ -48,7 +48,9 @@ class ReceivingCompleted:
     state_task: dict[str, Any] | None = None
 
 
-async def complete_receiving(principal: Principal, cmd: CompleteReceiving) -> service.Outcome:
+async def complete_receiving(
+    uow: UnitOfWork, principal: Principal, cmd: CompleteReceiving
+) -> service.Outcome:
     """Put the accepted packages into stock and close the shipment (exactly once)."""
     async with db.connection() as conn:
         location_id = await conn.fetchval(
@@ -59,10 +61,10 @@ async def complete_receiving(principal: Principal, cmd: CompleteReceiving) -> se
     principal.require(Capability.MOVE_VAULT_STOCK, location_id)
     zones = await _zones(location_id, cmd)
 
-    async def work() -> ReceivingCompleted:
-        return await _complete(principal, cmd, location_id, zones)
+    async def work(uow: UnitOfWork) -> ReceivingCompleted:
+        return await _complete(uow, principal, cmd, location_id, zones)
 
-    return await service.run(principal, "completeReceiving", cmd, work, ReceivingCompleted)
+    return await service.run(uow, principal, "completeReceiving", cmd, work, ReceivingCompleted)
 
 
 async def _zones(location_id: int, cmd: CompleteReceiving) -> dict[str, ledger.ZoneRef]:
@@ -90,7 +92,11 @@ async def _zones(location_id: int, cmd: CompleteReceiving) -> dict[str, ledger.Z
 
 
 async def _complete(
-    principal: Principal, cmd: CompleteReceiving, location_id: int, zones: dict[str, Any]
+    uow: UnitOfWork,
+    principal: Principal,
+    cmd: CompleteReceiving,
+    location_id: int,
+    zones: dict[str, Any],
 ) -> ReceivingCompleted:
     async with db.connection() as conn:
         session = returned(
@@ -115,9 +121,11 @@ async def _complete(
         }
     await _check_complete(principal, location_id, session, items, answers, cmd)
     accepted = [i for i in items if i["decision"] != Decision.REJECT]
-    package_ids, movement_ids = await _receive(principal, location_id, session, accepted, zones)
+    package_ids, movement_ids = await _receive(
+        uow, principal, location_id, session, accepted, zones
+    )
     task = None
-    system = registry.state_system(session["state_system"])
+    system = uow.registry.state_system(session["state_system"])
     # A state with an API but no way to accept a transfer through it (METRC): a person does it
     # in the state's web UI, from this list. (A plugin that reports receipts would say so.)
     if system.mode == Mode.REALTIME_API and ReportKind.RECEIVE not in system.rules.reports:
@@ -139,7 +147,7 @@ async def _complete(
         await conn.execute(
             "UPDATE shipment SET status = 'completed' WHERE id = $1", session["shipment"]
         )
-    events.record(events.ShipmentUpdated(location_id=location_id, shipment_id=session["shipment"]))
+    uow.record(events.ShipmentUpdated(location_id=location_id, shipment_id=session["shipment"]))
     return ReceivingCompleted(
         cmd.session_id,
         session["shipment"],
@@ -200,6 +208,7 @@ async def _check_complete(
 
 
 async def _receive(
+    uow: UnitOfWork,
     principal: Principal,
     location_id: int,
     session: Any,
@@ -239,6 +248,7 @@ async def _receive(
                 )
             )
     posted = await ledger.post(
+        uow,
         drafts,
         ledger.Posting(
             actor_id=principal.user_id,

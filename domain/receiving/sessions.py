@@ -29,6 +29,7 @@ from domain.receiving import rules
 from domain.receiving.model import DEFAULT_CHECKLIST, Answer, Decision, ShipmentStatus
 from domain.roles import Capability
 from domain.rows import returned
+from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,15 @@ async def shipment_location(principal: Principal, shipment_id: int) -> tuple[int
     return row["location"], row["status"]
 
 
-async def start_receiving(principal: Principal, cmd: StartReceiving) -> service.Outcome:
+async def start_receiving(
+    uow: UnitOfWork, principal: Principal, cmd: StartReceiving
+) -> service.Outcome:
     """Open (or rejoin) the shipment's receiving session: who, when, which truck."""
     location_id, status = await shipment_location(principal, cmd.shipment_id)
     if status == ShipmentStatus.COMPLETED:
         raise AlreadyCompleted(cmd.shipment_id)
 
-    async def work() -> SessionChanged:
+    async def work(uow: UnitOfWork) -> SessionChanged:
         async with db.connection() as conn:
             session_id = returned(
                 await conn.fetchval(
@@ -88,10 +91,10 @@ async def start_receiving(principal: Principal, cmd: StartReceiving) -> service.
                 "UPDATE shipment SET status = 'receiving' WHERE id = $1 AND status = 'expected'",
                 cmd.shipment_id,
             )
-        _announce(location_id, cmd.shipment_id)
+        _announce(uow, location_id, cmd.shipment_id)
         return SessionChanged(session_id, cmd.shipment_id)
 
-    return await service.run(principal, "startReceiving", cmd, work, SessionChanged)
+    return await service.run(uow, principal, "startReceiving", cmd, work, SessionChanged)
 
 
 async def checklist_for(location_id: int) -> list[dict[str, Any]]:
@@ -131,7 +134,9 @@ async def _open_session(principal: Principal, session_id: int) -> Any:
     return row
 
 
-async def answer_checklist(principal: Principal, cmd: AnswerChecklist) -> service.Outcome:
+async def answer_checklist(
+    uow: UnitOfWork, principal: Principal, cmd: AnswerChecklist
+) -> service.Outcome:
     """Answer one checklist item (answering again replaces the answer, keeping who and when)."""
     session = await _open_session(principal, cmd.session_id)
     items = {i["key"]: i for i in await checklist_for(session["location"])}
@@ -141,7 +146,7 @@ async def answer_checklist(principal: Principal, cmd: AnswerChecklist) -> servic
     if Answer(cmd.answer) == Answer.NO and not note:
         raise ValidationError("note", "say what was wrong")
 
-    async def work() -> SessionChanged:
+    async def work(uow: UnitOfWork) -> SessionChanged:
         item = items[cmd.key]
         async with db.connection() as conn:
             await conn.execute(
@@ -158,10 +163,10 @@ async def answer_checklist(principal: Principal, cmd: AnswerChecklist) -> servic
                 note,
                 principal.user_id,
             )
-        _announce(session["location"], session["shipment"])
+        _announce(uow, session["location"], session["shipment"])
         return SessionChanged(cmd.session_id, session["shipment"])
 
-    return await service.run(principal, "answerChecklist", cmd, work, SessionChanged)
+    return await service.run(uow, principal, "answerChecklist", cmd, work, SessionChanged)
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,7 @@ class Scanned:
     destination: str  # vault | quarantine | none
 
 
-async def scan_package(principal: Principal, cmd: ScanPackage) -> service.Outcome:
+async def scan_package(uow: UnitOfWork, principal: Principal, cmd: ScanPackage) -> service.Outcome:
     """Record the dock's decision for one package; refusals say exactly what is wrong."""
     session = await _open_session(principal, cmd.session_id)
     decision = Decision(cmd.decision)
@@ -212,7 +217,7 @@ async def scan_package(principal: Principal, cmd: ScanPackage) -> service.Outcom
         raise CertificateFailed(cmd.tag, item["lab_state"])
     destination = "none" if decision == Decision.REJECT else rules.destination_kind(cert)
 
-    async def work() -> Scanned:
+    async def work(uow: UnitOfWork) -> Scanned:
         async with db.connection() as conn:
             # Two tablets scanning one tag: the unique index lets one in, the other waits for
             # it and is told the tag was already scanned.
@@ -244,12 +249,12 @@ async def scan_package(principal: Principal, cmd: ScanPackage) -> service.Outcom
                 raise AlreadyScanned(cmd.tag, existing or "scanned")
             if cmd.product_id is not None:
                 await _map_product(conn, principal, item["id"], cmd.product_id)
-        _announce(session["location"], session["shipment"])
+        _announce(uow, session["location"], session["shipment"])
         return Scanned(
             scan_id, cmd.session_id, cmd.tag.strip(), str(decision), str(received), destination
         )
 
-    return await service.run(principal, "scanPackage", cmd, work, Scanned)
+    return await service.run(uow, principal, "scanPackage", cmd, work, Scanned)
 
 
 def _decide(
@@ -301,5 +306,5 @@ async def _map_product(conn: Any, principal: Principal, item_id: int, product_id
     )
 
 
-def _announce(location_id: int, shipment_id: int) -> None:
-    events.record(events.ShipmentUpdated(location_id=location_id, shipment_id=shipment_id))
+def _announce(uow: UnitOfWork, location_id: int, shipment_id: int) -> None:
+    uow.record(events.ShipmentUpdated(location_id=location_id, shipment_id=shipment_id))

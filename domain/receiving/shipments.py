@@ -16,6 +16,7 @@ from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
 from domain.rows import returned
 from domain.text import has_nul, storable
+from domain.unit_of_work import UnitOfWork
 from plugins.base import IncomingTransfer, ResultStatus, StateCapability
 
 PULL_DAYS = 7
@@ -92,18 +93,20 @@ def _check(cmd: CreateShipment) -> None:
             raise ValidationError(f"packages[{i}].unit", "grams, milligrams or each")
 
 
-async def create_shipment(principal: Principal, cmd: CreateShipment) -> service.Outcome:
+async def create_shipment(
+    uow: UnitOfWork, principal: Principal, cmd: CreateShipment
+) -> service.Outcome:
     """Record an expected shipment entered by hand (states without an API) or from a CSV."""
     principal.require(Capability.MOVE_VAULT_STOCK, cmd.location_id)
     _check(cmd)
 
-    async def work() -> ShipmentCreated:
-        return await _insert(principal.operator_id, cmd)
+    async def work(uow: UnitOfWork) -> ShipmentCreated:
+        return await _insert(uow, principal.operator_id, cmd)
 
-    return await service.run(principal, "createShipment", cmd, work, ShipmentCreated)
+    return await service.run(uow, principal, "createShipment", cmd, work, ShipmentCreated)
 
 
-async def _insert(operator_id: int, cmd: CreateShipment) -> ShipmentCreated:
+async def _insert(uow: UnitOfWork, operator_id: int, cmd: CreateShipment) -> ShipmentCreated:
     async with db.connection() as conn:
         shipment_id = await conn.fetchval(
             "INSERT INTO shipment (location, source, manifest_number, shipper_license,"
@@ -145,7 +148,7 @@ async def _insert(operator_id: int, cmd: CreateShipment) -> ShipmentCreated:
                 for p in cmd.packages
             ],
         )
-    events.record(events.ShipmentUpdated(location_id=cmd.location_id, shipment_id=shipment_id))
+    uow.record(events.ShipmentUpdated(location_id=cmd.location_id, shipment_id=shipment_id))
     unmapped = [
         p.tag for p in cmd.packages if not (p.product_id or products.get(p.item_name.lower()))
     ]
@@ -214,18 +217,18 @@ class PullResult:
     skipped: list[SkippedManifest] = field(default_factory=list)
 
 
-async def pull_incoming_for(principal: Principal, location_id: int) -> PullResult:
+async def pull_incoming_for(uow: UnitOfWork, principal: Principal, location_id: int) -> PullResult:
     """On demand from the dock: fetch the state's manifests now rather than at the next poll."""
     principal.require(Capability.MOVE_VAULT_STOCK, location_id)
-    return await pull_manifests(location_id)
+    return await pull_manifests(uow, location_id)
 
 
-async def pull_incoming(location_id: int, days: int = PULL_DAYS) -> int:
+async def pull_incoming(uow: UnitOfWork, location_id: int, days: int = PULL_DAYS) -> int:
     """The scheduled pull: how many manifests became expected shipments."""
-    return (await pull_manifests(location_id, days)).created
+    return (await pull_manifests(uow, location_id, days)).created
 
 
-async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
+async def pull_manifests(uow: UnitOfWork, location_id: int, days: int = PULL_DAYS) -> PullResult:
     """Bring the state's incoming manifests for a licence in as expected shipments (a job;
     safe to run twice: a manifest already here is left as it is).
 
@@ -233,7 +236,7 @@ async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
     must not keep the others from the dock: it is skipped, named in the result and in a
     compliance alert, and tried again at the next pull. When the state's list of manifests
     cannot be had at all, nothing is imported: ``StateSystemUnavailable``."""
-    target = await connections.load(location_id)
+    target = await connections.load(uow.registry, location_id)
     if (
         target is None
         or target.system.connect is None
@@ -271,14 +274,14 @@ async def pull_manifests(location_id: int, days: int = PULL_DAYS) -> PullResult:
                 raise ValidationError("manifest", storable(transfer.problem))
             command = _from_state(location_id, transfer)
             _check(command)
-            async with events.unit_of_work():
-                await _insert(operator_id, command)
+            async with uow:  # one transaction per manifest
+                await _insert(uow, operator_id, command)
         except DomainError as exc:
             result.skipped.append(SkippedManifest(transfer.manifest_number or None, exc.message))
             continue
         created += 1
     if result.skipped:
-        await _alert_skipped(location_id, result.skipped)
+        await _alert_skipped(uow, location_id, result.skipped)
     return PullResult(created, result.skipped)
 
 
@@ -304,10 +307,10 @@ def _nul_problem(t: IncomingTransfer) -> str | None:
     return f"the state sent a NUL character in its {', '.join(named)}" if named else None
 
 
-async def _alert_skipped(location_id: int, skipped: list[SkippedManifest]) -> None:
+async def _alert_skipped(uow: UnitOfWork, location_id: int, skipped: list[SkippedManifest]) -> None:
     named = "; ".join(f"{s.manifest_number or 'no number'}: {s.reason}" for s in skipped)
-    async with events.unit_of_work():
-        events.record(
+    async with uow:
+        uow.record(
             events.ComplianceAlertRaised(
                 location_id=location_id,
                 kind=events.AlertKind.MANIFESTS_SKIPPED,

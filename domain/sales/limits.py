@@ -1,7 +1,7 @@
 """Purchase limits at the register: the state's rule set applied to this customer's window.
 
 The engine is pure (``domain.limits``) and each state's numbers come from its plugin's rulebook
-(``plugins.registry.state_rulebook``); this module gathers what the engine needs: the
+(``uow.registry.state_rulebook``); this module gathers what the engine needs: the
 customer's earlier purchases in the window (their lines' frozen product facts, net of returns),
 and the new lines' facts, then raises a typed refusal naming the bucket and the excess.
 """
@@ -23,7 +23,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.sales.model import CustomerType
-from plugins import registry
+from domain.unit_of_work import PluginRegistry
 
 FACT_FIELDS = (
     "category",
@@ -74,6 +74,7 @@ def _line(facts: dict[str, Any], quantity: Decimal) -> purchase_limits.Line:
 
 
 async def check(
+    plugins: PluginRegistry,
     *,
     location_id: int,
     state: str,
@@ -90,7 +91,7 @@ async def check(
     """
     who = customer(kind)
     try:
-        ruleset = registry.state_rulebook(state).limits_for(who)
+        ruleset = plugins.state_rulebook(state).limits_for(who)
     except KeyError:
         raise ValidationError("locationId", f"no purchase-limit rules for {state}") from None
     start = purchase_limits.window_start(ruleset.window, timezone, at)

@@ -16,11 +16,14 @@ from domain.inventory import ledger
 from domain.inventory.model import MovementKind, PackageStatus
 from domain.organisation.model import ZoneKind
 from domain.sales.model import ReservationStatus
+from domain.unit_of_work import UnitOfWork
 
 EXPIRY_BATCH = 500
 
 
-async def put_back(actor_id: int, reservation_ids: list[int], status: str) -> list[int]:
+async def put_back(
+    uow: UnitOfWork, actor_id: int, reservation_ids: list[int], status: str
+) -> list[int]:
     """Release the reservations' stock and close them with ``status``; caller holds their locks."""
     async with db.connection() as conn:
         lines = await conn.fetch(
@@ -43,6 +46,7 @@ async def put_back(actor_id: int, reservation_ids: list[int], status: str) -> li
         drafts = await _drafts(lines, locked, status)
         if drafts:
             posted = await ledger.post(
+                uow,
                 drafts,
                 ledger.Posting(
                     actor_id=actor_id,
@@ -105,12 +109,13 @@ async def _drafts(lines: list[Any], locked: dict[int, Any], status: str) -> list
     return drafts
 
 
-async def expire_due(batch: int = EXPIRY_BATCH) -> int:
+async def expire_due(uow: UnitOfWork, batch: int = EXPIRY_BATCH) -> int:
     """Expire every held reservation past its time, a batch per transaction. Safe to run
-    concurrently and twice: rows being fulfilled (locked) are skipped, expired ones are gone."""
+    concurrently and twice: rows being fulfilled (locked) are skipped, expired ones are gone.
+    ``uow`` is opened once per batch (each batch commits, and announces, on its own)."""
     expired = 0
     while True:
-        async with events.unit_of_work():
+        async with uow:
             async with db.connection() as conn:
                 rows = await conn.fetch(
                     "SELECT id, location, created_by FROM reservation"
@@ -124,11 +129,11 @@ async def expire_due(batch: int = EXPIRY_BATCH) -> int:
             for row in rows:
                 by_actor[row["created_by"]].append(row["id"])
             for actor_id, ids in by_actor.items():
-                await put_back(actor_id, ids, "expired")
+                await put_back(uow, actor_id, ids, "expired")
             told: dict[int, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
             for row in rows:
                 data = {"reservation_id": row["id"], "status": "expired"}
-                events.record(
+                uow.record(
                     events.ReservationUpdated(
                         location_id=row["location"],
                         reservation_id=row["id"],
@@ -137,5 +142,5 @@ async def expire_due(batch: int = EXPIRY_BATCH) -> int:
                 )
                 told[row["location"]].append((f"reservation:{row['id']}:expired", data))
             for location_id, items in told.items():
-                await webhooks.record_many(location_id, "reservation.expired", items)
+                await webhooks.record_many(uow, location_id, "reservation.expired", items)
         expired += len(rows)

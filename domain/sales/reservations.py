@@ -26,6 +26,7 @@ from domain.rows import returned
 from domain.sales import allocation, release
 from domain.sales.model import Channel, CustomerType, ReservationStatus
 from domain.sales.sales import RecordSale, SaleLineInput, _record, _validate
+from domain.unit_of_work import UnitOfWork
 
 MAX_HOLD = timedelta(days=7)
 
@@ -59,7 +60,9 @@ class ReservationChanged:
     sale_id: int | None = None
 
 
-async def create_reservation(principal: Principal, cmd: CreateReservation) -> service.Outcome:
+async def create_reservation(
+    uow: UnitOfWork, principal: Principal, cmd: CreateReservation
+) -> service.Outcome:
     """Hold stock for an online order, or refuse with exactly what is missing."""
     principal.require(Capability.SELL, cmd.location_id)
     if not cmd.order_ref.strip() or len(cmd.order_ref) > 100:
@@ -74,11 +77,12 @@ async def create_reservation(principal: Principal, cmd: CreateReservation) -> se
     if cmd.hold_minutes is not None and not 1 <= cmd.hold_minutes <= MAX_HOLD.total_seconds() / 60:
         raise ValidationError("holdMinutes", "between 1 minute and 7 days")
 
-    async def work() -> ReservationChanged:
-        return await _hold(principal, cmd, wanted)
+    async def work(uow: UnitOfWork) -> ReservationChanged:
+        return await _hold(uow, principal, cmd, wanted)
 
     # An order reference is unique per store: a platform re-sending its order gets the first.
     return await service.run(
+        uow,
         principal,
         "createReservation",
         cmd,
@@ -90,7 +94,10 @@ async def create_reservation(principal: Principal, cmd: CreateReservation) -> se
 
 
 async def _hold(
-    principal: Principal, cmd: CreateReservation, wanted: list[tuple[OrderLine, Decimal]]
+    uow: UnitOfWork,
+    principal: Principal,
+    cmd: CreateReservation,
+    wanted: list[tuple[OrderLine, Decimal]],
 ) -> ReservationChanged:
     async with db.connection() as conn:
         location = returned(
@@ -128,6 +135,7 @@ async def _hold(
             )
         )
     posted = await ledger.post(
+        uow,
         [
             ledger.Draft(p.package_id, MovementKind.RESERVE, p.quantity, p.zone, target)
             for p in picks
@@ -153,7 +161,12 @@ async def _hold(
             ],
         )
     await _announce(
-        cmd.location_id, reservation_id, ReservationStatus.HELD, expires_at, "reservation.created"
+        uow,
+        cmd.location_id,
+        reservation_id,
+        ReservationStatus.HELD,
+        expires_at,
+        "reservation.created",
     )
     return ReservationChanged(reservation_id, ReservationStatus.HELD, [m.id for m in posted])
 
@@ -171,12 +184,14 @@ class FulfilReservation:
     idempotency_key: str | None = None
 
 
-async def fulfil_reservation(principal: Principal, cmd: FulfilReservation) -> service.Outcome:
+async def fulfil_reservation(
+    uow: UnitOfWork, principal: Principal, cmd: FulfilReservation
+) -> service.Outcome:
     """The customer is here: sell the reserved stock (limits and sellability checked now)."""
     location_id = await _location_of(principal, cmd.reservation_id)
     principal.require(Capability.SELL, location_id)
 
-    async def work() -> ReservationChanged:
+    async def work(uow: UnitOfWork) -> ReservationChanged:
         row = await _lock_held(cmd.reservation_id)
         lines = await _reserved_lines(cmd.reservation_id)
         sale = RecordSale(
@@ -196,7 +211,7 @@ async def fulfil_reservation(principal: Principal, cmd: FulfilReservation) -> se
             patient_license=cmd.patient_license,
             reservation_id=cmd.reservation_id,
         )
-        recorded = await _record(principal, sale, _validate(sale))
+        recorded = await _record(uow, principal, sale, _validate(sale))
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE reservation SET status = 'fulfilled', closed_at = now(), sale = $2"
@@ -204,7 +219,7 @@ async def fulfil_reservation(principal: Principal, cmd: FulfilReservation) -> se
                 cmd.reservation_id,
                 recorded.sale_id,
             )
-        await _announce(location_id, cmd.reservation_id, ReservationStatus.FULFILLED)
+        await _announce(uow, location_id, cmd.reservation_id, ReservationStatus.FULFILLED)
         return ReservationChanged(
             cmd.reservation_id,
             ReservationStatus.FULFILLED,
@@ -212,7 +227,7 @@ async def fulfil_reservation(principal: Principal, cmd: FulfilReservation) -> se
             recorded.sale_id,
         )
 
-    return await service.run(principal, "fulfilReservation", cmd, work, ReservationChanged)
+    return await service.run(uow, principal, "fulfilReservation", cmd, work, ReservationChanged)
 
 
 @dataclass(frozen=True)
@@ -222,18 +237,20 @@ class CloseReservation:
     idempotency_key: str | None = None
 
 
-async def cancel_reservation(principal: Principal, cmd: CloseReservation) -> service.Outcome:
+async def cancel_reservation(
+    uow: UnitOfWork, principal: Principal, cmd: CloseReservation
+) -> service.Outcome:
     """The order is off: its stock goes back where it came from."""
     location_id = await _location_of(principal, cmd.reservation_id)
     principal.require(Capability.SELL, location_id)
 
-    async def work() -> ReservationChanged:
+    async def work(uow: UnitOfWork) -> ReservationChanged:
         await _lock_held(cmd.reservation_id)
-        moved = await release.put_back(principal.user_id, [cmd.reservation_id], "cancelled")
-        await _announce(location_id, cmd.reservation_id, ReservationStatus.CANCELLED)
+        moved = await release.put_back(uow, principal.user_id, [cmd.reservation_id], "cancelled")
+        await _announce(uow, location_id, cmd.reservation_id, ReservationStatus.CANCELLED)
         return ReservationChanged(cmd.reservation_id, ReservationStatus.CANCELLED, moved)
 
-    return await service.run(principal, "cancelReservation", cmd, work, ReservationChanged)
+    return await service.run(uow, principal, "cancelReservation", cmd, work, ReservationChanged)
 
 
 @dataclass(frozen=True)
@@ -243,14 +260,16 @@ class ExtendReservation:
     idempotency_key: str | None = None
 
 
-async def extend_reservation(principal: Principal, cmd: ExtendReservation) -> service.Outcome:
+async def extend_reservation(
+    uow: UnitOfWork, principal: Principal, cmd: ExtendReservation
+) -> service.Outcome:
     """Give the customer longer (the new expiry counts from now, at most 7 days)."""
     if not 1 <= cmd.minutes <= MAX_HOLD.total_seconds() / 60:
         raise ValidationError("minutes", "between 1 minute and 7 days")
     location_id = await _location_of(principal, cmd.reservation_id)
     principal.require(Capability.SELL, location_id)
 
-    async def work() -> ReservationChanged:
+    async def work(uow: UnitOfWork) -> ReservationChanged:
         await _lock_held(cmd.reservation_id)
         expires_at = datetime.now(UTC) + timedelta(minutes=cmd.minutes)
         async with db.connection() as conn:
@@ -260,6 +279,7 @@ async def extend_reservation(principal: Principal, cmd: ExtendReservation) -> se
                 expires_at,
             )
         await _announce(
+            uow,
             location_id,
             cmd.reservation_id,
             ReservationStatus.HELD,
@@ -268,7 +288,7 @@ async def extend_reservation(principal: Principal, cmd: ExtendReservation) -> se
         )
         return ReservationChanged(cmd.reservation_id, ReservationStatus.HELD)
 
-    return await service.run(principal, "extendReservation", cmd, work, ReservationChanged)
+    return await service.run(uow, principal, "extendReservation", cmd, work, ReservationChanged)
 
 
 async def _location_of(principal: Principal, reservation_id: int) -> int:
@@ -307,6 +327,7 @@ async def _reserved_lines(reservation_id: int) -> list[Any]:
 
 
 async def _announce(
+    uow: UnitOfWork,
     location_id: int,
     reservation_id: int,
     status: str,
@@ -317,7 +338,7 @@ async def _announce(
     data: dict[str, Any] = {"reservation_id": reservation_id, "status": str(status)}
     if expires_at is not None:
         data["expires_at"] = expires_at.isoformat()
-    events.record(
+    uow.record(
         events.ReservationUpdated(
             location_id=location_id,
             reservation_id=reservation_id,
@@ -327,4 +348,6 @@ async def _announce(
     )
     name = webhook or f"reservation.{status}"
     stamp = expires_at.timestamp() if expires_at is not None else ""
-    await webhooks.record(location_id, name, f"reservation:{reservation_id}:{name}:{stamp}", data)
+    await webhooks.record(
+        uow, location_id, name, f"reservation:{reservation_id}:{name}:{stamp}", data
+    )

@@ -27,7 +27,7 @@ from domain.rows import returned
 from domain.sales import limits, stocklevels
 from domain.sales.model import CustomerType, FefoPolicy
 from domain.sales.pricing import money
-from plugins import registry
+from domain.unit_of_work import PluginRegistry, UnitOfWork
 from plugins.base import SaleLineFacts
 
 MAX_LINES = 100
@@ -86,15 +86,16 @@ def _validate(cmd: RecordSale) -> list[tuple[SaleLineInput, Decimal]]:
     return checked
 
 
-async def record_sale(principal: Principal, cmd: RecordSale) -> service.Outcome:
+async def record_sale(uow: UnitOfWork, principal: Principal, cmd: RecordSale) -> service.Outcome:
     """Sell from the sales floor (or an order's reserved stock), reporting it to the state."""
     checked = _validate(cmd)
     principal.require(Capability.SELL, cmd.location_id)
 
-    async def work() -> SaleRecorded:
-        return await _record(principal, cmd, checked)
+    async def work(uow: UnitOfWork) -> SaleRecorded:
+        return await _record(uow, principal, cmd, checked)
 
     return await service.run(
+        uow,
         principal,
         "recordSale",
         cmd,
@@ -106,7 +107,10 @@ async def record_sale(principal: Principal, cmd: RecordSale) -> service.Outcome:
 
 
 async def _record(
-    principal: Principal, cmd: RecordSale, checked: list[tuple[SaleLineInput, Decimal]]
+    uow: UnitOfWork,
+    principal: Principal,
+    cmd: RecordSale,
+    checked: list[tuple[SaleLineInput, Decimal]],
 ) -> SaleRecorded:
     now = datetime.now(UTC)
     async with db.connection() as conn:
@@ -118,7 +122,7 @@ async def _record(
             "location",
         )
         packages = await _packages(conn, cmd.location_id, [line.tag for line, _ in checked])
-        await _state_can_record(conn, location, packages, checked)
+        await _state_can_record(uow.registry, conn, location, packages, checked)
         zones = await _source_zones(conn, cmd, [p["id"] for p in packages.values()])
         if cmd.customer_key:
             # One customer's sales are checked against their limits one at a time.
@@ -128,6 +132,7 @@ async def _record(
             )
     locked = await ledger.lock_packages([p["id"] for p in packages.values()])
     await limits.check(
+        uow.registry,
         location_id=cmd.location_id,
         state=location["state"],
         timezone=location["timezone"],
@@ -173,6 +178,7 @@ async def _record(
         )
     sale_id, external_id = sale["id"], sale["external_id"]
     posted = await ledger.post(
+        uow,
         [
             ledger.Draft(
                 package_id=packages[line.tag]["id"],
@@ -203,11 +209,12 @@ async def _record(
         locked=locked,
     )
     await _insert_lines(sale_id, checked, packages, zones, posted)
-    events.record(events.SaleUpdated(location_id=cmd.location_id, sale_id=sale_id))
+    uow.record(events.SaleUpdated(location_id=cmd.location_id, sale_id=sale_id))
     return SaleRecorded(sale_id, [p.id for p in posted], warnings)
 
 
 async def _state_can_record(
+    plugins: PluginRegistry,
     conn: Any,
     location: Any,
     packages: dict[str, Any],
@@ -217,16 +224,20 @@ async def _state_can_record(
     for line, quantity in checked:
         package = packages[line.tag]
         lines.append(SaleLineFacts(line.tag, quantity, package["unit"], package["category"]))
-    await state_can_record(conn, location["id"], location["state_system"], lines)
+    await state_can_record(plugins, conn, location["id"], location["state_system"], lines)
 
 
 async def state_can_record(
-    conn: Any, location_id: int, system_name: str, lines: list[SaleLineFacts]
+    plugins: PluginRegistry,
+    conn: Any,
+    location_id: int,
+    system_name: str,
+    lines: list[SaleLineFacts],
 ) -> None:
     """Refuse, before anything is written, a line the location's state system could never
     record (e.g. BioTrack: whole units only): the register can still change it now. Sales and
     returns both ask."""
-    system = registry.state_system(system_name)
+    system = plugins.state_system(system_name)
     if system.sale_line_refusal is None:
         return
     raw = await conn.fetchval(

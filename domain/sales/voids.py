@@ -22,6 +22,7 @@ from domain.roles import Capability
 from domain.rows import returned
 from domain.sales.model import SaleStatus
 from domain.sales.sales import state_can_record
+from domain.unit_of_work import UnitOfWork
 from plugins.base import SaleLineFacts
 
 CENT = Decimal("0.01")
@@ -94,7 +95,7 @@ async def _quarantine(location_id: int) -> ledger.ZoneRef:
     return ledger.ZoneRef(row["id"], location_id, ZoneKind.QUARANTINE, row["name"])
 
 
-async def void_sale(principal: Principal, cmd: VoidSale) -> service.Outcome:
+async def void_sale(uow: UnitOfWork, principal: Principal, cmd: VoidSale) -> service.Outcome:
     """Cancel a whole receipt (a register mistake): its stock returns to where it was sold from
     (to quarantine instead if the package has since been held or recalled)."""
     principal.require(Capability.SELL, cmd.location_id)
@@ -102,7 +103,7 @@ async def void_sale(principal: Principal, cmd: VoidSale) -> service.Outcome:
     if not reason:
         raise ValidationError("reason", "say why the sale is voided")
 
-    async def work() -> SaleUndone:
+    async def work(uow: UnitOfWork) -> SaleUndone:
         sale, lines = await _lock_sale(cmd.location_id, cmd.register, cmd.pos_receipt_id)
         if sale["status"] not in (SaleStatus.COMPLETED, SaleStatus.PARTLY_RETURNED):
             raise ValidationError("posReceiptId", f"the sale is {sale['status']}")
@@ -120,6 +121,7 @@ async def void_sale(principal: Principal, cmd: VoidSale) -> service.Outcome:
                 ledger.Draft(r["package"], MovementKind.VOID, remaining, None, back, note=reason)
             )
         posted = await ledger.post(
+            uow,
             drafts,
             ledger.Posting(
                 actor_id=principal.user_id,
@@ -139,10 +141,11 @@ async def void_sale(principal: Principal, cmd: VoidSale) -> service.Outcome:
                 sale["id"],
                 reason,
             )
-        events.record(events.SaleUpdated(location_id=cmd.location_id, sale_id=sale["id"]))
+        uow.record(events.SaleUpdated(location_id=cmd.location_id, sale_id=sale["id"]))
         return SaleUndone(sale["id"], SaleStatus.VOIDED, [p.id for p in posted])
 
     return await service.run(
+        uow,
         principal,
         "voidSale",
         cmd,
@@ -153,7 +156,7 @@ async def void_sale(principal: Principal, cmd: VoidSale) -> service.Outcome:
     )
 
 
-async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
+async def return_sale(uow: UnitOfWork, principal: Principal, cmd: ReturnSale) -> service.Outcome:
     """Take back part or all of a sale into quarantine (never to the floor)."""
     principal.require(Capability.SELL, cmd.location_id)
     reason = clean_note(cmd.reason)
@@ -166,7 +169,7 @@ async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
         for i, line in enumerate(cmd.lines)
     ]
 
-    async def work() -> SaleUndone:
+    async def work(uow: UnitOfWork) -> SaleUndone:
         sale, lines = await _lock_sale(cmd.location_id, cmd.register, cmd.pos_receipt_id)
         if sale["status"] not in (SaleStatus.COMPLETED, SaleStatus.PARTLY_RETURNED):
             raise ValidationError("posReceiptId", f"the sale is {sale['status']}")
@@ -174,9 +177,14 @@ async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
         drafts, updates = _take_back(lines, wanted, quarantine, reason)
         async with db.connection() as conn:
             await state_can_record(
-                conn, cmd.location_id, sale["state_system"], returned_facts(lines, wanted)
+                uow.registry,
+                conn,
+                cmd.location_id,
+                sale["state_system"],
+                returned_facts(lines, wanted),
             )
         posted = await ledger.post(
+            uow,
             drafts,
             ledger.Posting(
                 actor_id=principal.user_id,
@@ -206,7 +214,7 @@ async def return_sale(principal: Principal, cmd: ReturnSale) -> service.Outcome:
             )
         return SaleUndone(sale["id"], status, [p.id for p in posted])
 
-    return await service.run(principal, "returnSale", cmd, work, SaleUndone)
+    return await service.run(uow, principal, "returnSale", cmd, work, SaleUndone)
 
 
 def remaining_by_tag(lines: list[Any], updates: list[tuple[int, Decimal]]) -> dict[str, str]:

@@ -35,6 +35,7 @@ import httpx
 from domain import db
 from domain.compliance import credentials
 from domain.integrations import outbound
+from domain.unit_of_work import PluginRegistry
 from domain.webhooks import signing
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ class DeliveryResult:
         return self.delivered + self.retrying + self.failed
 
 
-async def deliver_due(limit: int = 100) -> DeliveryResult:
+async def deliver_due(plugins: PluginRegistry, limit: int = 100) -> DeliveryResult:
     """Send up to ``limit`` due deliveries and record each outcome.
 
     Claims go in waves of ``CONCURRENCY``, each sent at once, so every claimed request starts
@@ -138,7 +139,7 @@ async def deliver_due(limit: int = 100) -> DeliveryResult:
                 timeout=TIMEOUT_SECONDS, follow_redirects=False, headers={"User-Agent": USER_AGENT}
             )
             outcomes = await asyncio.gather(
-                *(_attempt(client, row, result) for row in rows), return_exceptions=True
+                *(_attempt(plugins, client, row, result) for row in rows), return_exceptions=True
             )
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):  # its lease lapses; it is tried again
@@ -151,8 +152,10 @@ async def deliver_due(limit: int = 100) -> DeliveryResult:
     return result
 
 
-async def _attempt(client: httpx.AsyncClient, row: Any, result: DeliveryResult) -> None:
-    await _record(row, await _send(client, row), result)
+async def _attempt(
+    plugins: PluginRegistry, client: httpx.AsyncClient, row: Any, result: DeliveryResult
+) -> None:
+    await _record(row, await _send(plugins, client, row), result)
 
 
 def body_of(row: Any) -> bytes:
@@ -166,13 +169,13 @@ def body_of(row: Any) -> bytes:
     return json.dumps(document, separators=(",", ":"), default=str).encode()
 
 
-async def _send(client: httpx.AsyncClient, row: Any) -> Attempt:
+async def _send(plugins: PluginRegistry, client: httpx.AsyncClient, row: Any) -> Attempt:
     secret = credentials.decrypt(row["secret"] or "").get("secret")
     if not secret:
         return Attempt(Verdict.RETRY, error="the endpoint's secret cannot be decrypted")
     try:
         # A delivery platform's linked endpoint gets its own format (domain.integrations).
-        body = await outbound.shaped_body(row) or body_of(row)
+        body = await outbound.shaped_body(plugins, row) or body_of(row)
     except Exception as exc:  # retried, then given up on, like any failed send
         log.exception("shaping webhook delivery %s failed", row["id"])
         return Attempt(Verdict.RETRY, error=f"{type(exc).__name__}: {exc}"[:BODY_EXCERPT])

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from domain import db, events
+from domain import events
+from domain.unit_of_work import UnitOfWork
 
 # The events receivers can subscribe to (an endpoint may also say "*" for all of them).
 EVENTS: tuple[str, ...] = (
@@ -43,20 +44,22 @@ RETURNING id
 """
 
 
-async def record(location_id: int, event: str, event_id: str, payload: dict[str, Any]) -> int:
+async def record(
+    uow: UnitOfWork, location_id: int, event: str, event_id: str, payload: dict[str, Any]
+) -> int:
     """Queue ``event`` for every active endpoint of the location subscribed to it.
 
-    Call it inside the unit of work that makes the change (``service.run`` or
-    ``events.unit_of_work``). ``event_id`` must be stable for the fact it describes
-    (``f"reservation:{id}:expired"``): recording it again, e.g. from a retried job, adds nothing.
+    Call it inside the unit of work that makes the change (``uow``, open). ``event_id`` must be
+    stable for the fact it describes (``f"reservation:{id}:expired"``): recording it again, e.g.
+    from a retried job, adds nothing.
     ``payload`` must be JSON-serialisable (decimals and datetimes become strings). Returns how
     many deliveries were added.
     """
-    return await record_many(location_id, event, [(event_id, payload)])
+    return await record_many(uow, location_id, event, [(event_id, payload)])
 
 
 async def record_many(
-    location_id: int, event: str, items: Sequence[tuple[str, dict[str, Any]]]
+    uow: UnitOfWork, location_id: int, event: str, items: Sequence[tuple[str, dict[str, Any]]]
 ) -> int:
     """``record`` for many facts of one kind at once (a batch of expiries): one round trip."""
     if event not in EVENTS:
@@ -64,16 +67,15 @@ async def record_many(
     for event_id, _ in items:
         if not event_id or len(event_id) > EVENT_ID_MAX_LENGTH:
             raise ValueError(f"event_id must be 1 to {EVENT_ID_MAX_LENGTH} characters")
-    if db.current_connection() is None:
+    if not uow.is_open:
         # Outside a transaction the row could commit without the change (or the reverse).
         raise RuntimeError("webhooks.record must run inside the transaction making the change")
     if not items:
         return 0
     ids = [event_id for event_id, _ in items]
     bodies = [json.dumps(payload, default=str) for _, payload in items]
-    async with db.connection() as conn:
-        rows = await conn.fetch(_INSERT, location_id, event, ids, bodies, RETRY_WINDOW)
+    rows = await uow.conn.fetch(_INSERT, location_id, event, ids, bodies, RETRY_WINDOW)
     if rows:
         # Published after COMMIT only; the worker's kicker turns it into a deliver_webhooks job.
-        events.record(events.WebhooksQueued(location_id=location_id))
+        uow.record(events.WebhooksQueued(location_id=location_id))
     return len(rows)

@@ -17,6 +17,7 @@ from domain.identity.principal import Principal
 from domain.inventory.queries import MAX_PAGE, Page
 from domain.roles import Capability
 from domain.rows import returned
+from domain.unit_of_work import UnitOfWork
 from domain.webhooks.outbox import ALL_EVENTS, EVENTS, RETRY_WINDOW
 from domain.webhooks.tables import DeliveryStatus
 
@@ -129,7 +130,9 @@ def _check_secret(secret: str) -> None:
         )
 
 
-async def create_endpoint(principal: Principal, cmd: CreateEndpoint) -> NewEndpoint:
+async def create_endpoint(
+    uow: UnitOfWork, principal: Principal, cmd: CreateEndpoint
+) -> NewEndpoint:
     """Start sending a licence's events to a receiver, signed with a new secret.
 
     The secret is returned here once and stored only encrypted: a receiver that loses it sets a
@@ -146,7 +149,7 @@ async def create_endpoint(principal: Principal, cmd: CreateEndpoint) -> NewEndpo
     # The secret is not part of what a retry must repeat, nor of the replay record.
     request = replace(cmd, secret=None)
 
-    async def work() -> EndpointSaved:
+    async def work(uow: UnitOfWork) -> EndpointSaved:
         async with db.connection() as conn:
             endpoint_id = returned(
                 await conn.fetchval(
@@ -161,7 +164,9 @@ async def create_endpoint(principal: Principal, cmd: CreateEndpoint) -> NewEndpo
             )
         return EndpointSaved(endpoint_id)
 
-    outcome = await service.run(principal, "createWebhookEndpoint", request, work, EndpointSaved)
+    outcome = await service.run(
+        uow, principal, "createWebhookEndpoint", request, work, EndpointSaved
+    )
     return NewEndpoint(
         outcome.value.endpoint_id, None if outcome.replayed else secret, outcome.replayed
     )
@@ -179,7 +184,7 @@ async def _endpoint_location(principal: Principal, endpoint_id: int) -> int:
 
 
 async def update_endpoint(
-    principal: Principal, cmd: UpdateEndpoint
+    uow: UnitOfWork, principal: Principal, cmd: UpdateEndpoint
 ) -> service.Outcome[EndpointSaved]:
     """Point a receiver elsewhere, change its events or secret, or (de)activate it.
 
@@ -195,7 +200,7 @@ async def update_endpoint(
         token = credentials.encrypt({"secret": cmd.secret})
     request = replace(cmd, secret=None)
 
-    async def work() -> EndpointSaved:
+    async def work(uow: UnitOfWork) -> EndpointSaved:
         async with db.connection() as conn:
             was_active = await conn.fetchval(
                 "SELECT active FROM webhook_endpoint WHERE id = $1 FOR UPDATE", cmd.endpoint_id
@@ -219,19 +224,21 @@ async def update_endpoint(
                 )
         return EndpointSaved(cmd.endpoint_id)
 
-    return await service.run(principal, "updateWebhookEndpoint", request, work, EndpointSaved)
+    return await service.run(uow, principal, "updateWebhookEndpoint", request, work, EndpointSaved)
 
 
 async def deactivate_endpoint(
-    principal: Principal, endpoint_id: int, idempotency_key: str | None = None
+    uow: UnitOfWork, principal: Principal, endpoint_id: int, idempotency_key: str | None = None
 ) -> service.Outcome[EndpointSaved]:
     """Stop sending to a receiver (kept, with its log, so it can be reactivated)."""
     return await update_endpoint(
-        principal, UpdateEndpoint(endpoint_id, active=False, idempotency_key=idempotency_key)
+        uow, principal, UpdateEndpoint(endpoint_id, active=False, idempotency_key=idempotency_key)
     )
 
 
-async def redeliver(principal: Principal, cmd: Redeliver) -> service.Outcome[DeliveryRequeued]:
+async def redeliver(
+    uow: UnitOfWork, principal: Principal, cmd: Redeliver
+) -> service.Outcome[DeliveryRequeued]:
     """Send a failed delivery again, e.g. after the receiver fixed what made it refuse.
 
     It gets a fresh retry window and goes ahead of the endpoint's newer pending events (it is the
@@ -245,7 +252,7 @@ async def redeliver(principal: Principal, cmd: Redeliver) -> service.Outcome[Del
         raise NotFound("webhook delivery", str(cmd.delivery_id))
     principal.require(Capability.MANAGE_LOCATION, location_id)
 
-    async def work() -> DeliveryRequeued:
+    async def work(uow: UnitOfWork) -> DeliveryRequeued:
         async with db.connection() as conn:
             row = returned(
                 await conn.fetchrow(
@@ -266,10 +273,10 @@ async def redeliver(principal: Principal, cmd: Redeliver) -> service.Outcome[Del
                 cmd.delivery_id,
                 RETRY_WINDOW,
             )
-        events.record(events.WebhooksQueued(location_id=location_id))
+        uow.record(events.WebhooksQueued(location_id=location_id))
         return DeliveryRequeued(cmd.delivery_id)
 
-    return await service.run(principal, "redeliverWebhook", cmd, work, DeliveryRequeued)
+    return await service.run(uow, principal, "redeliverWebhook", cmd, work, DeliveryRequeued)
 
 
 async def list_endpoints(principal: Principal, location_id: int) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from domain.inventory import stock
 from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from tests.support.units import new_uow
 
 CONFIGURE = """mutation($input: ConfigureStateConnectionInput!) {
   configureStateConnection(input: $input) {
@@ -22,6 +23,7 @@ REPORTS = """query($loc: ID!) { stateReports(locationId: $loc) {
 
 async def _write_off(world) -> None:
     await stock.adjust_stock(
+        new_uow(),
         world.as_(Role.MANAGER),
         stock.AdjustStock(
             world.ca.location_id,
@@ -70,7 +72,7 @@ async def test_the_sync_status_shows_what_the_state_has_not_heard_yet(api, world
     await _write_off(world)
     status = (await api(STATUS, loc, token=token))["data"]["syncStatus"]
     assert (status["system"], status["configured"], status["pending"]) == ("metrc", True, 1)
-    await sync.drain(world.ca.location_id, owner="test")
+    await sync.drain(new_uow(), world.ca.location_id, owner="test")
     status = (await api(STATUS, loc, token=token))["data"]["syncStatus"]
     assert (status["pending"], status["failed"]) == (0, 0)
 
@@ -79,7 +81,7 @@ async def test_a_refused_report_can_be_retried_or_cancelled_with_a_reason(api, w
     token = world.ca.token(Role.COMPLIANCE)
     await _write_off(world)
     metrc.faults.row_error("Package is on hold.", method="POST")
-    await sync.drain(world.ca.location_id, owner="test")
+    await sync.drain(new_uow(), world.ca.location_id, owner="test")
     [report] = (await api(REPORTS, {"loc": str(world.ca.location_id)}, token=token))["data"][
         "stateReports"
     ]["nodes"]
@@ -100,7 +102,7 @@ async def test_a_refused_report_can_be_retried_or_cancelled_with_a_reason(api, w
         token=token,
     )
     assert retried["data"]["retryStateReport"]["report"] == {"status": "pending", "attempts": 0}
-    await sync.drain(world.ca.location_id, owner="test")
+    await sync.drain(new_uow(), world.ca.location_id, owner="test")
     assert metrc.state.package(world.tag).quantity == Decimal(9)
 
 

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from api.ratelimit import key_prefix
-from domain import events, settings
+from domain import settings
 from domain.roles import Role
 from tests.api.test_api_keys import CREATE
 from tests.conftest import SETTINGS, TEST_REDIS_URL
@@ -53,7 +53,6 @@ async def limited(clean_db: str) -> AsyncIterator[Callable[..., Any]]:
 
         return from_address
 
-    events.set_publisher(None)
     yield make
     for app in opened:
         await app.graphql.limiter.aclose()

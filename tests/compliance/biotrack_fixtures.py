@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from domain import db, events, service
+from domain import db, service
 from domain.compliance import connections, sync
 from domain.identity.principal import Principal
 from domain.inventory import ledger, lookup, stock
@@ -24,8 +24,10 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from domain.sales import sales, voids
 from domain.sales.model import CustomerType
+from plugins import registry
 from plugins.base import OutboundReport, ReportKind
 from tests.doubles.biotrack import BioTrackDouble
+from tests.support.units import new_uow
 from tests.support.world import Store, add_package, add_product, build_store
 
 TAG = "4157360000000025"  # 10 g in the vault
@@ -82,6 +84,7 @@ async def build_nm_store(
 
 async def configure(nm: BioTrackStore, **settings: Any) -> None:
     await connections.configure(
+        new_uow(),
         nm.as_(Role.ADMIN),
         connections.ConfigureConnection(
             location_id=nm.location_id,
@@ -100,6 +103,7 @@ async def write_off(
 ) -> None:
     """Adjust TAG in the vault by ``grams`` (negative writes off, positive writes on)."""
     await stock.adjust_stock(
+        new_uow(),
         nm.as_(Role.MANAGER),
         stock.AdjustStock(
             nm.location_id, TAG, nm.zone(ZoneKind.VAULT), Decimal(grams), reason, note=note
@@ -111,6 +115,7 @@ async def transfer(
     nm: BioTrackStore, tag: str, source: ZoneKind, destination: ZoneKind, quantity: str
 ) -> None:
     await stock.transfer_stock(
+        new_uow(),
         nm.as_(Role.MANAGER),
         stock.TransferStock(
             nm.location_id, tag, nm.zone(source), nm.zone(destination), Decimal(quantity)
@@ -149,8 +154,9 @@ async def post(
         source_document=document,
         report_context=context or {},
     )
-    async with events.unit_of_work():
-        await ledger.post([draft], posting)
+    uow = new_uow()
+    async with uow:
+        await ledger.post(uow, [draft], posting)
 
 
 async def reports(nm: BioTrackStore) -> list[dict[str, Any]]:
@@ -176,7 +182,7 @@ async def state_packages(nm: BioTrackStore) -> list[dict[str, Any]]:
 
 
 async def drain(nm: BioTrackStore) -> sync.DrainResult:
-    return await sync.drain(nm.location_id, owner="test")
+    return await sync.drain(new_uow(), nm.location_id, owner="test")
 
 
 async def make_due(nm: BioTrackStore) -> None:
@@ -200,6 +206,7 @@ async def sell(
     """A register sale of ``tag`` through the sales service (raises its refusals)."""
     line = sales.SaleLineInput(tag, Decimal(quantity), Decimal(unit_price), Decimal(discount))
     return await sales.record_sale(
+        new_uow(),
         nm.as_(Role.BUDTENDER),
         sales.RecordSale(
             location_id=nm.location_id,
@@ -217,6 +224,7 @@ async def give_back(
 ) -> None:
     """The customer returns ``quantity`` of ``tag`` from ``receipt`` (returnSale)."""
     await voids.return_sale(
+        new_uow(),
         nm.as_(Role.BUDTENDER),
         voids.ReturnSale(
             nm.location_id,
@@ -231,7 +239,9 @@ async def give_back(
 
 async def void(nm: BioTrackStore, *, receipt: str = "S-1") -> None:
     await voids.void_sale(
-        nm.as_(Role.BUDTENDER), voids.VoidSale(nm.location_id, "R1", receipt, "rang up twice")
+        new_uow(),
+        nm.as_(Role.BUDTENDER),
+        voids.VoidSale(nm.location_id, "R1", receipt, "rang up twice"),
     )
 
 
@@ -269,7 +279,7 @@ def outbound(row: dict[str, Any]) -> OutboundReport:
 @asynccontextmanager
 async def client_for(nm: BioTrackStore) -> AsyncIterator[Any]:
     """The licence's client, connected as the sync engine connects it."""
-    target = await connections.load(nm.location_id)
+    target = await connections.load(registry.current(), nm.location_id)
     assert target is not None
     assert target.system.connect is not None
     client = target.system.connect(target.connection)

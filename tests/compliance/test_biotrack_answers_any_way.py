@@ -44,6 +44,7 @@ from tests.compliance.biotrack_fixtures import (
 )
 from tests.doubles.biotrack import BioTrackDouble, ErrorCode, run_biotrack_double
 from tests.doubles.biotrack.generated import Answer, GeneratedAnswers, scripts
+from tests.support.units import new_uow
 from tests.support.world import add_package
 
 ACTIONS_OF = {
@@ -104,6 +105,7 @@ def _tags(tag: str) -> st.SearchStrategy[str]:
 
 async def _sell(nm: BioTrackStore, tag: str, grams: str) -> None:
     await sales.record_sale(
+        new_uow(),
         nm.as_(Role.BUDTENDER),
         sales.RecordSale(
             location_id=nm.location_id,
@@ -118,7 +120,7 @@ async def _sell(nm: BioTrackStore, tag: str, grams: str) -> None:
 
 async def _drain(nm: BioTrackStore, rounds: int = 3) -> None:
     for _ in range(rounds):
-        await judge.entry("drain", sync.drain(nm.location_id, owner="prop"))
+        await judge.entry("drain", sync.drain(new_uow(), nm.location_id, owner="prop"))
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE state_report SET next_attempt_at = now() WHERE location = $1",
@@ -188,11 +190,13 @@ async def test_a_biotrack_void_or_return_sends_no_more_than_was_undone(nm, data)
     nm.bt.answer_mode = data.draw(scripts(counts, _tags(tag)))
     if returned is None:
         await voids.void_sale(
+            new_uow(),
             nm.as_(Role.BUDTENDER),
             voids.VoidSale(nm.location_id, "R1", f"S-{tag}", "rang up twice", f"void-{tag}"),
         )
     else:
         await voids.return_sale(
+            new_uow(),
             nm.as_(Role.BUDTENDER),
             voids.ReturnSale(
                 nm.location_id,
@@ -224,6 +228,7 @@ async def test_a_biotrack_adjustment_or_move_is_marked_sent_only_when_biotrack_s
 
 async def _write_off(nm: BioTrackStore, tag: str, grams: str) -> None:
     await stock.adjust_stock(
+        new_uow(),
         nm.as_(Role.MANAGER),
         stock.AdjustStock(
             nm.location_id,
@@ -240,7 +245,7 @@ async def _write_off(nm: BioTrackStore, tag: str, grams: str) -> None:
 async def test_biotrack_reconciliation_survives_any_inventory_biotrack_may_send(nm, data):
     tag = await _case(nm)
     nm.bt.answer_mode = data.draw(scripts({**SESSION, "sync_inventory": 2}, _tags(tag)))
-    summary = await judge.entry("reconcile", reconcile.reconcile(nm.location_id))
+    summary = await judge.entry("reconcile", reconcile.reconcile(new_uow(), nm.location_id))
     assert summary is not None
     assert summary.status in ("finished", "failed", "skipped")
     await _judge(nm)
@@ -264,7 +269,7 @@ async def test_an_inventory_row_holding_a_nul_character_becomes_a_malformed_reco
         {"sync_inventory": [Answer(200, {"success": 1, "inventory": [row]})]}
     )
 
-    summary = await reconcile.reconcile(nm.location_id)
+    summary = await reconcile.reconcile(new_uow(), nm.location_id)
 
     assert summary.status == "finished", summary.error
     async with db.connection() as conn:

@@ -37,6 +37,7 @@ from tests.compliance.biotrack_fixtures import (
 )
 from tests.doubles.biotrack import DEFAULT_LEAK, BioTrackDouble, run_biotrack_double
 from tests.doubles.biotrack.generated import REAL, Answer, GeneratedAnswers
+from tests.support.units import new_uow
 
 
 @pytest.fixture
@@ -290,7 +291,7 @@ async def test_a_scheduled_destruction_carries_a_reason_code_and_shows_as_held(n
     assert schedule.reason_extended == 1  # Waste
     assert bt.log.last("inventory_destroy_schedule").body["reason_extended"] == 1
 
-    await reconcile.reconcile(nm.location_id)
+    await reconcile.reconcile(new_uow(), nm.location_id)
 
     [row] = [r for r in await state_packages(nm) if r["tag"] == FLOOR_TAG]
     assert (row["status"], row["unit"]) == ("on_hold", "")
@@ -315,14 +316,14 @@ async def test_destroying_part_of_a_barcode_is_sent_as_a_depletion_adjustment(nm
 
 
 async def test_reconciliation_reads_biotrack_inventory_in_our_units(nm, bt):
-    summary = await reconcile.reconcile(nm.location_id)
+    summary = await reconcile.reconcile(new_uow(), nm.location_id)
     assert (summary.status, summary.packages_compared, summary.discrepancies_found) == (
         "finished",
         2,
         0,
     )
     bt.state.set_quantity(TAG, "9.5")  # changed at BioTrack by hand
-    summary = await reconcile.reconcile(nm.location_id)
+    summary = await reconcile.reconcile(new_uow(), nm.location_id)
     assert summary.discrepancies_found == 1
     async with client_for(nm) as client:
         codes = [r.name for r in await client.adjustment_reasons()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from domain import db, events
+from domain import db
 from domain.compliance import ccrs_export
 from domain.inventory import ledger, stock
 from domain.inventory.model import AdjustmentReason, MovementKind
@@ -14,6 +14,7 @@ from domain.roles import Role
 from domain.sales import sales, voids
 from domain.sales.model import CustomerType
 from plugins.builtin import ccrs_files as ccrs
+from tests.support.units import new_uow
 from tests.support.world import add_package, add_product, build_store
 
 FLOWER, GUMMIES = "WA-FLOWER-0001", "WA-GUMMY-0002"
@@ -38,8 +39,10 @@ async def _sell(store, tag: str, grams: str, receipt: str) -> None:
     zone = ledger.ZoneRef(
         store.zone(ZoneKind.SALES_FLOOR), store.location_id, ZoneKind.SALES_FLOOR, "Sales Floor"
     )
-    async with events.unit_of_work():
+    uow = new_uow()
+    async with uow:
         await ledger.post(
+            uow,
             [
                 ledger.Draft(
                     package_id,
@@ -62,12 +65,14 @@ async def test_the_weeks_files_parse_back_to_the_ledgers_numbers(clean_db):
     manager = store.users[Role.MANAGER]
     floor = store.zone(ZoneKind.SALES_FLOOR)
     await stock.adjust_stock(
+        new_uow(),
         manager,
         stock.AdjustStock(
             store.location_id, FLOWER, floor, Decimal("-1.5"), AdjustmentReason.DAMAGE
         ),
     )
     await stock.adjust_stock(
+        new_uow(),
         manager,
         stock.AdjustStock(
             store.location_id, GUMMIES, floor, Decimal(-2), AdjustmentReason.THEFT, note="case 42"
@@ -102,6 +107,7 @@ async def test_the_weeks_files_parse_back_to_the_ledgers_numbers(clean_db):
 async def test_exporting_the_week_again_files_nothing_twice(clean_db):
     store = await _wa_store()
     await stock.adjust_stock(
+        new_uow(),
         store.users[Role.MANAGER],
         stock.AdjustStock(
             store.location_id,
@@ -120,6 +126,7 @@ async def test_exporting_the_week_again_files_nothing_twice(clean_db):
 
 async def _register_sale(store, grams: str) -> None:
     await sales.record_sale(
+        new_uow(),
         store.users[Role.BUDTENDER],
         sales.RecordSale(
             location_id=store.location_id,
@@ -134,6 +141,7 @@ async def _register_sale(store, grams: str) -> None:
 
 async def _take_back(store, grams: str, key: str) -> None:
     await voids.return_sale(
+        new_uow(),
         store.users[Role.BUDTENDER],
         voids.ReturnSale(
             store.location_id,

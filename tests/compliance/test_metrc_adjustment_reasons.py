@@ -20,6 +20,7 @@ from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.doubles.metrc import AdjustReason
+from tests.support.units import new_uow, publishing
 
 MAP = """query($loc: ID!) { adjustmentReasonMap(locationId: $loc) {
   applies fetchedAt stateReasons { name requiresNote requiresWasteWeight }
@@ -47,13 +48,13 @@ def alerts() -> Iterator[list[events.ComplianceAlertRaised]]:
     async def collect(batch) -> None:
         published.extend(e for e in batch if isinstance(e, events.ComplianceAlertRaised))
 
-    events.set_publisher(collect)
-    yield published
-    events.set_publisher(None)
+    with publishing(collect):
+        yield published
 
 
 async def _adjust(world, grams: str, reason: AdjustmentReason, **details) -> None:
     await stock.adjust_stock(
+        new_uow(),
         world.as_(Role.MANAGER),
         stock.AdjustStock(
             world.ca.location_id,
@@ -68,6 +69,7 @@ async def _adjust(world, grams: str, reason: AdjustmentReason, **details) -> Non
 
 async def _map(world, reason: AdjustmentReason, state_reason: str | None) -> None:
     await adjustment_reasons.set_mapping(
+        new_uow(),
         world.as_(Role.COMPLIANCE),
         adjustment_reasons.SetReasonMapping(world.ca.location_id, reason, state_reason),
     )
@@ -83,7 +85,7 @@ async def _reports(world) -> list[dict]:
 
 
 async def _drain(world) -> sync.DrainResult:
-    return await sync.drain(world.ca.location_id, owner="test")
+    return await sync.drain(new_uow(), world.ca.location_id, owner="test")
 
 
 def _adjust_posts(metrc) -> list:
@@ -127,7 +129,9 @@ async def test_a_reason_the_state_stopped_listing_holds_its_reports(world, metrc
         "C10-0000001-LIC", [AdjustReason("Theft", requires_note=True), AdjustReason("Drying")]
     )
     await adjustment_reasons.refresh(
-        world.as_(Role.COMPLIANCE), adjustment_reasons.RefreshStateReasons(world.ca.location_id)
+        new_uow(),
+        world.as_(Role.COMPLIANCE),
+        adjustment_reasons.RefreshStateReasons(world.ca.location_id),
     )
     await _adjust(world, "-1", AdjustmentReason.DAMAGE, note="jar cracked")
 
@@ -288,6 +292,7 @@ async def test_reasons_can_no_longer_be_pinned_in_connection_settings(world, met
 
     with pytest.raises(ValidationError):
         await connections.configure(
+            new_uow(),
             world.as_(Role.ADMIN),
             connections.ConfigureConnection(
                 world.ca.location_id,

@@ -20,6 +20,7 @@ from domain.roles import Role
 from domain.sales import sales, voids
 from domain.sales.model import CustomerType
 from tests.doubles.metrc import WriteAnswer
+from tests.support.units import new_uow, publishing
 
 EMPTY = {"Data": [], "Total": 0, "TotalRecords": 0, "PageSize": 0, "RecordsOnPage": 0}
 
@@ -31,14 +32,14 @@ def alerts() -> Iterator[list[events.ComplianceAlertRaised]]:
     async def collect(batch) -> None:
         published.extend(e for e in batch if isinstance(e, events.ComplianceAlertRaised))
 
-    events.set_publisher(collect)
-    yield published
-    events.set_publisher(None)
+    with publishing(collect):
+        yield published
 
 
 async def _sell(world, grams: str, **money: Decimal) -> None:
     """Restock 5 g to the floor and sell ``grams`` of it on receipt R-1 at 10.00 a gram."""
     await stock.transfer_stock(
+        new_uow(),
         world.as_(Role.INVENTORY_LEAD),
         stock.TransferStock(
             world.ca.location_id,
@@ -49,6 +50,7 @@ async def _sell(world, grams: str, **money: Decimal) -> None:
         ),
     )
     await sales.record_sale(
+        new_uow(),
         world.as_(Role.BUDTENDER),
         sales.RecordSale(
             location_id=world.ca.location_id,
@@ -63,6 +65,7 @@ async def _sell(world, grams: str, **money: Decimal) -> None:
 
 async def _return(world, grams: str) -> None:
     await voids.return_sale(
+        new_uow(),
         world.as_(Role.BUDTENDER),
         voids.ReturnSale(
             world.ca.location_id,
@@ -77,13 +80,14 @@ async def _return(world, grams: str) -> None:
 
 async def _void(world) -> None:
     await voids.void_sale(
+        new_uow(),
         world.as_(Role.BUDTENDER),
         voids.VoidSale(world.ca.location_id, "R1", "R-1", "rang up the wrong customer"),
     )
 
 
 async def _drain(world) -> sync.DrainResult:
-    return await sync.drain(world.ca.location_id, owner="test")
+    return await sync.drain(new_uow(), world.ca.location_id, owner="test")
 
 
 async def _report(world, kind: str) -> dict:

@@ -12,11 +12,13 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from domain.sales import sales, voids
 from domain.sales.model import CustomerType
+from tests.support.units import new_uow
 
 
 async def _sell(world, grams: str) -> None:
     """Restock 5 g to the floor and sell ``grams`` of it on receipt R-1."""
     await stock.transfer_stock(
+        new_uow(),
         world.as_(Role.INVENTORY_LEAD),
         stock.TransferStock(
             world.ca.location_id,
@@ -27,6 +29,7 @@ async def _sell(world, grams: str) -> None:
         ),
     )
     await sales.record_sale(
+        new_uow(),
         world.as_(Role.BUDTENDER),
         sales.RecordSale(
             location_id=world.ca.location_id,
@@ -41,6 +44,7 @@ async def _sell(world, grams: str) -> None:
 
 async def _return(world, grams: str, key: str) -> None:
     await voids.return_sale(
+        new_uow(),
         world.as_(Role.BUDTENDER),
         voids.ReturnSale(
             world.ca.location_id,
@@ -54,7 +58,7 @@ async def _return(world, grams: str, key: str) -> None:
 
 
 async def _drain(world) -> sync.DrainResult:
-    return await sync.drain(world.ca.location_id, owner="test")
+    return await sync.drain(new_uow(), world.ca.location_id, owner="test")
 
 
 async def _statuses(world) -> list[tuple[str, str]]:

@@ -12,12 +12,14 @@ from domain.inventory import stock
 from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from tests.support.units import new_uow
 
 
 async def _write_off(
     world, grams: str, reason=AdjustmentReason.DAMAGE, note="dropped on the floor"
 ) -> None:
     await stock.adjust_stock(
+        new_uow(),
         world.as_(Role.MANAGER),
         stock.AdjustStock(
             world.ca.location_id,
@@ -41,7 +43,7 @@ async def _reports(world) -> list[dict]:
 
 
 async def _drain(world) -> sync.DrainResult:
-    return await sync.drain(world.ca.location_id, owner="test")
+    return await sync.drain(new_uow(), world.ca.location_id, owner="test")
 
 
 async def _make_due(world) -> None:
@@ -70,6 +72,7 @@ async def test_a_damage_write_off_reaches_metrc_as_an_adjustment(world, metrc):
 
 async def test_transfers_between_zones_are_not_reported_to_metrc(world, metrc):
     await stock.transfer_stock(
+        new_uow(),
         world.as_(Role.INVENTORY_LEAD),
         stock.TransferStock(
             world.ca.location_id,
@@ -164,7 +167,8 @@ async def test_two_drainers_never_send_the_same_report(world, metrc):
     for grams in ("1", "1", "1", "1"):
         await _write_off(world, grams)
     results = await asyncio.gather(
-        sync.drain(world.ca.location_id, owner="a"), sync.drain(world.ca.location_id, owner="b")
+        sync.drain(new_uow(), world.ca.location_id, owner="a"),
+        sync.drain(new_uow(), world.ca.location_id, owner="b"),
     )
     assert sum(r.sent for r in results) == 4
     assert len(metrc.state.adjustments()) == 4

@@ -13,6 +13,7 @@ from domain.inventory import stock
 from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from tests.support.units import new_uow
 from tests.support.world import add_package
 
 MATCH = "1A4FF0100000022000000201"
@@ -42,6 +43,7 @@ async def _seed(world, metrc) -> None:
     metrc.state.add_package(HELD_AT_STATE, "OG Kush", Decimal(2), "Grams", status="onhold")
     # A write-off here the state has not heard of yet (its report is still queued).
     await stock.adjust_stock(
+        new_uow(),
         world.as_(Role.MANAGER),
         stock.AdjustStock(
             world.ca.location_id,
@@ -66,7 +68,7 @@ async def _open(world) -> dict[tuple[str, str], dict]:
 
 async def test_every_seeded_difference_is_found_with_its_kind_and_cause(world, metrc):
     await _seed(world, metrc)
-    summary = await reconcile.reconcile(world.ca.location_id)
+    summary = await reconcile.reconcile(new_uow(), world.ca.location_id)
 
     found = await _open(world)
     assert set(found) == {
@@ -87,11 +89,11 @@ async def test_every_seeded_difference_is_found_with_its_kind_and_cause(world, m
 
 async def test_a_difference_clears_once_the_queued_report_arrives(world, metrc):
     await _seed(world, metrc)
-    await reconcile.reconcile(world.ca.location_id)
+    await reconcile.reconcile(new_uow(), world.ca.location_id)
     first = await _open(world)
 
-    await sync.drain(world.ca.location_id, owner="test")
-    await reconcile.reconcile(world.ca.location_id)
+    await sync.drain(new_uow(), world.ca.location_id, owner="test")
+    await reconcile.reconcile(new_uow(), world.ca.location_id)
 
     after = await _open(world)
     assert (PENDING, "quantity_differs") not in after
@@ -104,19 +106,20 @@ async def test_a_difference_clears_once_the_queued_report_arrives(world, metrc):
 
 async def test_adjusting_to_the_state_needs_a_second_person_and_is_not_reported(world, metrc):
     await _seed(world, metrc)
-    await reconcile.reconcile(world.ca.location_id)
+    await reconcile.reconcile(new_uow(), world.ca.location_id)
     target = (await _open(world))[(DIFFERS, "quantity_differs")]
     compliance, manager = world.as_(Role.COMPLIANCE), world.as_(Role.MANAGER)
     command = services.ResolveDiscrepancy(
         target["id"], "adjust", "recount on camera: 6 g", zone_id=world.ca.zone(ZoneKind.VAULT)
     )
     with pytest.raises(errors.ValidationError) as refused:
-        await services.resolve_discrepancy(compliance, command)
+        await services.resolve_discrepancy(new_uow(), compliance, command)
     assert refused.value.field == "witnessId"
 
     async with db.connection() as conn:
         reports_before = await conn.fetchval("SELECT count(*) FROM state_report")
     await services.resolve_discrepancy(
+        new_uow(),
         compliance,
         services.ResolveDiscrepancy(
             target["id"],
@@ -128,14 +131,14 @@ async def test_adjusting_to_the_state_needs_a_second_person_and_is_not_reported(
     )
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM state_report") == reports_before
-    await reconcile.reconcile(world.ca.location_id)
+    await reconcile.reconcile(new_uow(), world.ca.location_id)
     assert (DIFFERS, "quantity_differs") not in await _open(world)
 
 
 async def test_a_state_that_cannot_be_reached_fails_the_run_and_invents_nothing(world, metrc):
     await _seed(world, metrc)
     metrc.faults.down()
-    summary = await reconcile.reconcile(world.ca.location_id)
+    summary = await reconcile.reconcile(new_uow(), world.ca.location_id)
     metrc.faults.up()
     assert summary.status == "failed"
     assert await _open(world) == {}
@@ -165,7 +168,7 @@ async def test_an_unreadable_state_record_is_a_discrepancy_of_its_own_and_the_ru
     await _seed(world, metrc)
     metrc.faults.rewrite(_odd_records, count=1000, method="GET", path="/packages/v2/")
 
-    summary = await reconcile.reconcile(world.ca.location_id)
+    summary = await reconcile.reconcile(new_uow(), world.ca.location_id)
     metrc.faults.clear()
 
     assert (summary.status, summary.error) == ("finished", None)
@@ -194,7 +197,7 @@ async def test_an_unreadable_state_record_is_a_discrepancy_of_its_own_and_the_ru
 
     # Once METRC sends the record readably again, the malformed one clears by itself.
     metrc.state.set_quantity(DIFFERS, 7)
-    await reconcile.reconcile(world.ca.location_id)
+    await reconcile.reconcile(new_uow(), world.ca.location_id)
     async with db.connection() as conn:
         cleared = await conn.fetchval(
             "SELECT resolution_note FROM discrepancy WHERE tag = $1 AND kind = $2",
@@ -207,11 +210,11 @@ async def test_an_unreadable_state_record_is_a_discrepancy_of_its_own_and_the_ru
 async def test_a_refused_pull_is_not_called_unreachable(world, metrc):
     await _seed(world, metrc)
     metrc.faults.status(422, {"Message": "invalid"}, method="GET", path="/packages/v2/active")
-    summary = await reconcile.reconcile(world.ca.location_id)
+    summary = await reconcile.reconcile(new_uow(), world.ca.location_id)
     assert summary.status == "failed"
     assert summary.error.startswith("the state refused the pull"), summary.error
 
     metrc.faults.down()
-    summary = await reconcile.reconcile(world.ca.location_id)
+    summary = await reconcile.reconcile(new_uow(), world.ca.location_id)
     metrc.faults.up()
     assert summary.error.startswith("state unreachable"), summary.error

@@ -38,6 +38,7 @@ from tests.doubles.metrc import DeliveryPackage, MetrcDouble
 from tests.doubles.metrc.generated import REAL as REAL_ANSWER
 from tests.doubles.metrc.generated import Answer, GeneratedAnswers, scripts
 from tests.support.fixtures import map_metrc_reasons
+from tests.support.units import new_uow
 from tests.support.world import World, add_package
 
 OTHER_TAG = "1A4FF0100000099000000999"
@@ -107,6 +108,7 @@ async def _case(world: World, metrc: MetrcDouble) -> World:
 async def _sell(world: World, grams: str) -> None:
     """Move 5 g of the case's package to the floor and sell ``grams`` on receipt R-<tag>."""
     await stock.transfer_stock(
+        new_uow(),
         world.as_(Role.INVENTORY_LEAD),
         stock.TransferStock(
             world.ca.location_id,
@@ -117,6 +119,7 @@ async def _sell(world: World, grams: str) -> None:
         ),
     )
     await sales.record_sale(
+        new_uow(),
         world.as_(Role.BUDTENDER),
         sales.RecordSale(
             location_id=world.ca.location_id,
@@ -136,7 +139,7 @@ def _receipt(world: World) -> str:
 async def _drain_until_settled(world: World, rounds: int = 3) -> None:
     """Drain, then make deferred reports due and drain again (lookups of unknown outcomes)."""
     for _ in range(rounds):
-        await judge.entry("drain", sync.drain(world.ca.location_id, owner="prop"))
+        await judge.entry("drain", sync.drain(new_uow(), world.ca.location_id, owner="prop"))
         async with db.connection() as conn:
             await conn.execute(
                 "UPDATE state_report SET next_attempt_at = now() WHERE location = $1",
@@ -202,6 +205,7 @@ async def test_a_void_deletes_only_a_receipt_metrc_named(store, metrc_server, fi
         await _drain_until_settled(world, rounds=1)
     _install(metrc_server, world, script)
     await voids.void_sale(
+        new_uow(),
         world.as_(Role.MANAGER),
         voids.VoidSale(world.ca.location_id, "R1", _receipt(world), "rang up twice", world.tag),
     )
@@ -234,6 +238,7 @@ async def test_a_return_never_reaches_metrc_as_more_than_was_returned(
         await _drain_until_settled(world, rounds=1)
     _install(metrc_server, world, script)
     await voids.return_sale(
+        new_uow(),
         world.as_(Role.BUDTENDER),
         voids.ReturnSale(
             world.ca.location_id,
@@ -276,12 +281,13 @@ async def test_an_adjustment_is_marked_sent_only_when_metrc_took_it(
         await judge.entry(
             "refresh reasons",
             adjustment_reasons.refresh(
-                compliance, adjustment_reasons.RefreshStateReasons(world.ca.location_id)
+                new_uow(), compliance, adjustment_reasons.RefreshStateReasons(world.ca.location_id)
             ),
         )
     await judge.entry(
         "adjust_stock",
         stock.adjust_stock(
+            new_uow(),
             world.as_(Role.MANAGER),
             stock.AdjustStock(
                 world.ca.location_id,
@@ -312,7 +318,7 @@ ODD_PACKAGE = {
 async def test_reconciliation_survives_any_package_list_metrc_may_send(store, metrc_server, script):
     world = await _case(store, metrc_server)
     _install(metrc_server, world, script)
-    summary = await judge.entry("reconcile", reconcile.reconcile(world.ca.location_id))
+    summary = await judge.entry("reconcile", reconcile.reconcile(new_uow(), world.ca.location_id))
     assert summary is not None
     assert summary.status in ("finished", "failed")
     if all(judge.ok(e) for e in metrc_server.log.entries):
@@ -337,7 +343,7 @@ async def test_the_incoming_pull_survives_any_manifest_metrc_may_send(store, met
         manifest_number=world.tag[-10:],
     )
     _install(metrc_server, world, script)
-    await judge.entry("pull_incoming", shipments.pull_incoming(world.ca.location_id))
+    await judge.entry("pull_incoming", shipments.pull_incoming(new_uow(), world.ca.location_id))
     await _judge(world, metrc_server)
 
 
@@ -362,7 +368,7 @@ async def test_a_package_holding_a_nul_character_becomes_a_malformed_record_disc
         metrc_server, world, GeneratedAnswers({"GetPackageActive": [Answer(200, {"Data": [odd]})]})
     )
 
-    summary = await reconcile.reconcile(world.ca.location_id)
+    summary = await reconcile.reconcile(new_uow(), world.ca.location_id)
 
     assert summary.status == "finished", summary.error
     async with db.connection() as conn:
@@ -391,7 +397,9 @@ async def test_a_manifest_whose_number_holds_a_nul_character_does_not_fail_the_p
         GeneratedAnswers({"GetTransferIncoming": [Answer(200, {"Data": [odd]}), REAL_ANSWER]}),
     )
 
-    result = await judge.entry("pull_incoming", shipments.pull_manifests(world.ca.location_id))
+    result = await judge.entry(
+        "pull_incoming", shipments.pull_manifests(new_uow(), world.ca.location_id)
+    )
 
     assert result is not None
     assert [(s.manifest_number, s.reason) for s in result.skipped] == [
@@ -419,7 +427,7 @@ async def test_a_manifest_whose_item_name_holds_a_nul_character_is_skipped_the_r
         manifest_number="0000000077",
     )
 
-    result = await shipments.pull_manifests(world.ca.location_id)
+    result = await shipments.pull_manifests(new_uow(), world.ca.location_id)
 
     assert result.created == 1
     assert [(s.manifest_number, s.reason) for s in result.skipped] == [

@@ -17,6 +17,7 @@ from domain.integrations import services
 from domain.integrations.tables import IntegrationKind
 from domain.roles import Role
 from domain.webhooks import signing
+from tests.support.units import new_uow
 from tests.webhooks.receiver import Receiver
 
 
@@ -81,6 +82,7 @@ async def connect(
 ) -> str:
     """Configure a connection at the CA store as its manager; return the secret."""
     saved = await services.configure(
+        new_uow(),
         world.as_(Role.MANAGER),
         services.ConfigureIntegration(
             location_id=world.ca.location_id,

@@ -12,6 +12,7 @@ from domain.roles import Role
 from domain.webhooks import services as webhooks
 from tests.integrations.conftest import app_client, body, connect, sale_event
 from tests.sales.helpers import floor_package
+from tests.support.units import new_uow
 
 CONFIGURE = """mutation($input: ConfigureIntegrationInput!) {
   configureIntegration(input: $input) {
@@ -100,6 +101,7 @@ async def test_bad_configurations_are_typed_refusals(api, world):
     auditor = str(world.as_(Role.AUDITOR).user_id)
     foreign_user = str(world.co.users[Role.BUDTENDER].user_id)
     foreign_endpoint = await webhooks.create_endpoint(
+        new_uow(),
         world.co.users[Role.MANAGER],
         webhooks.CreateEndpoint(world.co.location_id, "https://example.com/hook"),
     )
@@ -133,6 +135,7 @@ async def test_bad_configurations_are_typed_refusals(api, world):
 
 async def test_an_endpoint_is_shaped_by_one_delivery_connection_at_most(api, world):
     endpoint = await webhooks.create_endpoint(
+        new_uow(),
         world.as_(Role.MANAGER),
         webhooks.CreateEndpoint(world.ca.location_id, "https://example.com/platform"),
     )

@@ -13,9 +13,11 @@ from domain.roles import Role
 from domain.sales import reservations
 from domain.sales.model import Channel
 from domain.webhooks import delivery, services, signing
+from plugins import registry
 from tests.integrations.conftest import body, connect, snapshot
 from tests.sales.helpers import floor_package, floor_quantity
 from tests.support.ledger_checks import assert_ledger_balances
+from tests.support.units import new_uow
 from tests.support.world import add_product
 
 DELIVERY = IntegrationKind.DELIVERY
@@ -132,6 +134,7 @@ async def test_replays_shortages_and_foreign_orders_change_nothing(hooks, world)
 
     # An order placed through the API (no partner) is not the platform's to cancel.
     api_order = await reservations.create_reservation(
+        new_uow(),
         world.as_(Role.BUDTENDER),
         reservations.CreateReservation(
             loc, "POS-7", Channel.PICKUP, [reservations.OrderLine(Decimal(1), product)]
@@ -151,15 +154,17 @@ async def test_the_platforms_endpoint_hears_back_in_its_format(hooks, world, rec
     manager = world.as_(Role.MANAGER)
     loc = world.ca.location_id
     platform = await services.create_endpoint(
-        manager, services.CreateEndpoint(loc, receiver.url("platform"))
+        new_uow(), manager, services.CreateEndpoint(loc, receiver.url("platform"))
     )
-    await services.create_endpoint(manager, services.CreateEndpoint(loc, receiver.url("plain")))
+    await services.create_endpoint(
+        new_uow(), manager, services.CreateEndpoint(loc, receiver.url("plain"))
+    )
     secret = await connect(world, DELIVERY, webhook_endpoint_id=platform.endpoint_id)
     product, _, _ = await _stocked_product(world)
     order = body(placed("o-1", "DD-981", {"product_id": product, "quantity": "1"}))
     [result] = (await hooks.post("delivery", loc, order, secret)).json()["results"]
 
-    while (await delivery.deliver_due()).claimed:
+    while (await delivery.deliver_due(registry.current())).claimed:
         pass
     [shaped] = receiver.received("platform")
     [standard] = receiver.received("plain")

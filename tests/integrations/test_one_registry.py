@@ -30,7 +30,7 @@ async def test_a_manager_connects_and_sells_through_an_adapter_given_to_the_app(
     ).encode()
 
     async for hooks in app_client(pm):
-        assert "acme" in services.installed_adapters(IntegrationKind.POS)
+        assert "acme" in services.installed_adapters(registry.current(), IntegrationKind.POS)
         # No explicit adapter list: the service finds the app's adapter itself.
         secret = await connect(world, adapter="acme")
         response = await hooks.post(
@@ -40,4 +40,4 @@ async def test_a_manager_connects_and_sells_through_an_adapter_given_to_the_app(
 
     assert await floor_quantity(world, package_id) == Decimal(7)
     # The app is gone: the process is back to the installed plugins.
-    assert "acme" not in services.installed_adapters(IntegrationKind.POS)
+    assert "acme" not in services.installed_adapters(registry.current(), IntegrationKind.POS)

@@ -13,6 +13,7 @@ from domain.roles import Role
 from tests.integrations.conftest import body, connect, sale_event, snapshot, void_event
 from tests.sales.helpers import floor_package, floor_quantity
 from tests.support.ledger_checks import assert_ledger_balances
+from tests.support.units import new_uow
 
 
 async def _sale_row(receipt: str) -> dict:
@@ -287,7 +288,9 @@ async def test_an_acting_user_who_may_no_longer_sell_is_refused_and_nothing_reco
     tag, _ = await floor_package(world, "10")
     loc = world.ca.location_id
     budtender = world.as_(Role.BUDTENDER)
-    await identity.set_grant(world.as_(Role.ADMIN), identity.SetGrant(budtender.user_id, loc, None))
+    await identity.set_grant(
+        new_uow(), world.as_(Role.ADMIN), identity.SetGrant(budtender.user_id, loc, None)
+    )
     payload = body(sale_event("e", (tag, "1"), receipt="R-1"))
     before = await snapshot()
     response = await hooks.post("pos", loc, payload, secret)
@@ -297,7 +300,7 @@ async def test_an_acting_user_who_may_no_longer_sell_is_refused_and_nothing_reco
     )
     assert await snapshot() == before
     await identity.set_grant(
-        world.as_(Role.ADMIN), identity.SetGrant(budtender.user_id, loc, Role.BUDTENDER)
+        new_uow(), world.as_(Role.ADMIN), identity.SetGrant(budtender.user_id, loc, Role.BUDTENDER)
     )
     assert (await hooks.post("pos", loc, payload, secret)).status_code == 200
 

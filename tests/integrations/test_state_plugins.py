@@ -34,6 +34,7 @@ from plugins import registry
 from plugins.hookspecs import hookimpl
 from plugins.states import colorado
 from plugins.states.base import StateRulebook
+from tests.support.units import new_uow
 from tests.support.world import OTHER_TAG
 
 DISTRIBUTION = "leafledger_test_zedland"
@@ -139,6 +140,7 @@ def _flower(grams: str) -> limits.NewLine:
 
 async def _zedland_check(world, grams: str) -> None:
     await limits.check(
+        registry.current(),
         location_id=world.co.location_id,
         state="zz",
         timezone="America/Denver",
@@ -169,7 +171,7 @@ async def test_hook_register_states(world, installed_plugin):
 
     # Colorado: 3 g of flower is within the built-in ounce, but not the county's 2 g.
     with pytest.raises(errors.PurchaseLimitExceeded) as refused:
-        await sales.record_sale(budtender, _colorado_sale(world, "3"))
+        await sales.record_sale(new_uow(), budtender, _colorado_sale(world, "3"))
     [bucket] = refused.value.buckets
     assert (bucket.bucket, bucket.limit, bucket.over_by) == ("flower_g", Decimal(2), Decimal(1))
     # Zedland: the new state's 4 g cap is enforced; within it the sale may go ahead.
@@ -185,7 +187,9 @@ async def test_without_the_plugin_the_built_in_colorado_applies_and_zedland_cann
     assert "ZZ" not in registry.states()
     with pytest.raises(errors.ValidationError, match="no purchase-limit rules for zz"):
         await _zedland_check(world, "1")
-    sold = await sales.record_sale(world.co.users[Role.BUDTENDER], _colorado_sale(world, "3"))
+    sold = await sales.record_sale(
+        new_uow(), world.co.users[Role.BUDTENDER], _colorado_sale(world, "3")
+    )
     assert sold.value.sale_id
 
 

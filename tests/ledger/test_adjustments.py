@@ -12,6 +12,7 @@ from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.support.ledger_checks import assert_ledger_balances, balances_of
+from tests.support.units import new_uow
 
 
 def _adjust(world, quantity: str, reason: AdjustmentReason, **extra) -> stock.AdjustStock:
@@ -28,7 +29,7 @@ def _adjust(world, quantity: str, reason: AdjustmentReason, **extra) -> stock.Ad
 async def test_packaging_waste_is_written_off_with_its_reason_and_actor(world):
     lead = world.as_(Role.INVENTORY_LEAD)
     outcome = await stock.adjust_stock(
-        lead, _adjust(world, "-0.75", AdjustmentReason.PACKAGING_WASTE)
+        new_uow(), lead, _adjust(world, "-0.75", AdjustmentReason.PACKAGING_WASTE)
     )
     assert await balances_of(world.package_id) == {world.ca.zone(ZoneKind.VAULT): Decimal("9.25")}
     async with db.connection() as conn:
@@ -49,6 +50,7 @@ async def test_packaging_waste_is_written_off_with_its_reason_and_actor(world):
 async def test_a_count_correction_can_add_stock_with_a_witness(world):
     lead, manager = world.as_(Role.INVENTORY_LEAD), world.as_(Role.MANAGER)
     await stock.adjust_stock(
+        new_uow(),
         lead,
         _adjust(world, "0.5", AdjustmentReason.COUNT_CORRECTION, witness_id=manager.user_id),
     )
@@ -59,6 +61,7 @@ async def test_the_witness_must_differ_from_the_counter(world):
     lead = world.as_(Role.INVENTORY_LEAD)
     with pytest.raises(errors.ValidationError) as refused:
         await stock.adjust_stock(
+            new_uow(),
             lead,
             _adjust(world, "1", AdjustmentReason.COUNT_CORRECTION, witness_id=lead.user_id),
         )
@@ -69,6 +72,7 @@ async def test_a_witness_from_another_operator_is_not_found(world):
     outsider = world.co.users[Role.MANAGER]
     with pytest.raises(errors.NotFound):
         await stock.adjust_stock(
+            new_uow(),
             world.as_(Role.INVENTORY_LEAD),
             _adjust(world, "1", AdjustmentReason.COUNT_CORRECTION, witness_id=outsider.user_id),
         )
@@ -77,7 +81,7 @@ async def test_a_witness_from_another_operator_is_not_found(world):
 async def test_theft_needs_a_note(world):
     with pytest.raises(errors.ValidationError) as refused:
         await stock.adjust_stock(
-            world.as_(Role.MANAGER), _adjust(world, "-1", AdjustmentReason.THEFT)
+            new_uow(), world.as_(Role.MANAGER), _adjust(world, "-1", AdjustmentReason.THEFT)
         )
     assert refused.value.field == "note"
 
@@ -85,7 +89,7 @@ async def test_theft_needs_a_note(world):
 async def test_writing_off_more_than_is_there_is_refused_and_nothing_moves(world):
     with pytest.raises(errors.InsufficientStock):
         await stock.adjust_stock(
-            world.as_(Role.MANAGER), _adjust(world, "-11", AdjustmentReason.DAMAGE)
+            new_uow(), world.as_(Role.MANAGER), _adjust(world, "-11", AdjustmentReason.DAMAGE)
         )
     assert await balances_of(world.package_id) == {world.ca.zone(ZoneKind.VAULT): Decimal(10)}
     async with db.connection() as conn:
@@ -95,5 +99,5 @@ async def test_writing_off_more_than_is_there_is_refused_and_nothing_moves(world
 async def test_budtenders_cannot_adjust(world):
     with pytest.raises(errors.PermissionDenied):
         await stock.adjust_stock(
-            world.as_(Role.BUDTENDER), _adjust(world, "-1", AdjustmentReason.DAMAGE)
+            new_uow(), world.as_(Role.BUDTENDER), _adjust(world, "-1", AdjustmentReason.DAMAGE)
         )

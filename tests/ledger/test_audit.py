@@ -8,11 +8,13 @@ from domain import db
 from domain.inventory import stock
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from tests.support.units import new_uow
 from workers.jobs import verify_ledger
 
 
 async def _move(world, grams: str) -> None:
     await stock.transfer_stock(
+        new_uow(),
         world.as_(Role.INVENTORY_LEAD),
         stock.TransferStock(
             world.ca.location_id,

@@ -16,6 +16,7 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.second_store import open_second_store
+from tests.support.units import new_uow
 from tests.support.world import add_package, add_product
 
 OAKLAND_TAG = "1A4FF0100000022000000777"
@@ -47,6 +48,7 @@ async def test_another_stores_lead_cannot_pass_a_failed_lot_stocked_elsewhere(wo
 
     with pytest.raises(errors.PermissionDenied) as refused:
         await catalog.update_batch(
+            new_uow(),
             oakland.users[Role.INVENTORY_LEAD],
             catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED}),
         )
@@ -60,6 +62,7 @@ async def test_the_lead_of_the_store_holding_the_lot_may_record_its_result(world
     _, batch_id = await _failed_lot_stocked_only_at_the_first_store(world)
 
     await catalog.update_batch(
+        new_uow(),
         world.as_(Role.INVENTORY_LEAD),
         catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED}),
     )
@@ -82,13 +85,17 @@ async def test_a_lot_stocked_at_two_stores_needs_the_permission_at_both(world):
     for single_store_lead in (world.as_(Role.INVENTORY_LEAD), oakland.users[Role.INVENTORY_LEAD]):
         with pytest.raises(errors.PermissionDenied):
             await catalog.update_batch(
-                single_store_lead, catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED})
+                new_uow(),
+                single_store_lead,
+                catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED}),
             )
     assert await _lab_status(batch_id) == "failed"
 
     # The operator's admin is an admin at both stores.
     await catalog.update_batch(
-        world.as_(Role.ADMIN), catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED})
+        new_uow(),
+        world.as_(Role.ADMIN),
+        catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED}),
     )
     assert await _lab_status(batch_id) == "passed"
 
@@ -99,6 +106,7 @@ async def test_an_admin_of_one_store_only_cannot_change_another_stores_lot(world
 
     with pytest.raises(errors.PermissionDenied):
         await catalog.update_batch(
+            new_uow(),
             oakland.users[Role.ADMIN],
             catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED}),
         )
@@ -110,6 +118,7 @@ async def test_another_stores_lead_cannot_reprice_a_product_stocked_elsewhere(wo
 
     with pytest.raises(errors.PermissionDenied):
         await catalog.update_product(
+            new_uow(),
             oakland.users[Role.INVENTORY_LEAD],
             catalog.UpdateProduct(world.product_id, {"price": Decimal("0.01")}),
         )
@@ -124,10 +133,12 @@ async def test_a_product_not_stocked_anywhere_may_be_edited_by_any_stores_lead(w
     product_id, batch_id = await add_product(world.as_(Role.ADMIN), "FL-NEW")
 
     await catalog.update_product(
+        new_uow(),
         oakland.users[Role.INVENTORY_LEAD],
         catalog.UpdateProduct(product_id, {"price": Decimal("20.00")}),
     )
     await catalog.update_batch(
+        new_uow(),
         oakland.users[Role.INVENTORY_LEAD],
         catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.FAILED}),
     )
@@ -139,6 +150,7 @@ async def test_a_store_may_add_a_new_lot_of_a_product_another_store_stocks(world
     oakland = await open_second_store(world)
 
     created = await catalog.create_batch(
+        new_uow(),
         oakland.users[Role.INVENTORY_LEAD],
         catalog.CreateBatch(catalog.BatchFields(world.product_id, "B-OAK-1")),
     )
@@ -152,6 +164,7 @@ async def test_a_budtender_cannot_edit_a_product_not_stocked_anywhere(world):
 
     with pytest.raises(errors.PermissionDenied):
         await catalog.update_product(
+            new_uow(),
             oakland.users[Role.BUDTENDER],
             catalog.UpdateProduct(product_id, {"price": Decimal("20.00")}),
         )
@@ -184,6 +197,7 @@ async def test_a_lot_first_stocked_elsewhere_while_its_result_is_being_changed_i
         )
         change = asyncio.create_task(
             catalog.update_batch(
+                new_uow(),
                 oakland.users[Role.INVENTORY_LEAD],
                 catalog.UpdateBatch(batch_id, {"lab_status": LabStatus.PASSED}),
             )

@@ -11,6 +11,7 @@ from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.support.ledger_checks import assert_ledger_balances, balances_of
+from tests.support.units import new_uow
 
 
 async def test_fifty_racing_transfers_and_writeoffs_never_oversell_ten_units(world):
@@ -19,12 +20,14 @@ async def test_fifty_racing_transfers_and_writeoffs_never_oversell_ten_units(wor
 
     async def transfer() -> object:
         return await stock.transfer_stock(
+            new_uow(),
             lead,
             stock.TransferStock(world.ca.location_id, world.tag, vault, floor, Decimal(1)),
         )
 
     async def write_off() -> object:
         return await stock.adjust_stock(
+            new_uow(),
             manager,
             stock.AdjustStock(
                 world.ca.location_id, world.tag, vault, Decimal(-1), AdjustmentReason.DAMAGE
@@ -54,7 +57,9 @@ async def test_concurrent_retries_with_one_key_move_stock_once(world):
     command = stock.TransferStock(
         world.ca.location_id, world.tag, vault, floor, Decimal(4), idempotency_key="tablet-7:42"
     )
-    outcomes = await asyncio.gather(*[stock.transfer_stock(lead, command) for _ in range(8)])
+    outcomes = await asyncio.gather(
+        *[stock.transfer_stock(new_uow(), lead, command) for _ in range(8)]
+    )
     assert sum(not o.replayed for o in outcomes) == 1
     assert {tuple(o.value.movement_ids) for o in outcomes} == {
         tuple(outcomes[0].value.movement_ids)

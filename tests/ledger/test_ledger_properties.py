@@ -18,6 +18,7 @@ from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.support.ledger_checks import assert_ledger_balances, balances_of
+from tests.support.units import new_uow
 from tests.support.world import add_package
 
 ZONES = [ZoneKind.VAULT, ZoneKind.SALES_FLOOR, ZoneKind.RESERVED, ZoneKind.QUARANTINE]
@@ -58,6 +59,7 @@ async def test_any_sequence_of_moves_keeps_ledger_and_balances_equal(world, oper
             if op[0] == "transfer":
                 _, src, dst, qty = op
                 await stock.transfer_stock(
+                    new_uow(),
                     lead,
                     stock.TransferStock(world.ca.location_id, tag, zone(src), zone(dst), qty),
                 )
@@ -67,6 +69,7 @@ async def test_any_sequence_of_moves_keeps_ledger_and_balances_equal(world, oper
                 _, where, reason, qty = op
                 delta = qty if reason == AdjustmentReason.COUNT_CORRECTION else -qty
                 await stock.adjust_stock(
+                    new_uow(),
                     lead,
                     stock.AdjustStock(world.ca.location_id, tag, zone(where), delta, reason),
                 )

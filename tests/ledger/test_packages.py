@@ -12,6 +12,7 @@ from domain.inventory import packages, stock
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.support.ledger_checks import assert_ledger_balances, balances_of
+from tests.support.units import new_uow
 from tests.support.world import add_package, add_product
 
 
@@ -33,13 +34,17 @@ def _register(world, tag: str, **changes) -> packages.RegisterPackage:
 )
 async def test_a_malformed_metrc_tag_is_refused(world, tag):
     with pytest.raises(errors.ValidationError) as refused:
-        await packages.register_package(world.as_(Role.INVENTORY_LEAD), _register(world, tag))
+        await packages.register_package(
+            new_uow(), world.as_(Role.INVENTORY_LEAD), _register(world, tag)
+        )
     assert refused.value.field == "tag"
 
 
 async def test_a_tag_cannot_be_registered_twice_at_one_location(world):
     with pytest.raises(errors.ValidationError) as refused:
-        await packages.register_package(world.as_(Role.INVENTORY_LEAD), _register(world, world.tag))
+        await packages.register_package(
+            new_uow(), world.as_(Role.INVENTORY_LEAD), _register(world, world.tag)
+        )
     assert "already registered" in refused.value.reason
 
 
@@ -47,6 +52,7 @@ async def test_opening_balances_in_another_locations_zone_are_not_found(world):
     foreign = world.co.zone(ZoneKind.VAULT)
     with pytest.raises(errors.NotFound):
         await packages.register_package(
+            new_uow(),
             world.as_(Role.INVENTORY_LEAD),
             _register(
                 world,
@@ -66,6 +72,7 @@ async def test_opening_balances_in_another_locations_zone_are_not_found(world):
 async def test_registering_in_the_wrong_unit_is_a_unit_mismatch(world):
     with pytest.raises(errors.UnitMismatch):
         await packages.register_package(
+            new_uow(),
             world.as_(Role.INVENTORY_LEAD),
             _register(world, "1A4FF0100000022000000556", unit="each"),
         )
@@ -74,8 +81,8 @@ async def test_registering_in_the_wrong_unit_is_a_unit_mismatch(world):
 async def test_a_held_package_cannot_go_to_the_floor_until_released(world):
     manager = world.as_(Role.MANAGER)
     hold = packages.ChangeHold(world.ca.location_id, world.tag, "damaged seal")
-    first = await packages.hold_package(manager, hold)
-    again = await packages.hold_package(manager, hold)
+    first = await packages.hold_package(new_uow(), manager, hold)
+    again = await packages.hold_package(new_uow(), manager, hold)
     assert first.value.changed
     assert not again.value.changed
     move = stock.TransferStock(
@@ -86,11 +93,11 @@ async def test_a_held_package_cannot_go_to_the_floor_until_released(world):
         Decimal(1),
     )
     with pytest.raises(errors.PackageNotSellable):
-        await stock.transfer_stock(manager, move)
+        await stock.transfer_stock(new_uow(), manager, move)
     await packages.release_package(
-        manager, packages.ChangeHold(world.ca.location_id, world.tag, "ok")
+        new_uow(), manager, packages.ChangeHold(world.ca.location_id, world.tag, "ok")
     )
-    await stock.transfer_stock(manager, move)
+    await stock.transfer_stock(new_uow(), manager, move)
     async with db.connection() as conn:
         trail = await conn.fetch(
             "SELECT from_status, to_status FROM package_status_change ORDER BY id"
@@ -104,7 +111,9 @@ async def test_a_held_package_cannot_go_to_the_floor_until_released(world):
 async def test_budtenders_cannot_hold_stock(world):
     with pytest.raises(errors.PermissionDenied):
         await packages.hold_package(
-            world.as_(Role.BUDTENDER), packages.ChangeHold(world.ca.location_id, world.tag, "x")
+            new_uow(),
+            world.as_(Role.BUDTENDER),
+            packages.ChangeHold(world.ca.location_id, world.tag, "x"),
         )
 
 
@@ -134,7 +143,9 @@ async def test_a_recall_holds_every_package_and_pulls_floor_and_reserved_stock(w
         {zone(ZoneKind.SALES_FLOOR): Decimal(2)},
     )
     outcome = await packages.recall_batch(
-        manager, packages.RecallBatch(world.ca.location_id, world.batch_id, "state recall 24-113")
+        new_uow(),
+        manager,
+        packages.RecallBatch(world.ca.location_id, world.batch_id, "state recall 24-113"),
     )
     assert sorted(outcome.value.package_ids) == sorted([world.package_id, second])
     assert await balances_of(second) == {
@@ -155,7 +166,7 @@ async def test_recall_of_another_operators_batch_is_not_found(world):
     co_admin = world.co.users[Role.ADMIN]
     with pytest.raises(errors.NotFound):
         await packages.recall_batch(
-            co_admin, packages.RecallBatch(world.co.location_id, world.batch_id, "nope")
+            new_uow(), co_admin, packages.RecallBatch(world.co.location_id, world.batch_id, "nope")
         )
 
 
@@ -165,6 +176,7 @@ async def test_a_failed_lab_package_cannot_be_registered_onto_the_sales_floor(wo
     product_of_failed = await _product_of(failed_batch)
     with pytest.raises(errors.PackageNotSellable) as refused:
         await packages.register_package(
+            new_uow(),
             lead,
             _register(
                 world,

@@ -11,10 +11,12 @@ from domain.inventory import stock
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.support.ledger_checks import assert_ledger_balances, balances_of
+from tests.support.units import new_uow
 
 
 async def test_lead_restocks_floor_from_vault(world):
     outcome = await stock.transfer_stock(
+        new_uow(),
         world.as_(Role.INVENTORY_LEAD),
         stock.TransferStock(
             location_id=world.ca.location_id,
@@ -36,6 +38,7 @@ async def test_lead_restocks_floor_from_vault(world):
 async def test_transfer_of_more_than_the_zone_holds_is_refused_with_what_is_available(world):
     with pytest.raises(errors.InsufficientStock) as refused:
         await stock.transfer_stock(
+            new_uow(),
             world.as_(Role.INVENTORY_LEAD),
             stock.TransferStock(
                 location_id=world.ca.location_id,

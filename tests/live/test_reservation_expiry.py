@@ -18,6 +18,7 @@ from tests.conftest import SETTINGS
 from tests.sales.helpers import floor_package, floor_quantity
 from tests.support.processes import start_worker, stop
 from tests.support.redis_keys import forget_queue
+from tests.support.units import new_uow
 from tests.support.world import add_product
 
 ORDERS = 20
@@ -30,6 +31,7 @@ async def test_the_sweeper_releases_every_overdue_order_after_redis_lost_its_que
     _, package_id = await floor_package(world, str(ORDERS), product=(product, batch))
     for n in range(ORDERS):
         await reservations.create_reservation(
+            new_uow(),
             budtender,
             reservations.CreateReservation(
                 world.ca.location_id,

@@ -16,6 +16,7 @@ from domain.identity import api_keys
 from domain.roles import Role
 from tests.conftest import SETTINGS, TEST_REDIS_URL
 from tests.support.processes import api_processes
+from tests.support.units import new_uow
 
 LIMITS = {
     "LEAFLEDGER_RATE_LIMITS": "on",
@@ -61,6 +62,7 @@ async def _forget_buckets() -> None:
 async def test_socket_operations_are_limited_with_graphql_errors(world):
     await _forget_buckets()
     created = await api_keys.create(
+        new_uow(),
         world.as_(Role.ADMIN),
         api_keys.CreateApiKey(
             name="Floor display",
@@ -110,7 +112,7 @@ async def test_socket_operations_are_limited_with_graphql_errors(world):
                 # A subscription sends nothing until stock changes: silence means it is open.
                 await asyncio.wait_for(Socket(second).answer("3"), 1.5)
             # A revoked key starts nothing more on a socket it opened before.
-            await api_keys.revoke(world.as_(Role.ADMIN), created.key_id)
+            await api_keys.revoke(new_uow(), world.as_(Role.ADMIN), created.key_id)
             await Socket(second).send("4", "{ me { name } }")
             after_revoke = await Socket(second).answer("4")
         finally:

@@ -19,6 +19,7 @@ from domain.roles import Role
 from tests.conftest import SETTINGS
 from tests.support.processes import start_worker, stop
 from tests.support.redis_keys import forget_queue
+from tests.support.units import new_uow
 
 REPORTS = 24
 
@@ -49,6 +50,7 @@ async def test_reports_survive_a_killed_worker_a_flushed_queue_and_an_outage(wor
     manager = world.as_(Role.MANAGER)
     for _ in range(REPORTS):
         await stock.adjust_stock(
+            new_uow(),
             manager,
             stock.AdjustStock(
                 world.ca.location_id,

@@ -14,6 +14,7 @@ from domain.receiving.model import Answer, Decision
 from domain.roles import Role
 from tests.doubles.metrc import DeliveryPackage
 from tests.support.ledger_checks import assert_ledger_balances
+from tests.support.units import new_uow
 from tests.support.world import add_product
 
 SHORT = "1A4FF0100000044000000001"
@@ -35,7 +36,7 @@ async def _manifest(world, metrc) -> int:
         ],
         manifest_number="0000012345",
     )
-    assert await shipments.pull_incoming(world.ca.location_id) == 1
+    assert await shipments.pull_incoming(new_uow(), world.ca.location_id) == 1
     async with db.connection() as conn:
         return await conn.fetchval("SELECT id FROM shipment WHERE manifest_number = '0000012345'")
 
@@ -43,12 +44,16 @@ async def _manifest(world, metrc) -> int:
 async def _open(world, shipment_id: int, answer_all: bool = True) -> int:
     lead = world.as_(Role.INVENTORY_LEAD)
     session = await sessions.start_receiving(
-        lead, sessions.StartReceiving(shipment_id, driver_name="R. Diaz", vehicle="7ABC123")
+        new_uow(),
+        lead,
+        sessions.StartReceiving(shipment_id, driver_name="R. Diaz", vehicle="7ABC123"),
     )
     if answer_all:
         for item in await sessions.checklist_for(world.ca.location_id):
             await sessions.answer_checklist(
-                lead, sessions.AnswerChecklist(session.value.session_id, item["key"], Answer.YES)
+                new_uow(),
+                lead,
+                sessions.AnswerChecklist(session.value.session_id, item["key"], Answer.YES),
             )
     return session.value.session_id
 
@@ -56,6 +61,7 @@ async def _open(world, shipment_id: int, answer_all: bool = True) -> int:
 async def _scan_all(world, session_id: int) -> None:
     lead = world.as_(Role.INVENTORY_LEAD)
     await sessions.scan_package(
+        new_uow(),
         lead,
         sessions.ScanPackage(
             session_id,
@@ -65,9 +71,13 @@ async def _scan_all(world, session_id: int) -> None:
             reason="bag weighed 95 g",
         ),
     )
-    await sessions.scan_package(lead, sessions.ScanPackage(session_id, NO_COA, Decision.ACCEPT))
     await sessions.scan_package(
-        lead, sessions.ScanPackage(session_id, DAMAGED, Decision.REJECT, reason="seal broken")
+        new_uow(), lead, sessions.ScanPackage(session_id, NO_COA, Decision.ACCEPT)
+    )
+    await sessions.scan_package(
+        new_uow(),
+        lead,
+        sessions.ScanPackage(session_id, DAMAGED, Decision.REJECT, reason="seal broken"),
     )
 
 
@@ -90,7 +100,7 @@ async def test_a_short_package_a_missing_coa_and_a_rejection_land_exactly_right(
     await _scan_all(world, session_id)
 
     done = await completion.complete_receiving(
-        world.as_(Role.INVENTORY_LEAD), completion.CompleteReceiving(session_id)
+        new_uow(), world.as_(Role.INVENTORY_LEAD), completion.CompleteReceiving(session_id)
     )
 
     assert await _balances() == {
@@ -116,8 +126,12 @@ async def test_two_tablets_scanning_one_tag_record_one_scan(world, metrc):
     session_id = await _open(world, await _manifest(world, metrc))
     lead, manager = world.as_(Role.INVENTORY_LEAD), world.as_(Role.MANAGER)
     results = await asyncio.gather(
-        sessions.scan_package(lead, sessions.ScanPackage(session_id, SHORT, Decision.ACCEPT)),
-        sessions.scan_package(manager, sessions.ScanPackage(session_id, SHORT, Decision.ACCEPT)),
+        sessions.scan_package(
+            new_uow(), lead, sessions.ScanPackage(session_id, SHORT, Decision.ACCEPT)
+        ),
+        sessions.scan_package(
+            new_uow(), manager, sessions.ScanPackage(session_id, SHORT, Decision.ACCEPT)
+        ),
         return_exceptions=True,
     )
     assert sum(isinstance(r, errors.AlreadyScanned) for r in results) == 1
@@ -130,13 +144,16 @@ async def test_a_tag_not_on_the_manifest_and_a_heavy_bag_get_typed_answers(world
     lead, manager = world.as_(Role.INVENTORY_LEAD), world.as_(Role.MANAGER)
     with pytest.raises(errors.TagNotOnManifest):
         await sessions.scan_package(
-            lead, sessions.ScanPackage(session_id, "1A4FF0100000044000000999", Decision.ACCEPT)
+            new_uow(),
+            lead,
+            sessions.ScanPackage(session_id, "1A4FF0100000044000000999", Decision.ACCEPT),
         )
     heavy = sessions.ScanPackage(session_id, SHORT, Decision.ACCEPT, measured_quantity=Decimal(90))
     with pytest.raises(errors.WeightOutsideTolerance):
-        await sessions.scan_package(lead, heavy)
+        await sessions.scan_package(new_uow(), lead, heavy)
     with pytest.raises(errors.PermissionDenied):
         await sessions.scan_package(
+            new_uow(),
             lead,
             sessions.ScanPackage(
                 session_id,
@@ -147,6 +164,7 @@ async def test_a_tag_not_on_the_manifest_and_a_heavy_bag_get_typed_answers(world
             ),
         )
     await sessions.scan_package(
+        new_uow(),
         manager,
         sessions.ScanPackage(
             session_id,
@@ -164,22 +182,27 @@ async def test_completing_twice_or_too_early_or_into_another_store_writes_nothin
     session_id = await _open(world, shipment_id, answer_all=False)
     await _scan_all(world, session_id)
     with pytest.raises(errors.ReceivingIncomplete) as incomplete:
-        await completion.complete_receiving(lead, completion.CompleteReceiving(session_id))
+        await completion.complete_receiving(
+            new_uow(), lead, completion.CompleteReceiving(session_id)
+        )
     assert any("Seals are intact" in m for m in incomplete.value.missing)
     for item in await sessions.checklist_for(world.ca.location_id):
         await sessions.answer_checklist(
-            lead, sessions.AnswerChecklist(session_id, item["key"], Answer.YES)
+            new_uow(), lead, sessions.AnswerChecklist(session_id, item["key"], Answer.YES)
         )
     with pytest.raises(errors.NotFound):
         await completion.complete_receiving(
+            new_uow(),
             lead,
             completion.CompleteReceiving(session_id, vault_zone_id=world.co.zone(ZoneKind.VAULT)),
         )
     assert await _balances() == {}
 
-    await completion.complete_receiving(lead, completion.CompleteReceiving(session_id))
+    await completion.complete_receiving(new_uow(), lead, completion.CompleteReceiving(session_id))
     with pytest.raises(errors.AlreadyCompleted):
-        await completion.complete_receiving(lead, completion.CompleteReceiving(session_id))
+        await completion.complete_receiving(
+            new_uow(), lead, completion.CompleteReceiving(session_id)
+        )
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM movement WHERE kind = 'receive'") == 2
 
@@ -200,7 +223,7 @@ async def test_the_vendor_scorecard_shows_the_shippers_short_and_rejected_packag
     session_id = await _open(world, shipment_id)
     await _scan_all(world, session_id)
     await completion.complete_receiving(
-        world.as_(Role.INVENTORY_LEAD), completion.CompleteReceiving(session_id)
+        new_uow(), world.as_(Role.INVENTORY_LEAD), completion.CompleteReceiving(session_id)
     )
 
     result = await api(

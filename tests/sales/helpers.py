@@ -13,6 +13,7 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from domain.sales import sales
 from domain.sales.model import CustomerType
+from tests.support.units import new_uow
 from tests.support.world import add_package, add_product
 
 _receipts = itertools.count(1000)
@@ -46,6 +47,7 @@ async def floor_package(
         {world.ca.zone(ZoneKind.VAULT): Decimal(grams)},
     )
     await stock.transfer_stock(
+        new_uow(),
         lead,
         stock.TransferStock(
             world.ca.location_id,

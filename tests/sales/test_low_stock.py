@@ -13,6 +13,7 @@ from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from domain.sales import sales
 from tests.sales.helpers import floor_package, sale
+from tests.support.units import new_uow, publishing
 from tests.support.world import add_product
 
 
@@ -20,6 +21,7 @@ async def test_the_sale_that_takes_a_product_below_its_threshold_raises_low_stoc
     lead, budtender = world.as_(Role.INVENTORY_LEAD), world.as_(Role.BUDTENDER)
     product, batch = await add_product(lead, "LOW-1")
     await catalog.update_product(
+        new_uow(),
         world.as_(Role.MANAGER),
         catalog.UpdateProduct(product, {"low_stock_threshold": Decimal("10")}),
     )
@@ -30,13 +32,14 @@ async def test_the_sale_that_takes_a_product_below_its_threshold_raises_low_stoc
     async def capture(batch_of_events: Sequence[events.Event]) -> None:
         published.extend(batch_of_events)
 
-    events.set_publisher(capture)
-    try:
-        await sales.record_sale(budtender, sale(world, (first, "3")))  # 14 -> 11
-        await sales.record_sale(budtender, sale(world, (second, "2"), customer="c2"))  # -> 9
-        await sales.record_sale(budtender, sale(world, (first, "1"), customer="c3"))  # -> 8
-    finally:
-        events.set_publisher(None)
+    with publishing(capture):
+        await sales.record_sale(new_uow(), budtender, sale(world, (first, "3")))  # 14 -> 11
+        await sales.record_sale(
+            new_uow(), budtender, sale(world, (second, "2"), customer="c2")
+        )  # -> 9
+        await sales.record_sale(
+            new_uow(), budtender, sale(world, (first, "1"), customer="c3")
+        )  # -> 8
     low = [
         (e.product_id, e.floor_quantity, e.threshold)
         for e in published
@@ -51,6 +54,7 @@ async def test_any_movement_that_takes_the_floor_below_its_threshold_raises_low_
     lead = world.as_(Role.INVENTORY_LEAD)
     product, batch = await add_product(lead, "LOW-2")
     await catalog.update_product(
+        new_uow(),
         world.as_(Role.MANAGER),
         catalog.UpdateProduct(product, {"low_stock_threshold": Decimal("10")}),
     )
@@ -68,18 +72,15 @@ async def test_any_movement_that_takes_the_floor_below_its_threshold_raises_low_
             if isinstance(e, events.FloorStockLow)
         ]
 
-    events.set_publisher(capture)
-    try:
+    with publishing(capture):
         back = stock.TransferStock(world.ca.location_id, tag, floor, vault, Decimal("3"))
-        await stock.transfer_stock(lead, back)  # 12 -> 9: below 10
+        await stock.transfer_stock(new_uow(), lead, back)  # 12 -> 9: below 10
         assert low() == [(product, Decimal("9"), Decimal("10"))]
         again = stock.TransferStock(world.ca.location_id, tag, vault, floor, Decimal("3"))
-        await stock.transfer_stock(lead, again)  # back to 12: nothing to say
+        await stock.transfer_stock(new_uow(), lead, again)  # back to 12: nothing to say
         assert len(low()) == 1
         damaged = stock.AdjustStock(
             world.ca.location_id, tag, floor, Decimal("-4"), AdjustmentReason.DAMAGE
         )
-        await stock.adjust_stock(lead, damaged)  # 12 -> 8: below again
-    finally:
-        events.set_publisher(None)
+        await stock.adjust_stock(new_uow(), lead, damaged)  # 12 -> 8: below again
     assert low() == [(product, Decimal("9"), Decimal("10")), (product, Decimal("8"), Decimal("10"))]

@@ -12,6 +12,7 @@ from domain.sales import reservations, sales
 from domain.sales.model import Channel, CustomerType
 from tests.sales.helpers import floor_package, sale
 from tests.support.ledger_checks import assert_ledger_balances
+from tests.support.units import new_uow
 from tests.support.world import add_product
 
 UNITS = 12
@@ -32,12 +33,15 @@ async def test_two_hundred_racers_never_oversell_the_last_units(world):
 
     async def register() -> str:
         n = next(counter)
-        await sales.record_sale(budtender, sale(world, (tags[n % 3], "1"), customer=f"c{n}"))
+        await sales.record_sale(
+            new_uow(), budtender, sale(world, (tags[n % 3], "1"), customer=f"c{n}")
+        )
         return "sold"
 
     async def web_order_then_pickup() -> str:
         n = next(counter)
         held = await reservations.create_reservation(
+            new_uow(),
             budtender,
             reservations.CreateReservation(
                 world.ca.location_id,
@@ -47,6 +51,7 @@ async def test_two_hundred_racers_never_oversell_the_last_units(world):
             ),
         )
         await reservations.fulfil_reservation(
+            new_uow(),
             budtender,
             reservations.FulfilReservation(
                 held.value.reservation_id,

@@ -13,12 +13,15 @@ from domain.sales import sales, voids
 from domain.sales.model import CustomerType
 from tests.sales.helpers import age_sales, floor_package, floor_quantity, sale
 from tests.support.ledger_checks import assert_ledger_balances
+from tests.support.units import new_uow
 from tests.support.world import add_product
 
 
 async def test_a_sale_takes_stock_off_the_floor_and_queues_the_state_receipt(world):
     tag, package_id = await floor_package(world, "10")
-    outcome = await sales.record_sale(world.as_(Role.BUDTENDER), sale(world, (tag, "3.5")))
+    outcome = await sales.record_sale(
+        new_uow(), world.as_(Role.BUDTENDER), sale(world, (tag, "3.5"))
+    )
     assert await floor_quantity(world, package_id) == Decimal("6.5")
     async with db.connection() as conn:
         report = await conn.fetchrow(
@@ -32,8 +35,8 @@ async def test_a_sale_takes_stock_off_the_floor_and_queues_the_state_receipt(wor
 async def test_a_retried_receipt_is_recorded_once(world):
     tag, package_id = await floor_package(world, "10")
     budtender = world.as_(Role.BUDTENDER)
-    first = await sales.record_sale(budtender, sale(world, (tag, "1"), receipt="R1-77"))
-    again = await sales.record_sale(budtender, sale(world, (tag, "1"), receipt="R1-77"))
+    first = await sales.record_sale(new_uow(), budtender, sale(world, (tag, "1"), receipt="R1-77"))
+    again = await sales.record_sale(new_uow(), budtender, sale(world, (tag, "1"), receipt="R1-77"))
     assert again.replayed
     assert again.value.sale_id == first.value.sale_id
     assert await floor_quantity(world, package_id) == Decimal(9)
@@ -41,7 +44,7 @@ async def test_a_retried_receipt_is_recorded_once(world):
 
 async def test_stock_in_the_vault_cannot_be_sold(world):
     with pytest.raises(errors.InsufficientStock) as refused:
-        await sales.record_sale(world.as_(Role.BUDTENDER), sale(world, (world.tag, "1")))
+        await sales.record_sale(new_uow(), world.as_(Role.BUDTENDER), sale(world, (world.tag, "1")))
     assert refused.value.available == 0
 
 
@@ -49,10 +52,10 @@ async def test_held_failed_and_expired_stock_is_refused_at_the_register(world):
     budtender, manager = world.as_(Role.BUDTENDER), world.as_(Role.MANAGER)
     held, _ = await floor_package(world, "5")
     await packages.hold_package(
-        manager, packages.ChangeHold(world.ca.location_id, held, "customer complaint")
+        new_uow(), manager, packages.ChangeHold(world.ca.location_id, held, "customer complaint")
     )
     with pytest.raises(errors.PackageNotSellable, match="on hold"):
-        await sales.record_sale(budtender, sale(world, (held, "1")))
+        await sales.record_sale(new_uow(), budtender, sale(world, (held, "1")))
 
     expired, package_id = await floor_package(world, "5")
     async with db.connection() as conn:
@@ -62,7 +65,7 @@ async def test_held_failed_and_expired_stock_is_refused_at_the_register(world):
             package_id,
         )
     with pytest.raises(errors.PackageNotSellable, match="expired"):
-        await sales.record_sale(budtender, sale(world, (expired, "1")))
+        await sales.record_sale(new_uow(), budtender, sale(world, (expired, "1")))
 
     failed, package_id = await floor_package(world, "5")
     async with db.connection() as conn:
@@ -72,15 +75,15 @@ async def test_held_failed_and_expired_stock_is_refused_at_the_register(world):
             package_id,
         )
     with pytest.raises(errors.PackageNotSellable, match="lab"):
-        await sales.record_sale(budtender, sale(world, (failed, "1")))
+        await sales.record_sale(new_uow(), budtender, sale(world, (failed, "1")))
 
 
 async def test_california_flower_limit_is_per_customer_per_day(world):
     tag, _ = await floor_package(world, "60")
     budtender = world.as_(Role.BUDTENDER)
-    await sales.record_sale(budtender, sale(world, (tag, "28")))
+    await sales.record_sale(new_uow(), budtender, sale(world, (tag, "28")))
     with pytest.raises(errors.PurchaseLimitExceeded) as refused:
-        await sales.record_sale(budtender, sale(world, (tag, "1")))
+        await sales.record_sale(new_uow(), budtender, sale(world, (tag, "1")))
     [bucket] = refused.value.buckets
     assert (bucket.bucket, bucket.limit, bucket.over_by) == (
         "flower_g",
@@ -89,23 +92,27 @@ async def test_california_flower_limit_is_per_customer_per_day(world):
     )
     assert (str(bucket.limit), str(bucket.over_by)) == ("28.500", "0.500")
     # Another customer, or the same one tomorrow, may buy.
-    await sales.record_sale(budtender, sale(world, (tag, "1"), customer="cust-2"))
+    await sales.record_sale(new_uow(), budtender, sale(world, (tag, "1"), customer="cust-2"))
     await age_sales(1)
-    await sales.record_sale(budtender, sale(world, (tag, "1")))
+    await sales.record_sale(new_uow(), budtender, sale(world, (tag, "1")))
 
 
 async def test_a_voided_sale_frees_the_customers_limit(world):
     tag, _ = await floor_package(world, "60")
     budtender = world.as_(Role.BUDTENDER)
-    await sales.record_sale(budtender, sale(world, (tag, "28"), receipt="V-1"))
-    await voids.void_sale(budtender, voids.VoidSale(world.ca.location_id, "R1", "V-1", "wrong"))
-    await sales.record_sale(budtender, sale(world, (tag, "28")))
+    await sales.record_sale(new_uow(), budtender, sale(world, (tag, "28"), receipt="V-1"))
+    await voids.void_sale(
+        new_uow(), budtender, voids.VoidSale(world.ca.location_id, "R1", "V-1", "wrong")
+    )
+    await sales.record_sale(new_uow(), budtender, sale(world, (tag, "28")))
 
 
 async def test_daily_limits_need_the_customers_key(world):
     tag, _ = await floor_package(world, "5")
     with pytest.raises(errors.ValidationError) as refused:
-        await sales.record_sale(world.as_(Role.BUDTENDER), sale(world, (tag, "1"), customer=None))
+        await sales.record_sale(
+            new_uow(), world.as_(Role.BUDTENDER), sale(world, (tag, "1"), customer=None)
+        )
     assert refused.value.field == "customerKey"
 
 
@@ -113,7 +120,7 @@ async def test_a_medical_sale_needs_the_patients_licence(world):
     tag, _ = await floor_package(world, "5")
     with pytest.raises(errors.ValidationError) as refused:
         await sales.record_sale(
-            world.as_(Role.BUDTENDER), sale(world, (tag, "1"), kind=CustomerType.MEDICAL)
+            new_uow(), world.as_(Role.BUDTENDER), sale(world, (tag, "1"), kind=CustomerType.MEDICAL)
         )
     assert refused.value.field == "patientLicense"
 
@@ -130,7 +137,7 @@ async def test_selling_a_later_lot_first_warns_or_refuses_by_policy(world):
         )
     late, _ = await floor_package(world, "5", product=(product, late_batch))
     budtender = world.as_(Role.BUDTENDER)
-    outcome = await sales.record_sale(budtender, sale(world, (late, "1")))
+    outcome = await sales.record_sale(new_uow(), budtender, sale(world, (late, "1")))
     assert outcome.value.warnings
     assert early in outcome.value.warnings[0]
     async with db.connection() as conn:
@@ -138,4 +145,4 @@ async def test_selling_a_later_lot_first_warns_or_refuses_by_policy(world):
             "UPDATE location SET fefo_policy = 'refuse' WHERE id = $1", world.ca.location_id
         )
     with pytest.raises(errors.PackageNotSellable, match="first-expiring"):
-        await sales.record_sale(budtender, sale(world, (late, "1")))
+        await sales.record_sale(new_uow(), budtender, sale(world, (late, "1")))

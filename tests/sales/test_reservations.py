@@ -13,6 +13,7 @@ from domain.sales import release, reservations
 from domain.sales.model import Channel, CustomerType
 from tests.sales.helpers import floor_package, floor_quantity
 from tests.support.ledger_checks import assert_ledger_balances
+from tests.support.units import new_uow
 from tests.support.world import add_product
 
 
@@ -48,7 +49,7 @@ async def _status(reservation_id: int) -> str:
 async def test_an_order_takes_the_first_expiring_lots_off_the_floor(world):
     product, (_, early), (_, late) = await _product_with_two_lots(world)
     outcome = await reservations.create_reservation(
-        world.as_(Role.BUDTENDER), order(world, product, "5")
+        new_uow(), world.as_(Role.BUDTENDER), order(world, product, "5")
     )
     assert await floor_quantity(world, early) == 0
     assert await floor_quantity(world, late) == Decimal(8)
@@ -60,7 +61,7 @@ async def test_a_shortage_says_what_is_missing_and_holds_nothing(world):
     product, (_, early), (_, _late) = await _product_with_two_lots(world)
     with pytest.raises(errors.ReservationShortage) as refused:
         await reservations.create_reservation(
-            world.as_(Role.BUDTENDER), order(world, product, "20")
+            new_uow(), world.as_(Role.BUDTENDER), order(world, product, "20")
         )
     [missing] = refused.value.missing
     assert (missing.requested, missing.available) == (Decimal("20"), Decimal("13"))
@@ -72,8 +73,8 @@ async def test_a_shortage_says_what_is_missing_and_holds_nothing(world):
 async def test_a_platform_resending_its_order_gets_the_same_reservation(world):
     product, *_ = await _product_with_two_lots(world)
     budtender = world.as_(Role.BUDTENDER)
-    first = await reservations.create_reservation(budtender, order(world, product, "2"))
-    again = await reservations.create_reservation(budtender, order(world, product, "2"))
+    first = await reservations.create_reservation(new_uow(), budtender, order(world, product, "2"))
+    again = await reservations.create_reservation(new_uow(), budtender, order(world, product, "2"))
     assert again.replayed
     assert again.value.reservation_id == first.value.reservation_id
 
@@ -81,9 +82,11 @@ async def test_a_platform_resending_its_order_gets_the_same_reservation(world):
 async def test_cancelling_puts_the_stock_back_where_it_came_from(world):
     product, (_, early), (_, late) = await _product_with_two_lots(world)
     budtender = world.as_(Role.BUDTENDER)
-    held = await reservations.create_reservation(budtender, order(world, product, "5"))
+    held = await reservations.create_reservation(new_uow(), budtender, order(world, product, "5"))
     await reservations.cancel_reservation(
-        budtender, reservations.CloseReservation(held.value.reservation_id, "customer called")
+        new_uow(),
+        budtender,
+        reservations.CloseReservation(held.value.reservation_id, "customer called"),
     )
     assert (await floor_quantity(world, early), await floor_quantity(world, late)) == (3, 10)
     assert await _status(held.value.reservation_id) == "cancelled"
@@ -92,13 +95,14 @@ async def test_cancelling_puts_the_stock_back_where_it_came_from(world):
 async def test_an_expired_hold_releases_its_stock_and_cannot_then_be_fulfilled(world):
     product, (_, early), _ = await _product_with_two_lots(world)
     budtender = world.as_(Role.BUDTENDER)
-    held = await reservations.create_reservation(budtender, order(world, product, "2"))
+    held = await reservations.create_reservation(new_uow(), budtender, order(world, product, "2"))
     async with db.connection() as conn:
         await conn.execute("UPDATE reservation SET expires_at = now() - interval '1 second'")
-    assert await release.expire_due() == 1
+    assert await release.expire_due(new_uow()) == 1
     assert await floor_quantity(world, early) == 3
     with pytest.raises(errors.ReservationNotHeld):
         await reservations.fulfil_reservation(
+            new_uow(),
             budtender,
             reservations.FulfilReservation(
                 held.value.reservation_id, "R1", "9001", CustomerType.ADULT_USE, customer_key="c1"
@@ -109,8 +113,9 @@ async def test_an_expired_hold_releases_its_stock_and_cannot_then_be_fulfilled(w
 async def test_fulfilling_sells_the_reserved_stock_with_limits_checked(world):
     product, (_, _early), (_, _late) = await _product_with_two_lots(world)
     budtender = world.as_(Role.BUDTENDER)
-    held = await reservations.create_reservation(budtender, order(world, product, "5"))
+    held = await reservations.create_reservation(new_uow(), budtender, order(world, product, "5"))
     done = await reservations.fulfil_reservation(
+        new_uow(),
         budtender,
         reservations.FulfilReservation(
             held.value.reservation_id, "R1", "9002", CustomerType.ADULT_USE, customer_key="c1"
@@ -132,14 +137,15 @@ async def test_an_order_fulfilled_as_it_expires_ends_in_exactly_one_state(world)
     budtender = world.as_(Role.BUDTENDER)
     for attempt in range(5):
         held = await reservations.create_reservation(
-            budtender, order(world, product, "1", ref=f"RACE-{attempt}")
+            new_uow(), budtender, order(world, product, "1", ref=f"RACE-{attempt}")
         )
         rid = held.value.reservation_id
         async with db.connection() as conn:
             await conn.execute("UPDATE reservation SET expires_at = now() WHERE id = $1", rid)
         results = await asyncio.gather(
-            release.expire_due(),
+            release.expire_due(new_uow()),
             reservations.fulfil_reservation(
+                new_uow(),
                 budtender,
                 reservations.FulfilReservation(
                     rid, "R1", f"R-{attempt}", CustomerType.ADULT_USE, customer_key="c9"

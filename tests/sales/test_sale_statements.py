@@ -9,6 +9,7 @@ from domain import db
 from domain.roles import Role
 from domain.sales import sales
 from tests.sales.helpers import floor_package, sale
+from tests.support.units import new_uow
 
 # BEGIN, idempotency claim, location, packages, source zones, customer lock, package locks,
 # earlier purchases, FEFO, floor totals (products with a low-stock threshold), sale, ledger post,
@@ -19,7 +20,9 @@ EXPECTED_STATEMENTS = 16
 async def _statements(world, tags: list[str], customer: str) -> int:
     with db.count_queries() as log:
         outcome = await sales.record_sale(
-            world.as_(Role.BUDTENDER), sale(world, *[(t, "1") for t in tags], customer=customer)
+            new_uow(),
+            world.as_(Role.BUDTENDER),
+            sale(world, *[(t, "1") for t in tags], customer=customer),
         )
         await asyncio.sleep(0)  # asyncpg reports statements on the next loop turn
     assert not outcome.replayed

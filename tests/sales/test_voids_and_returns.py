@@ -13,6 +13,7 @@ from domain.roles import Role
 from domain.sales import sales, voids
 from tests.sales.helpers import floor_package, floor_quantity, sale
 from tests.support.ledger_checks import assert_ledger_balances
+from tests.support.units import new_uow
 
 
 async def _in_zone(world, package_id: int, kind: ZoneKind) -> Decimal:
@@ -32,9 +33,9 @@ def _return(world, receipt: str, tag: str, grams: str, key: str) -> voids.Return
 async def test_a_void_puts_the_stock_back_on_the_floor_and_tells_the_state(world):
     tag, package_id = await floor_package(world, "10")
     budtender = world.as_(Role.BUDTENDER)
-    await sales.record_sale(budtender, sale(world, (tag, "4"), receipt="V-9"))
+    await sales.record_sale(new_uow(), budtender, sale(world, (tag, "4"), receipt="V-9"))
     undone = await voids.void_sale(
-        budtender, voids.VoidSale(world.ca.location_id, "R1", "V-9", "rang up twice")
+        new_uow(), budtender, voids.VoidSale(world.ca.location_id, "R1", "V-9", "rang up twice")
     )
     assert undone.value.status == "voided"
     assert await floor_quantity(world, package_id) == Decimal(10)
@@ -47,17 +48,17 @@ async def test_a_void_puts_the_stock_back_on_the_floor_and_tells_the_state(world
 async def test_a_return_goes_to_quarantine_never_to_the_floor(world):
     tag, package_id = await floor_package(world, "10")
     budtender = world.as_(Role.BUDTENDER)
-    await sales.record_sale(budtender, sale(world, (tag, "4"), receipt="RT-1"))
+    await sales.record_sale(new_uow(), budtender, sale(world, (tag, "4"), receipt="RT-1"))
 
-    first = await voids.return_sale(budtender, _return(world, "RT-1", tag, "1.5", "r1"))
+    first = await voids.return_sale(new_uow(), budtender, _return(world, "RT-1", tag, "1.5", "r1"))
 
     assert first.value.status == "partly_returned"
     assert await floor_quantity(world, package_id) == Decimal(6)
     assert await _in_zone(world, package_id, ZoneKind.QUARANTINE) == Decimal("1.5")
-    again = await voids.return_sale(budtender, _return(world, "RT-1", tag, "1.5", "r1"))
+    again = await voids.return_sale(new_uow(), budtender, _return(world, "RT-1", tag, "1.5", "r1"))
     assert again.replayed
     assert await _in_zone(world, package_id, ZoneKind.QUARANTINE) == Decimal("1.5")
-    rest = await voids.return_sale(budtender, _return(world, "RT-1", tag, "2.5", "r2"))
+    rest = await voids.return_sale(new_uow(), budtender, _return(world, "RT-1", tag, "2.5", "r2"))
     assert rest.value.status == "returned"
     await assert_ledger_balances()
 
@@ -65,9 +66,9 @@ async def test_a_return_goes_to_quarantine_never_to_the_floor(world):
 async def test_returning_more_than_was_sold_is_refused_and_changes_nothing(world):
     tag, package_id = await floor_package(world, "10")
     budtender = world.as_(Role.BUDTENDER)
-    await sales.record_sale(budtender, sale(world, (tag, "2"), receipt="RT-2"))
+    await sales.record_sale(new_uow(), budtender, sale(world, (tag, "2"), receipt="RT-2"))
     with pytest.raises(errors.ValidationError) as refused:
-        await voids.return_sale(budtender, _return(world, "RT-2", tag, "2.5", "r3"))
+        await voids.return_sale(new_uow(), budtender, _return(world, "RT-2", tag, "2.5", "r3"))
     assert refused.value.field == "lines"
     assert await _in_zone(world, package_id, ZoneKind.QUARANTINE) == 0
     async with db.connection() as conn:

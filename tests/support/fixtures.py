@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from domain import events
 from domain.compliance import adjustment_reasons, connections
 from domain.identity.principal import Principal
 from domain.inventory.model import AdjustmentReason
 from domain.roles import Role
 from tests.doubles.metrc import MetrcDouble, metrc_double_async
+from tests.support.units import new_uow, publishing
 
 
 class GraphQLClient:
@@ -42,13 +42,13 @@ async def api(clean_db: str) -> AsyncIterator[GraphQLClient]:
     app = create_app(settings.load())
     broadcaster = app.graphql.broadcaster
     await broadcaster.start()
-    events.set_publisher(broadcaster.publish)
     transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http)
+        # Services a test calls directly announce through the same broadcaster as the app's.
+        with publishing(broadcaster.publish):
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+                yield GraphQLClient(http)
     finally:
-        events.set_publisher(None)
         await broadcaster.stop()
 
 
@@ -64,6 +64,7 @@ async def metrc(metrc_server: MetrcDouble, world) -> MetrcDouble:
     metrc_server.reset()
     metrc_server.state.add_package(world.tag, "OG Kush 3.5g", Decimal(10), "Grams")
     await connections.configure(
+        new_uow(),
         world.as_(Role.ADMIN),
         connections.ConfigureConnection(
             location_id=world.ca.location_id,
@@ -99,8 +100,10 @@ METRC_REASONS = {
 
 async def map_metrc_reasons(principal: Principal, location_id: int) -> None:
     """Fetch the licence's reasons from the double and map ours as compliance would."""
-    await adjustment_reasons.refresh(principal, adjustment_reasons.RefreshStateReasons(location_id))
+    await adjustment_reasons.refresh(
+        new_uow(), principal, adjustment_reasons.RefreshStateReasons(location_id)
+    )
     for ours, theirs in METRC_REASONS.items():
         await adjustment_reasons.set_mapping(
-            principal, adjustment_reasons.SetReasonMapping(location_id, ours, theirs)
+            new_uow(), principal, adjustment_reasons.SetReasonMapping(location_id, ours, theirs)
         )

@@ -8,12 +8,14 @@ from domain import db
 from domain.identity import services as identity
 from domain.organisation import services as organisation
 from domain.roles import Role
+from tests.support.units import new_uow
 from tests.support.world import PASSWORD, Store, World, _principal, _zones
 
 
 async def open_second_store(world: World) -> Store:
     admin = world.ca.users[Role.ADMIN]
     created = await organisation.create_location(
+        new_uow(),
         admin,
         organisation.CreateLocation(
             name="Green Leaf Oakland",

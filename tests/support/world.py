@@ -17,6 +17,8 @@ from domain.organisation import services as organisation
 from domain.organisation.model import ZoneKind
 from domain.quantities import Unit
 from domain.roles import Role
+from plugins import registry
+from tests.support.units import new_uow
 
 PASSWORD = "correct-horse-battery"
 TAG = "1A4FF0100000022000000123"
@@ -70,6 +72,7 @@ async def build_store(
     name: str, licence: str, state: str, tz: str, system: str, email_domain: str
 ) -> Store:
     operator_id, location_id, admin_id = await organisation.bootstrap_operator(
+        registry.current(),
         name,
         organisation.CreateLocation(
             name=f"{name} {state}",
@@ -108,6 +111,7 @@ async def add_product(
     expires_in_days: int = 90,
 ) -> tuple[int, int]:
     product = await catalog.create_product(
+        new_uow(),
         principal,
         catalog.CreateProduct(
             catalog.ProductFields(
@@ -122,6 +126,7 @@ async def add_product(
         ),
     )
     batch = await catalog.create_batch(
+        new_uow(),
         principal,
         catalog.CreateBatch(
             catalog.BatchFields(
@@ -145,6 +150,7 @@ async def add_package(
     unit: Unit = Unit.GRAMS,
 ) -> int:
     outcome = await packages.register_package(
+        new_uow(),
         principal,
         packages.RegisterPackage(
             location_id=location_id,

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from domain import db, events
+from domain import db
 from domain.roles import Role
 from domain.webhooks import delivery, outbox, services
+from plugins import registry
+from tests.support.units import new_uow
 from tests.webhooks.receiver import Receiver
 
 
@@ -39,7 +41,9 @@ async def add_endpoint(
 ) -> services.NewEndpoint:
     place = getattr(world, store)
     return await services.create_endpoint(
-        place.users[Role.MANAGER], services.CreateEndpoint(place.location_id, url, events)
+        new_uow(),
+        place.users[Role.MANAGER],
+        services.CreateEndpoint(place.location_id, url, events),
     )
 
 
@@ -47,14 +51,15 @@ async def record(
     location_id: int, event: str, event_id: str, payload: dict[str, Any] | None = None
 ) -> int:
     """Record an event in its own unit of work, as a reservation service would."""
-    async with events.unit_of_work():
-        return await outbox.record(location_id, event, event_id, payload or {"id": event_id})
+    uow = new_uow()
+    async with uow:
+        return await outbox.record(uow, location_id, event, event_id, payload or {"id": event_id})
 
 
 async def drain(limit: int = 100) -> delivery.DeliveryResult:
     """What the worker's job does: deliver until nothing is due."""
     total = delivery.DeliveryResult()
-    while (result := await delivery.deliver_due(limit)).claimed:
+    while (result := await delivery.deliver_due(registry.current(), limit)).claimed:
         total.delivered += result.delivered
         total.retrying += result.retrying
         total.failed += result.failed

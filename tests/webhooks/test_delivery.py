@@ -14,7 +14,9 @@ from arq.connections import RedisSettings, create_pool
 from domain import db, events
 from domain.roles import Role
 from domain.webhooks import delivery, outbox, services, signing
+from plugins import registry
 from tests.support.processes import free_port
+from tests.support.units import job_ctx, new_uow
 from tests.webhooks.conftest import add_endpoint, delivery_rows, drain, make_due, record
 from tests.webhooks.receiver import Answer
 from workers.kick import JobKicker, webhooks_job_id
@@ -57,17 +59,18 @@ async def test_a_recorded_event_is_delivered_once_with_a_valid_signature(world, 
 async def test_an_event_exists_only_if_its_transaction_commits(world, receiver):
     endpoint = await add_endpoint(world, receiver.url("a"))
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        await outbox.record(world.ca.location_id, EXPIRED, "reservation:1:expired", {})
+        await outbox.record(new_uow(), world.ca.location_id, EXPIRED, "reservation:1:expired", {})
 
     async def failing_change() -> None:
-        async with events.unit_of_work():
-            await outbox.record(world.ca.location_id, EXPIRED, "reservation:1:expired", {})
+        uow = new_uow()
+        async with uow:
+            await outbox.record(uow, world.ca.location_id, EXPIRED, "reservation:1:expired", {})
             raise ZeroDivisionError  # the reservation change fails after the event was recorded
 
     with pytest.raises(ZeroDivisionError):
         await failing_change()
     with pytest.raises(ValueError, match="unknown webhook event"):
-        await outbox.record(world.ca.location_id, "reservation.exploded", "x", {})
+        await outbox.record(new_uow(), world.ca.location_id, "reservation.exploded", "x", {})
     assert await delivery_rows(endpoint=endpoint.endpoint_id) == []
     assert (await drain()).claimed == 0
 
@@ -140,7 +143,7 @@ async def test_timeouts_and_refused_connections_are_retried(world, receiver, mon
     await record(world.ca.location_id, EXPIRED, "reservation:5:expired")
 
     started = time.monotonic()
-    result = await delivery.deliver_due()
+    result = await delivery.deliver_due(registry.current())
     assert time.monotonic() - started < 1.4  # the slow answer (1.5 s) was not waited for
     assert result.retrying == 2
     [timed_out] = await delivery_rows(endpoint=slow.endpoint_id)
@@ -174,7 +177,7 @@ async def test_two_workers_never_send_the_same_delivery(world, receiver):
 
     async def worker(me: int) -> None:
         while await _pending() > 0:
-            result = await delivery.deliver_due(limit=2)
+            result = await delivery.deliver_due(registry.current(), limit=2)
             claims[me] += result.claimed
             if not result.claimed:
                 await asyncio.sleep(0.005)
@@ -192,8 +195,8 @@ async def test_one_call_sends_to_many_endpoints_in_waves(world, receiver):
     for i in range(count):
         await add_endpoint(world, receiver.url(f"w{i}"))
     await record(world.ca.location_id, EXPIRED, "reservation:11:expired")
-    assert (await delivery.deliver_due()).delivered == count
-    assert (await delivery.deliver_due(limit=5)).claimed == 0
+    assert (await delivery.deliver_due(registry.current())).delivered == count
+    assert (await delivery.deliver_due(registry.current(), limit=5)).claimed == 0
     assert len(receiver.received()) == count
 
 
@@ -205,7 +208,7 @@ async def test_a_delivery_locked_by_another_worker_is_skipped_not_waited_for(wor
     assert db.DB.pool is not None
     async with db.DB.pool.acquire() as other, other.transaction():
         await other.execute("SELECT 1 FROM webhook_delivery WHERE id = $1 FOR UPDATE", locked["id"])
-        result = await asyncio.wait_for(delivery.deliver_due(), 5)
+        result = await asyncio.wait_for(delivery.deliver_due(registry.current()), 5)
     assert result.delivered == 1
     assert [r.name for r in receiver.received()] == ["free"]
     [row] = await delivery_rows(endpoint=free.endpoint_id)
@@ -229,7 +232,7 @@ async def test_only_the_licences_subscribed_active_endpoints_receive_it(world, r
     cancels = await add_endpoint(world, receiver.url("cancels"), events=("reservation.cancelled",))
     other_store = await add_endpoint(world, receiver.url("co"), store="co")
     off = await add_endpoint(world, receiver.url("off"))
-    await services.deactivate_endpoint(world.as_(Role.MANAGER), off.endpoint_id)
+    await services.deactivate_endpoint(new_uow(), world.as_(Role.MANAGER), off.endpoint_id)
 
     assert await record(world.ca.location_id, EXPIRED, "reservation:10:expired") == 2
     await drain()
@@ -244,8 +247,8 @@ async def test_the_job_drains_everything_due_and_a_commit_kicks_it(world, receiv
     await add_endpoint(world, receiver.url("a"))
     for n in range(3):
         await record(world.ca.location_id, EXPIRED, f"reservation:{n}:expired")
-    assert await deliver_webhooks({}) == {"delivered": 3, "retrying": 0, "failed": 0}
-    assert await deliver_webhooks({}) == {"delivered": 0, "retrying": 0, "failed": 0}
+    assert await deliver_webhooks(job_ctx()) == {"delivered": 3, "retrying": 0, "failed": 0}
+    assert await deliver_webhooks(job_ctx()) == {"delivered": 0, "retrying": 0, "failed": 0}
 
     prefix = f"leafledger:webhooks-test:{os.getpid()}"
     queue = f"{prefix}:queue"
