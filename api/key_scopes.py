@@ -10,53 +10,24 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-)
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from api.context import Context
+from api.request_guard import root_fields
 from domain.identity import api_keys
 
 log = logging.getLogger(__name__)
 
 
-def _root_fields(
-    selections: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
-) -> set[str]:
-    names: set[str] = set()
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode):
-            names.add(selection.name.value)
-        elif isinstance(selection, InlineFragmentNode):
-            names |= _root_fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:
-                seen.add(name)
-                names |= _root_fields(fragments[name].selection_set, fragments, seen)
-    return names
-
-
-def root_fields(document: object, operation_name: str | None) -> set[str]:
-    definitions = getattr(document, "definitions", ())
-    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
-    operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [
-        op
-        for op in operations
-        if operation_name is None or (op.name is not None and op.name.value == operation_name)
-    ]
-    names: set[str] = set()
-    for operation in chosen[:1] if operation_name is None and len(chosen) == 1 else chosen:
-        names |= _root_fields(operation.selection_set, fragments, set())
-    return names
+def asked_fields(document: DocumentNode, operation_name: str | None) -> frozenset[str]:
+    """The root fields the request would run; every operation's when none is singled out
+    (execution refuses such a document anyway, but a key is never let through on a guess)."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is not None:
+        return root_fields(document, operation)
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return frozenset().union(*(root_fields(document, op) for op in operations))
 
 
 class ApiKeyScopes(SchemaExtension):
@@ -66,9 +37,10 @@ class ApiKeyScopes(SchemaExtension):
             caller = await context.identify()
             if caller.api_key is not None:
                 allowed = api_keys.fields_allowed(caller.api_key.scopes)
-                asked = root_fields(
-                    self.execution_context.graphql_document, self.execution_context.operation_name
-                )
+                document = self.execution_context.graphql_document
+                if document is None:
+                    raise GraphQLError("no document to check", extensions={"code": "FORBIDDEN"})
+                asked = asked_fields(document, self.execution_context.operation_name)
                 refused = sorted(asked - allowed)
                 if refused:
                     log.warning(
