@@ -11,7 +11,7 @@ import enum
 import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -179,6 +179,59 @@ class StateReason:
     requires_waste_weight: bool = False
 
 
+class ReportingWeek(Protocol):
+    """A batch-file state's reporting week in the store's time zone (aware datetimes)."""
+
+    @property
+    def start(self) -> date: ...
+    @property
+    def end(self) -> date: ...
+    @property
+    def due(self) -> date: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_before(self) -> datetime: ...
+
+
+class UploadFile(Protocol):
+    """One rendered file a compliance officer uploads to the state."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def content(self) -> str: ...
+    @property
+    def number_records(self) -> int: ...
+    @property
+    def warnings(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class WeekLedger:
+    """What the domain read for one week's files: the outbox reports and the ledger's rows."""
+
+    licence: str
+    timezone: str
+    submitted_by: str
+    week: ReportingWeek
+    reports: Sequence[Mapping[str, Any]]
+    # The sale reports (any week) behind this week's returns, by external id.
+    sold: Mapping[str, Mapping[str, Any]]
+    inventory: Sequence[Mapping[str, Any]]
+    zones: Sequence[Mapping[str, Any]]
+    products: Sequence[Mapping[str, Any]]
+
+
+class WeeklyFiles(Protocol):
+    """How a batch-file state (WA CCRS) turns a week of the ledger into its upload files."""
+
+    def week_of(self, day: date, timezone: str) -> ReportingWeek: ...
+    def render(self, ledger: WeekLedger, now: datetime) -> Sequence[UploadFile]: ...
+
+
 @dataclass(frozen=True)
 class SaleLineFacts:
     """One line of a sale about to be recorded, as a state system may check it."""
@@ -253,6 +306,8 @@ class StateSystem:
     # Why the state could never record a sale line (words for the register), or None; called
     # by the sales service before anything is written, with the licence's connection settings.
     sale_line_refusal: Callable[[SaleLineFacts, Mapping[str, Any]], str | None] | None = None
+    # A batch-file state's weekly upload files (CCRS), or None for a state with an API.
+    weekly_files: WeeklyFiles | None = None
 
     def rules_for(self, state: str) -> StateRules:
         return self.state_rules.get(state.upper(), self.rules)

@@ -285,5 +285,4 @@ async def export_ccrs_week(
         system = await conn.fetchval("SELECT state_system FROM location WHERE id = $1", location_id)
     if system != "ccrs":
         raise ValidationError("locationId", "this licence does not report through CCRS")
-    async with uow:
-        return await ccrs_export.export_week(location_id, day, principal.name)
+    return await ccrs_export.export_week(uow, location_id, day, principal.name)

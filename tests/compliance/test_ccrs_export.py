@@ -80,7 +80,9 @@ async def test_the_weeks_files_parse_back_to_the_ledgers_numbers(clean_db):
     )
     await _sell(store, FLOWER, "3.5", "pos:1:1001")
 
-    export = await ccrs_export.export_week(store.location_id, date.today(), "Dana Compliance")
+    export = await ccrs_export.export_week(
+        new_uow(), store.location_id, date.today(), "Dana Compliance"
+    )
 
     files = {f.kind: ccrs.parse(f.content) for f in export.files}
     adjustments = files[ccrs.FileKind.INVENTORY_ADJUSTMENT].rows
@@ -117,8 +119,8 @@ async def test_exporting_the_week_again_files_nothing_twice(clean_db):
             AdjustmentReason.DAMAGE,
         ),
     )
-    first = await ccrs_export.export_week(store.location_id, date.today(), "Dana")
-    again = await ccrs_export.export_week(store.location_id, date.today(), "Dana")
+    first = await ccrs_export.export_week(new_uow(), store.location_id, date.today(), "Dana")
+    again = await ccrs_export.export_week(new_uow(), store.location_id, date.today(), "Dana")
     assert first.reports_filed == 1
     assert again.reports_filed == 0
     assert [f.kind for f in again.files] == [f.kind for f in first.files]
@@ -159,7 +161,7 @@ async def test_a_return_updates_the_sale_detail_to_what_the_customer_kept(clean_
     await _register_sale(store, "3.5")
     await _take_back(store, "1", "ret-1")
 
-    export = await ccrs_export.export_week(store.location_id, date.today(), "Dana")
+    export = await ccrs_export.export_week(new_uow(), store.location_id, date.today(), "Dana")
 
     [sale_file] = [ccrs.parse(f.content) for f in export.files if f.kind == ccrs.FileKind.SALE]
     inserted, updated = sale_file.rows
@@ -168,7 +170,7 @@ async def test_a_return_updates_the_sale_detail_to_what_the_customer_kept(clean_
     assert updated.sale_detail_external_identifier == inserted.sale_detail_external_identifier
 
     await _take_back(store, "2.5", "ret-2")
-    later = await ccrs_export.export_week(store.location_id, date.today(), "Dana")
+    later = await ccrs_export.export_week(new_uow(), store.location_id, date.today(), "Dana")
 
     # The week's file again, now ending with the detail withdrawn (rows in the order they happened).
     [sale_file] = [ccrs.parse(f.content) for f in later.files if f.kind == ccrs.FileKind.SALE]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from plugins.base import Mode, ReportKind, StateCapability, StateRules, StateSystem, TagFormat
+from plugins.builtin.ccrs.export import CcrsWeeklyFiles
 from plugins.builtin.ccrs_files import reporting_week
 from plugins.hookspecs import hookimpl
 
@@ -45,6 +46,7 @@ CCRS = StateSystem(
         source="CCRS weekly upload, due the following Sunday [c]",
     ),
     deadline=weekly_deadline,
+    weekly_files=CcrsWeeklyFiles(),
 )
 
 
