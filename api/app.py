@@ -64,7 +64,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
             return
         await super().__call__(scope, receive, send)
 
-    async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Any, response: Any) -> Context:
         caller = request.scope.get("state", {}).get("leafledger.caller")
         return Context(
             codec=self.codec,
@@ -77,7 +77,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
             units=self.units,
         )
 
-    async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
+    async def on_ws_connect(self, context: Context) -> None:
         context.authenticate_socket()
         if await context.principal() is None:
             raise ConnectionRejectionError(

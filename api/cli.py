@@ -60,7 +60,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     from workers.settings import worker_settings
 
-    run_worker(worker_settings(settings.load()))  # type: ignore[arg-type]
+    run_worker(worker_settings(settings.load()))
 
 
 def cmd_create_user(args: argparse.Namespace) -> None:

@@ -31,7 +31,7 @@ def asked_fields(document: DocumentNode, operation_name: str | None) -> frozense
 
 
 class ApiKeyScopes(SchemaExtension):
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context) and context.token:
             caller = await context.identify()

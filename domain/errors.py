@@ -9,14 +9,17 @@ become object types), so a field added here reaches clients without a second dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from decimal import Decimal
 
 
 class DomainError(Exception):
     """Base of every refusal a user can cause. Raising one rolls back the transaction."""
 
-    message: str = "request refused"
+    @property
+    def message(self) -> str:
+        """The refusal in words; each refusal overrides it from its facts."""
+        return "request refused"
 
     def __str__(self) -> str:
         return self.message
@@ -31,7 +34,7 @@ class InsufficientStock(DomainError):
     available: Decimal
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return (
             f"{self.tag} has {self.available} in {self.zone_name}; {self.requested} was requested"
         )
@@ -43,7 +46,7 @@ class PackageNotSellable(DomainError):
     reason: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.tag} cannot be sold or moved there: {self.reason}"
 
 
@@ -53,7 +56,7 @@ class InvalidQuantity(DomainError):
     reason: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.field}: {self.reason}"
 
 
@@ -63,7 +66,7 @@ class UnitMismatch(DomainError):
     given: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"quantity is in {self.given} but the package is tracked in {self.expected}"
 
 
@@ -73,7 +76,7 @@ class NotFound(DomainError):
     key: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.entity} {self.key!r} not found"
 
 
@@ -83,7 +86,7 @@ class PermissionDenied(DomainError):
     detail: str = ""
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         suffix = f": {self.detail}" if self.detail else ""
         return f"not allowed to {self.action}{suffix}"
 
@@ -94,13 +97,21 @@ class ValidationError(DomainError):
     reason: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.field}: {self.reason}"
 
 
 @dataclass
 class InvalidCredentials(DomainError):
-    message: str = "email or password is wrong"  # type: ignore[misc]
+    # An init-only value, not a field: the words are the message, not a fact clients are sent.
+    said: InitVar[str] = "email or password is wrong"
+
+    def __post_init__(self, said: str) -> None:
+        self._said = said
+
+    @property
+    def message(self) -> str:
+        return self._said
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,7 @@ class PurchaseLimitExceeded(DomainError):
     buckets: list[LimitBucket]
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         worst = self.buckets[0]
         return (
             f"{self.state} limit: {worst.label} would be {worst.total} of"
@@ -143,7 +154,7 @@ class LimitCannotBeChecked(DomainError):
     reason: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.tag}: cannot check the purchase limit: {self.reason}"
 
 
@@ -158,7 +169,7 @@ class StateCannotRecord(DomainError):
     reason: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.tag}: {self.system} cannot record this line: {self.reason}"
 
 
@@ -180,7 +191,7 @@ class ReservationShortage(DomainError):
     missing: list[MissingStock]
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         parts = [f"{m.item}: {m.available} of {m.requested}" for m in self.missing]
         return "not enough sellable stock: " + "; ".join(parts)
 
@@ -191,7 +202,7 @@ class ReservationNotHeld(DomainError):
     status: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"reservation {self.reservation_id} is {self.status}, not held"
 
 
@@ -200,7 +211,7 @@ class TagNotOnManifest(DomainError):
     tag: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.tag} is not on this shipment's manifest: set it aside and call the shipper"
 
 
@@ -210,7 +221,7 @@ class AlreadyScanned(DomainError):
     decision: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.tag} was already scanned ({self.decision})"
 
 
@@ -222,7 +233,7 @@ class WeightOutsideTolerance(DomainError):
     tolerance_pct: Decimal
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return (
             f"{self.tag} weighs {self.measured}, the manifest says {self.shipped}: more than"
             f" {self.tolerance_pct}% apart; a manager must override with a reason"
@@ -235,7 +246,7 @@ class CertificateFailed(DomainError):
     lab_state: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.tag}'s certificate of analysis is {self.lab_state}: reject the package"
 
 
@@ -244,7 +255,7 @@ class ReceivingIncomplete(DomainError):
     missing: list[str]
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return "receiving is not finished: " + "; ".join(self.missing)
 
 
@@ -253,7 +264,7 @@ class AlreadyCompleted(DomainError):
     shipment_id: int
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"shipment {self.shipment_id} was already received"
 
 
@@ -266,7 +277,7 @@ class UnknownStateReason(DomainError):
     known: list[str]
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         if not self.known:
             return f"{self.state_reason!r}: the state's reasons were never fetched; refresh them"
         return f"{self.state_reason!r} is not one of the state's adjustment reasons"
@@ -282,7 +293,7 @@ class ReasonDetailRequired(DomainError):
     missing: list[str]
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return (
             f"{self.reason} is reported to the state as {self.state_reason!r}, which requires"
             f" {' and '.join(self.missing)}"
@@ -297,7 +308,7 @@ class StateSystemUnavailable(DomainError):
     detail: str
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"{self.system} could not be reached: {self.detail}"
 
 
@@ -310,5 +321,5 @@ class TooManyLoginAttempts(DomainError):
     retry_after_seconds: int
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return f"too many failed sign-in attempts; try again in {self.retry_after_seconds} s"

@@ -49,7 +49,9 @@ def to_decimal(value: object, *, floats: Floats = "refuse", decimal_only: bool =
     if floats == "refuse" and isinstance(value, float | bool):
         raise DecimalRefused(Problem.FLOAT, value)
     try:
-        return Decimal(value) if floats == "exact" else Decimal(str(value))  # type: ignore[arg-type]
+        if floats == "exact" and isinstance(value, float | int | str):
+            return Decimal(value)
+        return Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
         raise DecimalRefused(Problem.NOT_A_NUMBER, value) from None
 

@@ -326,7 +326,7 @@ async def _discrepancy(outcome: Outcome) -> DiscrepancyPayload | NotFound:
     )
 
 
-async def _report_action(info: Info, input: ReportActionInput, action) -> StateReportResult:  # type: ignore[no-untyped-def]
+async def _report_action(info: Info, input: ReportActionInput, action) -> StateReportResult:
     async def present(outcome: Outcome) -> StateReportPayload | NotFound:
         report = await _report(outcome.value.report_id)
         if report is None:

@@ -215,7 +215,7 @@ class PackageMutations:
         return await mutate(info, packages.recall_batch, command, present)
 
 
-async def _change_hold(info: Info, input: HoldInput, service) -> HoldResult:  # type: ignore[no-untyped-def]
+async def _change_hold(info: Info, input: HoldInput, service) -> HoldResult:
     async def present(outcome: Outcome) -> HoldPayload:
         info.context.refresh()
         return HoldPayload(

@@ -155,7 +155,7 @@ async def _insert(uow: UnitOfWork, operator_id: int, cmd: CreateShipment) -> Shi
     return ShipmentCreated(shipment_id, len(cmd.packages), unmapped)
 
 
-async def _products_by_name(conn, operator_id: int, names: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+async def _products_by_name(conn, operator_id: int, names: list[str]) -> dict[str, int]:
     """Manifest items matched to our catalogue by name (case-insensitive); others are mapped at
     the dock when scanned."""
     rows = await conn.fetch(

@@ -131,7 +131,9 @@ class Day(Codec):
             raise CcrsFormatError(f"must be a date (not a datetime), not {value!r}")
 
     def _format(self, value: object) -> str:
-        return format_date(value)  # type: ignore[arg-type]
+        if not isinstance(value, date):  # _check has refused it already; this tells the checker
+            raise CcrsFormatError(f"must be a date, not {value!r}")
+        return format_date(value)
 
     def _parse(self, cell: str) -> object:
         return parse_date(cell)
@@ -170,7 +172,9 @@ class Amount(Codec):
                 return f"must have at most {self.places} decimal places, not {value}"
 
     def _format(self, value: object) -> str:
-        amount = abs(value)  # type: ignore[arg-type]  # also turns -0 into 0
+        if not isinstance(value, Decimal):  # _check has refused it already; this tells the checker
+            raise CcrsFormatError(f"must be a Decimal, not {type(value).__name__}")
+        amount = abs(value)  # also turns -0 into 0
         if self.fixed:
             return format(amount, f".{self.places}f")
         return format(amount.normalize(), "f")
