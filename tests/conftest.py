@@ -12,6 +12,12 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# No examples database: a failing example one run saved (in .hypothesis/, shared by every run in
+# this checkout) must not replay in another run; a failure is reproduced from what it prints.
+hypothesis_settings.register_profile("leafledger", database=None)
+hypothesis_settings.load_profile("leafledger")
 
 TEST_DATABASE_URL = os.environ.get(
     "LEAFLEDGER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/leafledger_test"
