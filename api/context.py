@@ -22,6 +22,8 @@ from domain.unit_of_work import PluginRegistry, UnitOfWork, UnitOfWorkFactory
 # version, a revoked or expired key take effect within this many seconds); saves a query on every
 # request of a busy register. Documented in README ("API keys and limits").
 AUTH_CACHE_SECONDS = 5.0
+# Kept instead of cachetools.TTLCache: that would replace only these dicts (it has no async loader),
+# and the 0-seconds bypass, the reconfiguring and the awaited load around them stay ours either way.
 _AUTH_CACHE_MAX = 10_000
 _auth_cache: dict[TokenClaims, tuple[float, Principal | None]] = {}
 # Keyed by the key's digest, so no secret is kept as a dictionary key.
