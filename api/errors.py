@@ -1,5 +1,4 @@
-"""Typed GraphQL errors (union members), derived from the domain refusals, and the plumbing that
-turns a service call into a mutation result.
+"""Typed GraphQL errors (union members), derived from the domain refusals.
 
 A refusal's facts are declared once, as a dataclass in ``domain/errors.py``. Each class here only
 names the GraphQL type and describes it; ``derived`` reads the domain dataclass's fields and gives
@@ -9,41 +8,23 @@ derived from it, lists and optionals follow. ``to_graphql`` converts any refusal
 table, so there is no per-error mapping to keep in step. The classes are written out (one line
 each, not made in a loop) so that a type checker can name them in the result unions.
 
-A mutation resolver states only what differs: ``mutate(info, service, command, present)`` asks for
-the caller, builds the command, runs the service and presents its outcome, or answers a refusal
-as a member of the field's own result union.
+``api/mutation.py`` turns a service call into a mutation result with these types.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import types
 import typing
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import strawberry
-from strawberry.types.union import StrawberryUnion
 
 from domain import errors as domain_errors
 
-if TYPE_CHECKING:
-    from api.context import Info
-    from domain.identity.principal import Principal
-    from domain.unit_of_work import UnitOfWork
-
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
-C = TypeVar("C")
-O = TypeVar("O")  # noqa: E741
-P = TypeVar("P")
-
-# The union member a refusal became. Which one is decided at run time (and checked against the
-# mutation's result union there), so statically it is assignable to any result union.
-Refusal: TypeAlias = Any
 
 
 @strawberry.interface(description="A refusal the caller can act on. Nothing was written.")
@@ -326,7 +307,8 @@ ReceivingError: TypeAlias = (
 )
 
 
-def _validation_error(message: str) -> UserError:
+def validation_error(message: str) -> UserError:
+    """A ValidationError naming no field, saying ``message``."""
     return _DERIVED[domain_errors.ValidationError](message=message, field="", reason=message)
 
 
@@ -336,69 +318,9 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
     for cls in type(exc).__mro__:
         if cls in _DERIVED:
             return _convert(exc, cls)
-    return _validation_error(exc.message)
+    return validation_error(exc.message)
 
 
 def not_found(entity: str, key: object) -> NotFound:
     """The union's NotFound for a row that is gone by the time the payload reads it."""
     return typing.cast(NotFound, to_graphql(domain_errors.NotFound(entity, str(key))))
-
-
-def _members(allowed: Any) -> tuple[type, ...]:
-    """The types of a result union (strawberry's, an ``Annotated`` one, a plain one or a tuple)."""
-    if isinstance(allowed, StrawberryUnion):
-        return tuple(t for t in allowed.types if isinstance(t, type))
-    if isinstance(allowed, tuple):
-        return allowed
-    if typing.get_origin(allowed) is Annotated:
-        allowed = typing.get_args(allowed)[0]
-    return tuple(typing.get_args(allowed)) or (allowed,)
-
-
-def refusal(exc: domain_errors.DomainError, allowed: Any) -> Refusal:
-    """``exc`` as a member of the result union ``allowed``; a refusal whose type the union lacks
-    becomes a ValidationError rather than a server error."""
-    error = to_graphql(exc)
-    if type(error) not in _members(allowed):
-        log.warning("%s is not in the result union; sent as ValidationError", type(error))
-        error = _validation_error(exc.message)
-    return error
-
-
-async def _shown(present: Callable[[O], Awaitable[P] | P], outcome: O) -> P:
-    shown = present(outcome)
-    if isinstance(shown, Awaitable):
-        return await shown
-    return shown
-
-
-async def attempt(
-    call: Callable[[], Awaitable[O]],
-    present: Callable[[O], Awaitable[P] | P],
-    allowed: Any,
-) -> P | Refusal:
-    """Run a service call; present its outcome, or return its refusal as a member of the result
-    union ``allowed``. For the few mutations open to anonymous callers (sign-in, refresh)."""
-    try:
-        outcome = await call()
-    except domain_errors.DomainError as exc:
-        return refusal(exc, allowed)
-    return await _shown(present, outcome)
-
-
-async def mutate(
-    info: Info,
-    service: Callable[[UnitOfWork, Principal, C], Awaitable[O]],
-    command: Callable[[], C],
-    present: Callable[[O], Awaitable[P] | P],
-) -> P | Refusal:
-    """A signed-in caller's mutation: the caller, then the command built from the input (a bad id
-    is a NotFound), then the service, handed a new unit of work; its outcome presented, or its
-    refusal as a member of the field's result union. Each resolver states only the command, the
-    service and the payload."""
-    try:
-        principal = await info.context.require_principal()
-        outcome = await service(info.context.uow(), principal, command())
-    except domain_errors.DomainError as exc:
-        return refusal(exc, info.return_type)
-    return await _shown(present, outcome)

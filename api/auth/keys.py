@@ -9,7 +9,8 @@ import strawberry
 from graphql import GraphQLError
 
 from api.context import Info
-from api.errors import CommonError, mutate
+from api.errors import CommonError
+from api.mutation import mutate
 from api.pagination import parse_id
 from domain.identity import api_keys
 

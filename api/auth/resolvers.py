@@ -9,14 +9,8 @@ import strawberry
 from api.auth.types import Me, User
 from api.context import Info
 from api.enums import Role
-from api.errors import (
-    CommonError,
-    InvalidCredentials,
-    TooManyLoginAttempts,
-    ValidationError,
-    attempt,
-    mutate,
-)
+from api.errors import CommonError, InvalidCredentials, TooManyLoginAttempts, ValidationError
+from api.mutation import attempt, mutate
 from api.pagination import parse_id
 from domain.identity import refresh
 from domain.identity import services as identity

@@ -8,7 +8,8 @@ import strawberry
 
 from api.auth.types import Me
 from api.context import Info
-from api.errors import InvalidCredentials, PermissionDenied, attempt, mutate
+from api.errors import InvalidCredentials, PermissionDenied
+from api.mutation import attempt, mutate
 from domain.identity import refresh
 
 

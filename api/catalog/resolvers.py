@@ -12,7 +12,8 @@ import strawberry
 from api.catalog.types import Batch, Product
 from api.context import Info
 from api.enums import Category, LabStatus, Unit
-from api.errors import CommonError, mutate
+from api.errors import CommonError
+from api.mutation import mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.catalog import queries, services
 from domain.service import Outcome

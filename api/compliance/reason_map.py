@@ -9,7 +9,8 @@ import strawberry
 
 from api.context import Info
 from api.enums import AdjustmentReason
-from api.errors import CommonError, StateSystemUnavailable, UnknownStateReason, mutate
+from api.errors import CommonError, StateSystemUnavailable, UnknownStateReason
+from api.mutation import mutate
 from api.pagination import parse_id, query_id
 from domain.compliance import adjustment_reasons as reasons
 from domain.service import Outcome

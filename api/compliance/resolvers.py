@@ -19,8 +19,9 @@ from api.compliance.types import (
     SyncStatus,
 )
 from api.context import Info
-from api.errors import CommonError, NotFound, StockError, mutate, not_found
+from api.errors import CommonError, NotFound, StockError, not_found
 from api.live.feeds import Feed
+from api.mutation import mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.compliance import connections, queries, services
 from domain.events import ComplianceAlertRaised

@@ -8,8 +8,9 @@ import strawberry
 from graphql import GraphQLError
 
 from api.context import Info
-from api.errors import CommonError, mutate
+from api.errors import CommonError
 from api.integrations.types import IntegrationAdapter, IntegrationConnectionNode, IntegrationKind
+from api.mutation import mutate
 from api.pagination import parse_id, query_id
 from domain.integrations import services
 from domain.integrations.tables import IntegrationKind as Kind

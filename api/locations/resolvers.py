@@ -9,8 +9,9 @@ import strawberry
 
 from api.context import Info
 from api.enums import ZoneKind
-from api.errors import CommonError, mutate
+from api.errors import CommonError
 from api.locations.types import FefoPolicy, Location, Zone
+from api.mutation import mutate
 from api.pagination import parse_id, query_id
 from domain.organisation import services
 from domain.service import Outcome

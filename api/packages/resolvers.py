@@ -11,7 +11,8 @@ import strawberry
 from api.catalog.types import Batch
 from api.context import Info
 from api.enums import Category, PackageStatus, Unit
-from api.errors import CommonError, StockError, mutate
+from api.errors import CommonError, StockError
+from api.mutation import mutate
 from api.packages.types import Movement, Package
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.inventory import packages, queries

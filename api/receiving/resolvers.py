@@ -10,15 +10,9 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
-from api.errors import (
-    CommonError,
-    NotFound,
-    ReceivingError,
-    StateSystemUnavailable,
-    mutate,
-    not_found,
-)
+from api.errors import CommonError, NotFound, ReceivingError, StateSystemUnavailable, not_found
 from api.live.feeds import Feed
+from api.mutation import mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.receiving.types import ChecklistItem, Shipment, VendorScore
 from domain.errors import NotFound as NotFoundError

@@ -9,8 +9,9 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
-from api.errors import ReservationError, SaleError, mutate
+from api.errors import ReservationError, SaleError
 from api.live.feeds import Feed
+from api.mutation import mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.sales.types import Reservation, Sale
 from domain.events import FloorStockLow, ReservationUpdated

@@ -10,8 +10,9 @@ import strawberry
 
 from api.context import Info
 from api.enums import AdjustmentReason, Category, MovementKind, Unit
-from api.errors import ReasonDetailRequired, StockError, mutate
+from api.errors import ReasonDetailRequired, StockError
 from api.locations.types import Zone
+from api.mutation import mutate
 from api.packages.types import Movement, Package
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.inventory import queries, stock

@@ -7,7 +7,8 @@ from typing import Annotated
 import strawberry
 
 from api.context import Info
-from api.errors import CommonError, mutate
+from api.errors import CommonError
+from api.mutation import mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from domain.service import Outcome
