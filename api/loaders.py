@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -14,34 +14,40 @@ from domain.identity import queries as identity
 from domain.inventory import queries as inventory
 from domain.organisation import queries as organisation
 
-Rows = Callable[[Sequence[int]], Awaitable[list[dict[str, Any]]]]
+R = TypeVar("R")
+Rows = Callable[[Sequence[int]], Awaitable[Sequence[R]]]
 
 
-class RowLoader(DataLoader[int, dict[str, Any] | None]):
+def _field(row: object, name: str) -> Any:
+    # A query module's frozen row dataclass, or a mapping from a query not yet typed (issue 11).
+    return row[name] if isinstance(row, Mapping) else getattr(row, name)
+
+
+class RowLoader(DataLoader[int, R | None], Generic[R]):
     """Rows by id. ``load`` answers None for an id without a row (a query naming an id); ``one``
     is for an id another row points at, where a missing row is NotFound, not a type built from
     None."""
 
-    def __init__(self, fetch: Rows, entity: str) -> None:
-        async def load(ids: list[int]) -> list[dict[str, Any] | None]:
-            rows = {r["id"]: r for r in await fetch(ids)}
+    def __init__(self, fetch: Rows[R], entity: str) -> None:
+        async def load(ids: list[int]) -> list[R | None]:
+            rows = {_field(r, "id"): r for r in await fetch(ids)}
             return [rows.get(i) for i in ids]
 
         super().__init__(load_fn=load)
         self.entity = entity
 
-    async def one(self, key: int) -> dict[str, Any]:
+    async def one(self, key: int) -> R:
         row = await self.load(key)
         if row is None:
             raise NotFound(self.entity, str(key))
         return row
 
 
-def _grouped(fetch: Rows, key: str) -> DataLoader[int, list[dict[str, Any]]]:
-    async def load(ids: list[int]) -> list[list[dict[str, Any]]]:
-        groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+def _grouped(fetch: Rows[R], key: str) -> DataLoader[int, list[R]]:
+    async def load(ids: list[int]) -> list[list[R]]:
+        groups: dict[int, list[R]] = defaultdict(list)
         for row in await fetch(ids):
-            groups[row[key]].append(row)
+            groups[_field(row, key)].append(row)
         return [groups.get(i, []) for i in ids]
 
     return DataLoader(load_fn=load)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -12,6 +12,7 @@ from api.context import Info
 from api.errors import CommonError
 from api.mutation import mutate
 from api.pagination import parse_id
+from domain.errors import NotFound
 from domain.identity import api_keys
 
 # The domain enum itself, registered with strawberry (see api/enums.py).
@@ -48,18 +49,18 @@ class ApiKey:
         return self.revoked_at is None and not expired
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ApiKey:
+    def from_domain(cls, row: api_keys.ApiKeyRow) -> ApiKey:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            name=row["name"],
-            prefix=row["prefix"],
-            scopes=[api_keys.Scope(s) for s in row["scopes"]],
-            location_ids=[strawberry.ID(str(i)) for i in row["locations"]],
-            rate_limit_per_minute=row["rate_limit_per_minute"],
-            expires_at=row["expires_at"],
-            last_used_at=row["last_used_at"],
-            created_at=row["created_at"],
-            revoked_at=row["revoked_at"],
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            prefix=row.prefix,
+            scopes=list(row.scopes),
+            location_ids=[strawberry.ID(str(i)) for i in row.location_ids],
+            rate_limit_per_minute=row.rate_limit_per_minute,
+            expires_at=row.expires_at,
+            last_used_at=row.last_used_at,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
         )
 
 
@@ -92,7 +93,9 @@ ApiKeyResult = Annotated[ApiKeyPayload | CommonError, strawberry.union("ApiKeyRe
 async def _key(info: Info, key_id: int) -> ApiKey:
     principal = await info.context.require_principal()
     rows = await api_keys.list_keys(principal, [key_id])
-    return ApiKey.from_row(rows[0])
+    if not rows:
+        raise NotFound("api key", str(key_id))
+    return ApiKey.from_domain(rows[0])
 
 
 @strawberry.type
@@ -102,7 +105,7 @@ class ApiKeyQueries:
         principal = await info.context.principal()
         if principal is None:
             raise GraphQLError("sign in first", extensions={"code": "UNAUTHENTICATED"})
-        return [ApiKey.from_row(row) for row in await api_keys.list_keys(principal)]
+        return [ApiKey.from_domain(row) for row in await api_keys.list_keys(principal)]
 
 
 @strawberry.type

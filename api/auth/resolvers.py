@@ -97,7 +97,7 @@ UserResult = Annotated[UserPayload | CommonError, strawberry.union("UserResult")
 async def _user_payload(info: Info, outcome: Outcome) -> UserPayload:
     info.context.refresh()
     row = await info.context.loaders.user.one(outcome.value.user_id)
-    return UserPayload(user=User.from_row(row), replayed=outcome.replayed)
+    return UserPayload(user=User.from_domain(row), replayed=outcome.replayed)
 
 
 @strawberry.type

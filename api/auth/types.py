@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from api.enums import Role
 from domain.identity.principal import Principal
+from domain.identity.queries import UserRow
 
 if TYPE_CHECKING:  # strawberry.lazy resolves it at run time (the modules import each other)
     from api.locations.types import Location
@@ -20,8 +21,8 @@ class User:
     email: str
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> User:
-        return cls(id=strawberry.ID(str(row["id"])), name=row["name"], email=row["email"])
+    def from_domain(cls, row: UserRow) -> User:
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, email=row.email)
 
 
 @strawberry.type(description="A role at one location.")
@@ -35,7 +36,7 @@ class Grant:
     ) -> Annotated[Location, strawberry.lazy("api.locations.types")]:
         from api.locations.types import Location
 
-        return Location.from_row(await info.context.loaders.location.one(self.location_id))
+        return Location.from_domain(await info.context.loaders.location.one(self.location_id))
 
 
 @strawberry.type(description="The signed-in user and what they may do where.")

@@ -145,31 +145,31 @@ class CatalogQueries:
     ) -> Connection[Product]:
         principal = await info.context.principal()
         if principal is None:
-            return connection(queries.Page([], False), Product.from_row)
+            return connection(queries.Page([], False), Product.from_domain)
         page = await queries.products_page(
             principal.operator_id, first, decode_cursor(after), category, search
         )
-        return connection(page, Product.from_row)
+        return connection(page, Product.from_domain)
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
         principal = await info.context.principal()
         row = await info.context.loaders.product.load(query_id(id, "product"))
-        if principal is None or row is None or row["operator_id"] != principal.operator_id:
+        if principal is None or row is None or row.operator_id != principal.operator_id:
             return None
-        return Product.from_row(row)
+        return Product.from_domain(row)
 
 
 async def _product_payload(info: Info, outcome: Outcome) -> ProductPayload:
     info.context.refresh()
     row = await info.context.loaders.product.one(outcome.value.product_id)
-    return ProductPayload(product=Product.from_row(row), replayed=outcome.replayed)
+    return ProductPayload(product=Product.from_domain(row), replayed=outcome.replayed)
 
 
 async def _batch_payload(info: Info, outcome: Outcome) -> BatchPayload:
     info.context.refresh()
     row = await info.context.loaders.batch.one(outcome.value.batch_id)
-    return BatchPayload(batch=Batch.from_row(row), replayed=outcome.replayed)
+    return BatchPayload(batch=Batch.from_domain(row), replayed=outcome.replayed)
 
 
 @strawberry.type

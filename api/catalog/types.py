@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
 from api.context import Info
 from api.enums import Category, LabStatus, Unit
+from domain.catalog.queries import BatchRow, ProductRow
 
 
 @strawberry.type(description="A produced lot: dates, lab result and certificate of analysis.")
@@ -29,23 +29,23 @@ class Batch:
 
     @strawberry.field
     async def product(self, info: Info) -> Product:
-        return Product.from_row(await info.context.loaders.product.one(self.product_id))
+        return Product.from_domain(await info.context.loaders.product.one(self.product_id))
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Batch:
+    def from_domain(cls, row: BatchRow) -> Batch:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            producer_batch_number=row["producer_batch_number"],
-            producer_name=row["producer_name"],
-            production_date=row["production_date"],
-            harvest_date=row["harvest_date"],
-            expires_on=row["expires_on"],
-            sell_by=row["sell_by"],
-            lab_status=LabStatus(row["lab_status"]),
-            thc_percent=row["thc_percent"],
-            cbd_percent=row["cbd_percent"],
-            certificate_reference=row["certificate_reference"],
-            product_id=row["product_id"],
+            id=strawberry.ID(str(row.id)),
+            producer_batch_number=row.producer_batch_number,
+            producer_name=row.producer_name,
+            production_date=row.production_date,
+            harvest_date=row.harvest_date,
+            expires_on=row.expires_on,
+            sell_by=row.sell_by,
+            lab_status=row.lab_status,
+            thc_percent=row.thc_percent,
+            cbd_percent=row.cbd_percent,
+            certificate_reference=row.certificate_reference,
+            product_id=row.product_id,
         )
 
 
@@ -70,24 +70,24 @@ class Product:
     @strawberry.field(description="Batches of this product, earliest expiry first.")
     async def batches(self, info: Info) -> list[Batch]:
         rows = await info.context.loaders.batches_of_product.load(int(self.id))
-        return [Batch.from_row(r) for r in rows]
+        return [Batch.from_domain(r) for r in rows]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Product:
+    def from_domain(cls, row: ProductRow) -> Product:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            sku=row["sku"],
-            name=row["name"],
-            category=Category(row["category"]),
-            brand=row["brand"],
-            strain=row["strain"],
-            unit=Unit(row["unit"]),
-            unit_weight_grams=row["unit_weight_grams"],
-            thc_mg_per_unit=row["thc_mg_per_unit"],
-            concentrate_grams_per_unit=row["concentrate_grams_per_unit"],
-            net_weight_grams=row["net_weight_grams"],
-            price=row["price"],
-            unit_cost=row["unit_cost"],
-            low_stock_threshold=row["low_stock_threshold"],
-            active=row["active"],
+            id=strawberry.ID(str(row.id)),
+            sku=row.sku,
+            name=row.name,
+            category=row.category,
+            brand=row.brand,
+            strain=row.strain,
+            unit=row.unit,
+            unit_weight_grams=row.unit_weight_grams,
+            thc_mg_per_unit=row.thc_mg_per_unit,
+            concentrate_grams_per_unit=row.concentrate_grams_per_unit,
+            net_weight_grams=row.net_weight_grams,
+            price=row.price,
+            unit_cost=row.unit_cost,
+            low_stock_threshold=row.low_stock_threshold,
+            active=row.active,
         )

@@ -131,13 +131,13 @@ class Discrepancy:
     async def owner(self, info: Info) -> User | None:
         if self.owner_id is None:
             return None
-        return User.from_row(await info.context.loaders.user.one(self.owner_id))
+        return User.from_domain(await info.context.loaders.user.one(self.owner_id))
 
     @strawberry.field
     async def resolved_by(self, info: Info) -> User | None:
         if self.resolved_by_id is None:
             return None
-        return User.from_row(await info.context.loaders.user.one(self.resolved_by_id))
+        return User.from_domain(await info.context.loaders.user.one(self.resolved_by_id))
 
     @classmethod
     def from_domain(cls, row: queries.DiscrepancyRow) -> Discrepancy:

@@ -37,10 +37,10 @@ STOCK = Feed(StockBalanceChanged)
 
 async def _snapshot(
     delivery: Delivery, event: StockBalanceChanged
-) -> tuple[dict, dict, Decimal, Decimal]:
+) -> tuple[organisation.ZoneRow, dict, Decimal, Decimal]:
     """Fresh rows for an event, read once per process however many subscribers see it."""
 
-    async def load() -> tuple[dict, dict, Decimal, Decimal]:
+    async def load() -> tuple[organisation.ZoneRow, dict, Decimal, Decimal]:
         zone = (await organisation.zones_by_ids([event.zone_id]))[0]
         package = (await inventory.packages_by_ids([event.package_id]))[0]
         stock = await inventory.product_stock_in_zone(
@@ -64,7 +64,7 @@ async def _change(delivery: Delivery, event: StockBalanceChanged) -> StockChange
             movement_id=strawberry.ID(str(event.movement_id)),
             quantity=quantity,
             product_quantity=product_quantity,
-            zone=Zone.from_row(zone),
+            zone=Zone.from_domain(zone),
             package=Package.from_row(package),
         )
 
@@ -114,6 +114,6 @@ class LiveSubscriptions:
         row = await info.context.loaders.zone.load(zone)
         if row is None:
             raise GraphQLError("zone not found", extensions={"code": "NOT_FOUND"})
-        await info.context.reader(row["location_id"])
-        async for change in _changes(info, row["location_id"], lambda e: e.zone_id == zone):
+        await info.context.reader(row.location_id)
+        async for change in _changes(info, row.location_id, lambda e: e.zone_id == zone):
             yield change

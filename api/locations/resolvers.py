@@ -86,31 +86,31 @@ class LocationQueries:
         if principal is None:
             return []
         rows = await info.context.loaders.location.load_many(principal.location_ids)
-        return [Location.from_row(r) for r in rows if r is not None]
+        return [Location.from_domain(r) for r in rows if r is not None]
 
     @strawberry.field
     async def location(self, info: Info, id: strawberry.ID) -> Location:
         location_id = query_id(id, "location")
         await info.context.reader(location_id)
-        return Location.from_row(await info.context.loaders.location.one(location_id))
+        return Location.from_domain(await info.context.loaders.location.one(location_id))
 
     @strawberry.field
     async def zones(self, info: Info, location_id: strawberry.ID) -> list[Zone]:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
-        return [Zone.from_row(r) for r in await info.context.loaders.zones_of_location.load(loc)]
+        return [Zone.from_domain(r) for r in await info.context.loaders.zones_of_location.load(loc)]
 
 
 async def _location_payload(info: Info, outcome: Outcome) -> LocationPayload:
     info.context.refresh()
     row = await info.context.loaders.location.one(outcome.value.location_id)
-    return LocationPayload(location=Location.from_row(row), replayed=outcome.replayed)
+    return LocationPayload(location=Location.from_domain(row), replayed=outcome.replayed)
 
 
 async def _zone_payload(info: Info, outcome: Outcome) -> ZonePayload:
     info.context.refresh()
     row = await info.context.loaders.zone.one(outcome.value.zone_id)
-    return ZonePayload(zone=Zone.from_row(row), replayed=outcome.replayed)
+    return ZonePayload(zone=Zone.from_domain(row), replayed=outcome.replayed)
 
 
 @strawberry.type

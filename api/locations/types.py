@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from api.context import Info
 from api.enums import ZoneKind
 from domain.organisation.model import is_sellable
+from domain.organisation.queries import LocationRow, ZoneRow
 from domain.sales import model as sales
 
 # The domain enum itself, registered with strawberry (see api/enums.py).
@@ -43,24 +44,24 @@ class Zone:
 
     @strawberry.field
     async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location.one(self.location_id))
+        return Location.from_domain(await info.context.loaders.location.one(self.location_id))
 
     @strawberry.field(description="Packages and quantity held here, per unit.")
     async def totals(self, info: Info) -> list[ZoneTotal]:
         rows = await info.context.loaders.zone_totals.load(int(self.id))
         return [
-            ZoneTotal(unit=r["unit"], package_count=r["package_count"], quantity=r["quantity"])
+            ZoneTotal(unit=str(r.unit), package_count=r.package_count, quantity=r.quantity)
             for r in rows
         ]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Zone:
+    def from_domain(cls, row: ZoneRow) -> Zone:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            name=row["name"],
-            kind=ZoneKind(row["kind"]),
-            active=row["active"],
-            location_id=row["location_id"],
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            kind=row.kind,
+            active=row.active,
+            location_id=row.location_id,
         )
 
 
@@ -84,23 +85,23 @@ class Location:
     @strawberry.field
     async def zones(self, info: Info) -> list[Zone]:
         rows = await info.context.loaders.zones_of_location.load(int(self.id))
-        return [Zone.from_row(r) for r in rows]
+        return [Zone.from_domain(r) for r in rows]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Location:
+    def from_domain(cls, row: LocationRow) -> Location:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            name=row["name"],
-            license_number=row["license_number"],
-            state=row["state"],
-            timezone=row["timezone"],
-            state_system=row["state_system"],
-            fefo_policy=FefoPolicy(row["fefo_policy"]),
-            reserve_from_vault=row["reserve_from_vault"],
-            reservation_hold_minutes=row["reservation_hold_minutes"],
-            receiving_tolerance_pct=row["receiving_tolerance_pct"],
-            receiving_requires_signoff=row["receiving_requires_signoff"],
-            created_at=row["created_at"],
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            license_number=row.license_number,
+            state=row.state,
+            timezone=row.timezone,
+            state_system=row.state_system,
+            fefo_policy=row.fefo_policy,
+            reserve_from_vault=row.reserve_from_vault,
+            reservation_hold_minutes=row.reservation_hold_minutes,
+            receiving_tolerance_pct=row.receiving_tolerance_pct,
+            receiving_requires_signoff=row.receiving_requires_signoff,
+            created_at=row.created_at,
         )
 
 

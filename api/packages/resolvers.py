@@ -207,7 +207,9 @@ class PackageMutations:
             info.context.refresh()
             rows = await info.context.loaders.package.load_many(outcome.value.package_ids)
             return RecallPayload(
-                batch=Batch.from_row(await info.context.loaders.batch.one(outcome.value.batch_id)),
+                batch=Batch.from_domain(
+                    await info.context.loaders.batch.one(outcome.value.batch_id)
+                ),
                 packages=[Package.from_row(r) for r in rows if r is not None],
                 movements=await _movements(info, outcome.value.movement_ids),
                 replayed=outcome.replayed,

@@ -25,7 +25,7 @@ class Balance:
 
     @strawberry.field
     async def zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.one(self.zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.zone_id))
 
 
 @strawberry.type(description="One change of stock in the append-only, hash-chained ledger.")
@@ -56,23 +56,23 @@ class Movement:
     async def from_zone(self, info: Info) -> Zone | None:
         if self.from_zone_id is None:
             return None
-        return Zone.from_row(await info.context.loaders.zone.one(self.from_zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.from_zone_id))
 
     @strawberry.field
     async def to_zone(self, info: Info) -> Zone | None:
         if self.to_zone_id is None:
             return None
-        return Zone.from_row(await info.context.loaders.zone.one(self.to_zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.to_zone_id))
 
     @strawberry.field
     async def actor(self, info: Info) -> User:
-        return User.from_row(await info.context.loaders.user.one(self.actor_id))
+        return User.from_domain(await info.context.loaders.user.one(self.actor_id))
 
     @strawberry.field
     async def witness(self, info: Info) -> User | None:
         if self.witness_id is None:
             return None
-        return User.from_row(await info.context.loaders.user.one(self.witness_id))
+        return User.from_domain(await info.context.loaders.user.one(self.witness_id))
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Movement:
@@ -121,17 +121,17 @@ class Package:
 
     @strawberry.field
     async def product(self, info: Info) -> Product:
-        return Product.from_row(await info.context.loaders.product.one(self.product_id))
+        return Product.from_domain(await info.context.loaders.product.one(self.product_id))
 
     @strawberry.field
     async def batch(self, info: Info) -> Batch | None:
         if self.batch_id is None:
             return None
-        return Batch.from_row(await info.context.loaders.batch.one(self.batch_id))
+        return Batch.from_domain(await info.context.loaders.batch.one(self.batch_id))
 
     @strawberry.field
     async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location.one(self.location_id))
+        return Location.from_domain(await info.context.loaders.location.one(self.location_id))
 
     @strawberry.field(description="Non-empty balances, zone by zone.")
     async def balances(self, info: Info) -> list[Balance]:

@@ -32,7 +32,7 @@ class SaleLine:
 
     @strawberry.field(description="Where it was sold from.")
     async def zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.one(self.zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.zone_id))
 
 
 @strawberry.type(description="A POS receipt as the ledger recorded it.")
@@ -90,7 +90,7 @@ class ReservationLine:
 
     @strawberry.field(description="Where the stock came from (and returns to if released).")
     async def from_zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.one(self.from_zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.from_zone_id))
 
 
 @strawberry.type(description="An online order's stock, held in the reserved zone.")

@@ -92,7 +92,7 @@ class StockSummaryLine:
 
     @strawberry.field
     async def zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.one(self.zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.zone_id))
 
 
 StockMovedResult = Annotated[StockMovedPayload | StockError, strawberry.union("StockMovedResult")]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from domain import db
+from domain.catalog.model import Category, LabStatus
 from domain.inventory.queries import MAX_PAGE, Page
+from domain.quantities import Unit
 
 PRODUCT_COLUMNS = (
     "id, operator AS operator_id, sku, name, category, brand, strain, unit, unit_weight_grams,"
@@ -20,20 +25,70 @@ BATCH_COLUMNS = (
 )
 
 
-async def products_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ProductRow:
+    """A SKU of the operator's catalogue."""
+
+    id: int
+    operator_id: int
+    sku: str
+    name: str
+    category: Category
+    brand: str | None
+    strain: str | None
+    unit: Unit
+    unit_weight_grams: Decimal | None
+    thc_mg_per_unit: Decimal | None
+    concentrate_grams_per_unit: Decimal | None
+    net_weight_grams: Decimal | None
+    price: Decimal
+    unit_cost: Decimal
+    low_stock_threshold: Decimal | None
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def from_record(cls, r: Any) -> ProductRow:
+        return cls(**{**dict(r), "category": Category(r["category"]), "unit": Unit(r["unit"])})
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """A produced lot of a product: its dates and lab result."""
+
+    id: int
+    product_id: int
+    producer_batch_number: str
+    producer_name: str | None
+    production_date: date | None
+    harvest_date: date | None
+    expires_on: date | None
+    sell_by: date | None
+    lab_status: LabStatus
+    thc_percent: Decimal | None
+    cbd_percent: Decimal | None
+    certificate_reference: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_record(cls, r: Any) -> BatchRow:
+        return cls(**{**dict(r), "lab_status": LabStatus(r["lab_status"])})
+
+
+async def products_by_ids(ids: Sequence[int]) -> list[ProductRow]:
     async with db.connection() as conn:
         rows = await conn.fetch(
             f"SELECT {PRODUCT_COLUMNS} FROM product WHERE id = ANY($1::int[])", list(ids)
         )
-    return [dict(r) for r in rows]
+    return [ProductRow.from_record(r) for r in rows]
 
 
-async def batches_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+async def batches_by_ids(ids: Sequence[int]) -> list[BatchRow]:
     async with db.connection() as conn:
         rows = await conn.fetch(
             f"SELECT {BATCH_COLUMNS} FROM batch WHERE id = ANY($1::int[])", list(ids)
         )
-    return [dict(r) for r in rows]
+    return [BatchRow.from_record(r) for r in rows]
 
 
 async def products_page(
@@ -55,15 +110,15 @@ async def products_page(
             category,
             search,
         )
-    out = [dict(r) for r in rows]
+    out = [ProductRow.from_record(r) for r in rows]
     return Page(out[:limit], len(out) > limit)
 
 
-async def batches_of_product(product_ids: Sequence[int]) -> list[dict[str, Any]]:
+async def batches_of_product(product_ids: Sequence[int]) -> list[BatchRow]:
     async with db.connection() as conn:
         rows = await conn.fetch(
             f"SELECT {BATCH_COLUMNS} FROM batch WHERE product = ANY($1::int[])"
             " ORDER BY product, expires_on NULLS LAST, id",
             list(product_ids),
         )
-    return [dict(r) for r in rows]
+    return [BatchRow.from_record(r) for r in rows]

@@ -280,19 +280,46 @@ async def revoke(uow: UnitOfWork, principal: Principal, key_id: int) -> int:
     return key_id
 
 
-async def list_keys(principal: Principal, ids: list[int] | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ApiKeyRow:
+    """A key as its admins see it: never its secret nor the secret's hash."""
+
+    id: int
+    name: str
+    prefix: str
+    scopes: tuple[Scope, ...]
+    location_ids: tuple[int, ...]
+    rate_limit_per_minute: int | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    created_by: int
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_record(cls, r: Any) -> ApiKeyRow:
+        return cls(
+            **{
+                **dict(r),
+                "scopes": tuple(Scope(s) for s in r["scopes"]),
+                "location_ids": tuple(r["location_ids"]),
+            }
+        )
+
+
+async def list_keys(principal: Principal, ids: list[int] | None = None) -> list[ApiKeyRow]:
     """Keys at locations where the caller manages users (never their secrets)."""
     managed = [loc for loc in principal.location_ids if principal.can(Capability.MANAGE_USERS, loc)]
     if not managed or principal.scopes is not None:
         return []
     async with db.connection() as conn:
         rows = await conn.fetch(
-            "SELECT id, name, prefix, scopes, locations, rate_limit_per_minute, expires_at,"
-            " last_used_at, created_by, created_at, revoked_at FROM api_key"
+            "SELECT id, name, prefix, scopes, locations AS location_ids, rate_limit_per_minute,"
+            " expires_at, last_used_at, created_by, created_at, revoked_at FROM api_key"
             " WHERE operator = $1 AND locations && $2::int[]"
             " AND ($3::int[] IS NULL OR id = ANY($3::int[])) ORDER BY id",
             principal.operator_id,
             managed,
             ids,
         )
-    return [dict(r) for r in rows]
+    return [ApiKeyRow.from_record(r) for r in rows]
