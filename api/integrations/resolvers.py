@@ -12,7 +12,7 @@ from api.errors import CommonError
 from api.integrations.types import IntegrationAdapter, IntegrationConnectionNode, IntegrationKind
 from api.mutation import mutate
 from api.pagination import parse_id, query_id
-from domain.integrations import services
+from domain.integrations import queries, services
 from domain.integrations.tables import IntegrationKind as Kind
 
 
@@ -60,8 +60,8 @@ class IntegrationQueries:
     ) -> list[IntegrationConnectionNode]:
         loc = query_id(location_id, "location")
         principal = await info.context.reader(loc)
-        rows = await services.list_connections(principal, loc)
-        return [IntegrationConnectionNode.from_row(r) for r in rows]
+        rows = await queries.list_connections(principal, loc)
+        return [IntegrationConnectionNode.from_domain(r) for r in rows]
 
     @strawberry.field(description="The POS and delivery-platform adapters installed.")
     async def integration_adapters(self, info: Info) -> list[IntegrationAdapter]:
@@ -101,9 +101,9 @@ class IntegrationMutations:
             )
 
         async def present(saved: services.ConfiguredIntegration) -> ConfigureIntegrationPayload:
-            row = await services.connection_row(saved.connection_id)
+            row = await queries.connection(saved.connection_id)
             return ConfigureIntegrationPayload(
-                connection=IntegrationConnectionNode.from_row(row),
+                connection=IntegrationConnectionNode.from_domain(row),
                 secret=saved.secret,
                 replayed=saved.replayed,
             )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
+from domain.integrations.queries import ConnectionRow
 from domain.integrations.tables import IntegrationKind as Kind
 
 # The domain enum itself, registered with strawberry (see api/enums.py).
@@ -40,19 +40,19 @@ class IntegrationConnectionNode:
     hook_path: str = strawberry.field(description="Where the POS or platform posts its events.")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> IntegrationConnectionNode:
-        endpoint = row["webhook_endpoint_id"]
+    def from_domain(cls, row: ConnectionRow) -> IntegrationConnectionNode:
+        endpoint = row.webhook_endpoint_id
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            location_id=strawberry.ID(str(row["location_id"])),
-            kind=Kind(row["kind"]),
-            adapter=row["adapter"],
-            acting_user_id=strawberry.ID(str(row["acting_user_id"])),
+            id=strawberry.ID(str(row.id)),
+            location_id=strawberry.ID(str(row.location_id)),
+            kind=row.kind,
+            adapter=row.adapter,
+            acting_user_id=strawberry.ID(str(row.acting_user_id)),
             webhook_endpoint_id=None if endpoint is None else strawberry.ID(str(endpoint)),
-            active=row["active"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            hook_path=f"/hooks/{row['kind']}/{row['adapter']}?location={row['location_id']}",
+            active=row.active,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            hook_path=f"/hooks/{row.kind}/{row.adapter}?location={row.location_id}",
         )
 
 

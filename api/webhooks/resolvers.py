@@ -12,7 +12,7 @@ from api.mutation import mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from domain.service import Outcome
-from domain.webhooks import services
+from domain.webhooks import queries, services
 from domain.webhooks.outbox import ALL_EVENTS, EVENTS
 
 _EVENTS_HELP = f'Any of {", ".join(EVENTS)}, or "*" for all.'
@@ -92,7 +92,9 @@ class WebhookQueries:
     ) -> list[WebhookEndpoint]:
         loc = query_id(location_id, "location")
         principal = await info.context.reader(loc)
-        return [WebhookEndpoint.from_row(r) for r in await services.list_endpoints(principal, loc)]
+        return [
+            WebhookEndpoint.from_domain(r) for r in await queries.list_endpoints(principal, loc)
+        ]
 
     @strawberry.field(description="The webhook delivery log, newest first.")
     async def webhook_deliveries(
@@ -107,10 +109,10 @@ class WebhookQueries:
         loc = query_id(location_id, "location")
         principal = await info.context.reader(loc)
         endpoint = None if endpoint_id is None else query_id(endpoint_id, "webhook endpoint")
-        page = await services.list_deliveries(
+        page = await queries.list_deliveries(
             principal, loc, status, endpoint, first, decode_cursor(after)
         )
-        return connection(page, WebhookDelivery.from_row)
+        return connection(page, WebhookDelivery.from_domain)
 
 
 @strawberry.type
@@ -120,9 +122,9 @@ class WebhookMutations:
         self, info: Info, input: CreateWebhookEndpointInput
     ) -> CreateWebhookEndpointResult:
         async def present(created: services.NewEndpoint) -> CreateWebhookEndpointPayload:
-            row = await services.endpoint_row(created.endpoint_id)
+            row = await queries.endpoint(created.endpoint_id)
             return CreateWebhookEndpointPayload(
-                endpoint=WebhookEndpoint.from_row(row),
+                endpoint=WebhookEndpoint.from_domain(row),
                 secret=created.secret,
                 replayed=created.replayed,
             )
@@ -147,9 +149,9 @@ class WebhookMutations:
         self, info: Info, input: UpdateWebhookEndpointInput
     ) -> UpdateWebhookEndpointResult:
         async def present(outcome: Outcome) -> WebhookEndpointPayload:
-            row = await services.endpoint_row(outcome.value.endpoint_id)
+            row = await queries.endpoint(outcome.value.endpoint_id)
             return WebhookEndpointPayload(
-                endpoint=WebhookEndpoint.from_row(row), replayed=outcome.replayed
+                endpoint=WebhookEndpoint.from_domain(row), replayed=outcome.replayed
             )
 
         return await mutate(
@@ -171,9 +173,9 @@ class WebhookMutations:
         self, info: Info, input: RedeliverWebhookInput
     ) -> RedeliverWebhookResult:
         async def present(outcome: Outcome) -> WebhookDeliveryPayload:
-            row = await services.delivery_row(outcome.value.delivery_id)
+            row = await queries.delivery(outcome.value.delivery_id)
             return WebhookDeliveryPayload(
-                delivery=WebhookDelivery.from_row(row), replayed=outcome.replayed
+                delivery=WebhookDelivery.from_domain(row), replayed=outcome.replayed
             )
 
         return await mutate(

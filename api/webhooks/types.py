@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
-from domain.webhooks import tables
+from domain.webhooks import queries, tables
 
 # The domain enum itself, registered with strawberry (see api/enums.py).
 WebhookDeliveryStatus = tables.DeliveryStatus
@@ -31,14 +30,14 @@ class WebhookEndpoint:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> WebhookEndpoint:
+    def from_domain(cls, row: queries.EndpointRow) -> WebhookEndpoint:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            location_id=strawberry.ID(str(row["location_id"])),
-            url=row["url"],
-            events=list(row["events"]),
-            active=row["active"],
-            created_at=row["created_at"],
+            id=strawberry.ID(str(row.id)),
+            location_id=strawberry.ID(str(row.location_id)),
+            url=row.url,
+            events=list(row.events),
+            active=row.active,
+            created_at=row.created_at,
         )
 
 
@@ -63,22 +62,22 @@ class WebhookDelivery:
     payload_json: str = strawberry.field(description="The event's `data`, as JSON.")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> WebhookDelivery:
-        pending = row["status"] == tables.DeliveryStatus.PENDING
+    def from_domain(cls, row: queries.DeliveryRow) -> WebhookDelivery:
+        pending = row.status == tables.DeliveryStatus.PENDING
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            endpoint_id=strawberry.ID(str(row["endpoint_id"])),
-            endpoint_url=row["endpoint_url"],
-            event=row["event"],
-            event_id=row["event_id"],
-            status=tables.DeliveryStatus(row["status"]),
-            attempts=row["attempts"],
-            next_attempt_at=row["next_attempt_at"] if pending else None,
-            retry_until=row["retry_until"],
-            last_attempt_at=row["last_attempt_at"],
-            last_status_code=row["last_status_code"],
-            last_error=row["last_error"],
-            created_at=row["created_at"],
-            delivered_at=row["delivered_at"],
-            payload_json=json.dumps(row["payload"]),
+            id=strawberry.ID(str(row.id)),
+            endpoint_id=strawberry.ID(str(row.endpoint_id)),
+            endpoint_url=row.endpoint_url,
+            event=row.event,
+            event_id=row.event_id,
+            status=row.status,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at if pending else None,
+            retry_until=row.retry_until,
+            last_attempt_at=row.last_attempt_at,
+            last_status_code=row.last_status_code,
+            last_error=row.last_error,
+            created_at=row.created_at,
+            delivered_at=row.delivered_at,
+            payload_json=json.dumps(row.payload),
         )

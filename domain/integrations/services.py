@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from domain import db, service
 from domain.compliance import credentials
@@ -23,11 +22,6 @@ from domain.roles import Capability
 from domain.rows import returned
 from domain.unit_of_work import PluginRegistry, UnitOfWork
 from domain.webhooks.services import generate_secret
-
-CONNECTION_COLUMNS = (
-    "id, location AS location_id, kind, adapter, acting_user AS acting_user_id,"
-    " webhook_endpoint AS webhook_endpoint_id, active, created_at, updated_at"
-)
 
 _UPSERT = """
 INSERT INTO integration_connection (location, kind, adapter, secret, acting_user,
@@ -212,27 +206,3 @@ async def active_connection(
         acting_user_id=row["acting_user"],
         acting_token_version=row["token_version"],
     )
-
-
-async def list_connections(principal: Principal, location_id: int) -> list[dict[str, Any]]:
-    """A location's connections, oldest first (never their secrets)."""
-    principal.require(Capability.READ, location_id)
-    async with db.connection() as conn:
-        rows = await conn.fetch(
-            f"SELECT {CONNECTION_COLUMNS} FROM integration_connection WHERE location = $1"
-            " ORDER BY id",
-            location_id,
-        )
-    return [dict(r) for r in rows]
-
-
-async def connection_row(connection_id: int) -> dict[str, Any]:
-    """One connection as the API shows it (after a service has checked the caller)."""
-    async with db.connection() as conn:
-        row = await conn.fetchrow(
-            f"SELECT {CONNECTION_COLUMNS} FROM integration_connection WHERE id = $1",
-            connection_id,
-        )
-    if row is None:
-        raise NotFound("integration connection", str(connection_id))
-    return dict(row)

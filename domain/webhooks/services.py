@@ -1,20 +1,18 @@
-"""What a licence's managers do with webhooks: register receivers, change them, read the log,
-send a failed delivery again. Everyone with a grant may read the log; only roles that manage the
-location (managers, admins) may change where its events go.
+"""What a licence's managers do with webhooks: register receivers, change them, send a failed
+delivery again. Everyone with a grant may read the log (``domain.webhooks.queries``); only roles
+that manage the location (managers, admins) may change where its events go.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from domain import db, events, service
 from domain.compliance import credentials
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
-from domain.inventory.queries import MAX_PAGE, Page
 from domain.roles import Capability
 from domain.rows import returned
 from domain.unit_of_work import UnitOfWork
@@ -26,13 +24,6 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SECRET_PREFIX = "whsec_"
 SECRET_MIN_LENGTH = 24
 SECRET_MAX_LENGTH = 200
-
-ENDPOINT_COLUMNS = "id, location AS location_id, url, events, active, created_at"
-DELIVERY_COLUMNS = (
-    "d.id, d.endpoint AS endpoint_id, e.url AS endpoint_url, d.location AS location_id,"
-    " d.event, d.event_id, d.payload, d.status, d.attempts, d.next_attempt_at, d.retry_until,"
-    " d.last_attempt_at, d.last_status_code, d.last_error, d.created_at, d.delivered_at"
-)
 
 
 @dataclass(frozen=True)
@@ -277,64 +268,3 @@ async def redeliver(
         return DeliveryRequeued(cmd.delivery_id)
 
     return await service.run(uow, principal, "redeliverWebhook", cmd, work, DeliveryRequeued)
-
-
-async def list_endpoints(principal: Principal, location_id: int) -> list[dict[str, Any]]:
-    """A licence's receivers, oldest first (never their secrets)."""
-    principal.require(Capability.READ, location_id)
-    async with db.connection() as conn:
-        rows = await conn.fetch(
-            f"SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoint WHERE location = $1 ORDER BY id",
-            location_id,
-        )
-    return [dict(r) for r in rows]
-
-
-async def list_deliveries(
-    principal: Principal,
-    location_id: int,
-    status: DeliveryStatus | None = None,
-    endpoint_id: int | None = None,
-    first: int = 50,
-    after: int | None = None,
-) -> Page:
-    """The delivery log, newest first: what each receiver was sent and how it answered."""
-    principal.require(Capability.READ, location_id)
-    limit = max(1, min(first, MAX_PAGE))
-    async with db.connection() as conn:
-        rows = await conn.fetch(
-            f"SELECT {DELIVERY_COLUMNS} FROM webhook_delivery d"
-            " JOIN webhook_endpoint e ON e.id = d.endpoint WHERE d.location = $1"
-            " AND ($2::text IS NULL OR d.status = $2) AND ($3::int IS NULL OR d.endpoint = $3)"
-            f" AND ($4::bigint IS NULL OR d.id < $4) ORDER BY d.id DESC LIMIT {limit + 1}",
-            location_id,
-            None if status is None else str(status),
-            endpoint_id,
-            after,
-        )
-    out = [dict(r) for r in rows]
-    return Page(out[:limit], len(out) > limit)
-
-
-async def endpoint_row(endpoint_id: int) -> dict[str, Any]:
-    """One endpoint as the API shows it (after a service has checked the caller)."""
-    async with db.connection() as conn:
-        row = await conn.fetchrow(
-            f"SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoint WHERE id = $1", endpoint_id
-        )
-    if row is None:
-        raise NotFound("webhook endpoint", str(endpoint_id))
-    return dict(row)
-
-
-async def delivery_row(delivery_id: int) -> dict[str, Any]:
-    """One delivery as the API shows it (after a service has checked the caller)."""
-    async with db.connection() as conn:
-        row = await conn.fetchrow(
-            f"SELECT {DELIVERY_COLUMNS} FROM webhook_delivery d"
-            " JOIN webhook_endpoint e ON e.id = d.endpoint WHERE d.id = $1",
-            delivery_id,
-        )
-    if row is None:
-        raise NotFound("webhook delivery", str(delivery_id))
-    return dict(row)
