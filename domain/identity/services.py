@@ -180,21 +180,21 @@ async def set_grant(uow: UnitOfWork, principal: Principal, cmd: SetGrant) -> ser
         raise NotFound("user", str(cmd.user_id))
 
     async def work(uow: UnitOfWork) -> UserSaved:
-        async with db.connection() as conn:
-            if cmd.role is None:
-                await conn.execute(
-                    'DELETE FROM location_grant WHERE "user" = $1 AND location = $2',
-                    cmd.user_id,
-                    cmd.location_id,
-                )
-            else:
-                await conn.execute(
-                    'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)'
-                    ' ON CONFLICT ("user", location) DO UPDATE SET role = EXCLUDED.role',
-                    cmd.user_id,
-                    cmd.location_id,
-                    str(Role(cmd.role)),
-                )
+        conn = uow.conn
+        if cmd.role is None:
+            await conn.execute(
+                'DELETE FROM location_grant WHERE "user" = $1 AND location = $2',
+                cmd.user_id,
+                cmd.location_id,
+            )
+        else:
+            await conn.execute(
+                'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)'
+                ' ON CONFLICT ("user", location) DO UPDATE SET role = EXCLUDED.role',
+                cmd.user_id,
+                cmd.location_id,
+                str(Role(cmd.role)),
+            )
         return UserSaved(cmd.user_id)
 
     return await service.run(uow, principal, "setGrant", cmd, work, UserSaved)

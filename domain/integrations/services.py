@@ -160,18 +160,18 @@ async def configure(
     token = credentials.encrypt({"secret": secret})
 
     async def work(uow: UnitOfWork) -> IntegrationSaved:
-        async with db.connection() as conn:
-            row = await conn.fetchrow(
-                _UPSERT,
-                cmd.location_id,
-                str(kind),
-                cmd.adapter,
-                token,
-                cmd.acting_user_id,
-                cmd.webhook_endpoint_id,
-                cmd.active,
-                cmd.rotate_secret,
-            )
+        conn = uow.conn
+        row = await conn.fetchrow(
+            _UPSERT,
+            cmd.location_id,
+            str(kind),
+            cmd.adapter,
+            token,
+            cmd.acting_user_id,
+            cmd.webhook_endpoint_id,
+            cmd.active,
+            cmd.rotate_secret,
+        )
         saved = returned(row)  # an upsert always returns its row
         return IntegrationSaved(saved["id"], saved["inserted"] or cmd.rotate_secret)
 

@@ -105,35 +105,35 @@ async def create_location(
     _check_location_fields(uow.registry, cmd)
 
     async def work(uow: UnitOfWork) -> LocationCreated:
-        async with db.connection() as conn:
-            try:
-                location_id = await conn.fetchval(
-                    "INSERT INTO location (operator, name, license_number, state, timezone,"
-                    " state_system, created_at) VALUES ($1, $2, $3, $4, $5, $6, now())"
-                    " RETURNING id",
-                    principal.operator_id,
-                    cmd.name.strip(),
-                    cmd.license_number.strip(),
-                    cmd.state,
-                    cmd.timezone,
-                    cmd.state_system,
-                )
-            except asyncpg.UniqueViolationError:
-                raise ValidationError(
-                    "licenseNumber", "a location with this licence already exists"
-                ) from None
-            await conn.execute(
-                'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)',
-                principal.user_id,
-                location_id,
-                str(Role.ADMIN),
+        conn = uow.conn
+        try:
+            location_id = await conn.fetchval(
+                "INSERT INTO location (operator, name, license_number, state, timezone,"
+                " state_system, created_at) VALUES ($1, $2, $3, $4, $5, $6, now())"
+                " RETURNING id",
+                principal.operator_id,
+                cmd.name.strip(),
+                cmd.license_number.strip(),
+                cmd.state,
+                cmd.timezone,
+                cmd.state_system,
             )
-            if cmd.with_default_zones:
-                await conn.executemany(
-                    "INSERT INTO zone (location, name, kind, active, created_at)"
-                    " VALUES ($1, $2, $3, true, now())",
-                    [(location_id, name, str(kind)) for name, kind in DEFAULT_ZONES],
-                )
+        except asyncpg.UniqueViolationError:
+            raise ValidationError(
+                "licenseNumber", "a location with this licence already exists"
+            ) from None
+        await conn.execute(
+            'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)',
+            principal.user_id,
+            location_id,
+            str(Role.ADMIN),
+        )
+        if cmd.with_default_zones:
+            await conn.executemany(
+                "INSERT INTO zone (location, name, kind, active, created_at)"
+                " VALUES ($1, $2, $3, true, now())",
+                [(location_id, name, str(kind)) for name, kind in DEFAULT_ZONES],
+            )
         return LocationCreated(returned(location_id))
 
     return await service.run(uow, principal, "createLocation", cmd, work, LocationCreated)
@@ -147,19 +147,17 @@ async def create_zone(uow: UnitOfWork, principal: Principal, cmd: CreateZone) ->
         raise ValidationError("name", "must be 1 to 100 characters")
 
     async def work(uow: UnitOfWork) -> ZoneCreated:
-        async with db.connection() as conn:
-            try:
-                zone_id = await conn.fetchval(
-                    "INSERT INTO zone (location, name, kind, active, created_at)"
-                    " VALUES ($1, $2, $3, true, now()) RETURNING id",
-                    cmd.location_id,
-                    name,
-                    str(ZoneKind(cmd.kind)),
-                )
-            except asyncpg.UniqueViolationError:
-                raise ValidationError(
-                    "name", "this location already has a zone of that name"
-                ) from None
+        conn = uow.conn
+        try:
+            zone_id = await conn.fetchval(
+                "INSERT INTO zone (location, name, kind, active, created_at)"
+                " VALUES ($1, $2, $3, true, now()) RETURNING id",
+                cmd.location_id,
+                name,
+                str(ZoneKind(cmd.kind)),
+            )
+        except asyncpg.UniqueViolationError:
+            raise ValidationError("name", "this location already has a zone of that name") from None
         return ZoneCreated(returned(zone_id))
 
     return await service.run(uow, principal, "createZone", cmd, work, ZoneCreated)
@@ -176,27 +174,25 @@ async def update_zone(uow: UnitOfWork, principal: Principal, cmd: UpdateZone) ->
         raise ValidationError("name", "must be 1 to 100 characters")
 
     async def work(uow: UnitOfWork) -> ZoneUpdated:
-        async with db.connection() as conn:
-            await conn.fetchrow("SELECT id FROM zone WHERE id = $1 FOR UPDATE", cmd.zone_id)
-            if cmd.active is False:
-                held = await conn.fetchval(
-                    "SELECT coalesce(sum(quantity), 0) FROM stock_balance WHERE zone = $1",
-                    cmd.zone_id,
-                )
-                if returned(held) > 0:
-                    raise ValidationError("active", "the zone still holds stock; move it first")
-            try:
-                await conn.execute(
-                    "UPDATE zone SET name = coalesce($2, name), active = coalesce($3, active)"
-                    " WHERE id = $1",
-                    cmd.zone_id,
-                    cmd.name.strip() if cmd.name is not None else None,
-                    cmd.active,
-                )
-            except asyncpg.UniqueViolationError:
-                raise ValidationError(
-                    "name", "this location already has a zone of that name"
-                ) from None
+        conn = uow.conn
+        await conn.fetchrow("SELECT id FROM zone WHERE id = $1 FOR UPDATE", cmd.zone_id)
+        if cmd.active is False:
+            held = await conn.fetchval(
+                "SELECT coalesce(sum(quantity), 0) FROM stock_balance WHERE zone = $1",
+                cmd.zone_id,
+            )
+            if returned(held) > 0:
+                raise ValidationError("active", "the zone still holds stock; move it first")
+        try:
+            await conn.execute(
+                "UPDATE zone SET name = coalesce($2, name), active = coalesce($3, active)"
+                " WHERE id = $1",
+                cmd.zone_id,
+                cmd.name.strip() if cmd.name is not None else None,
+                cmd.active,
+            )
+        except asyncpg.UniqueViolationError:
+            raise ValidationError("name", "this location already has a zone of that name") from None
         return ZoneUpdated(cmd.zone_id)
 
     return await service.run(uow, principal, "updateZone", cmd, work, ZoneUpdated)
@@ -322,26 +318,26 @@ async def update_location(
     _check_location_policies(cmd)
 
     async def work(uow: UnitOfWork) -> LocationUpdated:
-        async with db.connection() as conn:
-            await conn.execute(
-                "UPDATE location SET name = coalesce($2, name), timezone = coalesce($3, timezone),"
-                " state_system = coalesce($4, state_system),"
-                " fefo_policy = coalesce($5, fefo_policy),"
-                " reserve_from_vault = coalesce($6, reserve_from_vault),"
-                " reservation_hold_minutes = coalesce($7, reservation_hold_minutes),"
-                " receiving_tolerance_pct = coalesce($8, receiving_tolerance_pct),"
-                " receiving_requires_signoff = coalesce($9, receiving_requires_signoff)"
-                " WHERE id = $1",
-                cmd.location_id,
-                cmd.name.strip() if cmd.name else None,
-                cmd.timezone,
-                cmd.state_system,
-                str(FefoPolicy(cmd.fefo_policy)) if cmd.fefo_policy is not None else None,
-                cmd.reserve_from_vault,
-                cmd.reservation_hold_minutes,
-                cmd.receiving_tolerance_pct,
-                cmd.receiving_requires_signoff,
-            )
+        conn = uow.conn
+        await conn.execute(
+            "UPDATE location SET name = coalesce($2, name), timezone = coalesce($3, timezone),"
+            " state_system = coalesce($4, state_system),"
+            " fefo_policy = coalesce($5, fefo_policy),"
+            " reserve_from_vault = coalesce($6, reserve_from_vault),"
+            " reservation_hold_minutes = coalesce($7, reservation_hold_minutes),"
+            " receiving_tolerance_pct = coalesce($8, receiving_tolerance_pct),"
+            " receiving_requires_signoff = coalesce($9, receiving_requires_signoff)"
+            " WHERE id = $1",
+            cmd.location_id,
+            cmd.name.strip() if cmd.name else None,
+            cmd.timezone,
+            cmd.state_system,
+            str(FefoPolicy(cmd.fefo_policy)) if cmd.fefo_policy is not None else None,
+            cmd.reserve_from_vault,
+            cmd.reservation_hold_minutes,
+            cmd.receiving_tolerance_pct,
+            cmd.receiving_requires_signoff,
+        )
         return LocationUpdated(cmd.location_id)
 
     return await service.run(uow, principal, "updateLocation", cmd, work, LocationUpdated)

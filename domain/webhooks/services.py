@@ -141,18 +141,18 @@ async def create_endpoint(
     request = replace(cmd, secret=None)
 
     async def work(uow: UnitOfWork) -> EndpointSaved:
-        async with db.connection() as conn:
-            endpoint_id = returned(
-                await conn.fetchval(
-                    "INSERT INTO webhook_endpoint (location, url, secret, events, active,"
-                    " created_at)"
-                    " VALUES ($1, $2, $3, $4, true, now()) RETURNING id",
-                    cmd.location_id,
-                    url,
-                    token,
-                    names,
-                )
+        conn = uow.conn
+        endpoint_id = returned(
+            await conn.fetchval(
+                "INSERT INTO webhook_endpoint (location, url, secret, events, active,"
+                " created_at)"
+                " VALUES ($1, $2, $3, $4, true, now()) RETURNING id",
+                cmd.location_id,
+                url,
+                token,
+                names,
             )
+        )
         return EndpointSaved(endpoint_id)
 
     outcome = await service.run(
@@ -192,27 +192,27 @@ async def update_endpoint(
     request = replace(cmd, secret=None)
 
     async def work(uow: UnitOfWork) -> EndpointSaved:
-        async with db.connection() as conn:
-            was_active = await conn.fetchval(
-                "SELECT active FROM webhook_endpoint WHERE id = $1 FOR UPDATE", cmd.endpoint_id
-            )
+        conn = uow.conn
+        was_active = await conn.fetchval(
+            "SELECT active FROM webhook_endpoint WHERE id = $1 FOR UPDATE", cmd.endpoint_id
+        )
+        await conn.execute(
+            "UPDATE webhook_endpoint SET url = coalesce($2, url),"
+            " events = coalesce($3, events), secret = coalesce($4, secret),"
+            " active = coalesce($5, active) WHERE id = $1",
+            cmd.endpoint_id,
+            url,
+            names,
+            token,
+            cmd.active,
+        )
+        if was_active and cmd.active is False:
             await conn.execute(
-                "UPDATE webhook_endpoint SET url = coalesce($2, url),"
-                " events = coalesce($3, events), secret = coalesce($4, secret),"
-                " active = coalesce($5, active) WHERE id = $1",
+                "UPDATE webhook_delivery SET status = 'failed', last_error = $2"
+                " WHERE endpoint = $1 AND status = 'pending'",
                 cmd.endpoint_id,
-                url,
-                names,
-                token,
-                cmd.active,
+                f"endpoint deactivated by {principal.name}",
             )
-            if was_active and cmd.active is False:
-                await conn.execute(
-                    "UPDATE webhook_delivery SET status = 'failed', last_error = $2"
-                    " WHERE endpoint = $1 AND status = 'pending'",
-                    cmd.endpoint_id,
-                    f"endpoint deactivated by {principal.name}",
-                )
         return EndpointSaved(cmd.endpoint_id)
 
     return await service.run(uow, principal, "updateWebhookEndpoint", request, work, EndpointSaved)
@@ -244,26 +244,26 @@ async def redeliver(
     principal.require(Capability.MANAGE_LOCATION, location_id)
 
     async def work(uow: UnitOfWork) -> DeliveryRequeued:
-        async with db.connection() as conn:
-            row = returned(
-                await conn.fetchrow(
-                    "SELECT d.status, e.active FROM webhook_delivery d"
-                    " JOIN webhook_endpoint e ON e.id = d.endpoint WHERE d.id = $1 FOR UPDATE OF d",
-                    cmd.delivery_id,
-                ),
-                "webhook delivery",
-            )
-            if row["status"] != DeliveryStatus.FAILED:
-                raise ValidationError("deliveryId", "only a failed delivery can be redelivered")
-            if not row["active"]:
-                raise ValidationError("deliveryId", "its endpoint is inactive; reactivate it first")
-            await conn.execute(
-                "UPDATE webhook_delivery SET status = 'pending', attempts = 0,"
-                " next_attempt_at = now(), retry_until = now() + $2::interval,"
-                " last_status_code = NULL, last_error = NULL WHERE id = $1",
+        conn = uow.conn
+        row = returned(
+            await conn.fetchrow(
+                "SELECT d.status, e.active FROM webhook_delivery d"
+                " JOIN webhook_endpoint e ON e.id = d.endpoint WHERE d.id = $1 FOR UPDATE OF d",
                 cmd.delivery_id,
-                RETRY_WINDOW,
-            )
+            ),
+            "webhook delivery",
+        )
+        if row["status"] != DeliveryStatus.FAILED:
+            raise ValidationError("deliveryId", "only a failed delivery can be redelivered")
+        if not row["active"]:
+            raise ValidationError("deliveryId", "its endpoint is inactive; reactivate it first")
+        await conn.execute(
+            "UPDATE webhook_delivery SET status = 'pending', attempts = 0,"
+            " next_attempt_at = now(), retry_until = now() + $2::interval,"
+            " last_status_code = NULL, last_error = NULL WHERE id = $1",
+            cmd.delivery_id,
+            RETRY_WINDOW,
+        )
         uow.record(events.WebhooksQueued(location_id=location_id))
         return DeliveryRequeued(cmd.delivery_id)
 
