@@ -13,6 +13,7 @@ from domain.errors import NotFound
 from domain.inventory.queries import Page
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @strawberry.type
@@ -58,7 +59,7 @@ def _key(row: Any) -> int:
     return row["id"] if isinstance(row, Mapping) else row.id
 
 
-def connection(page: Page, build: Callable[[Any], T]) -> Connection[T]:
+def connection(page: Page[R], build: Callable[[R], T]) -> Connection[T]:
     edges = [Edge(cursor=encode_cursor(_key(row)), node=build(row)) for row in page.rows]
     return Connection(
         edges=edges,

@@ -37,10 +37,10 @@ STOCK = Feed(StockBalanceChanged)
 
 async def _snapshot(
     delivery: Delivery, event: StockBalanceChanged
-) -> tuple[organisation.ZoneRow, dict, Decimal, Decimal]:
+) -> tuple[Zone, Package, Decimal, Decimal]:
     """Fresh rows for an event, read once per process however many subscribers see it."""
 
-    async def load() -> tuple[organisation.ZoneRow, dict, Decimal, Decimal]:
+    async def load() -> tuple[Zone, Package, Decimal, Decimal]:
         zone = (await organisation.zones_by_ids([event.zone_id]))[0]
         package = (await inventory.packages_by_ids([event.package_id]))[0]
         stock = await inventory.product_stock_in_zone(
@@ -50,7 +50,12 @@ async def _snapshot(
             location_id=event.location_id,
             zone_kind=event.zone_kind,
         )
-        return zone, package, stock.quantity, stock.product_quantity
+        return (
+            Zone.from_domain(zone),
+            Package.from_domain(package),
+            stock.quantity,
+            stock.product_quantity,
+        )
 
     return await delivery.shared(("stock", event.movement_id, event.zone_id), load)
 
@@ -64,8 +69,8 @@ async def _change(delivery: Delivery, event: StockBalanceChanged) -> StockChange
             movement_id=strawberry.ID(str(event.movement_id)),
             quantity=quantity,
             product_quantity=product_quantity,
-            zone=Zone.from_domain(zone),
-            package=Package.from_row(package),
+            zone=zone,
+            package=package,
         )
 
     return await delivery.shared("change", build)

@@ -127,23 +127,23 @@ class PackageQueries:
             first,
             decode_cursor(after),
         )
-        return connection(page, Package.from_row)
+        return connection(page, Package.from_domain)
 
     @strawberry.field(description="One package by its state tag, with its full history.")
     async def package(self, info: Info, location_id: strawberry.ID, tag: str) -> Package | None:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         row = await queries.package_by_tag(loc, tag)
-        return Package.from_row(row) if row else None
+        return Package.from_domain(row) if row else None
 
 
 async def _movements(info: Info, ids: list[int]) -> list[Movement]:
     rows = await info.context.loaders.movement.load_many(ids)
-    return [Movement.from_row(r) for r in rows if r is not None]
+    return [Movement.from_domain(r) for r in rows if r is not None]
 
 
 async def _package(info: Info, package_id: int) -> Package:
-    return Package.from_row(await info.context.loaders.package.one(package_id))
+    return Package.from_domain(await info.context.loaders.package.one(package_id))
 
 
 @strawberry.type
@@ -210,7 +210,7 @@ class PackageMutations:
                 batch=Batch.from_domain(
                     await info.context.loaders.batch.one(outcome.value.batch_id)
                 ),
-                packages=[Package.from_row(r) for r in rows if r is not None],
+                packages=[Package.from_domain(r) for r in rows if r is not None],
                 movements=await _movements(info, outcome.value.movement_ids),
                 replayed=outcome.replayed,
             )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
@@ -14,8 +13,7 @@ from api.context import Info
 from api.enums import AdjustmentReason, MovementKind, PackageStatus, Unit
 from api.locations.types import Location, Zone
 from api.pagination import Connection, connection, decode_cursor
-from domain import hashchain
-from domain.inventory import queries
+from domain.inventory import audit, queries
 
 
 @strawberry.type(description="How much of a package sits in one zone.")
@@ -50,7 +48,7 @@ class Movement:
 
     @strawberry.field
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.one(self.package_id))
+        return Package.from_domain(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field
     async def from_zone(self, info: Info) -> Zone | None:
@@ -75,25 +73,25 @@ class Movement:
         return User.from_domain(await info.context.loaders.user.one(self.witness_id))
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Movement:
+    def from_domain(cls, row: queries.MovementRow) -> Movement:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            sequence=row["sequence"],
-            kind=MovementKind(row["kind"]),
-            quantity=row["quantity"],
-            reason=AdjustmentReason(row["reason"]) if row["reason"] else None,
-            note=row["note"],
-            occurred_at=row["occurred_at"],
-            recorded_at=row["recorded_at"],
-            source_document=row["source_document"],
-            idempotency_key=row["idempotency_key"],
-            previous_hash=row["previous_hash"],
-            hash=row["hash"],
-            package_id=row["package_id"],
-            from_zone_id=row["from_zone_id"],
-            to_zone_id=row["to_zone_id"],
-            actor_id=row["actor_id"],
-            witness_id=row["witness_id"],
+            id=strawberry.ID(str(row.id)),
+            sequence=row.sequence,
+            kind=MovementKind(row.kind),
+            quantity=row.quantity,
+            reason=AdjustmentReason(row.reason) if row.reason else None,
+            note=row.note,
+            occurred_at=row.occurred_at,
+            recorded_at=row.recorded_at,
+            source_document=row.source_document,
+            idempotency_key=row.idempotency_key,
+            previous_hash=row.previous_hash,
+            hash=row.hash,
+            package_id=row.package_id,
+            from_zone_id=row.from_zone_id,
+            to_zone_id=row.to_zone_id,
+            actor_id=row.actor_id,
+            witness_id=row.witness_id,
         )
 
 
@@ -136,12 +134,12 @@ class Package:
     @strawberry.field(description="Non-empty balances, zone by zone.")
     async def balances(self, info: Info) -> list[Balance]:
         rows = await info.context.loaders.balances.load(int(self.id))
-        return [Balance(quantity=r["quantity"], zone_id=r["zone_id"]) for r in rows]
+        return [Balance(quantity=r.quantity, zone_id=r.zone_id) for r in rows]
 
     @strawberry.field(description="Total on hand across every zone.")
     async def quantity(self, info: Info) -> Decimal:
         rows = await info.context.loaders.balances.load(int(self.id))
-        return sum((r["quantity"] for r in rows), Decimal(0))
+        return sum((r.quantity for r in rows), Decimal(0))
 
     @strawberry.field(description="The package's ledger, newest first.")
     async def movements(self, first: int = 50, after: str | None = None) -> Connection[Movement]:
@@ -150,31 +148,31 @@ class Package:
             first,
             decode_cursor(after),
         )
-        return connection(page, Movement.from_row)
+        return connection(page, Movement.from_domain)
 
     @strawberry.field(description="Re-compute the hash chain: false means the ledger was altered.")
     async def chain_check(self) -> ChainCheck:
-        history = await queries.package_history(int(self.id))
-        broken = hashchain.verify(history)
+        chain = await audit.package_chain(int(self.id))
+        broken = chain.broken
         return ChainCheck(
             intact=broken is None,
-            movements=len(history),
+            movements=chain.movements,
             broken_at_sequence=broken.sequence if broken else None,
             reason=broken.reason if broken else None,
         )
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Package:
+    def from_domain(cls, row: queries.PackageRow) -> Package:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            tag=row["tag"],
-            unit=Unit(row["unit"]),
-            status=PackageStatus(row["status"]),
-            status_reason=row["status_reason"],
-            unit_cost=row["unit_cost"],
-            last_counted_at=row["last_counted_at"],
-            created_at=row["created_at"],
-            location_id=row["location_id"],
-            product_id=row["product_id"],
-            batch_id=row["batch_id"],
+            id=strawberry.ID(str(row.id)),
+            tag=row.tag,
+            unit=Unit(row.unit),
+            status=PackageStatus(row.status),
+            status_reason=row.status_reason,
+            unit_cost=row.unit_cost,
+            last_counted_at=row.last_counted_at,
+            created_at=row.created_at,
+            location_id=row.location_id,
+            product_id=row.product_id,
+            batch_id=row.batch_id,
         )

@@ -73,12 +73,12 @@ class StockMovedPayload:
 
     @strawberry.field(description="The package as it is now.")
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.one(self.package_id))
+        return Package.from_domain(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field(description="The movements this request wrote (or first wrote).")
     async def movements(self, info: Info) -> list[Movement]:
         rows = await info.context.loaders.movement.load_many(self.movement_ids)
-        return [Movement.from_row(r) for r in rows if r is not None]
+        return [Movement.from_domain(r) for r in rows if r is not None]
 
 
 @strawberry.type
@@ -93,6 +93,17 @@ class StockSummaryLine:
     @strawberry.field
     async def zone(self, info: Info) -> Zone:
         return Zone.from_domain(await info.context.loaders.zone.one(self.zone_id))
+
+    @classmethod
+    def from_domain(cls, row: queries.StockSummaryRow) -> StockSummaryLine:
+        return cls(
+            category=Category(row.category),
+            unit=Unit(row.unit),
+            package_count=row.package_count,
+            quantity=row.quantity,
+            cost_value=row.cost_value.quantize(Decimal("0.01")),
+            zone_id=row.zone_id,
+        )
 
 
 StockMovedResult = Annotated[StockMovedPayload | StockError, strawberry.union("StockMovedResult")]
@@ -129,8 +140,10 @@ class StockQueries:
         if f.tag is not None:
             row = await queries.package_by_tag(loc, f.tag)
             if row is None:
-                return connection(queries.Page([], False), Movement.from_row)
-            package_id = row["id"]
+                return connection(
+                    queries.Page[queries.MovementRow]([], False), Movement.from_domain
+                )
+            package_id = row.id
         page = await queries.movements_page(
             queries.MovementFilter(
                 location_id=loc,
@@ -144,23 +157,13 @@ class StockQueries:
             first,
             decode_cursor(after),
         )
-        return connection(page, Movement.from_row)
+        return connection(page, Movement.from_domain)
 
     @strawberry.field(description="Stock per zone, category and unit, with its value at cost.")
     async def stock_summary(self, info: Info, location_id: strawberry.ID) -> list[StockSummaryLine]:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
-        return [
-            StockSummaryLine(
-                category=Category(r["category"]),
-                unit=Unit(r["unit"]),
-                package_count=r["package_count"],
-                quantity=r["quantity"],
-                cost_value=r["cost_value"].quantize(Decimal("0.01")),
-                zone_id=r["zone_id"],
-            )
-            for r in await queries.stock_summary(loc)
-        ]
+        return [StockSummaryLine.from_domain(r) for r in await queries.stock_summary(loc)]
 
 
 @strawberry.type

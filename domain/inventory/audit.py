@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain import db, hashchain
-from domain.inventory.queries import MOVEMENT_COLUMNS
+from domain.inventory.queries import MOVEMENT_COLUMNS, package_history
 from domain.rows import returned
 
 
@@ -14,6 +14,20 @@ class BrokenChain:
     tag: str
     sequence: int
     reason: str
+
+
+@dataclass(frozen=True)
+class PackageChain:
+    """One package's hash chain re-computed: how long it is and where it breaks, if it does."""
+
+    movements: int
+    broken: hashchain.ChainBreak | None
+
+
+async def package_chain(package_id: int) -> PackageChain:
+    """Re-compute one package's chain, for the screen that shows a package's history."""
+    history = await package_history(package_id)
+    return PackageChain(len(history), hashchain.verify(history))
 
 
 async def dangling_references(location_id: int) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from domain import db
 from domain.rows import returned
@@ -28,6 +28,72 @@ MOVEMENT_COLUMNS = (
     " m.actor AS actor_id, m.witness AS witness_id, m.occurred_at, m.recorded_at,"
     " m.source_document, m.idempotency_key, m.previous_hash, m.hash"
 )
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PackageRow:
+    """A package as the screens see it (quantities live in its balances)."""
+
+    id: int
+    location_id: int
+    tag: str
+    product_id: int
+    batch_id: int | None
+    unit: str
+    status: str
+    status_reason: str | None
+    unit_cost: Decimal | None
+    movement_count: int
+    last_hash: str
+    last_counted_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MovementRow:
+    """One movement of the ledger, as written (see ``domain.hashchain`` for what it proves)."""
+
+    id: int
+    location_id: int
+    package_id: int
+    sequence: int
+    kind: str
+    from_zone_id: int | None
+    to_zone_id: int | None
+    quantity: Decimal
+    reason: str | None
+    note: str | None
+    actor_id: int
+    witness_id: int | None
+    occurred_at: datetime
+    recorded_at: datetime
+    source_document: str | None
+    idempotency_key: str | None
+    previous_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    package_id: int
+    zone_id: int
+    quantity: Decimal
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StockSummaryRow:
+    """Stock of one category and unit in one zone, and its value at cost."""
+
+    zone_id: int
+    category: str
+    unit: str
+    package_count: int
+    quantity: Decimal
+    cost_value: Decimal
 
 
 @dataclass(frozen=True)
@@ -54,8 +120,10 @@ class MovementFilter:
 
 
 @dataclass(frozen=True)
-class Page:
-    rows: list[Any]  # dicts, or a query module's frozen row dataclasses
+class Page(Generic[T]):
+    """One page of rows (a query module's frozen row dataclasses) and whether more follow."""
+
+    rows: list[T]
     has_next: bool
 
 
@@ -78,7 +146,7 @@ def _limit(first: int) -> int:
     return max(1, min(first, MAX_PAGE))
 
 
-async def packages_page(f: PackageFilter, first: int, after: int | None) -> Page:
+async def packages_page(f: PackageFilter, first: int, after: int | None) -> Page[PackageRow]:
     where = _Where()
     where.add("p.location = ?", f.location_id)
     joins = ""
@@ -110,29 +178,29 @@ async def packages_page(f: PackageFilter, first: int, after: int | None) -> Page
         f" ORDER BY p.id LIMIT {limit + 1}"
     )
     async with db.connection() as conn:
-        rows = [dict(r) for r in await conn.fetch(sql, *where.args)]
+        rows = [PackageRow(**r) for r in await conn.fetch(sql, *where.args)]
     return Page(rows[:limit], len(rows) > limit)
 
 
-async def package_by_tag(location_id: int, tag: str) -> dict[str, Any] | None:
+async def package_by_tag(location_id: int, tag: str) -> PackageRow | None:
     async with db.connection() as conn:
         row = await conn.fetchrow(
             f"SELECT {PACKAGE_COLUMNS} FROM package p WHERE p.location = $1 AND p.tag = $2",
             location_id,
             tag.strip(),
         )
-    return dict(row) if row else None
+    return PackageRow(**row) if row else None
 
 
-async def packages_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+async def packages_by_ids(ids: Sequence[int]) -> list[PackageRow]:
     async with db.connection() as conn:
         rows = await conn.fetch(
             f"SELECT {PACKAGE_COLUMNS} FROM package p WHERE p.id = ANY($1::int[])", list(ids)
         )
-    return [dict(r) for r in rows]
+    return [PackageRow(**r) for r in rows]
 
 
-async def balances_by_package(package_ids: Sequence[int]) -> list[dict[str, Any]]:
+async def balances_by_package(package_ids: Sequence[int]) -> list[BalanceRow]:
     """Non-empty balances of these packages, zone by zone."""
     async with db.connection() as conn:
         rows = await conn.fetch(
@@ -141,10 +209,10 @@ async def balances_by_package(package_ids: Sequence[int]) -> list[dict[str, Any]
             " ORDER BY package, zone",
             list(package_ids),
         )
-    return [dict(r) for r in rows]
+    return [BalanceRow(**r) for r in rows]
 
 
-async def movements_page(f: MovementFilter, first: int, after: int | None) -> Page:
+async def movements_page(f: MovementFilter, first: int, after: int | None) -> Page[MovementRow]:
     """Newest first."""
     where = _Where()
     where.add("m.location = ?", f.location_id)
@@ -168,12 +236,12 @@ async def movements_page(f: MovementFilter, first: int, after: int | None) -> Pa
         f" ORDER BY m.id DESC LIMIT {limit + 1}"
     )
     async with db.connection() as conn:
-        rows = [dict(r) for r in await conn.fetch(sql, *where.args)]
+        rows = [MovementRow(**r) for r in await conn.fetch(sql, *where.args)]
     return Page(rows[:limit], len(rows) > limit)
 
 
 async def package_history(package_id: int) -> list[dict[str, Any]]:
-    """Every movement of a package in chain order (for audit and hash verification)."""
+    """Every movement of a package in chain order, as the facts ``domain.hashchain`` hashes."""
     async with db.connection() as conn:
         rows = await conn.fetch(
             f"SELECT {MOVEMENT_COLUMNS} FROM movement m WHERE m.package = $1 ORDER BY m.sequence",
@@ -182,16 +250,16 @@ async def package_history(package_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-async def movements_by_ids(ids: Sequence[int]) -> list[dict[str, Any]]:
+async def movements_by_ids(ids: Sequence[int]) -> list[MovementRow]:
     async with db.connection() as conn:
         rows = await conn.fetch(
             f"SELECT {MOVEMENT_COLUMNS} FROM movement m WHERE m.id = ANY($1::bigint[])",
             list(ids),
         )
-    return [dict(r) for r in rows]
+    return [MovementRow(**r) for r in rows]
 
 
-async def stock_summary(location_id: int) -> list[dict[str, Any]]:
+async def stock_summary(location_id: int) -> list[StockSummaryRow]:
     """Quantity and package count per zone, category and unit (units are never summed together)."""
     async with db.connection() as conn:
         rows = await conn.fetch(
@@ -208,7 +276,7 @@ async def stock_summary(location_id: int) -> list[dict[str, Any]]:
             """,
             location_id,
         )
-    return [dict(r) for r in rows]
+    return [StockSummaryRow(**r) for r in rows]
 
 
 @dataclass(frozen=True)
