@@ -136,14 +136,14 @@ ReservationResult = Annotated[
 
 
 async def _sale(outcome: Outcome) -> SalePayload:
-    [(row, lines)] = await queries.sales_with_lines([outcome.value.sale_id])
-    return SalePayload(sale=Sale.from_rows(row, lines), replayed=outcome.replayed)
+    [sale] = await queries.sales_with_lines([outcome.value.sale_id])
+    return SalePayload(sale=Sale.from_domain(sale), replayed=outcome.replayed)
 
 
 async def _reservation(outcome: Outcome) -> ReservationPayload:
-    [(row, lines)] = await queries.reservations_with_lines([outcome.value.reservation_id])
+    [reservation] = await queries.reservations_with_lines([outcome.value.reservation_id])
     return ReservationPayload(
-        reservation=Reservation.from_rows(row, lines), replayed=outcome.replayed
+        reservation=Reservation.from_domain(reservation), replayed=outcome.replayed
     )
 
 
@@ -156,11 +156,7 @@ class SalesQueries:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         page = await queries.sales_page(loc, first, decode_cursor(after))
-        found = {
-            row["id"]: Sale.from_rows(row, lines)
-            for row, lines in await queries.sales_with_lines([r["id"] for r in page.rows])
-        }
-        return connection(page, lambda r: found[r["id"]])
+        return connection(page, Sale.from_domain)
 
     @strawberry.field(description="Online orders at a location, newest first.")
     async def reservations(
@@ -174,11 +170,7 @@ class SalesQueries:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         page = await queries.reservations_page(loc, status, first, decode_cursor(after))
-        found = {
-            row["id"]: Reservation.from_rows(row, lines)
-            for row, lines in await queries.reservations_with_lines([r["id"] for r in page.rows])
-        }
-        return connection(page, lambda r: found[r["id"]])
+        return connection(page, Reservation.from_domain)
 
 
 @strawberry.type

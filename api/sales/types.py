@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
 from api.context import Info
 from api.locations.types import Zone
 from api.packages.types import Package
+from domain.sales import queries
 
 
 @strawberry.type
@@ -28,7 +28,7 @@ class SaleLine:
 
     @strawberry.field
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.one(self.package_id))
+        return Package.from_domain(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field(description="Where it was sold from.")
     async def zone(self, info: Info) -> Zone:
@@ -49,31 +49,31 @@ class Sale:
     lines: list[SaleLine]
 
     @classmethod
-    def from_rows(cls, sale: dict[str, Any], lines: list[dict[str, Any]]) -> Sale:
+    def from_domain(cls, sale: queries.SaleRow) -> Sale:
         return cls(
-            id=strawberry.ID(str(sale["id"])),
-            register=sale["register"],
-            pos_receipt_id=sale["pos_receipt_id"],
-            customer_type=sale["customer_type"],
-            status=sale["status"],
-            external_id=sale["external_id"],
-            total=sale["total"],
-            warnings=list(sale["warnings"]),
-            occurred_at=sale["occurred_at"],
+            id=strawberry.ID(str(sale.id)),
+            register=sale.register,
+            pos_receipt_id=sale.pos_receipt_id,
+            customer_type=sale.customer_type,
+            status=sale.status,
+            external_id=sale.external_id,
+            total=sale.total,
+            warnings=list(sale.warnings),
+            occurred_at=sale.occurred_at,
             lines=[
                 SaleLine(
-                    line_number=r["line_number"],
-                    quantity=r["quantity"],
-                    returned_quantity=r["returned_quantity"],
-                    unit_price=r["unit_price"],
-                    discount=r["discount"],
-                    sales_tax=r["sales_tax"],
-                    excise_tax=r["excise_tax"],
-                    total=r["total"],
-                    package_id=r["package"],
-                    zone_id=r["zone"],
+                    line_number=r.line_number,
+                    quantity=r.quantity,
+                    returned_quantity=r.returned_quantity,
+                    unit_price=r.unit_price,
+                    discount=r.discount,
+                    sales_tax=r.sales_tax,
+                    excise_tax=r.excise_tax,
+                    total=r.total,
+                    package_id=r.package_id,
+                    zone_id=r.zone_id,
                 )
-                for r in lines
+                for r in sale.lines
             ],
         )
 
@@ -86,7 +86,7 @@ class ReservationLine:
 
     @strawberry.field
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.one(self.package_id))
+        return Package.from_domain(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field(description="Where the stock came from (and returns to if released).")
     async def from_zone(self, info: Info) -> Zone:
@@ -107,21 +107,21 @@ class Reservation:
     lines: list[ReservationLine]
 
     @classmethod
-    def from_rows(cls, row: dict[str, Any], lines: list[dict[str, Any]]) -> Reservation:
+    def from_domain(cls, row: queries.ReservationRow) -> Reservation:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            order_ref=row["order_ref"],
-            channel=row["channel"],
-            partner=row["partner"],
-            status=row["status"],
-            expires_at=row["expires_at"],
-            created_at=row["created_at"],
-            closed_at=row["closed_at"],
-            sale_id=strawberry.ID(str(row["sale"])) if row["sale"] else None,
+            id=strawberry.ID(str(row.id)),
+            order_ref=row.order_ref,
+            channel=row.channel,
+            partner=row.partner,
+            status=row.status,
+            expires_at=row.expires_at,
+            created_at=row.created_at,
+            closed_at=row.closed_at,
+            sale_id=strawberry.ID(str(row.sale_id)) if row.sale_id else None,
             lines=[
                 ReservationLine(
-                    quantity=r["quantity"], package_id=r["package"], from_zone_id=r["from_zone"]
+                    quantity=r.quantity, package_id=r.package_id, from_zone_id=r.from_zone_id
                 )
-                for r in lines
+                for r in row.lines
             ],
         )
