@@ -165,9 +165,7 @@ def _optional(value: strawberry.ID | None, entity: str) -> int | None:
 
 async def _shipment(shipment_id: int) -> Shipment | None:
     row = await queries.shipment(shipment_id)
-    if row is None:
-        return None
-    return Shipment.build(row, await queries.shipment_detail(shipment_id))
+    return None if row is None else Shipment.from_domain(row)
 
 
 @strawberry.type
@@ -184,10 +182,7 @@ class ReceivingQueries:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         page = await queries.shipments_page(loc, status, first, decode_cursor(after))
-        built = {
-            r["id"]: Shipment.build(r, await queries.shipment_detail(r["id"])) for r in page.rows
-        }
-        return connection(page, lambda r: built[r["id"]])
+        return connection(page, Shipment.from_domain)
 
     @strawberry.field(description="The checklist the dock answers at this location.")
     async def receiving_checklist(
@@ -195,7 +190,7 @@ class ReceivingQueries:
     ) -> list[ChecklistItem]:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
-        return [ChecklistItem(**item) for item in await sessions.checklist_for(loc)]
+        return [ChecklistItem.from_domain(i) for i in await sessions.checklist_for(loc)]
 
     @strawberry.field(description="Short, rejected and over-tolerance deliveries per vendor.")
     async def vendor_scorecard(
@@ -203,7 +198,8 @@ class ReceivingQueries:
     ) -> list[VendorScore]:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
-        return [VendorScore(**row) for row in await queries.vendor_scorecard(loc, since, until)]
+        rows = await queries.vendor_scorecard(loc, since, until)
+        return [VendorScore.from_domain(r) for r in rows]
 
 
 @strawberry.type

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
+
+from domain.receiving import model, queries
 
 
 @strawberry.type(description="A package on the manifest, with the dock's decision if scanned.")
@@ -24,6 +25,22 @@ class ManifestPackage:
     reason: str | None
     scanned_at: datetime | None
 
+    @classmethod
+    def from_domain(cls, row: queries.ManifestPackageRow) -> ManifestPackage:
+        return cls(
+            tag=row.tag,
+            item_name=row.item_name,
+            product_id=strawberry.ID(str(row.product_id)) if row.product_id else None,
+            batch_number=row.batch_number,
+            shipped_quantity=row.shipped_quantity,
+            unit=row.unit,
+            lab_state=row.lab_state,
+            decision=row.decision,
+            received_quantity=row.received_quantity,
+            reason=row.reason,
+            scanned_at=row.scanned_at,
+        )
+
 
 @strawberry.type
 class ChecklistAnswer:
@@ -34,12 +51,27 @@ class ChecklistAnswer:
     note: str | None
     answered_at: datetime
 
+    @classmethod
+    def from_domain(cls, row: queries.ChecklistAnswerRow) -> ChecklistAnswer:
+        return cls(
+            key=row.key,
+            label=row.label,
+            required=row.required,
+            answer=row.answer,
+            note=row.note,
+            answered_at=row.answered_at,
+        )
+
 
 @strawberry.type
 class ChecklistItem:
     key: str
     label: str
     required: bool
+
+    @classmethod
+    def from_domain(cls, item: model.ChecklistItem) -> ChecklistItem:
+        return cls(key=item.key, label=item.label, required=item.required)
 
 
 @strawberry.type(description="Who received the shipment, when, and what to enter at the state.")
@@ -55,6 +87,19 @@ class ReceivingSession:
         " web UI, as JSON."
     )
     answers: list[ChecklistAnswer]
+
+    @classmethod
+    def from_domain(cls, row: queries.ReceivingSessionRow) -> ReceivingSession:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            status=row.status,
+            arrived_at=row.arrived_at,
+            driver_name=row.driver_name,
+            vehicle=row.vehicle,
+            completed_at=row.completed_at,
+            state_task_json=None if row.state_task is None else json.dumps(row.state_task),
+            answers=[ChecklistAnswer.from_domain(a) for a in row.answers],
+        )
 
 
 @strawberry.type(description="An inbound shipment: a state manifest or one entered at the dock.")
@@ -72,57 +117,19 @@ class Shipment:
     session: ReceivingSession | None
 
     @classmethod
-    def build(cls, row: dict[str, Any], detail: dict[str, Any]) -> Shipment:
-        session = detail["session"]
-        task = session["state_task"] if session else None
+    def from_domain(cls, row: queries.ShipmentRow) -> Shipment:
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            source=row["source"],
-            manifest_number=row["manifest_number"],
-            shipper_license=row["shipper_license"],
-            shipper_name=row["shipper_name"],
-            transporter=row["transporter"],
-            driver_name=row["driver_name"],
-            estimated_arrival=row["estimated_arrival"],
-            status=row["status"],
-            packages=[
-                ManifestPackage(
-                    tag=p["tag"],
-                    item_name=p["item_name"],
-                    product_id=strawberry.ID(str(p["product"])) if p["product"] else None,
-                    batch_number=p["batch_number"],
-                    shipped_quantity=p["shipped_quantity"],
-                    unit=p["unit"],
-                    lab_state=p["lab_state"],
-                    decision=p["decision"],
-                    received_quantity=p["received_quantity"],
-                    reason=p["reason"],
-                    scanned_at=p["scanned_at"],
-                )
-                for p in detail["packages"]
-            ],
-            session=ReceivingSession(
-                id=strawberry.ID(str(session["id"])),
-                status=session["status"],
-                arrived_at=session["arrived_at"],
-                driver_name=session["driver_name"],
-                vehicle=session["vehicle"],
-                completed_at=session["completed_at"],
-                state_task_json=None if task is None else json.dumps(task),
-                answers=[
-                    ChecklistAnswer(
-                        key=a["key"],
-                        label=a["label"],
-                        required=a["required"],
-                        answer=a["answer"],
-                        note=a["note"],
-                        answered_at=a["answered_at"],
-                    )
-                    for a in detail["answers"]
-                ],
-            )
-            if session
-            else None,
+            id=strawberry.ID(str(row.id)),
+            source=row.source,
+            manifest_number=row.manifest_number,
+            shipper_license=row.shipper_license,
+            shipper_name=row.shipper_name,
+            transporter=row.transporter,
+            driver_name=row.driver_name,
+            estimated_arrival=row.estimated_arrival,
+            status=row.status,
+            packages=[ManifestPackage.from_domain(p) for p in row.packages],
+            session=ReceivingSession.from_domain(row.session) if row.session else None,
         )
 
 
@@ -137,3 +144,17 @@ class VendorScore:
     shipped: Decimal
     received: Decimal
     weight_overrides: int
+
+    @classmethod
+    def from_domain(cls, row: queries.VendorScoreRow) -> VendorScore:
+        return cls(
+            vendor=row.vendor,
+            shipper_license=row.shipper_license,
+            shipments=row.shipments,
+            packages=row.packages,
+            short_packages=row.short_packages,
+            rejected_packages=row.rejected_packages,
+            shipped=row.shipped,
+            received=row.received,
+            weight_overrides=row.weight_overrides,
+        )

@@ -179,9 +179,9 @@ async def _check_complete(
     cmd: CompleteReceiving,
 ) -> None:
     missing = [
-        f"checklist: {item['label']}"
+        f"checklist: {item.label}"
         for item in await checklist_for(location_id)
-        if item["required"] and item["key"] not in answers
+        if item.required and item.key not in answers
     ]
     missing += [f"not scanned: {i['tag']}" for i in items if i["decision"] is None]
     missing += [

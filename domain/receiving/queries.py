@@ -2,32 +2,153 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+
+import asyncpg
 
 from domain import db
 from domain.inventory.queries import MAX_PAGE, Page
 
+_SHIPMENT_COLUMNS = (
+    "id, location AS location_id, source, manifest_number, shipper_license, shipper_name,"
+    " transporter, driver_name, estimated_arrival, status, created_at"
+)
+
+
+@dataclass(frozen=True)
+class ManifestPackageRow:
+    """A package on the manifest, with the dock's decision once it is scanned."""
+
+    shipment_id: int
+    tag: str
+    item_name: str
+    product_id: int | None
+    batch_number: str | None
+    shipped_quantity: Decimal
+    unit: str
+    lab_state: str | None
+    decision: str | None
+    received_quantity: Decimal | None
+    reason: str | None
+    scanned_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChecklistAnswerRow:
+    session_id: int
+    key: str
+    label: str
+    required: bool
+    answer: str
+    note: str | None
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class ReceivingSessionRow:
+    id: int
+    shipment_id: int
+    status: str
+    arrived_at: datetime
+    driver_name: str | None
+    vehicle: str | None
+    completed_at: datetime | None
+    state_task: Any  # what to do in the state's web UI (decoded by the pool's jsonb codec)
+    answers: tuple[ChecklistAnswerRow, ...]
+
+
+@dataclass(frozen=True)
+class ShipmentRow:
+    """A shipment with its manifest (in manifest order) and its receiving session, if opened."""
+
+    id: int
+    location_id: int
+    source: str
+    manifest_number: str
+    shipper_license: str | None
+    shipper_name: str | None
+    transporter: str | None
+    driver_name: str | None
+    estimated_arrival: datetime | None
+    status: str
+    created_at: datetime
+    packages: tuple[ManifestPackageRow, ...]
+    session: ReceivingSessionRow | None
+
+
+async def _with_detail(
+    conn: asyncpg.Connection, shipments: Sequence[asyncpg.Record]
+) -> list[ShipmentRow]:
+    """The shipments with their manifests, sessions and answers: three statements for a page."""
+    if not shipments:
+        return []
+    ids = [s["id"] for s in shipments]
+    packages = await conn.fetch(
+        "SELECT sp.shipment AS shipment_id, sp.tag, sp.item_name, sp.product AS product_id,"
+        " sp.batch_number, sp.shipped_quantity, sp.unit, sp.lab_state, ps.decision,"
+        " ps.received_quantity, ps.reason, ps.scanned_at FROM shipment_package sp"
+        " LEFT JOIN receiving_session s ON s.shipment = sp.shipment"
+        " LEFT JOIN package_scan ps ON ps.session = s.id AND ps.shipment_package = sp.id"
+        " WHERE sp.shipment = ANY($1::bigint[]) ORDER BY sp.id",
+        ids,
+    )
+    sessions = await conn.fetch(
+        "SELECT id, shipment AS shipment_id, status, arrived_at, driver_name, vehicle,"
+        " completed_at, state_task FROM receiving_session WHERE shipment = ANY($1::bigint[])",
+        ids,
+    )
+    answers = []
+    if sessions:
+        answers = await conn.fetch(
+            "SELECT session AS session_id, key, label, required, answer, note, answered_at"
+            " FROM checklist_answer WHERE session = ANY($1::bigint[]) ORDER BY id",
+            [s["id"] for s in sessions],
+        )
+    manifest: dict[int, list[ManifestPackageRow]] = {}
+    for p in packages:
+        manifest.setdefault(p["shipment_id"], []).append(ManifestPackageRow(**p))
+    answered: dict[int, list[ChecklistAnswerRow]] = {}
+    for a in answers:
+        answered.setdefault(a["session_id"], []).append(ChecklistAnswerRow(**a))
+    session_of = {
+        s["shipment_id"]: ReceivingSessionRow(**s, answers=tuple(answered.get(s["id"], ())))
+        for s in sessions
+    }
+    return [
+        ShipmentRow(**s, packages=tuple(manifest.get(s["id"], ())), session=session_of.get(s["id"]))
+        for s in shipments
+    ]
+
 
 async def shipments_page(
     location_id: int, status: str | None, first: int, after: int | None
-) -> Page:
+) -> Page[ShipmentRow]:
+    """Newest first."""
     limit = max(1, min(first, MAX_PAGE))
     async with db.connection() as conn:
         rows = await conn.fetch(
-            "SELECT * FROM shipment WHERE location = $1 AND ($2::text IS NULL OR status = $2)"
+            f"SELECT {_SHIPMENT_COLUMNS} FROM shipment WHERE location = $1"
+            " AND ($2::text IS NULL OR status = $2)"
             f" AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT {limit + 1}",
             location_id,
             status,
             after,
         )
-    return Page([dict(r) for r in rows[:limit]], len(rows) > limit)
+        shipments = await _with_detail(conn, rows[:limit])
+    return Page(shipments, len(rows) > limit)
 
 
-async def shipment(shipment_id: int) -> dict[str, Any] | None:
+async def shipment(shipment_id: int) -> ShipmentRow | None:
     async with db.connection() as conn:
-        row = await conn.fetchrow("SELECT * FROM shipment WHERE id = $1", shipment_id)
-    return dict(row) if row else None
+        row = await conn.fetchrow(
+            f"SELECT {_SHIPMENT_COLUMNS} FROM shipment WHERE id = $1", shipment_id
+        )
+        found = await _with_detail(conn, [row] if row else [])
+    return found[0] if found else None
 
 
 async def session_shipment(session_id: int) -> int | None:
@@ -38,35 +159,24 @@ async def session_shipment(session_id: int) -> int | None:
         )
 
 
-async def shipment_detail(shipment_id: int) -> dict[str, Any]:
-    """The manifest's packages with their scans, the session and its checklist answers."""
-    async with db.connection() as conn:
-        packages = await conn.fetch(
-            "SELECT sp.*, ps.decision, ps.received_quantity, ps.reason, ps.scanned_at,"
-            " ps.scanned_by FROM shipment_package sp"
-            " LEFT JOIN receiving_session s ON s.shipment = sp.shipment"
-            " LEFT JOIN package_scan ps ON ps.session = s.id AND ps.shipment_package = sp.id"
-            " WHERE sp.shipment = $1 ORDER BY sp.id",
-            shipment_id,
-        )
-        session = await conn.fetchrow(
-            "SELECT * FROM receiving_session WHERE shipment = $1", shipment_id
-        )
-        answers = []
-        if session:
-            answers = await conn.fetch(
-                "SELECT * FROM checklist_answer WHERE session = $1 ORDER BY id", session["id"]
-            )
-    return {
-        "packages": [dict(p) for p in packages],
-        "session": dict(session) if session else None,
-        "answers": [dict(a) for a in answers],
-    }
+@dataclass(frozen=True)
+class VendorScoreRow:
+    """How one shipper's completed deliveries arrived over a period."""
+
+    vendor: str
+    shipper_license: str | None
+    shipments: int
+    packages: int
+    short_packages: int
+    rejected_packages: int
+    shipped: Decimal
+    received: Decimal
+    weight_overrides: int
 
 
 async def vendor_scorecard(
     location_id: int, since: datetime, until: datetime
-) -> list[dict[str, Any]]:
+) -> list[VendorScoreRow]:
     """Per shipper: shipments, packages, short and rejected packages, and the quantity gap."""
     async with db.connection() as conn:
         rows = await conn.fetch(
@@ -93,4 +203,4 @@ async def vendor_scorecard(
             since,
             until,
         )
-    return [dict(r) for r in rows]
+    return [VendorScoreRow(**r) for r in rows]

@@ -26,7 +26,13 @@ from domain.identity.principal import Principal
 from domain.inventory.rules import clean_note
 from domain.quantities import parse_quantity
 from domain.receiving import rules
-from domain.receiving.model import DEFAULT_CHECKLIST, Answer, Decision, ShipmentStatus
+from domain.receiving.model import (
+    DEFAULT_CHECKLIST,
+    Answer,
+    ChecklistItem,
+    Decision,
+    ShipmentStatus,
+)
 from domain.roles import Capability
 from domain.rows import returned
 from domain.unit_of_work import UnitOfWork
@@ -97,7 +103,7 @@ async def start_receiving(
     return await service.run(uow, principal, "startReceiving", cmd, work, SessionChanged)
 
 
-async def checklist_for(location_id: int) -> list[dict[str, Any]]:
+async def checklist_for(location_id: int) -> list[ChecklistItem]:
     """The location's checklist, or the defaults from the brief."""
     async with db.connection() as conn:
         rows = await conn.fetch(
@@ -106,8 +112,8 @@ async def checklist_for(location_id: int) -> list[dict[str, Any]]:
             location_id,
         )
     if rows:
-        return [dict(r) for r in rows]
-    return [{"key": i.key, "label": i.label, "required": i.required} for i in DEFAULT_CHECKLIST]
+        return [ChecklistItem(**r) for r in rows]
+    return list(DEFAULT_CHECKLIST)
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ async def answer_checklist(
 ) -> service.Outcome:
     """Answer one checklist item (answering again replaces the answer, keeping who and when)."""
     session = await _open_session(principal, cmd.session_id)
-    items = {i["key"]: i for i in await checklist_for(session["location"])}
+    items = {i.key: i for i in await checklist_for(session["location"])}
     if cmd.key not in items:
         raise ValidationError("key", f"not on this location's checklist: {', '.join(items)}")
     note = clean_note(cmd.note)
@@ -157,8 +163,8 @@ async def answer_checklist(
                 " answered_at = now()",
                 cmd.session_id,
                 cmd.key,
-                item["label"],
-                item["required"],
+                item.label,
+                item.required,
                 str(Answer(cmd.answer)),
                 note,
                 principal.user_id,

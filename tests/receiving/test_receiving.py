@@ -53,7 +53,7 @@ async def _open(world, shipment_id: int, answer_all: bool = True) -> int:
             await sessions.answer_checklist(
                 new_uow(),
                 lead,
-                sessions.AnswerChecklist(session.value.session_id, item["key"], Answer.YES),
+                sessions.AnswerChecklist(session.value.session_id, item.key, Answer.YES),
             )
     return session.value.session_id
 
@@ -188,7 +188,7 @@ async def test_completing_twice_or_too_early_or_into_another_store_writes_nothin
     assert any("Seals are intact" in m for m in incomplete.value.missing)
     for item in await sessions.checklist_for(world.ca.location_id):
         await sessions.answer_checklist(
-            new_uow(), lead, sessions.AnswerChecklist(session_id, item["key"], Answer.YES)
+            new_uow(), lead, sessions.AnswerChecklist(session_id, item.key, Answer.YES)
         )
     with pytest.raises(errors.NotFound):
         await completion.complete_receiving(
