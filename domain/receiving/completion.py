@@ -98,27 +98,27 @@ async def _complete(
     location_id: int,
     zones: dict[str, Any],
 ) -> ReceivingCompleted:
-    async with db.connection() as conn:
-        session = returned(
-            await conn.fetchrow(
-                "SELECT s.id, s.status, s.received_by, sh.id AS shipment,"
-                " sh.status AS shipment_status,"
-                " sh.manifest_number, sh.shipper_name, l.state_system, l.receiving_requires_signoff"
-                " FROM receiving_session s JOIN shipment sh ON sh.id = s.shipment"
-                " JOIN location l ON l.id = s.location WHERE s.id = $1 FOR UPDATE OF s, sh",
-                cmd.session_id,
-            ),
-            "receiving session",
+    conn = uow.conn
+    session = returned(
+        await conn.fetchrow(
+            "SELECT s.id, s.status, s.received_by, sh.id AS shipment,"
+            " sh.status AS shipment_status,"
+            " sh.manifest_number, sh.shipper_name, l.state_system, l.receiving_requires_signoff"
+            " FROM receiving_session s JOIN shipment sh ON sh.id = s.shipment"
+            " JOIN location l ON l.id = s.location WHERE s.id = $1 FOR UPDATE OF s, sh",
+            cmd.session_id,
+        ),
+        "receiving session",
+    )
+    if session["status"] != "open" or session["shipment_status"] == "completed":
+        raise AlreadyCompleted(session["shipment"])
+    items = await conn.fetch(_ITEMS, session["shipment"], cmd.session_id)
+    answers = {
+        r["key"]
+        for r in await conn.fetch(
+            "SELECT key FROM checklist_answer WHERE session = $1", cmd.session_id
         )
-        if session["status"] != "open" or session["shipment_status"] == "completed":
-            raise AlreadyCompleted(session["shipment"])
-        items = await conn.fetch(_ITEMS, session["shipment"], cmd.session_id)
-        answers = {
-            r["key"]
-            for r in await conn.fetch(
-                "SELECT key FROM checklist_answer WHERE session = $1", cmd.session_id
-            )
-        }
+    }
     await _check_complete(principal, location_id, session, items, answers, cmd)
     accepted = [i for i in items if i["decision"] != Decision.REJECT]
     package_ids, movement_ids = await _receive(
@@ -136,17 +136,16 @@ async def _complete(
                 for i in items
             ],
         )
-    async with db.connection() as conn:
-        await conn.execute(
-            "UPDATE receiving_session SET status = 'completed', completed_at = now(),"
-            " signed_off_by = $2, state_task = $3 WHERE id = $1",
-            cmd.session_id,
-            cmd.signed_off_by,
-            task or None,
-        )
-        await conn.execute(
-            "UPDATE shipment SET status = 'completed' WHERE id = $1", session["shipment"]
-        )
+    await conn.execute(
+        "UPDATE receiving_session SET status = 'completed', completed_at = now(),"
+        " signed_off_by = $2, state_task = $3 WHERE id = $1",
+        cmd.session_id,
+        cmd.signed_off_by,
+        task or None,
+    )
+    await conn.execute(
+        "UPDATE shipment SET status = 'completed' WHERE id = $1", session["shipment"]
+    )
     uow.record(events.ShipmentUpdated(location_id=location_id, shipment_id=session["shipment"]))
     return ReceivingCompleted(
         cmd.session_id,
@@ -217,36 +216,36 @@ async def _receive(
 ) -> tuple[list[int], list[int]]:
     if not accepted:
         return [], []
-    async with db.connection() as conn:
-        package_ids = []
-        drafts = []
-        for item in accepted:
-            cert = rules.certificate(item["lab_state"])
-            batch_id = await _batch(conn, item, session["manifest_number"], cert)
-            package_id = await conn.fetchval(
-                "INSERT INTO package (location, tag, product, batch, unit, status, unit_cost,"
-                " movement_count, last_hash, created_at) VALUES ($1, $2, $3, $4, $5, 'active',"
-                " $6, 0, $7, now()) ON CONFLICT (location, tag) DO NOTHING RETURNING id",
-                location_id,
-                item["tag"],
-                item["product"],
-                batch_id,
-                item["unit"],
-                item["unit_cost"],
-                ledger.hashchain.GENESIS,
+    conn = uow.conn
+    package_ids = []
+    drafts = []
+    for item in accepted:
+        cert = rules.certificate(item["lab_state"])
+        batch_id = await _batch(conn, item, session["manifest_number"], cert)
+        package_id = await conn.fetchval(
+            "INSERT INTO package (location, tag, product, batch, unit, status, unit_cost,"
+            " movement_count, last_hash, created_at) VALUES ($1, $2, $3, $4, $5, 'active',"
+            " $6, 0, $7, now()) ON CONFLICT (location, tag) DO NOTHING RETURNING id",
+            location_id,
+            item["tag"],
+            item["product"],
+            batch_id,
+            item["unit"],
+            item["unit_cost"],
+            ledger.hashchain.GENESIS,
+        )
+        if package_id is None:
+            raise ValidationError("tag", f"{item['tag']} is already a package here")
+        package_ids.append(package_id)
+        drafts.append(
+            ledger.Draft(
+                package_id=package_id,
+                kind=MovementKind.RECEIVE,
+                quantity=Decimal(item["received_quantity"]),
+                to_zone=zones[rules.destination_kind(cert)],
+                note=item["reason"],
             )
-            if package_id is None:
-                raise ValidationError("tag", f"{item['tag']} is already a package here")
-            package_ids.append(package_id)
-            drafts.append(
-                ledger.Draft(
-                    package_id=package_id,
-                    kind=MovementKind.RECEIVE,
-                    quantity=Decimal(item["received_quantity"]),
-                    to_zone=zones[rules.destination_kind(cert)],
-                    note=item["reason"],
-                )
-            )
+        )
     posted = await ledger.post(
         uow,
         drafts,

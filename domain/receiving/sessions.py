@@ -75,28 +75,28 @@ async def start_receiving(
         raise AlreadyCompleted(cmd.shipment_id)
 
     async def work(uow: UnitOfWork) -> SessionChanged:
-        async with db.connection() as conn:
-            session_id = returned(
-                await conn.fetchval(
-                    "INSERT INTO receiving_session (shipment, location, received_by, vehicle,"
-                    " driver_name, driver_license, transporter, arrived_at, status)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open')"
-                    " ON CONFLICT (shipment) DO UPDATE SET shipment = EXCLUDED.shipment"
-                    " RETURNING id",
-                    cmd.shipment_id,
-                    location_id,
-                    principal.user_id,
-                    cmd.vehicle,
-                    cmd.driver_name,
-                    cmd.driver_license,
-                    cmd.transporter,
-                    cmd.arrived_at or datetime.now(UTC),
-                )
-            )
-            await conn.execute(
-                "UPDATE shipment SET status = 'receiving' WHERE id = $1 AND status = 'expected'",
+        conn = uow.conn
+        session_id = returned(
+            await conn.fetchval(
+                "INSERT INTO receiving_session (shipment, location, received_by, vehicle,"
+                " driver_name, driver_license, transporter, arrived_at, status)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open')"
+                " ON CONFLICT (shipment) DO UPDATE SET shipment = EXCLUDED.shipment"
+                " RETURNING id",
                 cmd.shipment_id,
+                location_id,
+                principal.user_id,
+                cmd.vehicle,
+                cmd.driver_name,
+                cmd.driver_license,
+                cmd.transporter,
+                cmd.arrived_at or datetime.now(UTC),
             )
+        )
+        await conn.execute(
+            "UPDATE shipment SET status = 'receiving' WHERE id = $1 AND status = 'expected'",
+            cmd.shipment_id,
+        )
         _announce(uow, location_id, cmd.shipment_id)
         return SessionChanged(session_id, cmd.shipment_id)
 
@@ -154,21 +154,21 @@ async def answer_checklist(
 
     async def work(uow: UnitOfWork) -> SessionChanged:
         item = items[cmd.key]
-        async with db.connection() as conn:
-            await conn.execute(
-                "INSERT INTO checklist_answer (session, key, label, required, answer, note,"
-                " answered_by, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())"
-                " ON CONFLICT (session, key) DO UPDATE SET answer = EXCLUDED.answer,"
-                " note = EXCLUDED.note, answered_by = EXCLUDED.answered_by,"
-                " answered_at = now()",
-                cmd.session_id,
-                cmd.key,
-                item.label,
-                item.required,
-                str(Answer(cmd.answer)),
-                note,
-                principal.user_id,
-            )
+        conn = uow.conn
+        await conn.execute(
+            "INSERT INTO checklist_answer (session, key, label, required, answer, note,"
+            " answered_by, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())"
+            " ON CONFLICT (session, key) DO UPDATE SET answer = EXCLUDED.answer,"
+            " note = EXCLUDED.note, answered_by = EXCLUDED.answered_by,"
+            " answered_at = now()",
+            cmd.session_id,
+            cmd.key,
+            item.label,
+            item.required,
+            str(Answer(cmd.answer)),
+            note,
+            principal.user_id,
+        )
         _announce(uow, session["location"], session["shipment"])
         return SessionChanged(cmd.session_id, session["shipment"])
 
@@ -224,37 +224,37 @@ async def scan_package(uow: UnitOfWork, principal: Principal, cmd: ScanPackage) 
     destination = "none" if decision == Decision.REJECT else rules.destination_kind(cert)
 
     async def work(uow: UnitOfWork) -> Scanned:
-        async with db.connection() as conn:
-            # Two tablets scanning one tag: the unique index lets one in, the other waits for
-            # it and is told the tag was already scanned.
-            scan_id = await conn.fetchval(
-                "INSERT INTO package_scan (session, shipment_package, tag, decision,"
-                " received_quantity, measured_quantity, reason, override_reason,"
-                " override_by, certificate_reference, expires_on, scanned_by, scanned_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())"
-                " ON CONFLICT (session, tag) DO NOTHING RETURNING id",
+        conn = uow.conn
+        # Two tablets scanning one tag: the unique index lets one in, the other waits for
+        # it and is told the tag was already scanned.
+        scan_id = await conn.fetchval(
+            "INSERT INTO package_scan (session, shipment_package, tag, decision,"
+            " received_quantity, measured_quantity, reason, override_reason,"
+            " override_by, certificate_reference, expires_on, scanned_by, scanned_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())"
+            " ON CONFLICT (session, tag) DO NOTHING RETURNING id",
+            cmd.session_id,
+            item["id"],
+            cmd.tag.strip(),
+            str(decision),
+            received,
+            cmd.measured_quantity,
+            reason,
+            override,
+            principal.user_id if override else None,
+            cmd.certificate_reference,
+            cmd.expires_on,
+            principal.user_id,
+        )
+        if scan_id is None:
+            existing = await conn.fetchval(
+                "SELECT decision FROM package_scan WHERE session = $1 AND tag = $2",
                 cmd.session_id,
-                item["id"],
                 cmd.tag.strip(),
-                str(decision),
-                received,
-                cmd.measured_quantity,
-                reason,
-                override,
-                principal.user_id if override else None,
-                cmd.certificate_reference,
-                cmd.expires_on,
-                principal.user_id,
             )
-            if scan_id is None:
-                existing = await conn.fetchval(
-                    "SELECT decision FROM package_scan WHERE session = $1 AND tag = $2",
-                    cmd.session_id,
-                    cmd.tag.strip(),
-                )
-                raise AlreadyScanned(cmd.tag, existing or "scanned")
-            if cmd.product_id is not None:
-                await _map_product(conn, principal, item["id"], cmd.product_id)
+            raise AlreadyScanned(cmd.tag, existing or "scanned")
+        if cmd.product_id is not None:
+            await _map_product(conn, principal, item["id"], cmd.product_id)
         _announce(uow, session["location"], session["shipment"])
         return Scanned(
             scan_id, cmd.session_id, cmd.tag.strip(), str(decision), str(received), destination

@@ -107,47 +107,47 @@ async def create_shipment(
 
 
 async def _insert(uow: UnitOfWork, operator_id: int, cmd: CreateShipment) -> ShipmentCreated:
-    async with db.connection() as conn:
-        shipment_id = await conn.fetchval(
-            "INSERT INTO shipment (location, source, manifest_number, shipper_license,"
-            " shipper_name, transporter, driver_name, estimated_arrival, purchase_order,"
-            " state_transfer_id, state_delivery_id, status, created_at) VALUES ($1, $2, $3, $4,"
-            " $5, $6, $7, $8, $9, $10, $11, 'expected', now())"
-            " ON CONFLICT (location, manifest_number) DO NOTHING RETURNING id",
-            cmd.location_id,
-            cmd.source,
-            cmd.manifest_number.strip(),
-            cmd.shipper_license,
-            cmd.shipper_name,
-            cmd.transporter,
-            cmd.driver_name,
-            cmd.estimated_arrival,
-            cmd.purchase_order_id,
-            cmd.state_transfer_id,
-            cmd.state_delivery_id,
-        )
-        if shipment_id is None:
-            raise ValidationError("manifestNumber", "this manifest is already recorded here")
-        products = await _products_by_name(conn, operator_id, [p.item_name for p in cmd.packages])
-        await conn.executemany(
-            "INSERT INTO shipment_package (shipment, tag, item_name, product, batch_number,"
-            " shipped_quantity, unit, lab_state, unit_cost) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-            " $8, $9)",
-            [
-                (
-                    shipment_id,
-                    p.tag.strip(),
-                    p.item_name,
-                    p.product_id or products.get(p.item_name.lower()),
-                    p.batch_number,
-                    parse_quantity(p.shipped_quantity),
-                    p.unit,
-                    p.lab_state,
-                    p.unit_cost,
-                )
-                for p in cmd.packages
-            ],
-        )
+    conn = uow.conn
+    shipment_id = await conn.fetchval(
+        "INSERT INTO shipment (location, source, manifest_number, shipper_license,"
+        " shipper_name, transporter, driver_name, estimated_arrival, purchase_order,"
+        " state_transfer_id, state_delivery_id, status, created_at) VALUES ($1, $2, $3, $4,"
+        " $5, $6, $7, $8, $9, $10, $11, 'expected', now())"
+        " ON CONFLICT (location, manifest_number) DO NOTHING RETURNING id",
+        cmd.location_id,
+        cmd.source,
+        cmd.manifest_number.strip(),
+        cmd.shipper_license,
+        cmd.shipper_name,
+        cmd.transporter,
+        cmd.driver_name,
+        cmd.estimated_arrival,
+        cmd.purchase_order_id,
+        cmd.state_transfer_id,
+        cmd.state_delivery_id,
+    )
+    if shipment_id is None:
+        raise ValidationError("manifestNumber", "this manifest is already recorded here")
+    products = await _products_by_name(conn, operator_id, [p.item_name for p in cmd.packages])
+    await conn.executemany(
+        "INSERT INTO shipment_package (shipment, tag, item_name, product, batch_number,"
+        " shipped_quantity, unit, lab_state, unit_cost) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " $8, $9)",
+        [
+            (
+                shipment_id,
+                p.tag.strip(),
+                p.item_name,
+                p.product_id or products.get(p.item_name.lower()),
+                p.batch_number,
+                parse_quantity(p.shipped_quantity),
+                p.unit,
+                p.lab_state,
+                p.unit_cost,
+            )
+            for p in cmd.packages
+        ],
+    )
     uow.record(events.ShipmentUpdated(location_id=cmd.location_id, shipment_id=shipment_id))
     unmapped = [
         p.tag for p in cmd.packages if not (p.product_id or products.get(p.item_name.lower()))
