@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -13,30 +13,27 @@ from domain.errors import NotFound
 from domain.identity import queries as identity
 from domain.inventory import queries as inventory
 from domain.organisation import queries as organisation
+from domain.rows import Identified
 
 R = TypeVar("R")
+Keyed = TypeVar("Keyed", bound=Identified)
 Rows = Callable[[Sequence[int]], Awaitable[Sequence[R]]]
 
 
-def _field(row: object, name: str) -> Any:
-    # A query module's frozen row dataclass, or a mapping from a query not yet typed (issue 11).
-    return row[name] if isinstance(row, Mapping) else getattr(row, name)
-
-
-class RowLoader(DataLoader[int, R | None], Generic[R]):
+class RowLoader(DataLoader[int, Keyed | None], Generic[Keyed]):
     """Rows by id. ``load`` answers None for an id without a row (a query naming an id); ``one``
     is for an id another row points at, where a missing row is NotFound, not a type built from
     None."""
 
-    def __init__(self, fetch: Rows[R], entity: str) -> None:
-        async def load(ids: list[int]) -> list[R | None]:
-            rows = {_field(r, "id"): r for r in await fetch(ids)}
+    def __init__(self, fetch: Rows[Keyed], entity: str) -> None:
+        async def load(ids: list[int]) -> list[Keyed | None]:
+            rows = {r.id: r for r in await fetch(ids)}
             return [rows.get(i) for i in ids]
 
         super().__init__(load_fn=load)
         self.entity = entity
 
-    async def one(self, key: int) -> R:
+    async def one(self, key: int) -> Keyed:
         row = await self.load(key)
         if row is None:
             raise NotFound(self.entity, str(key))
@@ -47,7 +44,7 @@ def _grouped(fetch: Rows[R], key: str) -> DataLoader[int, list[R]]:
     async def load(ids: list[int]) -> list[list[R]]:
         groups: dict[int, list[R]] = defaultdict(list)
         for row in await fetch(ids):
-            groups[_field(row, key)].append(row)
+            groups[getattr(row, key)].append(row)
         return [groups.get(i, []) for i in ids]
 
     return DataLoader(load_fn=load)

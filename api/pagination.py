@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from domain.errors import NotFound
 from domain.inventory.queries import Page
+from domain.rows import Identified
 
 T = TypeVar("T")
-R = TypeVar("R")
+R = TypeVar("R", bound=Identified)
 
 
 @strawberry.type
@@ -55,12 +56,8 @@ def decode_cursor(cursor: str | None) -> int | None:
         raise GraphQLError("invalid cursor", extensions={"code": "BAD_CURSOR"}) from None
 
 
-def _key(row: Any) -> int:
-    return row["id"] if isinstance(row, Mapping) else row.id
-
-
 def connection(page: Page[R], build: Callable[[R], T]) -> Connection[T]:
-    edges = [Edge(cursor=encode_cursor(_key(row)), node=build(row)) for row in page.rows]
+    edges = [Edge(cursor=encode_cursor(row.id), node=build(row)) for row in page.rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -9,9 +9,16 @@ can name that may be missing is not this: that is ``domain.errors.NotFound``.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+class Identified(Protocol):
+    """A row with an id: what a loader keys by and a page's cursor is made of."""
+
+    @property
+    def id(self) -> int: ...
 
 
 def returned(value: T | None, what: str = "row") -> T:

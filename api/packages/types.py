@@ -77,9 +77,9 @@ class Movement:
         return cls(
             id=strawberry.ID(str(row.id)),
             sequence=row.sequence,
-            kind=MovementKind(row.kind),
+            kind=row.kind,
             quantity=row.quantity,
-            reason=AdjustmentReason(row.reason) if row.reason else None,
+            reason=row.reason,
             note=row.note,
             occurred_at=row.occurred_at,
             recorded_at=row.recorded_at,
@@ -166,8 +166,8 @@ class Package:
         return cls(
             id=strawberry.ID(str(row.id)),
             tag=row.tag,
-            unit=Unit(row.unit),
-            status=PackageStatus(row.status),
+            unit=row.unit,
+            status=row.status,
             status_reason=row.status_reason,
             unit_cost=row.unit_cost,
             last_counted_at=row.last_counted_at,

@@ -97,8 +97,8 @@ class StockSummaryLine:
     @classmethod
     def from_domain(cls, row: queries.StockSummaryRow) -> StockSummaryLine:
         return cls(
-            category=Category(row.category),
-            unit=Unit(row.unit),
+            category=row.category,
+            unit=row.unit,
             package_count=row.package_count,
             quantity=row.quantity,
             cost_value=row.cost_value.quantize(Decimal("0.01")),

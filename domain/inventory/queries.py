@@ -13,6 +13,9 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from domain import db
+from domain.catalog.model import Category
+from domain.inventory.model import AdjustmentReason, MovementKind, PackageStatus
+from domain.quantities import Unit
 from domain.rows import returned
 
 MAX_PAGE = 100
@@ -42,14 +45,18 @@ class PackageRow:
     tag: str
     product_id: int
     batch_id: int | None
-    unit: str
-    status: str
+    unit: Unit
+    status: PackageStatus
     status_reason: str | None
     unit_cost: Decimal | None
     movement_count: int
     last_hash: str
     last_counted_at: datetime | None
     created_at: datetime
+
+    @classmethod
+    def from_record(cls, r: Any) -> PackageRow:
+        return cls(**{**r, "unit": Unit(r["unit"]), "status": PackageStatus(r["status"])})
 
 
 @dataclass(frozen=True)
@@ -60,11 +67,11 @@ class MovementRow:
     location_id: int
     package_id: int
     sequence: int
-    kind: str
+    kind: MovementKind
     from_zone_id: int | None
     to_zone_id: int | None
     quantity: Decimal
-    reason: str | None
+    reason: AdjustmentReason | None
     note: str | None
     actor_id: int
     witness_id: int | None
@@ -74,6 +81,17 @@ class MovementRow:
     idempotency_key: str | None
     previous_hash: str
     hash: str
+
+    @classmethod
+    def from_record(cls, r: Any) -> MovementRow:
+        reason = r["reason"]
+        return cls(
+            **{
+                **r,
+                "kind": MovementKind(r["kind"]),
+                "reason": AdjustmentReason(reason) if reason else None,
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -89,11 +107,15 @@ class StockSummaryRow:
     """Stock of one category and unit in one zone, and its value at cost."""
 
     zone_id: int
-    category: str
-    unit: str
+    category: Category
+    unit: Unit
     package_count: int
     quantity: Decimal
     cost_value: Decimal
+
+    @classmethod
+    def from_record(cls, r: Any) -> StockSummaryRow:
+        return cls(**{**r, "category": Category(r["category"]), "unit": Unit(r["unit"])})
 
 
 @dataclass(frozen=True)
@@ -178,7 +200,7 @@ async def packages_page(f: PackageFilter, first: int, after: int | None) -> Page
         f" ORDER BY p.id LIMIT {limit + 1}"
     )
     async with db.connection() as conn:
-        rows = [PackageRow(**r) for r in await conn.fetch(sql, *where.args)]
+        rows = [PackageRow.from_record(r) for r in await conn.fetch(sql, *where.args)]
     return Page(rows[:limit], len(rows) > limit)
 
 
@@ -189,7 +211,7 @@ async def package_by_tag(location_id: int, tag: str) -> PackageRow | None:
             location_id,
             tag.strip(),
         )
-    return PackageRow(**row) if row else None
+    return PackageRow.from_record(row) if row else None
 
 
 async def packages_by_ids(ids: Sequence[int]) -> list[PackageRow]:
@@ -197,7 +219,7 @@ async def packages_by_ids(ids: Sequence[int]) -> list[PackageRow]:
         rows = await conn.fetch(
             f"SELECT {PACKAGE_COLUMNS} FROM package p WHERE p.id = ANY($1::int[])", list(ids)
         )
-    return [PackageRow(**r) for r in rows]
+    return [PackageRow.from_record(r) for r in rows]
 
 
 async def balances_by_package(package_ids: Sequence[int]) -> list[BalanceRow]:
@@ -236,7 +258,7 @@ async def movements_page(f: MovementFilter, first: int, after: int | None) -> Pa
         f" ORDER BY m.id DESC LIMIT {limit + 1}"
     )
     async with db.connection() as conn:
-        rows = [MovementRow(**r) for r in await conn.fetch(sql, *where.args)]
+        rows = [MovementRow.from_record(r) for r in await conn.fetch(sql, *where.args)]
     return Page(rows[:limit], len(rows) > limit)
 
 
@@ -256,7 +278,7 @@ async def movements_by_ids(ids: Sequence[int]) -> list[MovementRow]:
             f"SELECT {MOVEMENT_COLUMNS} FROM movement m WHERE m.id = ANY($1::bigint[])",
             list(ids),
         )
-    return [MovementRow(**r) for r in rows]
+    return [MovementRow.from_record(r) for r in rows]
 
 
 async def stock_summary(location_id: int) -> list[StockSummaryRow]:
@@ -276,7 +298,7 @@ async def stock_summary(location_id: int) -> list[StockSummaryRow]:
             """,
             location_id,
         )
-    return [StockSummaryRow(**r) for r in rows]
+    return [StockSummaryRow.from_record(r) for r in rows]
 
 
 @dataclass(frozen=True)
