@@ -12,11 +12,19 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 # No examples database: a failing example one run saved (in .hypothesis/, shared by every run in
 # this checkout) must not replay in another run; a failure is reproduced from what it prints.
-hypothesis_settings.register_profile("leafledger", database=None)
+# No deadline and no "too slow" health check either: CI shares two cores with whatever else runs,
+# and a property test is about answers, not speed (speed is measured by bench/, never by tests).
+hypothesis_settings.register_profile(
+    "leafledger",
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 hypothesis_settings.load_profile("leafledger")
 
 TEST_DATABASE_URL = os.environ.get(
