@@ -386,8 +386,15 @@ def _report(phase: Phase) -> None:
         values = phase.db_latencies_s
         print(
             f"  expiry -> release txn start (DB, lower bound): p50"
-            f" {common.percentile(values, 50):.2f} s, p99 {common.percentile(values, 99):.2f} s"
+            f" {common.percentile(values, 50):.2f} s, p99 {common.percentile(values, 99):.2f} s;"
+            f" first at {min(values) * 1000:.0f} ms"
         )
+        # The first release starts when the worker next polls its queue after T: arq polls
+        # every poll_delay (0.1 s, workers.settings) on a phase that drifts (~20 ms a second),
+        # so this lands anywhere in 0-0.1 s from run to run. Probes of an idle worker on 5b57edf
+        # and on main alike: a deferred job started 4-108 ms after its time (mean 58 ms), and
+        # the real expiry job's BEGIN came 26-120 ms after T (bench/README.md, full size).
+        print("  (a deferred job starts at the worker's next poll: 0-0.1 s after T, varies by run)")
     print(
         f"  release transactions: {phase.transactions}; worker CPU {phase.worker_cpu_s:.1f} s,"
         f" PostgreSQL CPU {phase.postgres_cpu_s:.1f} s over a {phase.window_s:.1f} s window"
