@@ -394,7 +394,8 @@ def _report(phase: Phase) -> None:
         # so this lands anywhere in 0-0.1 s from run to run. Probes of an idle worker on 5b57edf
         # and on main alike: a deferred job started 4-108 ms after its time (mean 58 ms), and
         # the real expiry job's BEGIN came 26-120 ms after T (bench/README.md, full size).
-        print("  (a deferred job starts at the worker's next poll: 0-0.1 s after T, varies by run)")
+        if phase.jobs_drained_s is not None:  # the deferred-job phase
+            print("  (a deferred job starts at the worker's next poll: 0-0.1 s after T, by run)")
     print(
         f"  release transactions: {phase.transactions}; worker CPU {phase.worker_cpu_s:.1f} s,"
         f" PostgreSQL CPU {phase.postgres_cpu_s:.1f} s over a {phase.window_s:.1f} s window"
