@@ -282,6 +282,11 @@ class StateSystemUnavailable(UserError):
     pass
 
 
+@derived(domain_errors.FlagAlreadyDismissed, "The diversion flag was dismissed; it is closed.")
+class FlagAlreadyDismissed(UserError):
+    pass
+
+
 # The refusals a family of mutations may answer, in the order the schema lists them. A result
 # type is ``Annotated[Payload | SomeError, strawberry.union("Name")]``.
 CommonError: TypeAlias = NotFound | PermissionDenied | ValidationError

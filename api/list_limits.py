@@ -49,6 +49,7 @@ LIMITS: dict[str, int] = {
     "FulfilReservationInput.prices": 100,
     "CreateShipmentInput.packages": 5000,
     "CreateUserInput.grants": 1000,
+    "RecordAccessEventsInput.events": 500,
 }
 
 

@@ -30,6 +30,11 @@ from api.compliance.resolvers import (
     ComplianceQueries,
     ComplianceSubscriptions,
 )
+from api.diversion.resolvers import (
+    DiversionMutations,
+    DiversionQueries,
+    DiversionSubscriptions,
+)
 from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
 from api.key_scopes import ApiKeyScopes
 from api.list_limits import ListSizeRule
@@ -45,6 +50,7 @@ from api.receiving.resolvers import (
 from api.request_guard import RequestGuard
 from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
 from api.scalars import DATETIME, DECIMAL
+from api.shrinkage.resolvers import ShrinkageQueries
 from api.stock.resolvers import StockMutations, StockQueries
 from api.text_input import RejectNulCharacters
 from api.webhooks.resolvers import WebhookMutations, WebhookQueries
@@ -94,6 +100,8 @@ class Query(
     ReceivingQueries,
     WebhookQueries,
     IntegrationQueries,
+    DiversionQueries,
+    ShrinkageQueries,
 ):
     pass
 
@@ -114,13 +122,18 @@ class Mutation(
     ReceivingMutations,
     WebhookMutations,
     IntegrationMutations,
+    DiversionMutations,
 ):
     pass
 
 
 @strawberry.type
 class Subscription(
-    LiveSubscriptions, ComplianceSubscriptions, SalesSubscriptions, ReceivingSubscriptions
+    LiveSubscriptions,
+    ComplianceSubscriptions,
+    SalesSubscriptions,
+    ReceivingSubscriptions,
+    DiversionSubscriptions,
 ):
     pass
 

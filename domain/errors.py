@@ -323,3 +323,13 @@ class TooManyLoginAttempts(DomainError):
     @property
     def message(self) -> str:
         return f"too many failed sign-in attempts; try again in {self.retry_after_seconds} s"
+
+
+@dataclass
+class FlagAlreadyDismissed(DomainError):
+    flag_id: int
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"flag {self.flag_id} was already dismissed: {self.reason}"

@@ -169,6 +169,24 @@ class ReconciliationRequested(Event):
     run_id: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessEventsRecorded(Event):
+    """Door or badge events were recorded (the diversion rules should look at them)."""
+
+    topic: ClassVar[str] = "access_events"
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiversionFlagRaised(Event):
+    """A diversion rule raised a flag (once per evidence)."""
+
+    topic: ClassVar[str] = "diversion_flag"
+    flag_id: int
+    rule: str
+    severity: str
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     StockBalanceChanged,
     FloorStockLow,
@@ -180,6 +198,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     StateReportsQueued,
     WebhooksQueued,
     ReconciliationRequested,
+    AccessEventsRecorded,
+    DiversionFlagRaised,
 )
 
 # Published on the location's channel, but no GraphQL subscription or job reads them yet.

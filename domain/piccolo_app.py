@@ -17,6 +17,14 @@ from domain.compliance.tables import (
     StateReport,
     StateSync,
 )
+from domain.diversion.tables import (
+    AccessEvent,
+    Badge,
+    DiversionCursor,
+    DiversionFlag,
+    DiversionSettings,
+    Shift,
+)
 from domain.idempotency import IdempotencyRecord
 from domain.identity.tables import ApiKey, Grant, RefreshToken, User
 from domain.integrations.tables import IntegrationConnection, IntegrationEvent
@@ -74,6 +82,12 @@ TABLES = [
     IntegrationEvent,
     ApiKey,
     RefreshToken,
+    Badge,
+    AccessEvent,
+    Shift,
+    DiversionSettings,
+    DiversionFlag,
+    DiversionCursor,
 ]
 
 APP_CONFIG = AppConfig(

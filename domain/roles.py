@@ -34,6 +34,11 @@ class Capability(enum.StrEnum):
     # Accept a received package whose weight is outside the manifest's tolerance.
     OVERRIDE_VARIANCE = "approve receiving variances"
     MANAGE_USERS = "manage users"
+    # Diversion flags: who may read them (compliance and auditors too), who reviews them, and
+    # who may post door and badge events (managers, and door systems through an API key).
+    READ_DIVERSION = "read diversion flags and shrinkage"
+    REVIEW_DIVERSION = "acknowledge, dismiss or escalate diversion flags"
+    POST_ACCESS_EVENTS = "post access events"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL}
@@ -47,6 +52,9 @@ _MANAGER = _LEAD | {
     Capability.HOLD_STOCK,
     Capability.MANAGE_LOCATION,
     Capability.OVERRIDE_VARIANCE,
+    Capability.READ_DIVERSION,
+    Capability.REVIEW_DIVERSION,
+    Capability.POST_ACCESS_EVENTS,
 }
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -61,9 +69,10 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MOVE_FLOOR_STOCK,
             Capability.MOVE_VAULT_STOCK,
             Capability.OVERRIDE_VARIANCE,
+            Capability.READ_DIVERSION,
         }
     ),
-    Role.AUDITOR: frozenset({Capability.READ}),
+    Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION}),
     Role.ADMIN: frozenset(Capability),
 }
 

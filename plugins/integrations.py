@@ -139,6 +139,10 @@ class LeafLedgerSignature:
 
 LEAFLEDGER_SIGNATURE = LeafLedgerSignature()
 
+# Door and badge systems post LeafLedger's own access-event document
+# (``domain.diversion.webhook``), signed our way; the name is what a connection configures.
+ACCESS_ADAPTERS: Mapping[str, SignatureScheme] = {"door": LEAFLEDGER_SIGNATURE}
+
 
 # -- POS events ------------------------------------------------------------------------------
 

@@ -38,3 +38,11 @@ def expiry_wake_up(expires_at: datetime) -> float:
 def expiry_job_id(prefix: str, moment: float) -> str:
     """One wake-up per slot however many holds end in it."""
     return f"{prefix}:expire-at:{moment:.1f}"
+
+
+# New movements and access events of a licence within the same half minute share one evaluation.
+DIVERSION_SLOT_SECONDS = 30
+
+
+def diversion_job_id(prefix: str, location_id: int, slot: int) -> str:
+    return f"{prefix}:diversion:{location_id}:{slot}"

@@ -10,6 +10,7 @@ strings, and ``require_registered`` makes the worker refuse to import without on
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,15 +20,19 @@ from arq.connections import ArqRedis
 from arq.worker import Function
 
 from domain.events import (
+    AccessEventsRecorded,
     Event,
     ReconciliationRequested,
     ReservationUpdated,
     StateReportsQueued,
+    StockBalanceChanged,
     WebhooksQueued,
 )
-from workers import jobs, webhooks
+from workers import diversion, jobs, webhooks
 from workers.job_ids import (
+    DIVERSION_SLOT_SECONDS,
     WAKE_UP_SLOTS_PER_SECOND,
+    diversion_job_id,
     drain_job_id,
     expiry_job_id,
     expiry_wake_up,
@@ -81,6 +86,17 @@ def _reconcile(prefix: str, event: ReconciliationRequested) -> Enqueue:
     return Enqueue((event.run_id,), reconcile_job_id(prefix, event.run_id))
 
 
+def _diversion(prefix: str, event: StockBalanceChanged | AccessEventsRecorded) -> Enqueue:
+    # Movements and door events of the same half minute share one evaluation at its end: a
+    # busy store runs the rules twice a minute, not once per sale.
+    slot = int(time.time() // DIVERSION_SLOT_SECONDS) + 1
+    return Enqueue(
+        (event.location_id,),
+        diversion_job_id(prefix, event.location_id, slot),
+        datetime.fromtimestamp(slot * DIVERSION_SLOT_SECONDS, UTC),
+    )
+
+
 # Event class -> (the job it starts, what to queue for one event under a deployment's Redis
 # prefix; None: nothing).
 KICKS: dict[type[Event], tuple[Job, Callable[[str, Any], Enqueue | None]]] = {
@@ -88,6 +104,8 @@ KICKS: dict[type[Event], tuple[Job, Callable[[str, Any], Enqueue | None]]] = {
     WebhooksQueued: (webhooks.deliver_webhooks, _deliver),
     ReservationUpdated: (jobs.expire_reservations, _wake_up),
     ReconciliationRequested: (jobs.reconcile_run, _reconcile),
+    StockBalanceChanged: (diversion.evaluate_diversion, _diversion),
+    AccessEventsRecorded: (diversion.evaluate_diversion, _diversion),
 }
 
 

@@ -15,7 +15,7 @@ from arq.cron import CronJob
 
 from api.bootstrap import bootstrap, redis_settings, running
 from domain.settings import Settings, load
-from workers import jobs, webhooks
+from workers import diversion, jobs, webhooks
 from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -77,6 +77,20 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             minute={41},
         ),
         cron(
+            diversion.catch_up_diversion,
+            name=named(diversion.catch_up_diversion),
+            minute=set(range(7, 60, 15)),
+            unique=True,
+            timeout=900,
+        ),
+        cron(
+            diversion.sweep_diversion,
+            name=named(diversion.sweep_diversion),
+            hour={1},
+            minute={23},
+            timeout=3600,
+        ),
+        cron(
             jobs.pull_incoming_shipments,
             name=named(jobs.pull_incoming_shipments),
             minute=set(range(0, 60, 15)),
@@ -99,6 +113,9 @@ class WorkerSettings:
         jobs.verify_ledger,
         jobs.schedule_reconciliations,
         func(jobs.pull_incoming_shipments, keep_result=0, timeout=900),
+        func(diversion.evaluate_diversion, keep_result=0, timeout=900),
+        func(diversion.catch_up_diversion, keep_result=0, timeout=900),
+        func(diversion.sweep_diversion, keep_result=0, timeout=3600),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

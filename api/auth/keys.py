@@ -22,7 +22,7 @@ strawberry.enum(
     description="What a key may do: READ_FLOOR_STOCK (products, packages, stock and their"
     " subscriptions), RECORD_SALES (recordSale, voidSale, returnSale, fulfilReservation, sales),"
     " CREATE_RESERVATIONS (create, cancel, extend, list and follow reservations),"
-    " POST_ACCESS_EVENTS (reserved for door systems; no operation yet).",
+    " POST_ACCESS_EVENTS (door and badge systems: recordAccessEvents).",
 )
 
 

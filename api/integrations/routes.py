@@ -1,4 +1,5 @@
-"""The inbound webhook endpoints: ``POST /hooks/pos/{adapter}`` and ``/hooks/delivery/{adapter}``.
+"""The inbound webhook endpoints: ``POST /hooks/pos/{adapter}``, ``/hooks/delivery/{adapter}`` and
+``/hooks/access/{adapter}`` (door and badge systems).
 
 Thin, like resolvers: find the adapter, read the location and the (bounded) body, hand them to
 ``domain.integrations.ingest`` and present its answer as JSON. Status codes (docs/integrations.md):
@@ -18,9 +19,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.diversion import webhook
 from domain.integrations import ingest
 from domain.integrations.tables import IntegrationKind
 from domain.unit_of_work import UnitOfWorkFactory
+from plugins.integrations import ACCESS_ADAPTERS
 from plugins.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -114,7 +117,27 @@ def routes(plugins: Registry, units: UnitOfWorkFactory) -> list[Route]:
 
         return hook
 
+    async def access_hook(request: Request) -> JSONResponse:
+        name = request.path_params["adapter"]
+        if name not in ACCESS_ADAPTERS:
+            return _error(404, "unknown_adapter", f"no access adapter named {name!r}")
+        location_id = _location(request)
+        if location_id is None:
+            return _error(400, "malformed", "give ?location=<location id>")
+        try:
+            body = await _body(request)
+        except _TooLarge:
+            return _error(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
+        except ClientDisconnect:
+            return _error(400, "disconnected", "the client left before sending the body")
+        try:
+            saved = await webhook.ingest_access(units, name, location_id, request.headers, body)
+        except ingest.WebhookRefused as refused:
+            return _error(STATUS[refused.refusal], str(refused.refusal), refused.message)
+        return JSONResponse({"status": "ok", **saved})
+
     return [
+        Route("/hooks/access/{adapter}", access_hook, methods=["POST"]),
         Route("/hooks/pos/{adapter}", endpoint(IntegrationKind.POS), methods=["POST"]),
         Route("/hooks/delivery/{adapter}", endpoint(IntegrationKind.DELIVERY), methods=["POST"]),
     ]

@@ -53,9 +53,8 @@ SCOPE_CAPABILITIES: dict[Scope, frozenset[Capability]] = {
     Scope.READ_FLOOR_STOCK: frozenset({Capability.READ}),
     Scope.RECORD_SALES: frozenset({Capability.SELL, Capability.READ}),
     Scope.CREATE_RESERVATIONS: frozenset({Capability.SELL, Capability.READ}),
-    # No operation takes access events yet: the scope exists so door systems can be issued keys
-    # now; until then such a key can only ask `me`.
-    Scope.POST_ACCESS_EVENTS: frozenset(),
+    # Door and badge systems post their events (recordAccessEvents) and nothing else.
+    Scope.POST_ACCESS_EVENTS: frozenset({Capability.POST_ACCESS_EVENTS}),
 }
 
 SCOPE_FIELDS: dict[Scope, frozenset[str]] = {
@@ -86,7 +85,7 @@ SCOPE_FIELDS: dict[Scope, frozenset[str]] = {
             "reservationChanged",
         }
     ),
-    Scope.POST_ACCESS_EVENTS: frozenset(),
+    Scope.POST_ACCESS_EVENTS: frozenset({"recordAccessEvents"}),
 }
 # Every key may ask who it is.
 ALWAYS_ALLOWED = frozenset({"me", "__typename"})

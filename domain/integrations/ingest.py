@@ -90,7 +90,7 @@ class Ingested:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Source:
+class Source:
     connection: ActiveConnection
     principal: Principal
 
@@ -106,7 +106,7 @@ def refusal_of(exc: DomainError) -> dict[str, Any]:
     return _json({"type": type(exc).__name__, "message": exc.message, **facts})
 
 
-async def _authenticate(
+async def authenticate(
     kind: IntegrationKind,
     adapter: str,
     scheme: SignatureScheme,
@@ -114,7 +114,8 @@ async def _authenticate(
     headers: Mapping[str, str],
     body: bytes,
     now: float | None,
-) -> _Source:
+    capability: Capability = Capability.SELL,
+) -> Source:
     connection = await active_connection(location_id, kind, adapter)
     if connection is None:
         raise WebhookRefused(Refusal.NO_CONNECTION, f"no active {kind} connection for {adapter}")
@@ -144,11 +145,11 @@ async def _authenticate(
     principal = await load_principal(
         TokenClaims(connection.acting_user_id, connection.acting_token_version)
     )
-    if principal is None or not principal.can(Capability.SELL, location_id):
+    if principal is None or not principal.can(capability, location_id):
         raise WebhookRefused(
-            Refusal.ACTING_USER, "the connection's acting user may not sell at this location"
+            Refusal.ACTING_USER, f"the connection's acting user may not {capability} here"
         )
-    return _Source(connection, principal)
+    return Source(connection, principal)
 
 
 def _parse(
@@ -172,7 +173,7 @@ def _parse(
 
 async def _once(
     units: Callable[[], UnitOfWork],
-    source: _Source,
+    source: Source,
     event: Any,
     apply: Callable[[UnitOfWork], Awaitable[dict]],
 ) -> dict:
@@ -234,7 +235,7 @@ async def ingest_pos(
     now: float | None = None,
 ) -> Ingested:
     """Apply a POS webhook's sales and voids at ``location_id``, in order, each at most once."""
-    source = await _authenticate(
+    source = await authenticate(
         IntegrationKind.POS, adapter.name, adapter.signature, location_id, headers, body, now
     )
     parsed = _parse(adapter.parse, body, (PosSale, PosVoid), adapter.name)
@@ -247,7 +248,7 @@ async def ingest_pos(
     return Ingested(results)
 
 
-def _sale(source: _Source, event: PosSale) -> Callable[[UnitOfWork], Awaitable[dict]]:
+def _sale(source: Source, event: PosSale) -> Callable[[UnitOfWork], Awaitable[dict]]:
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         outcome = await sales.record_sale(
             uow,
@@ -277,7 +278,7 @@ def _sale(source: _Source, event: PosSale) -> Callable[[UnitOfWork], Awaitable[d
     return apply
 
 
-def _void(source: _Source, event: PosVoid) -> Callable[[UnitOfWork], Awaitable[dict]]:
+def _void(source: Source, event: PosVoid) -> Callable[[UnitOfWork], Awaitable[dict]]:
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         outcome = await voids.void_sale(
             uow,
@@ -300,7 +301,7 @@ async def ingest_delivery(
     now: float | None = None,
 ) -> Ingested:
     """Turn a platform's orders into reservations (and cancellations into releases)."""
-    source = await _authenticate(
+    source = await authenticate(
         IntegrationKind.DELIVERY, adapter.name, adapter.signature, location_id, headers, body, now
     )
     parsed = _parse(adapter.parse_order, body, (OrderPlaced, OrderCancelled), adapter.name)
@@ -313,7 +314,7 @@ async def ingest_delivery(
     return Ingested(results)
 
 
-def _placed(source: _Source, event: OrderPlaced) -> Callable[[UnitOfWork], Awaitable[dict]]:
+def _placed(source: Source, event: OrderPlaced) -> Callable[[UnitOfWork], Awaitable[dict]]:
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         outcome = await reservations.create_reservation(
             uow,
@@ -336,7 +337,7 @@ def _placed(source: _Source, event: OrderPlaced) -> Callable[[UnitOfWork], Await
     return apply
 
 
-def _cancelled(source: _Source, event: OrderCancelled) -> Callable[[UnitOfWork], Awaitable[dict]]:
+def _cancelled(source: Source, event: OrderCancelled) -> Callable[[UnitOfWork], Awaitable[dict]]:
     async def apply(uow: UnitOfWork) -> dict[str, Any]:
         # Only the platform's own orders: another partner's order ref is not found.
         async with db.connection() as conn:

@@ -22,6 +22,7 @@ from domain.roles import Capability
 from domain.rows import returned
 from domain.unit_of_work import PluginRegistry, UnitOfWork
 from domain.webhooks.services import generate_secret
+from plugins.integrations import ACCESS_ADAPTERS
 
 _UPSERT = """
 INSERT INTO integration_connection (location, kind, adapter, secret, acting_user,
@@ -92,11 +93,21 @@ def _int4(value: int, entity: str) -> int:
 def installed_adapters(plugins: PluginRegistry, kind: IntegrationKind) -> Collection[str]:
     if kind == IntegrationKind.POS:
         return plugins.pos_adapters.keys()
+    if kind == IntegrationKind.ACCESS:
+        return ACCESS_ADAPTERS.keys()
     return plugins.delivery_adapters.keys()
 
 
-async def _check_acting_user(principal: Principal, user_id: int, location_id: int) -> None:
-    """Someone of the caller's operator who may sell at the location."""
+def acting_capability(kind: IntegrationKind) -> Capability:
+    """What a connection's acting user must be allowed: door systems post access events,
+    POS and delivery platforms sell and reserve."""
+    return Capability.POST_ACCESS_EVENTS if kind == IntegrationKind.ACCESS else Capability.SELL
+
+
+async def _check_acting_user(
+    principal: Principal, user_id: int, location_id: int, kind: IntegrationKind
+) -> None:
+    """Someone of the caller's operator who may sell (post access events) at the location."""
     _int4(user_id, "user")
     async with db.connection() as conn:
         row = await conn.fetchrow(
@@ -105,10 +116,13 @@ async def _check_acting_user(principal: Principal, user_id: int, location_id: in
     if row is None or row["operator"] != principal.operator_id:
         raise NotFound("user", str(user_id))
     acting = await load_principal(TokenClaims(user_id, row["token_version"]))
-    if acting is None or not acting.can(Capability.SELL, location_id):
-        raise ValidationError(
-            "actingUserId", "needs a role that may sell at this location (e.g. budtender)"
+    if acting is None or not acting.can(acting_capability(kind), location_id):
+        needs = (
+            "may post access events (e.g. manager)"
+            if kind == IntegrationKind.ACCESS
+            else "may sell at this location (e.g. budtender)"
         )
+        raise ValidationError("actingUserId", f"needs a role that {needs}")
 
 
 async def _check_endpoint(cmd: ConfigureIntegration) -> None:
@@ -154,7 +168,7 @@ async def configure(
     known = installed_adapters(uow.registry, kind) if adapters is None else adapters
     if cmd.adapter not in known:
         raise ValidationError("adapter", f"no {kind} adapter named {cmd.adapter!r} is installed")
-    await _check_acting_user(principal, cmd.acting_user_id, cmd.location_id)
+    await _check_acting_user(principal, cmd.acting_user_id, cmd.location_id, kind)
     await _check_endpoint(cmd)
     secret = generate_secret()
     token = credentials.encrypt({"secret": secret})

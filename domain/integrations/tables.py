@@ -31,6 +31,7 @@ from domain.webhooks.tables import WebhookEndpoint
 class IntegrationKind(enum.StrEnum):
     POS = "pos"
     DELIVERY = "delivery"
+    ACCESS = "access"  # door and badge systems (domain.diversion.webhook)
 
 
 class EventOutcome(enum.StrEnum):

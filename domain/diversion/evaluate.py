@@ -1,0 +1,383 @@
+"""Running the diversion rules over the ledger and the access log, and saving what they find.
+
+Two ways in, one set of rules: ``evaluate_new`` reads what arrived since the location's cursor
+(the worker runs it as movements and access events are committed), ``sweep`` reads a whole
+period (the nightly cron, and after a lost kick). Both save a flag once per (location, rule,
+evidence key): running either twice, or both over the same rows, raises nothing new. Per-event
+rules read the rows in id-ordered chunks, so a year's sweep holds one chunk at a time; the
+per-person and per-week rules read the database's aggregates (a partial index keeps those to
+the write-offs, voids and returns).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from domain.diversion import rules
+from domain.diversion.model import (
+    AccessFact,
+    ActorWeek,
+    FlagDraft,
+    Mismatch,
+    MovementFact,
+    ShiftSpan,
+    Thresholds,
+    UsageWeek,
+)
+from domain.events import DiversionFlagRaised
+from domain.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+CHUNK = 20_000
+# Write-off reasons that are known, recorded usage (samples and waste), compared week on week.
+USAGE_REASONS = ("sample", "packaging_waste", "damage", "expired", "destruction")
+
+_MOVEMENTS = """
+SELECT m.id, m.package, m.kind, m.quantity, m.reason, m.actor, m.occurred_at,
+       m.from_zone IS NOT NULL AND m.to_zone IS NULL AS out,
+       CASE p.unit WHEN 'grams' THEN m.quantity WHEN 'milligrams' THEN m.quantity / 1000
+            ELSE m.quantity * pr.unit_weight_grams END AS grams,
+       m.quantity * coalesce(p.unit_cost, pr.unit_cost) AS value
+FROM movement m JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
+WHERE m.location = $1 AND m.id > $2 AND m.occurred_at >= $3 AND m.occurred_at < $4
+ORDER BY m.id LIMIT $5
+"""
+
+_ACCESS = """
+SELECT a.id, a.occurred_at, a.direction, a.zone, z.kind AS zone_kind, a.zone_ref, a.badge_ref,
+       a."user"
+FROM access_event a LEFT JOIN zone z ON z.id = a.zone
+WHERE a.location = $1 AND a.id > $2 AND a.occurred_at >= $3 AND a.occurred_at < $4
+ORDER BY a.id LIMIT $5
+"""
+
+_SHIFTS = """
+SELECT "user", starts_at, ends_at
+FROM (SELECT "user", starts_at,
+             coalesce(ends_at, starts_at + make_interval(hours => $4)) AS ends_at
+      FROM shift WHERE location = $1 AND starts_at < $3) s
+WHERE ends_at > $2
+"""
+
+_WRITE_OFF = "m.kind = 'adjust' AND m.from_zone IS NOT NULL"
+_PEOPLE = f"""
+SELECT (date_trunc('week', m.occurred_at AT TIME ZONE $4))::date AS week, m.actor,
+  count(*) FILTER (WHERE {_WRITE_OFF} AND m.reason <> 'count_correction') AS adjustments,
+  (array_agg(m.id ORDER BY m.id)
+     FILTER (WHERE {_WRITE_OFF} AND m.reason <> 'count_correction'))[1:50] AS adjustment_ids,
+  count(DISTINCT coalesce(m.source_document, m.id::text))
+     FILTER (WHERE m.kind IN ('void', 'return')) AS voids,
+  (array_agg(m.id ORDER BY m.id) FILTER (WHERE m.kind IN ('void', 'return')))[1:50] AS void_ids,
+  count(*) FILTER (WHERE {_WRITE_OFF} AND m.reason = 'count_correction') AS corrections,
+  (array_agg(m.id ORDER BY m.id)
+     FILTER (WHERE {_WRITE_OFF} AND m.reason = 'count_correction'))[1:50] AS correction_ids
+FROM movement m
+WHERE m.location = $1 AND m.kind IN ('adjust', 'void', 'return', 'destroy')
+  AND m.occurred_at >= $2 AND m.occurred_at < $3
+GROUP BY 1, 2
+"""
+
+_USAGE = f"""
+SELECT (date_trunc('week', m.occurred_at AT TIME ZONE $4))::date AS week,
+       sum(m.quantity * coalesce(p.unit_cost, pr.unit_cost)) AS value,
+       (array_agg(m.id ORDER BY m.id))[1:50] AS ids
+FROM movement m JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
+WHERE m.location = $1 AND m.kind IN ('adjust', 'void', 'return', 'destroy') AND {_WRITE_OFF}
+  AND m.reason = ANY($5::text[]) AND m.occurred_at >= $2 AND m.occurred_at < $3
+GROUP BY 1
+"""
+
+_MISMATCHES = """
+SELECT d.id, d.tag, d.kind, d.our_quantity, d.state_quantity,
+       ARRAY(SELECT m.id FROM movement m JOIN package p ON p.id = m.package
+             WHERE p.location = d.location AND p.tag = d.tag
+             ORDER BY m.id DESC LIMIT 20) AS movement_ids
+FROM discrepancy d
+WHERE d.location = $1 AND d.status = 'open' AND d.difference <> 0
+"""
+
+_SAVE = """
+INSERT INTO diversion_flag (location, rule, severity, evidence_key, summary, subject_user,
+                            movement_ids, access_event_ids, facts, status, raised_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, 'open', now())
+ON CONFLICT (location, rule, evidence_key) DO NOTHING
+RETURNING id
+"""
+
+FAR_PAST = datetime(1970, 1, 1).astimezone()
+FAR_FUTURE = datetime(9999, 1, 1).astimezone()
+
+
+@dataclasses.dataclass
+class Tally:
+    """What one evaluation read and raised."""
+
+    movements: int = 0
+    access_events: int = 0
+    raised: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+async def settings_of(conn: asyncpg.Connection, location_id: int) -> tuple[Thresholds, ZoneInfo]:
+    row = await conn.fetchrow(
+        "SELECT l.timezone, s.thresholds FROM location l"
+        " LEFT JOIN diversion_settings s ON s.location = l.id WHERE l.id = $1",
+        location_id,
+    )
+    if row is None:
+        raise LookupError(f"location {location_id} does not exist")
+    return thresholds_from(row["thresholds"] or {}), ZoneInfo(row["timezone"])
+
+
+def thresholds_from(stored: dict[str, Any]) -> Thresholds:
+    """Stored values (text) over the defaults; a name no longer known is ignored."""
+    defaults = Thresholds()
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Thresholds):
+        if f.name in stored:
+            values[f.name] = type(getattr(defaults, f.name))(stored[f.name])
+    return dataclasses.replace(defaults, **values)
+
+
+def _movement(r: asyncpg.Record) -> MovementFact:
+    return MovementFact(
+        r["id"],
+        r["package"],
+        r["kind"],
+        r["quantity"],
+        r["out"],
+        r["reason"],
+        r["actor"],
+        r["occurred_at"],
+        r["grams"],
+        r["value"] if r["value"] is not None else Decimal(0),
+    )
+
+
+def _access(r: asyncpg.Record) -> AccessFact:
+    return AccessFact(
+        r["id"],
+        r["occurred_at"],
+        r["direction"],
+        r["zone"],
+        r["zone_kind"],
+        r["zone_ref"],
+        r["badge_ref"],
+        r["user"],
+    )
+
+
+async def _shifts(
+    conn: asyncpg.Connection, location_id: int, start: datetime, end: datetime, t: Thresholds
+) -> list[ShiftSpan]:
+    rows = await conn.fetch(_SHIFTS, location_id, start, end, t.open_shift_hours)
+    return [ShiftSpan(r["user"], r["starts_at"], r["ends_at"]) for r in rows]
+
+
+async def _week_flags(
+    conn: asyncpg.Connection,
+    location_id: int,
+    weeks: Sequence[date],
+    tz: ZoneInfo,
+    t: Thresholds,
+) -> list[FlagDraft]:
+    """The per-person and usage rules for ``weeks`` (Mondays, local)."""
+    if not weeks:
+        return []
+    first, last = min(weeks), max(weeks)
+
+    def at(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=tz)
+
+    start, end = at(first), at(last + timedelta(days=7))
+    people: dict[date, list[ActorWeek]] = {}
+    for r in await conn.fetch(_PEOPLE, location_id, start, end, tz.key):
+        people.setdefault(r["week"], []).append(
+            ActorWeek(
+                r["actor"],
+                r["adjustments"],
+                tuple(r["adjustment_ids"] or ()),
+                r["voids"],
+                tuple(r["void_ids"] or ()),
+                r["corrections"],
+                tuple(r["correction_ids"] or ()),
+            )
+        )
+    history_start = at(first - timedelta(days=7 * t.usual_weeks))
+    opened = await conn.fetchval(
+        "SELECT occurred_at FROM movement WHERE location = $1 ORDER BY id LIMIT 1", location_id
+    )
+    usage = {
+        r["week"]: UsageWeek(r["week"], r["value"], tuple(r["ids"]))
+        for r in await conn.fetch(
+            _USAGE, location_id, history_start, end, tz.key, list(USAGE_REASONS)
+        )
+    }
+    found: list[FlagDraft] = []
+    for week in sorted(set(weeks)):
+        found += rules.peer_flags(week, people.get(week, []), t)
+        before = [week - timedelta(days=7 * i) for i in range(1, t.usual_weeks + 1)]
+        if opened is not None:
+            before = [w for w in before if w >= rules.week_of(opened, tz)]
+        usual = [usage[w].value if w in usage else Decimal(0) for w in before]
+        current = usage.get(week)
+        if current is not None:
+            found += rules.usage_flags(current, usual, t)
+    return found
+
+
+async def _mismatch_flags(conn: asyncpg.Connection, location_id: int) -> list[FlagDraft]:
+    rows = await conn.fetch(_MISMATCHES, location_id)
+    return rules.mismatch_flags(
+        Mismatch(
+            r["id"],
+            r["tag"],
+            r["kind"],
+            r["our_quantity"],
+            r["state_quantity"],
+            tuple(r["movement_ids"]),
+        )
+        for r in rows
+    )
+
+
+async def save(uow: UnitOfWork, location_id: int, drafts: Sequence[FlagDraft]) -> int:
+    """Insert the flags not raised before; announce each new one after commit."""
+    raised = 0
+    for d in drafts:
+        flag_id = await uow.conn.fetchval(
+            _SAVE,
+            location_id,
+            d.rule.value,
+            d.severity.value,
+            d.evidence_key,
+            d.summary,
+            d.subject_user_id,
+            list(d.movement_ids),
+            list(d.access_event_ids),
+            d.facts,
+        )
+        if flag_id is not None:
+            raised += 1
+            uow.record(
+                DiversionFlagRaised(
+                    location_id=location_id,
+                    flag_id=flag_id,
+                    rule=d.rule.value,
+                    severity=d.severity.value,
+                )
+            )
+    return raised
+
+
+async def evaluate_new(units: UnitOfWorkFactory, location_id: int) -> Tally:
+    """Evaluate what arrived since the location's cursor, then move the cursor, in one
+    transaction (the cursor row's lock makes concurrent runs for a location take turns)."""
+    tally = Tally()
+    async with units() as uow:
+        conn = uow.conn
+        await conn.execute(
+            "INSERT INTO diversion_cursor (location, last_movement, last_access_event,"
+            " evaluated_at, runs) VALUES ($1, 0, 0, now(), 0) ON CONFLICT (location) DO NOTHING",
+            location_id,
+        )
+        cursor = await conn.fetchrow(
+            "SELECT last_movement, last_access_event FROM diversion_cursor"
+            " WHERE location = $1 FOR UPDATE",
+            location_id,
+        )
+        assert cursor is not None
+        t, tz = await settings_of(conn, location_id)
+        rows = await conn.fetch(
+            _MOVEMENTS, location_id, cursor["last_movement"], FAR_PAST, FAR_FUTURE, CHUNK
+        )
+        moves = [_movement(r) for r in rows]
+        seen = await conn.fetch(
+            _ACCESS, location_id, cursor["last_access_event"], FAR_PAST, FAR_FUTURE, CHUNK
+        )
+        events = [_access(r) for r in seen]
+        drafts = rules.movement_flags(moves, tz, t)
+        if events:
+            start = min(e.occurred_at for e in events)
+            end = max(e.occurred_at for e in events)
+            shifts = await _shifts(conn, location_id, start, end + timedelta(seconds=1), t)
+            drafts += rules.access_flags(events, shifts)
+        weeks = {
+            rules.week_of(m.occurred_at, tz)
+            for m in moves
+            if m.kind in ("adjust", "void", "return", "destroy")
+        }
+        drafts += await _week_flags(conn, location_id, sorted(weeks), tz, t)
+        drafts += await _mismatch_flags(conn, location_id)
+        tally.raised = await save(uow, location_id, drafts)
+        tally.movements, tally.access_events = len(moves), len(events)
+        await conn.execute(
+            "UPDATE diversion_cursor SET last_movement = $2, last_access_event = $3,"
+            " evaluated_at = now(), runs = runs + 1 WHERE location = $1",
+            location_id,
+            max((m.id for m in moves), default=cursor["last_movement"]),
+            max((e.id for e in events), default=cursor["last_access_event"]),
+        )
+    if tally.movements == CHUNK or tally.access_events == CHUNK:
+        more = await evaluate_new(units, location_id)  # a backlog: the next chunk
+        tally.movements += more.movements
+        tally.access_events += more.access_events
+        tally.raised += more.raised
+    return tally
+
+
+async def sweep(
+    units: UnitOfWorkFactory, location_id: int, start: datetime, end: datetime
+) -> Tally:
+    """Every rule over [start, end): the nightly safety net and the full re-evaluation."""
+    tally = Tally()
+    async with units() as uow:
+        t, tz = await settings_of(uow.conn, location_id)
+    after = 0
+    while True:  # movements, a chunk (and a transaction) at a time
+        async with units() as uow:
+            rows = await uow.conn.fetch(_MOVEMENTS, location_id, after, start, end, CHUNK)
+            moves = [_movement(r) for r in rows]
+            tally.raised += await save(uow, location_id, rules.movement_flags(moves, tz, t))
+        tally.movements += len(moves)
+        if len(rows) < CHUNK:
+            break
+        after = moves[-1].id
+    after = 0
+    while True:
+        async with units() as uow:
+            seen = await uow.conn.fetch(_ACCESS, location_id, after, start, end, CHUNK)
+            events = [_access(r) for r in seen]
+            drafts: list[FlagDraft] = []
+            if events:
+                first = min(e.occurred_at for e in events)
+                last = max(e.occurred_at for e in events)
+                shifts = await _shifts(uow.conn, location_id, first, last + timedelta(seconds=1), t)
+                drafts = rules.access_flags(events, shifts)
+            tally.raised += await save(uow, location_id, drafts)
+        tally.access_events += len(events)
+        if len(seen) < CHUNK:
+            break
+        after = events[-1].id
+    weeks, week = [], rules.week_of(start, tz)
+    while datetime(week.year, week.month, week.day, tzinfo=tz) < end:
+        weeks.append(week)
+        week += timedelta(days=7)
+    async with units() as uow:
+        drafts = await _week_flags(uow.conn, location_id, weeks, tz, t)
+        drafts += await _mismatch_flags(uow.conn, location_id)
+        tally.raised += await save(uow, location_id, drafts)
+    return tally
+
+
+async def locations(units: UnitOfWorkFactory) -> list[int]:
+    async with units() as uow:
+        return [r["id"] for r in await uow.conn.fetch("SELECT id FROM location ORDER BY id")]

@@ -1,0 +1,49 @@
+"""Indexes the diversion rules and the shrinkage report read by (hand-written: piccolo has no
+partial indexes), and a check on the flags' statuses.
+
+The movement index is partial: only write-offs, voids and returns (a few percent of movements)
+are aggregated per person and week, so sales and transfers pay nothing for it.
+"""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+from domain.db import execute_script
+
+ID = "2026-12-07T21:32:44:000013"
+VERSION = "1.38.0"
+DESCRIPTION = "diversion and shrinkage indexes"
+
+FORWARDS = """
+CREATE INDEX movement_diversion_idx ON movement (location, occurred_at)
+    WHERE kind IN ('adjust', 'void', 'return', 'destroy');
+CREATE INDEX access_event_location_occurred_idx ON access_event (location, occurred_at);
+CREATE INDEX shift_location_span_idx ON shift (location, starts_at);
+CREATE INDEX diversion_flag_location_raised_idx ON diversion_flag (location, raised_at DESC);
+ALTER TABLE diversion_flag ADD CONSTRAINT diversion_flag_status_known
+    CHECK (status IN ('open', 'acknowledged', 'dismissed', 'escalated'));
+ALTER TABLE shift ADD CONSTRAINT shift_ends_after_start
+    CHECK (ends_at IS NULL OR ends_at > starts_at);
+"""
+
+BACKWARDS = """
+ALTER TABLE shift DROP CONSTRAINT IF EXISTS shift_ends_after_start;
+ALTER TABLE diversion_flag DROP CONSTRAINT IF EXISTS diversion_flag_status_known;
+DROP INDEX IF EXISTS diversion_flag_location_raised_idx;
+DROP INDEX IF EXISTS shift_location_span_idx;
+DROP INDEX IF EXISTS access_event_location_occurred_idx;
+DROP INDEX IF EXISTS movement_diversion_idx;
+"""
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="leafledger", description=DESCRIPTION)
+
+    async def run():
+        await execute_script(FORWARDS)
+
+    async def run_backwards():
+        await execute_script(BACKWARDS)
+
+    manager.add_raw(run)
+    manager.add_raw_backwards(run_backwards)
+    return manager

@@ -1,0 +1,1 @@
+"""Shrinkage: how much stock left the books other than by sale, why, where and through whom."""
