@@ -37,6 +37,10 @@ from domain.unit_of_work import UnitOfWork, UnitOfWorkFactory
 CHUNK = 20_000
 # Write-off reasons that are known, recorded usage (samples and waste), compared week on week.
 USAGE_REASONS = ("sample", "packaging_waste", "damage", "expired", "destruction")
+# Not counted by the person-against-peers write-off rule: routine work with its own workflow
+# (samples, lab, packaging: the usage rule watches their volume) and count corrections (the
+# counter rule watches those).
+ROUTINE_REASONS = ("sample", "qa_testing", "packaging_waste", "count_correction")
 
 _MOVEMENTS = """
 SELECT m.id, m.package, m.kind, m.quantity, m.reason, m.actor, m.occurred_at,
@@ -68,9 +72,9 @@ WHERE ends_at > $2
 _WRITE_OFF = "m.kind = 'adjust' AND m.from_zone IS NOT NULL"
 _PEOPLE = f"""
 SELECT (date_trunc('week', m.occurred_at AT TIME ZONE $4))::date AS week, m.actor,
-  count(*) FILTER (WHERE {_WRITE_OFF} AND m.reason <> 'count_correction') AS adjustments,
+  count(*) FILTER (WHERE {_WRITE_OFF} AND m.reason <> ALL($5::text[])) AS adjustments,
   (array_agg(m.id ORDER BY m.id)
-     FILTER (WHERE {_WRITE_OFF} AND m.reason <> 'count_correction'))[1:50] AS adjustment_ids,
+     FILTER (WHERE {_WRITE_OFF} AND m.reason <> ALL($5::text[])))[1:50] AS adjustment_ids,
   count(DISTINCT coalesce(m.source_document, m.id::text))
      FILTER (WHERE m.kind IN ('void', 'return')) AS voids,
   (array_agg(m.id ORDER BY m.id) FILTER (WHERE m.kind IN ('void', 'return')))[1:50] AS void_ids,
@@ -199,7 +203,7 @@ async def _week_flags(
 
     start, end = at(first), at(last + timedelta(days=7))
     people: dict[date, list[ActorWeek]] = {}
-    for r in await conn.fetch(_PEOPLE, location_id, start, end, tz.key):
+    for r in await conn.fetch(_PEOPLE, location_id, start, end, tz.key, list(ROUTINE_REASONS)):
         people.setdefault(r["week"], []).append(
             ActorWeek(
                 r["actor"],
@@ -212,8 +216,12 @@ async def _week_flags(
             )
         )
     history_start = at(first - timedelta(days=7 * t.usual_weeks))
+    # The usual week counts from the first write-off, void or return (the partial index's
+    # first entry): a new store's empty weeks before opening are not its usual.
     opened = await conn.fetchval(
-        "SELECT occurred_at FROM movement WHERE location = $1 ORDER BY id LIMIT 1", location_id
+        "SELECT min(occurred_at) FROM movement WHERE location = $1"
+        " AND kind IN ('adjust', 'void', 'return', 'destroy')",
+        location_id,
     )
     usage = {
         r["week"]: UsageWeek(r["week"], r["value"], tuple(r["ids"]))

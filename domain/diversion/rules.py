@@ -29,8 +29,9 @@ from domain.diversion.model import (
 )
 
 VAULT = "vault"
-# Moves people make by hand; reservations and their expiry are the system's own.
-HANDLED_KINDS = frozenset({"transfer", "adjust", "sale", "void", "return", "destroy", "register"})
+# Moves people make by hand on the day. Reservations and their expiry are the system's own;
+# registering opening balances is onboarding, often done after closing on purpose.
+HANDLED_KINDS = frozenset({"transfer", "adjust", "sale", "void", "return", "destroy"})
 EVIDENCE_CAP = 50
 
 
@@ -130,7 +131,8 @@ def movement_flags(
 
 
 def peer_flags(week: date, people: Sequence[ActorWeek], t: Thresholds) -> list[FlagDraft]:
-    """Write-offs unusually frequent for one person, repeated voids and returns by one
+    """Write-offs unusually frequent for one person (routine samples, lab and packaging
+    write-offs are not counted: ``evaluate.ROUTINE_REASONS``), repeated voids and returns by one
     budtender, and count corrections that follow one counter, each against the week's peers."""
     found = []
     checks = (

@@ -30,7 +30,7 @@ class Badge(Table, db=DB):
     user = ForeignKey(User, null=False, on_delete=OnDelete.restrict)
     created_at = Timestamptz()
 
-    unique_badge = Unique([location, code])
+    badge_code_unique = Unique([location, code])
 
 
 class AccessEvent(Table, db=DB):
@@ -49,7 +49,7 @@ class AccessEvent(Table, db=DB):
     user = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
     recorded_at = Timestamptz()
 
-    unique_event = Unique([location, source, event_id])
+    access_event_unique = Unique([location, source, event_id])
 
 
 class Shift(Table, db=DB):
@@ -92,7 +92,7 @@ class DiversionFlag(Table, db=DB):
     reviewed_at = Timestamptz(null=True, default=None)
     review_note = Text(null=True, default=None)
 
-    unique_evidence = Unique([location, rule, evidence_key])
+    diversion_flag_evidence_unique = Unique([location, rule, evidence_key])
 
 
 class DiversionCursor(Table, db=DB):

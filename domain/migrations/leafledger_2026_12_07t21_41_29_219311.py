@@ -56,7 +56,7 @@ class Zone(Table, tablename="zone", schema=None):
     )
 
 
-ID = "2026-12-07T21:32:43:939253"
+ID = "2026-12-07T21:41:29:219311"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
@@ -67,7 +67,18 @@ async def forwards():
     )
 
     manager.add_table(
+        class_name="Badge", tablename="badge", schema=None, columns=None
+    )
+
+    manager.add_table(
         class_name="Shift", tablename="shift", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="AccessEvent",
+        tablename="access_event",
+        schema=None,
+        columns=None,
     )
 
     manager.add_table(
@@ -75,10 +86,6 @@ async def forwards():
         tablename="diversion_settings",
         schema=None,
         columns=None,
-    )
-
-    manager.add_table(
-        class_name="Badge", tablename="badge", schema=None, columns=None
     )
 
     manager.add_table(
@@ -95,11 +102,95 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="AccessEvent",
-        tablename="access_event",
+    manager.add_column(
+        table_class_name="Badge",
+        tablename="badge",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Location,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
         schema=None,
-        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="Badge",
+        tablename="badge",
+        column_name="code",
+        db_column_name="code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Badge",
+        tablename="badge",
+        column_name="user",
+        db_column_name="user",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Badge",
+        tablename="badge",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
     )
 
     manager.add_column(
@@ -236,6 +327,259 @@ async def forwards():
     )
 
     manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Location,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="source",
+        db_column_name="source",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="event_id",
+        db_column_name="event_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="occurred_at",
+        db_column_name="occurred_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="direction",
+        db_column_name="direction",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "AccessDirection",
+                {
+                    "ENTRY": "entry",
+                    "EXIT": "exit",
+                    "DENIED": "denied",
+                    "CLOCK_IN": "clock_in",
+                    "CLOCK_OUT": "clock_out",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="zone_ref",
+        db_column_name="zone_ref",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="badge_ref",
+        db_column_name="badge_ref",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="zone",
+        db_column_name="zone",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Zone,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="user",
+        db_column_name="user",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        column_name="recorded_at",
+        db_column_name="recorded_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
         table_class_name="DiversionSettings",
         tablename="diversion_settings",
         column_name="location",
@@ -309,97 +653,6 @@ async def forwards():
         tablename="diversion_settings",
         column_name="updated_at",
         db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Badge",
-        tablename="badge",
-        column_name="location",
-        db_column_name="location",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Location,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Badge",
-        tablename="badge",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Badge",
-        tablename="badge",
-        column_name="user",
-        db_column_name="user",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Badge",
-        tablename="badge",
-        column_name="created_at",
-        db_column_name="created_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -874,287 +1127,34 @@ async def forwards():
         schema=None,
     )
 
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="location",
-        db_column_name="location",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Location,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="source",
-        db_column_name="source",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="event_id",
-        db_column_name="event_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="occurred_at",
-        db_column_name="occurred_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="direction",
-        db_column_name="direction",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "AccessDirection",
-                {
-                    "ENTRY": "entry",
-                    "EXIT": "exit",
-                    "DENIED": "denied",
-                    "CLOCK_IN": "clock_in",
-                    "CLOCK_OUT": "clock_out",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="zone_ref",
-        db_column_name="zone_ref",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="badge_ref",
-        db_column_name="badge_ref",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="zone",
-        db_column_name="zone",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Zone,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="user",
-        db_column_name="user",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        column_name="recorded_at",
-        db_column_name="recorded_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
     manager.add_constraint(
         table_class_name="Badge",
         tablename="badge",
-        constraint_name="unique_badge",
+        constraint_name="badge_code_unique",
         constraint_class=Unique,
         params={"columns": ["location", "code"], "nulls_distinct": True},
         schema=None,
     )
 
     manager.add_constraint(
-        table_class_name="DiversionFlag",
-        tablename="diversion_flag",
-        constraint_name="unique_evidence",
+        table_class_name="AccessEvent",
+        tablename="access_event",
+        constraint_name="access_event_unique",
         constraint_class=Unique,
         params={
-            "columns": ["location", "rule", "evidence_key"],
+            "columns": ["location", "source", "event_id"],
             "nulls_distinct": True,
         },
         schema=None,
     )
 
     manager.add_constraint(
-        table_class_name="AccessEvent",
-        tablename="access_event",
-        constraint_name="unique_event",
+        table_class_name="DiversionFlag",
+        tablename="diversion_flag",
+        constraint_name="diversion_flag_evidence_unique",
         constraint_class=Unique,
         params={
-            "columns": ["location", "source", "event_id"],
+            "columns": ["location", "rule", "evidence_key"],
             "nulls_distinct": True,
         },
         schema=None,

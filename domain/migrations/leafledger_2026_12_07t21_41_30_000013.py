@@ -9,7 +9,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from domain.db import execute_script
 
-ID = "2026-12-07T21:32:44:000013"
+ID = "2026-12-07T21:41:30:000013"
 VERSION = "1.38.0"
 DESCRIPTION = "diversion and shrinkage indexes"
 
