@@ -1,5 +1,6 @@
 """Indexes the diversion rules and the shrinkage report read by (hand-written: piccolo has no
-partial indexes), and a check on the flags' statuses.
+partial indexes), checks on flags and shifts, and integration connections of kind 'access'
+(door and badge systems).
 
 The movement index is partial: only write-offs, voids and returns (a few percent of movements)
 are aggregated per person and week, so sales and transfers pay nothing for it.
@@ -23,9 +24,16 @@ ALTER TABLE diversion_flag ADD CONSTRAINT diversion_flag_status_known
     CHECK (status IN ('open', 'acknowledged', 'dismissed', 'escalated'));
 ALTER TABLE shift ADD CONSTRAINT shift_ends_after_start
     CHECK (ends_at IS NULL OR ends_at > starts_at);
+ALTER TABLE integration_connection DROP CONSTRAINT integration_connection_kind_known;
+ALTER TABLE integration_connection ADD CONSTRAINT integration_connection_kind_known
+    CHECK (kind IN ('pos', 'delivery', 'access'));
 """
 
 BACKWARDS = """
+DELETE FROM integration_connection WHERE kind = 'access';
+ALTER TABLE integration_connection DROP CONSTRAINT integration_connection_kind_known;
+ALTER TABLE integration_connection ADD CONSTRAINT integration_connection_kind_known
+    CHECK (kind IN ('pos', 'delivery'));
 ALTER TABLE shift DROP CONSTRAINT IF EXISTS shift_ends_after_start;
 ALTER TABLE diversion_flag DROP CONSTRAINT IF EXISTS diversion_flag_status_known;
 DROP INDEX IF EXISTS diversion_flag_location_raised_idx;
