@@ -9,16 +9,25 @@ import strawberry
 
 from domain.diversion import flags, model
 
-DiversionRule = strawberry.enum(model.Rule, description="The rule that raised a flag.")
-FlagSeverity = strawberry.enum(model.Severity)
-FlagStatus = strawberry.enum(
-    model.FlagStatus, description="open until a manager acknowledges, escalates or dismisses it."
+# The domain's enums, registered with strawberry in place (as api/integrations/types.py does).
+DiversionRule = model.Rule
+FlagSeverity = model.Severity
+FlagStatus = model.FlagStatus
+AccessDirection = model.AccessDirection
+FlagReview = flags.Review
+strawberry.enum(DiversionRule, name="DiversionRule", description="The rule that raised a flag.")
+strawberry.enum(FlagSeverity, name="FlagSeverity")
+strawberry.enum(
+    FlagStatus,
+    name="FlagStatus",
+    description="open until a manager acknowledges, escalates or dismisses it.",
 )
-AccessDirection = strawberry.enum(
-    model.AccessDirection,
+strawberry.enum(
+    AccessDirection,
+    name="AccessDirection",
     description="What the reader saw: a door entry or exit, a refused badge, a clock-in or out.",
 )
-FlagReview = strawberry.enum(flags.Review)
+strawberry.enum(FlagReview, name="FlagReview")
 
 
 def _ids(values: tuple[int, ...]) -> list[strawberry.ID]:

@@ -20,6 +20,7 @@ from domain.events import AccessEventsRecorded
 from domain.identity.principal import Principal
 from domain.inventory import lookup
 from domain.roles import Capability
+from domain.rows import returned
 from domain.text import storable
 from domain.unit_of_work import UnitOfWork
 
@@ -188,7 +189,7 @@ async def assign_badge(
             code,
             cmd.user_id,
         )
-        return BadgeAssigned(badge_id)
+        return BadgeAssigned(returned(badge_id, "badge id"))
 
     return await service.run(uow, principal, "assignBadge", cmd, work, BadgeAssigned)
 
@@ -227,7 +228,7 @@ async def schedule_shift(
             cmd.starts_at,
             cmd.ends_at,
         )
-        return ShiftScheduled(shift_id)
+        return ShiftScheduled(returned(shift_id, "shift id"))
 
     return await service.run(uow, principal, "scheduleShift", cmd, work, ShiftScheduled)
 

@@ -133,7 +133,9 @@ async def review_flag(
         location_id = await conn.fetchval(
             "SELECT location FROM diversion_flag WHERE id = $1", cmd.flag_id
         )
-    if location_id is None or not principal.can(Capability.READ_DIVERSION, location_id):
+    # A flag at a store the caller has no grant at is not revealed; staff of the store who may
+    # not review are told so.
+    if location_id is None or not principal.can(Capability.READ, location_id):
         raise NotFound("diversion flag", str(cmd.flag_id))
     principal.require(Capability.REVIEW_DIVERSION, location_id)
 

@@ -711,3 +711,8 @@ CASES: dict[str, Case] = {
         LOCATION_ADMINS,
     ),
 }
+
+# Features' entries live in their own modules (imported last: they build on the helpers above).
+from tests.api.authz_diversion import CASES as _DIVERSION  # noqa: E402
+
+CASES.update(_DIVERSION)
