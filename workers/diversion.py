@@ -26,11 +26,12 @@ async def evaluate_diversion(ctx: dict[str, Any], location_id: int) -> dict[str,
 
 
 async def catch_up_diversion(ctx: dict[str, Any]) -> dict[str, int]:
-    """Every location's new rows (covers kicks Redis lost between sweeps)."""
+    """Every location's new rows (covers kicks Redis lost between sweeps), and the tag
+    histories the last reconciliation found disagreeing."""
     total = evaluate.Tally()
     for loc in await evaluate.locations(units(ctx)):
         try:
-            found = await evaluate.evaluate_new(units(ctx), loc)
+            found = await evaluate.evaluate_new(units(ctx), loc, mismatches=True)
         except Exception:
             log.exception("diversion evaluation failed at location %s", loc)
             continue

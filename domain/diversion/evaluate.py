@@ -286,20 +286,20 @@ async def save(uow: UnitOfWork, location_id: int, drafts: Sequence[FlagDraft]) -
     return raised
 
 
-async def evaluate_new(units: UnitOfWorkFactory, location_id: int) -> Tally:
+async def evaluate_new(
+    units: UnitOfWorkFactory, location_id: int, *, mismatches: bool = False
+) -> Tally:
     """Evaluate what arrived since the location's cursor, then move the cursor, in one
     transaction (the cursor row's lock makes concurrent runs for a location take turns)."""
     tally = Tally()
     async with units() as uow:
         conn = uow.conn
-        await conn.execute(
-            "INSERT INTO diversion_cursor (location, last_movement, last_access_event,"
-            " evaluated_at, runs) VALUES ($1, 0, 0, now(), 0) ON CONFLICT (location) DO NOTHING",
-            location_id,
-        )
+        # The upsert takes the cursor row's lock: a concurrent run waits here, then reads on.
         cursor = await conn.fetchrow(
-            "SELECT last_movement, last_access_event FROM diversion_cursor"
-            " WHERE location = $1 FOR UPDATE",
+            "INSERT INTO diversion_cursor (location, last_movement, last_access_event,"
+            " evaluated_at, runs) VALUES ($1, 0, 0, now(), 0) ON CONFLICT (location)"
+            " DO UPDATE SET runs = diversion_cursor.runs RETURNING last_movement,"
+            " last_access_event",
             location_id,
         )
         assert cursor is not None
@@ -324,7 +324,8 @@ async def evaluate_new(units: UnitOfWorkFactory, location_id: int) -> Tally:
             if m.kind in ("adjust", "void", "return", "destroy")
         }
         drafts += await _week_flags(conn, location_id, sorted(weeks), tz, t)
-        drafts += await _mismatch_flags(conn, location_id)
+        if mismatches:  # reconciliation runs find those, not movements: the catch-up cron asks
+            drafts += await _mismatch_flags(conn, location_id)
         tally.raised = await save(uow, location_id, drafts)
         tally.movements, tally.access_events = len(moves), len(events)
         await conn.execute(

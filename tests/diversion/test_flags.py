@@ -162,3 +162,23 @@ async def test_unusual_waste_against_the_usual_weeks_is_flagged(world):
     )
     await evaluate.evaluate_new(new_uow, h.loc)
     assert await flags(h.loc) == [("usage_above_rate", None)]
+
+
+async def test_a_tag_the_state_sees_differently_is_flagged_with_its_movements(world):
+    h = await History(world).stock()
+    moved = await h.post(Role.BUDTENDER, Kind.SALE, at(monday(0), 12), "2", source=Z.SALES_FLOOR)
+    async with db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO discrepancy (location, tag, kind, our_quantity, state_quantity,"
+            " difference, first_seen_run, last_seen_run, first_seen_at, last_seen_at, status)"
+            " VALUES ($1, '1A4FF0100000022000077777', 'quantity', 9998, 9990, 8, 0, 0, now(),"
+            " now(), 'open')",
+            h.loc,
+        )
+    await evaluate.evaluate_new(new_uow, h.loc)  # as movements arrive: not this rule
+    assert await flags(h.loc) == []
+    await evaluate.evaluate_new(new_uow, h.loc, mismatches=True)  # the catch-up cron
+    assert await flags(h.loc) == [("tag_history_mismatch", None)]
+    async with db.connection() as conn:
+        evidence = await conn.fetchval("SELECT movement_ids FROM diversion_flag")
+    assert evidence[0] == moved

@@ -41,7 +41,10 @@ def test_budtenders_move_floor_stock_but_never_vault_stock():
 
 
 def test_auditors_only_read():
-    assert [c for c in Capability if allows(Role.AUDITOR, c)] == [Capability.READ]
+    assert [c for c in Capability if allows(Role.AUDITOR, c)] == [
+        Capability.READ,
+        Capability.READ_DIVERSION,
+    ]
 
 
 def test_held_stock_may_go_to_quarantine_but_not_the_floor():
