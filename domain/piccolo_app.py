@@ -41,6 +41,7 @@ from domain.receiving.tables import (
     ShipmentPackage,
 )
 from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
+from domain.shrinkage.tables import ShrinkageDay, ShrinkageRollup
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 TABLES = [
@@ -88,6 +89,8 @@ TABLES = [
     DiversionSettings,
     DiversionFlag,
     DiversionCursor,
+    ShrinkageDay,
+    ShrinkageRollup,
 ]
 
 APP_CONFIG = AppConfig(

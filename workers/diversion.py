@@ -1,4 +1,5 @@
-"""Diversion jobs: evaluate what arrived (kicked after commit), and the nightly sweep.
+"""Diversion jobs: evaluate what arrived (kicked after commit), the nightly sweep, and the
+shrinkage report's hourly roll-up.
 
 Both are safe to run twice: a flag is saved once per evidence, and the incremental cursor is
 moved in the transaction that read past it (its row lock makes two runs take turns).
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.diversion import evaluate
+from domain.shrinkage import rollup
 from workers.jobs import units
 
 log = logging.getLogger(__name__)
@@ -56,3 +58,15 @@ async def sweep_diversion(ctx: dict[str, Any]) -> dict[str, int]:
         total.access_events += found.access_events
         total.raised += found.raised
     return total.as_dict()
+
+
+async def roll_up_shrinkage(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every location's finished days into the shrinkage report's roll-up (hourly: each
+    location's midnight comes in its own timezone; re-running rewrites the same sums)."""
+    days = 0
+    for loc in await evaluate.locations(units(ctx)):
+        try:
+            days += await rollup.roll_up(units(ctx), loc)
+        except Exception:
+            log.exception("shrinkage roll-up failed at location %s", loc)
+    return {"days": days}

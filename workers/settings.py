@@ -84,6 +84,13 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             timeout=900,
         ),
         cron(
+            diversion.roll_up_shrinkage,
+            name=named(diversion.roll_up_shrinkage),
+            minute={11},
+            unique=True,
+            timeout=1800,
+        ),
+        cron(
             diversion.sweep_diversion,
             name=named(diversion.sweep_diversion),
             hour={1},
@@ -116,6 +123,7 @@ class WorkerSettings:
         func(diversion.evaluate_diversion, keep_result=0, timeout=900),
         func(diversion.catch_up_diversion, keep_result=0, timeout=900),
         func(diversion.sweep_diversion, keep_result=0, timeout=3600),
+        func(diversion.roll_up_shrinkage, keep_result=0, timeout=1800),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

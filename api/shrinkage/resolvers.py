@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import Annotated
 
 import strawberry
@@ -21,10 +21,14 @@ class ShrinkageQueries:
         self,
         info: Info,
         location_ids: list[strawberry.ID],
-        start: Annotated[datetime, strawberry.argument(name="from")],
-        end: Annotated[datetime, strawberry.argument(name="to")],
+        first: Annotated[
+            date, strawberry.argument(name="from", description="The first local day.")
+        ],
+        last: Annotated[
+            date, strawberry.argument(name="to", description="The last local day (included).")
+        ],
     ) -> ShrinkageReport:
         principal = await require_caller(info)
         locations = [query_id(loc, "location") for loc in location_ids]
-        found = await answered(report.shrinkage_report(principal, locations, start, end))
+        found = await answered(report.shrinkage_report(principal, locations, first, last))
         return ShrinkageReport.from_domain(found)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import strawberry
@@ -63,8 +63,8 @@ class ShrinkageWeek:
 @strawberry.type(description="Shrinkage over a period at one or several locations.")
 class ShrinkageReport:
     location_ids: list[strawberry.ID]
-    start: datetime
-    end: datetime
+    first: date = strawberry.field(name="from")
+    last: date = strawberry.field(name="to")
     known: ShrinkageAmount
     unknown: ShrinkageAmount = strawberry.field(
         description="Count shortfalls, theft, entry errors and unexplained write-offs."
@@ -87,8 +87,8 @@ class ShrinkageReport:
 
         return cls(
             location_ids=[strawberry.ID(str(i)) for i in r.location_ids],
-            start=r.start,
-            end=r.end,
+            first=r.first,
+            last=r.last,
             known=ShrinkageAmount.from_domain(r.known),
             unknown=ShrinkageAmount.from_domain(r.unknown),
             sales=ShrinkageAmount.from_domain(r.sales),

@@ -17,6 +17,8 @@ DESCRIPTION = "diversion and shrinkage indexes"
 FORWARDS = """
 CREATE INDEX movement_diversion_idx ON movement (location, occurred_at)
     WHERE kind IN ('adjust', 'void', 'return', 'destroy');
+-- Movements by time: the shrinkage report's days not yet rolled up, the roll-up itself.
+CREATE INDEX movement_location_occurred_idx ON movement (location, occurred_at);
 CREATE INDEX access_event_location_occurred_idx ON access_event (location, occurred_at);
 CREATE INDEX shift_location_span_idx ON shift (location, starts_at);
 CREATE INDEX diversion_flag_location_raised_idx ON diversion_flag (location, raised_at DESC);
@@ -39,6 +41,7 @@ ALTER TABLE diversion_flag DROP CONSTRAINT IF EXISTS diversion_flag_status_known
 DROP INDEX IF EXISTS diversion_flag_location_raised_idx;
 DROP INDEX IF EXISTS shift_location_span_idx;
 DROP INDEX IF EXISTS access_event_location_occurred_idx;
+DROP INDEX IF EXISTS movement_location_occurred_idx;
 DROP INDEX IF EXISTS movement_diversion_idx;
 """
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -22,6 +22,7 @@ from domain.errors import ValidationError
 from domain.identity.principal import Principal
 from domain.inventory.model import AdjustmentReason
 from domain.roles import Capability
+from domain.shrinkage import report_sql as sql
 
 KNOWN_CAUSES = frozenset(
     {
@@ -36,6 +37,8 @@ KNOWN_CAUSES = frozenset(
 MAX_PERIOD = timedelta(days=400)
 MAX_LOCATIONS = 50
 ZERO = Decimal(0)
+QUANTITY = Decimal("0.001")
+VALUE = Decimal("0.0001")
 
 
 def is_known(cause: str) -> bool:
@@ -76,8 +79,8 @@ class WeekTrend:
 @dataclass(frozen=True)
 class ShrinkageReport:
     location_ids: tuple[int, ...]
-    start: datetime
-    end: datetime
+    first: date
+    last: date
     known: Amount
     unknown: Amount
     sales: Amount
@@ -92,54 +95,6 @@ class ShrinkageReport:
     weekly: tuple[WeekTrend, ...]
 
 
-_AMOUNTS = """
-    CASE WHEN p.unit = 'each' THEN m.quantity ELSE 0 END AS units,
-    CASE p.unit WHEN 'grams' THEN m.quantity WHEN 'milligrams' THEN m.quantity / 1000
-         ELSE m.quantity * coalesce(pr.unit_weight_grams, 0) END AS grams,
-    m.quantity * coalesce(p.unit_cost, pr.unit_cost) AS value
-"""
-
-_LOSSES = f"""
-WITH lines AS (
-  SELECT coalesce(m.reason, 'destruction') AS cause, coalesce(m.from_zone, m.to_zone) AS zone,
-         pr.category, pr.id AS product, m.actor,
-         (date_trunc('week', m.occurred_at AT TIME ZONE l.timezone))::date AS week,
-         CASE WHEN m.from_zone IS NOT NULL THEN 1 ELSE -1 END AS sign, {_AMOUNTS}
-  FROM movement m
-  JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
-  JOIN location l ON l.id = m.location
-  WHERE m.location = ANY($1::int[]) AND m.kind IN ('adjust', 'destroy')
-    AND m.occurred_at >= $2 AND m.occurred_at < $3
-)
-SELECT GROUPING(cause, zone, category, product, actor, week) AS grouping,
-       cause, zone, category, product, actor, week,
-       sum(sign * units) AS units, sum(sign * grams) AS grams, sum(sign * value) AS value,
-       count(*) AS movements
-FROM lines
-GROUP BY GROUPING SETS ((cause), (zone), (category), (product), (actor), (week, cause))
-"""
-
-# Cost of goods sold: sales less what voids and returns put back.
-_SALES = f"""
-WITH lines AS (
-  SELECT (date_trunc('week', m.occurred_at AT TIME ZONE l.timezone))::date AS week,
-         CASE WHEN m.kind = 'sale' THEN 1 ELSE -1 END AS sign, {_AMOUNTS}
-  FROM movement m
-  JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
-  JOIN location l ON l.id = m.location
-  WHERE m.location = ANY($1::int[]) AND m.kind IN ('sale', 'void', 'return')
-    AND m.occurred_at >= $2 AND m.occurred_at < $3
-)
-SELECT week, sum(sign * units) AS units, sum(sign * grams) AS grams,
-       sum(sign * value) AS value, count(*) AS movements
-FROM lines GROUP BY week
-"""
-
-# Which dimension a GROUPING() bitmask row is (bits: cause zone category product actor week).
-_DIMENSION = {0b011111: "cause", 0b101111: "zone", 0b110111: "category", 0b111011: "product"}
-_PERSON, _WEEK_CAUSE = 0b111101, 0b011110
-
-
 def _amount(rows: Sequence[Amount]) -> Amount:
     return Amount(
         sum((r.units for r in rows), ZERO),
@@ -150,61 +105,64 @@ def _amount(rows: Sequence[Amount]) -> Amount:
 
 
 def _row_amount(r: dict) -> Amount:
-    return Amount(r["units"] or ZERO, r["grams"] or ZERO, r["value"] or ZERO, r["movements"])
+    """Rolled-up and live rows alike: quantities to 3 places, values to 4 (the roll-up's)."""
+    return Amount(
+        (r["units"] or ZERO).quantize(QUANTITY),
+        (r["grams"] or ZERO).quantize(QUANTITY),
+        (r["value"] or ZERO).quantize(VALUE),
+        r["movements"],
+    )
 
 
 async def shrinkage_report(
-    principal: Principal, location_ids: Sequence[int], start: datetime, end: datetime
+    principal: Principal, location_ids: Sequence[int], first: date, last: date
 ) -> ShrinkageReport:
-    """The report for ``location_ids`` over [start, end), each a location the caller may see."""
+    """The report for ``location_ids`` over the local days ``first`` to ``last`` (inclusive),
+    each a location the caller may see. Days a location has rolled up are read from
+    ``shrinkage_day``, the rest (today) from the ledger."""
     locations = tuple(sorted(set(location_ids)))
     if not 1 <= len(locations) <= MAX_LOCATIONS:
         raise ValidationError("locationIds", f"name 1 to {MAX_LOCATIONS} locations")
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationError("from", "give a timezone")
-    if not start < end <= start + MAX_PERIOD:
-        raise ValidationError("to", "must be after from, at most 400 days later")
+    if not first <= last < first + MAX_PERIOD:
+        raise ValidationError("to", "must be on or after from, at most 400 days later")
     for loc in locations:
         principal.require(Capability.READ_DIVERSION, loc)
     async with db.connection() as conn:
-        losses = [dict(r) for r in await conn.fetch(_LOSSES, list(locations), start, end)]
-        sales = [dict(r) for r in await conn.fetch(_SALES, list(locations), start, end)]
-        labels = await _labels(conn, losses)
-    lines: dict[str, list[ShrinkageLine]] = {d: [] for d in (*_DIMENSION.values(), "person")}
+        rows = [dict(r) for r in await conn.fetch(sql.REPORT, list(locations), first, last)]
+        labels = await _labels(conn, [r for r in rows if r["kind"] == "loss"])
+    lines: dict[str, list[ShrinkageLine]] = {d: [] for d in sql.DIMENSION.values()}
     weeks: dict[date, dict[str, Decimal]] = {}
-    for r in losses:
-        g = r["grouping"]
+    sales: list[Amount] = []
+    for r in rows:
         amount = _row_amount(r)
-        if g == _WEEK_CAUSE:
-            week = weeks.setdefault(r["week"], {"known": ZERO, "unknown": ZERO})
-            week["known" if is_known(r["cause"]) else "unknown"] += amount.value
+        if r["grouping"] == sql.WEEK_CAUSE:
+            week = weeks.setdefault(r["week"], {"known": ZERO, "unknown": ZERO, "sales": ZERO})
+            if r["kind"] == "sale":
+                week["sales"] += amount.value
+                sales.append(amount)
+            else:
+                week["known" if is_known(r["cause"]) else "unknown"] += amount.value
             continue
-        dimension = "person" if g == _PERSON else _DIMENSION.get(g)
-        if dimension is None:
+        dimension = sql.DIMENSION.get(r["grouping"])
+        if dimension is None or r["kind"] != "loss":
             continue
-        column = {"person": "actor"}.get(dimension, dimension)
-        key = str(r[column])
+        key = str(r["actor" if dimension == "person" else dimension])
         known = is_known(key) if dimension == "cause" else None
         lines[dimension].append(
             ShrinkageLine(key, labels.get((dimension, key), key), amount, known)
         )
-    by_cause = lines["cause"]
-    known = _amount([line.amount for line in by_cause if line.known])
-    unknown = _amount([line.amount for line in by_cause if not line.known])
-    sold = _amount([_row_amount(r) for r in sales])
-    sales_by_week = {r["week"]: r["value"] or ZERO for r in sales}
+    known = _amount([line.amount for line in lines["cause"] if line.known])
+    unknown = _amount([line.amount for line in lines["cause"] if not line.known])
+    sold = _amount(sales)
     weekly = tuple(
         WeekTrend(
             week,
-            weeks.get(week, {}).get("known", ZERO),
-            weeks.get(week, {}).get("unknown", ZERO),
-            sales_by_week.get(week, ZERO),
-            rate(
-                weeks.get(week, {}).get("known", ZERO) + weeks.get(week, {}).get("unknown", ZERO),
-                sales_by_week.get(week, ZERO),
-            ),
+            w["known"],
+            w["unknown"],
+            w["sales"],
+            rate(w["known"] + w["unknown"], w["sales"]),
         )
-        for week in sorted(set(weeks) | set(sales_by_week))
+        for week, w in sorted(weeks.items())
     )
 
     def ordered(dimension: str) -> tuple[ShrinkageLine, ...]:
@@ -212,8 +170,8 @@ async def shrinkage_report(
 
     return ShrinkageReport(
         location_ids=locations,
-        start=start,
-        end=end,
+        first=first,
+        last=last,
         known=known,
         unknown=unknown,
         sales=sold,
@@ -242,8 +200,8 @@ async def _labels(conn: asyncpg.Connection, losses: list[dict]) -> dict[tuple[st
         "person": "SELECT id, name FROM app_user WHERE id = ANY($1::int[])",
     }
     labels: dict[tuple[str, str], str] = {}
-    for dimension, sql in queries.items():
+    for dimension, query in queries.items():
         if ids[dimension]:
-            for row in await conn.fetch(sql, list(ids[dimension])):
+            for row in await conn.fetch(query, list(ids[dimension])):
                 labels[(dimension, str(row["id"]))] = row["name"]
     return labels
