@@ -84,11 +84,15 @@ def access_flags(events: Iterable[AccessFact], shifts: Sequence[ShiftSpan]) -> l
     return found
 
 
-def _outside_hours(moment: datetime, tz: ZoneInfo, t: Thresholds) -> bool:
-    hour = moment.astimezone(tz).hour
+def outside_hours(hour: int, t: Thresholds) -> bool:
+    """Whether the store is closed during local ``hour`` (it may close after midnight)."""
     if t.opening_hour <= t.closing_hour:
         return not (t.opening_hour <= hour < t.closing_hour)
-    return t.closing_hour <= hour < t.opening_hour  # a store open past midnight
+    return t.closing_hour <= hour < t.opening_hour
+
+
+def _outside_hours(moment: datetime, tz: ZoneInfo, t: Thresholds) -> bool:
+    return outside_hours(moment.astimezone(tz).hour, t)
 
 
 def movement_flags(
