@@ -338,10 +338,10 @@ async def in_process(url: str, loc: int, rounds: int) -> dict[str, Any]:
                 await conn.execute(
                     "INSERT INTO movement (location, package, sequence, kind, from_zone, quantity,"
                     " reason, actor, occurred_at, recorded_at, previous_hash, hash)"
-                    " VALUES ($1, $2, 1000000 + $3, 'adjust', $4, 1, 'damage', $5, $6, $6, '', '')",
+                    " VALUES ($1, $2, (SELECT max(sequence) + 1 FROM movement WHERE package = $2),"
+                    " 'adjust', $3, 1, 'damage', $4, $5, $5, '', '')",
                     loc,
                     package,
-                    n,
                     zone,
                     actor,
                     now,

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from domain.diversion import evaluate_sql as sql
 from domain.diversion import rules
 from domain.diversion.model import (
     AccessFact,
@@ -42,100 +43,6 @@ USAGE_REASONS = ("sample", "packaging_waste", "damage", "expired", "destruction"
 # counter rule watches those).
 ROUTINE_REASONS = ("sample", "qa_testing", "packaging_waste", "count_correction")
 
-_MOVEMENTS = """
-SELECT m.id, m.package, m.kind, m.quantity, m.reason, m.actor, m.occurred_at,
-       m.from_zone IS NOT NULL AND m.to_zone IS NULL AS out,
-       CASE p.unit WHEN 'grams' THEN m.quantity WHEN 'milligrams' THEN m.quantity / 1000
-            ELSE m.quantity * pr.unit_weight_grams END AS grams,
-       m.quantity * coalesce(p.unit_cost, pr.unit_cost) AS value
-FROM movement m JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
-WHERE m.location = $1 AND m.id > $2 AND m.occurred_at >= $3 AND m.occurred_at < $4
-ORDER BY m.id LIMIT $5
-"""
-
-# The sweep reads only the movements a per-event rule could flag: write-offs, and movements in
-# an hour the store is closed ($6: the local hours it is open; $7: its timezone). The rules
-# still decide (``rules.movement_flags``); this only spares reading a year of daytime sales.
-_CANDIDATES = _MOVEMENTS.replace(
-    "ORDER BY m.id",
-    "AND ((m.kind = 'adjust' AND m.from_zone IS NOT NULL)"
-    " OR extract(hour FROM m.occurred_at AT TIME ZONE $7)::int <> ALL($6::int[]))"
-    " ORDER BY m.id",
-)
-
-_ACCESS = """
-SELECT a.id, a.occurred_at, a.direction, a.zone, z.kind AS zone_kind, a.zone_ref, a.badge_ref,
-       a."user"
-FROM access_event a LEFT JOIN zone z ON z.id = a.zone
-WHERE a.location = $1 AND a.id > $2 AND a.occurred_at >= $3 AND a.occurred_at < $4
-ORDER BY a.id LIMIT $5
-"""
-
-_SHIFTS = """
-SELECT "user", starts_at, ends_at
-FROM (SELECT "user", starts_at,
-             coalesce(ends_at, starts_at + make_interval(hours => $4)) AS ends_at
-      FROM shift WHERE location = $1 AND starts_at < $3) s
-WHERE ends_at > $2
-"""
-
-_WRITE_OFF = "m.kind = 'adjust' AND m.from_zone IS NOT NULL"
-_PEOPLE = f"""
-SELECT (date_trunc('week', m.occurred_at AT TIME ZONE $4))::date AS week, m.actor,
-  count(*) FILTER (WHERE {_WRITE_OFF} AND m.reason <> ALL($5::text[])) AS adjustments,
-  (array_agg(m.id ORDER BY m.id)
-     FILTER (WHERE {_WRITE_OFF} AND m.reason <> ALL($5::text[])))[1:50] AS adjustment_ids,
-  count(DISTINCT coalesce(m.source_document, m.id::text))
-     FILTER (WHERE m.kind IN ('void', 'return')) AS voids,
-  (array_agg(m.id ORDER BY m.id) FILTER (WHERE m.kind IN ('void', 'return')))[1:50] AS void_ids,
-  count(*) FILTER (WHERE {_WRITE_OFF} AND m.reason = 'count_correction') AS corrections,
-  (array_agg(m.id ORDER BY m.id)
-     FILTER (WHERE {_WRITE_OFF} AND m.reason = 'count_correction'))[1:50] AS correction_ids
-FROM movement m
-WHERE m.location = $1 AND m.kind IN ('adjust', 'void', 'return', 'destroy')
-  AND m.occurred_at >= $2 AND m.occurred_at < $3
-GROUP BY 1, 2
-"""
-
-_USAGE = f"""
-SELECT (date_trunc('week', m.occurred_at AT TIME ZONE $4))::date AS week,
-       sum(m.quantity * coalesce(p.unit_cost, pr.unit_cost)) AS value,
-       (array_agg(m.id ORDER BY m.id))[1:50] AS ids
-FROM movement m JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
-WHERE m.location = $1 AND m.kind IN ('adjust', 'void', 'return', 'destroy') AND {_WRITE_OFF}
-  AND m.reason = ANY($5::text[]) AND m.occurred_at >= $2 AND m.occurred_at < $3
-GROUP BY 1
-"""
-
-_MISMATCHES = """
-SELECT d.id, d.tag, d.kind, d.our_quantity, d.state_quantity,
-       ARRAY(SELECT m.id FROM movement m JOIN package p ON p.id = m.package
-             WHERE p.location = d.location AND p.tag = d.tag
-             ORDER BY m.id DESC LIMIT 20) AS movement_ids
-FROM discrepancy d
-WHERE d.location = $1 AND d.status = 'open' AND d.difference <> 0
-"""
-
-_SAVE = """
-INSERT INTO diversion_flag (location, rule, severity, evidence_key, summary, subject_user,
-                            movement_ids, access_event_ids, facts, status, raised_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, 'open', now())
-ON CONFLICT (location, rule, evidence_key) DO NOTHING
-RETURNING id
-"""
-
-_CURSOR = """
-WITH c AS (
-  INSERT INTO diversion_cursor (location, last_movement, last_access_event, evaluated_at, runs)
-  VALUES ($1, 0, 0, now(), 0)
-  ON CONFLICT (location) DO UPDATE SET runs = diversion_cursor.runs
-  RETURNING location, last_movement, last_access_event
-)
-SELECT c.last_movement, c.last_access_event, l.timezone, s.thresholds
-FROM c JOIN location l ON l.id = c.location
-LEFT JOIN diversion_settings s ON s.location = l.id
-"""
-
 FAR_PAST = datetime(1970, 1, 1).astimezone()
 FAR_FUTURE = datetime(9999, 1, 1).astimezone()
 
@@ -150,6 +57,12 @@ class Tally:
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
+
+
+async def _no_jit(conn: asyncpg.Connection) -> None:
+    """PostgreSQL's JIT compiles for seconds whenever a plan over a year of movements looks
+    expensive, for queries that run in milliseconds: never worth it here."""
+    await conn.execute("SET LOCAL jit = off")
 
 
 async def settings_of(conn: asyncpg.Connection, location_id: int) -> tuple[Thresholds, ZoneInfo]:
@@ -204,7 +117,7 @@ def _access(r: asyncpg.Record) -> AccessFact:
 async def _shifts(
     conn: asyncpg.Connection, location_id: int, start: datetime, end: datetime, t: Thresholds
 ) -> list[ShiftSpan]:
-    rows = await conn.fetch(_SHIFTS, location_id, start, end, t.open_shift_hours)
+    rows = await conn.fetch(sql.SHIFTS, location_id, start, end, t.open_shift_hours)
     return [ShiftSpan(r["user"], r["starts_at"], r["ends_at"]) for r in rows]
 
 
@@ -225,7 +138,7 @@ async def _week_flags(
 
     start, end = at(first), at(last + timedelta(days=7))
     people: dict[date, list[ActorWeek]] = {}
-    for r in await conn.fetch(_PEOPLE, location_id, start, end, tz.key, list(ROUTINE_REASONS)):
+    for r in await conn.fetch(sql.PEOPLE, location_id, start, end, tz.key, list(ROUTINE_REASONS)):
         people.setdefault(r["week"], []).append(
             ActorWeek(
                 r["actor"],
@@ -248,7 +161,7 @@ async def _week_flags(
     usage = {
         r["week"]: UsageWeek(r["week"], r["value"], tuple(r["ids"]))
         for r in await conn.fetch(
-            _USAGE, location_id, history_start, end, tz.key, list(USAGE_REASONS)
+            sql.USAGE, location_id, history_start, end, tz.key, list(USAGE_REASONS)
         )
     }
     found: list[FlagDraft] = []
@@ -265,7 +178,7 @@ async def _week_flags(
 
 
 async def _mismatch_flags(conn: asyncpg.Connection, location_id: int) -> list[FlagDraft]:
-    rows = await conn.fetch(_MISMATCHES, location_id)
+    rows = await conn.fetch(sql.MISMATCHES, location_id)
     return rules.mismatch_flags(
         Mismatch(
             r["id"],
@@ -284,7 +197,7 @@ async def save(uow: UnitOfWork, location_id: int, drafts: Sequence[FlagDraft]) -
     raised = 0
     for d in drafts:
         flag_id = await uow.conn.fetchval(
-            _SAVE,
+            sql.SAVE,
             location_id,
             d.rule.value,
             d.severity.value,
@@ -315,19 +228,20 @@ async def evaluate_new(
     transaction (the cursor row's lock makes concurrent runs for a location take turns)."""
     tally = Tally()
     async with units() as uow:
+        await _no_jit(uow.conn)
         conn = uow.conn
         # The upsert takes the cursor row's lock: a concurrent run waits here, then reads on.
         # One round trip: the lock, the cursor and the location's settings.
-        cursor = await conn.fetchrow(_CURSOR, location_id)
+        cursor = await conn.fetchrow(sql.CURSOR, location_id)
         if cursor is None:
             raise LookupError(f"location {location_id} does not exist")
         t, tz = thresholds_from(cursor["thresholds"] or {}), ZoneInfo(cursor["timezone"])
         rows = await conn.fetch(
-            _MOVEMENTS, location_id, cursor["last_movement"], FAR_PAST, FAR_FUTURE, CHUNK
+            sql.MOVEMENTS, location_id, cursor["last_movement"], FAR_PAST, FAR_FUTURE, CHUNK
         )
         moves = [_movement(r) for r in rows]
         seen = await conn.fetch(
-            _ACCESS, location_id, cursor["last_access_event"], FAR_PAST, FAR_FUTURE, CHUNK
+            sql.ACCESS, location_id, cursor["last_access_event"], FAR_PAST, FAR_FUTURE, CHUNK
         )
         events = [_access(r) for r in seen]
         drafts = rules.movement_flags(moves, tz, t)
@@ -372,8 +286,9 @@ async def sweep(
     after = 0
     while True:  # candidate movements, a chunk (and a transaction) at a time
         async with units() as uow:
+            await _no_jit(uow.conn)
             rows = await uow.conn.fetch(
-                _CANDIDATES, location_id, after, start, end, CHUNK, open_hours, tz.key
+                sql.CANDIDATES, location_id, after, start, end, CHUNK, open_hours, tz.key
             )
             moves = [_movement(r) for r in rows]
             tally.raised += await save(uow, location_id, rules.movement_flags(moves, tz, t))
@@ -384,7 +299,8 @@ async def sweep(
     after = 0
     while True:
         async with units() as uow:
-            seen = await uow.conn.fetch(_ACCESS, location_id, after, start, end, CHUNK)
+            await _no_jit(uow.conn)
+            seen = await uow.conn.fetch(sql.ACCESS, location_id, after, start, end, CHUNK)
             events = [_access(r) for r in seen]
             drafts: list[FlagDraft] = []
             if events:
@@ -402,6 +318,7 @@ async def sweep(
         weeks.append(week)
         week += timedelta(days=7)
     async with units() as uow:
+        await _no_jit(uow.conn)
         drafts = await _week_flags(uow.conn, location_id, weeks, tz, t)
         drafts += await _mismatch_flags(uow.conn, location_id)
         tally.raised += await save(uow, location_id, drafts)

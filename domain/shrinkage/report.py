@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -23,6 +24,7 @@ from domain.identity.principal import Principal
 from domain.inventory.model import AdjustmentReason
 from domain.roles import Capability
 from domain.shrinkage import report_sql as sql
+from domain.shrinkage import rollup
 
 KNOWN_CAUSES = frozenset(
     {
@@ -114,6 +116,22 @@ def _row_amount(r: dict) -> Amount:
     )
 
 
+def _window(row: asyncpg.Record, first: date, last: date) -> tuple:
+    """A location's id, timezone, first day not rolled up, and the ledger's part of the days
+    asked (local midnights; empty when every day asked is rolled up)."""
+    tz = ZoneInfo(row["timezone"])
+    through = row["through"] or first
+    live_from = max(first, through)
+    end = last + timedelta(days=1)
+    return (
+        row["id"],
+        row["timezone"],
+        through,
+        rollup.midnight(live_from, tz),
+        rollup.midnight(max(end, live_from), tz),
+    )
+
+
 async def shrinkage_report(
     principal: Principal, location_ids: Sequence[int], first: date, last: date
 ) -> ShrinkageReport:
@@ -127,8 +145,17 @@ async def shrinkage_report(
         raise ValidationError("to", "must be on or after from, at most 400 days later")
     for loc in locations:
         principal.require(Capability.READ_DIVERSION, loc)
-    async with db.connection() as conn:
-        rows = [dict(r) for r in await conn.fetch(sql.REPORT, list(locations), first, last)]
+    async with db.transaction(), db.connection() as conn:
+        # A year's plan looks expensive to the planner, whose JIT then compiles for seconds a
+        # query that runs in milliseconds.
+        await conn.execute("SET LOCAL jit = off")
+        windows = [_window(r, first, last) for r in await conn.fetch(sql.WINDOWS, list(locations))]
+        rows = [
+            dict(r)
+            for r in await conn.fetch(
+                sql.REPORT, first, last, *(list(column) for column in zip(*windows, strict=True))
+            )
+        ]
         labels = await _labels(conn, [r for r in rows if r["kind"] == "loss"])
     lines: dict[str, list[ShrinkageLine]] = {d: [] for d in sql.DIMENSION.values()}
     weeks: dict[date, dict[str, Decimal]] = {}

@@ -38,27 +38,33 @@ FROM (SELECT m.occurred_at, {_LINE}
 GROUP BY 2, kind, cause, zone, product, actor
 """
 
-# $1 locations, $2 first day, $3 last day (inclusive, local to each location).
+# Where each location's rolled-up days end (its "today" is read from the ledger).
+WINDOWS = """
+SELECT l.id, l.timezone, r.through
+FROM location l LEFT JOIN shrinkage_rollup r ON r.location = l.id
+WHERE l.id = ANY($1::int[])
+"""
+
+# $1 first day, $2 last day (inclusive, local), then per location (arrays in step): $3 id,
+# $4 timezone, $5 first day not rolled up, $6..$7 the ledger's part as local midnights.
 REPORT = f"""
 WITH win AS (
-  SELECT l.id AS location, l.timezone, coalesce(r.through, $2::date) AS through
-  FROM location l LEFT JOIN shrinkage_rollup r ON r.location = l.id
-  WHERE l.id = ANY($1::int[])
+  SELECT * FROM unnest($3::int[], $4::text[], $5::date[], $6::timestamptz[], $7::timestamptz[])
+    AS w(location, timezone, through, live_from, live_to)
 ), lines AS (
   SELECT d.kind, d.cause, d.zone, d.category, d.product, d.actor, d.day,
          d.units, d.grams, d.value, d.movements
   FROM shrinkage_day d JOIN win w ON w.location = d.location
-  WHERE d.day >= $2 AND d.day <= $3 AND d.day < w.through
+  WHERE d.day >= $1 AND d.day <= $2 AND d.day < w.through
   UNION ALL
   SELECT kind, cause, zone, category, product, actor, day,
          sign * units, sign * grams, sign * value, 1
-  FROM (SELECT (m.occurred_at AT TIME ZONE w.timezone)::date AS day, {_LINE}
-        FROM win w
-        JOIN movement m ON m.location = w.location
-        JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
-        WHERE m.kind IN {_KINDS}
-          AND m.occurred_at >= (greatest($2::date, w.through)::timestamp AT TIME ZONE w.timezone)
-          AND m.occurred_at < (($3::date + 1)::timestamp AT TIME ZONE w.timezone)) live
+  FROM win w CROSS JOIN LATERAL (
+    SELECT (m.occurred_at AT TIME ZONE w.timezone)::date AS day, {_LINE}
+    FROM movement m
+    JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
+    WHERE m.location = w.location AND m.kind IN {_KINDS}
+      AND m.occurred_at >= w.live_from AND m.occurred_at < w.live_to) live
 )
 SELECT GROUPING(kind, cause, zone, category, product, actor, week) AS grouping,
        kind, cause, zone, category, product, actor, week,

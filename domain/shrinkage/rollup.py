@@ -34,6 +34,7 @@ async def roll_up(
     """Roll up the location's days before today (local); returns how many days were written."""
     async with units() as uow:
         conn = uow.conn
+        await conn.execute("SET LOCAL jit = off")  # see domain.diversion.evaluate._no_jit
         # Serialises runs for a location: the second waits, then finds the work done.
         await conn.execute("SELECT pg_advisory_xact_lock(913, $1)", location_id)
         row = await conn.fetchrow(
