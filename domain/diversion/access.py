@@ -29,6 +29,8 @@ MAX_REF = 100
 MAX_EVENT_ID = 200
 # A door controller's clock may run a little ahead; further than this is a wrong clock.
 FUTURE_SLACK = timedelta(minutes=5)
+# Door controllers that lost their clock report 1970 or year 1; nothing that old is an event.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_SHIFT = timedelta(hours=24)
 
 
@@ -78,6 +80,8 @@ def _checked(events: Sequence[AccessEventInput], now: datetime) -> list[AccessEv
             raise ValidationError(f"{where}.occurredAt", "give a timezone")
         if e.occurred_at > now + FUTURE_SLACK:
             raise ValidationError(f"{where}.occurredAt", "is in the future")
+        if e.occurred_at < EARLIEST:
+            raise ValidationError(f"{where}.occurredAt", "is before 2000")
         try:
             direction = AccessDirection(e.direction.strip().lower())
         except ValueError:
@@ -214,8 +218,13 @@ async def schedule_shift(
     """Put a shift on a person's schedule: inside it, their vault access is expected."""
     if cmd.starts_at.tzinfo is None or cmd.ends_at.tzinfo is None:
         raise ValidationError("startsAt", "give a timezone")
-    if not cmd.starts_at < cmd.ends_at <= cmd.starts_at + MAX_SHIFT:
-        raise ValidationError("endsAt", "must be after the start, within 24 hours")
+    if (
+        not EARLIEST
+        <= cmd.starts_at
+        < cmd.ends_at
+        <= cmd.starts_at + min(MAX_SHIFT, datetime.max.replace(tzinfo=UTC) - cmd.starts_at)
+    ):
+        raise ValidationError("endsAt", "must be after the start (2000 or later), within 24 hours")
     principal.require(Capability.MANAGE_LOCATION, cmd.location_id)
     await _staff(cmd.location_id, cmd.user_id)
 

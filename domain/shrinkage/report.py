@@ -37,6 +37,8 @@ KNOWN_CAUSES = frozenset(
     }
 )
 MAX_PERIOD = timedelta(days=400)
+# Days outside these hold no movements, and near date.max the arithmetic would overflow.
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_LOCATIONS = 50
 ZERO = Decimal(0)
 QUANTITY = Decimal("0.001")
@@ -141,7 +143,7 @@ async def shrinkage_report(
     locations = tuple(sorted(set(location_ids)))
     if not 1 <= len(locations) <= MAX_LOCATIONS:
         raise ValidationError("locationIds", f"name 1 to {MAX_LOCATIONS} locations")
-    if not first <= last < first + MAX_PERIOD:
+    if not (EARLIEST <= first <= last <= LATEST and last < first + MAX_PERIOD):
         raise ValidationError("to", "must be on or after from, at most 400 days later")
     for loc in locations:
         principal.require(Capability.READ_DIVERSION, loc)

@@ -258,3 +258,37 @@ async def test_the_shrinkage_report_splits_known_from_unknown_loss_against_sales
     recent = {**variables, "from": yesterday.isoformat(), "to": yesterday.isoformat()}
     late = (await api(REPORT, recent, token=compliance))["data"]["shrinkageReport"]
     assert late["unknown"]["grams"] == "1.000"
+
+
+SHIFT = """mutation($input: ScheduleShiftInput!) { scheduleShift(input: $input) {
+  __typename ... on UserError { message } } }"""
+
+
+async def test_impossible_shifts_and_report_periods_are_refused(api, world):
+    manager = world.ca.token(Role.MANAGER)
+    start = datetime.now(UTC)
+    for begins, ends in (
+        (start, start - timedelta(hours=1)),
+        (start, start + timedelta(hours=30)),
+        (datetime(1, 1, 1, tzinfo=UTC), datetime(1, 1, 1, 8, tzinfo=UTC)),
+    ):
+        variables = {
+            "input": {
+                "locationId": str(world.ca.location_id),
+                "userId": str(world.as_(Role.BUDTENDER).user_id),
+                "startsAt": begins.isoformat(),
+                "endsAt": ends.isoformat(),
+            }
+        }
+        answer = (await api(SHIFT, variables, token=manager))["data"]["scheduleShift"]
+        assert answer["__typename"] == "ValidationError", answer
+    for first, last in (
+        ("2026-05-02", "2026-05-01"),
+        ("2024-01-01", "2026-01-01"),
+        ("9999-12-30", "9999-12-31"),
+    ):
+        variables = {"locs": [str(world.ca.location_id)], "from": first, "to": last}
+        refused = await api(REPORT, variables, token=manager)
+        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM shift") == 0
