@@ -51,7 +51,8 @@ FAR_FUTURE = datetime(9999, 1, 1).astimezone()
 class Tally:
     """What one evaluation read and raised."""
 
-    movements: int = 0  # read by the per-event rules (the sweep: the candidates only)
+    # Rows read by the per-event rules (the sweep reads only the candidates).
+    movements: int = 0
     access_events: int = 0
     raised: int = 0
 
@@ -194,31 +195,29 @@ async def _mismatch_flags(conn: asyncpg.Connection, location_id: int) -> list[Fl
 
 async def save(uow: UnitOfWork, location_id: int, drafts: Sequence[FlagDraft]) -> int:
     """Insert the flags not raised before; announce each new one after commit."""
-    raised = 0
-    for d in drafts:
-        flag_id = await uow.conn.fetchval(
-            sql.SAVE,
-            location_id,
-            d.rule.value,
-            d.severity.value,
-            d.evidence_key,
-            d.summary,
-            d.subject_user_id,
-            list(d.movement_ids),
-            list(d.access_event_ids),
-            d.facts,
-        )
-        if flag_id is not None:
-            raised += 1
-            uow.record(
-                DiversionFlagRaised(
-                    location_id=location_id,
-                    flag_id=flag_id,
-                    rule=d.rule.value,
-                    severity=d.severity.value,
-                )
+    if not drafts:
+        return 0
+    flags = [
+        {
+            "rule": d.rule.value,
+            "severity": d.severity.value,
+            "evidence_key": d.evidence_key,
+            "summary": d.summary,
+            "subject_user": d.subject_user_id,
+            "movement_ids": list(d.movement_ids),
+            "access_event_ids": list(d.access_event_ids),
+            "facts": d.facts,
+        }
+        for d in drafts
+    ]
+    rows = await uow.conn.fetch(sql.SAVE, location_id, flags)
+    for r in rows:
+        uow.record(
+            DiversionFlagRaised(
+                location_id=location_id, flag_id=r["id"], rule=r["rule"], severity=r["severity"]
             )
-    return raised
+        )
+    return len(rows)
 
 
 async def evaluate_new(
@@ -300,7 +299,9 @@ async def sweep(
     while True:
         async with units() as uow:
             await _no_jit(uow.conn)
-            seen = await uow.conn.fetch(sql.ACCESS, location_id, after, start, end, CHUNK)
+            seen = await uow.conn.fetch(
+                sql.ACCESS_CANDIDATES, location_id, after, start, end, CHUNK
+            )
             events = [_access(r) for r in seen]
             drafts: list[FlagDraft] = []
             if events:

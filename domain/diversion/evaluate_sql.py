@@ -31,6 +31,12 @@ WHERE a.location = $1 AND a.id > $2 AND a.occurred_at >= $3 AND a.occurred_at < 
 ORDER BY a.id LIMIT $5
 """
 
+# The sweep's access events a rule could flag: unknown zone or badge, or a vault door.
+ACCESS_CANDIDATES = ACCESS.replace(
+    "ORDER BY a.id",
+    "AND (a.zone IS NULL OR a.\"user\" IS NULL OR z.kind = 'vault') ORDER BY a.id",
+)
+
 SHIFTS = """
 SELECT "user", starts_at, ends_at
 FROM (SELECT "user", starts_at,
@@ -76,12 +82,16 @@ FROM discrepancy d
 WHERE d.location = $1 AND d.status = 'open' AND d.difference <> 0
 """
 
+# All of an evaluation's flags in one statement ($2: a JSON array of them).
 SAVE = """
 INSERT INTO diversion_flag (location, rule, severity, evidence_key, summary, subject_user,
                             movement_ids, access_event_ids, facts, status, raised_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, 'open', now())
+SELECT $1, f.rule, f.severity, f.evidence_key, f.summary, f.subject_user, f.movement_ids,
+       f.access_event_ids, f.facts, 'open', now()
+FROM jsonb_to_recordset($2::jsonb) AS f(rule text, severity text, evidence_key text,
+     summary text, subject_user int, movement_ids jsonb, access_event_ids jsonb, facts jsonb)
 ON CONFLICT (location, rule, evidence_key) DO NOTHING
-RETURNING id
+RETURNING id, rule, severity
 """
 
 CURSOR = """
