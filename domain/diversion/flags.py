@@ -187,7 +187,8 @@ def _checked(values: Mapping[str, str]) -> dict[str, str]:
             raise ValidationError(name, f"must be a {kind.__name__.lower()}") from None
         if isinstance(value, Decimal) and not (value.is_finite() and 0 <= value <= 10**9):
             raise ValidationError(name, "must be between 0 and 1000000000")
-        if isinstance(value, int) and not 0 <= value <= (23 if name.endswith("_hour") else 10**6):
+        top = {"opening_hour": 23, "closing_hour": 23, "open_shift_hours": 24}.get(name, 10**6)
+        if isinstance(value, int) and not 0 <= value <= top:
             raise ValidationError(name, "out of range")
         checked[name] = str(value)
     return checked

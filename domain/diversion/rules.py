@@ -8,6 +8,7 @@ numbers alone, because what is normal differs between a corner shop and a flagsh
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -41,14 +42,35 @@ def week_of(moment: datetime, tz: ZoneInfo) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def on_shift(user_id: int, moment: datetime, shifts: Sequence[ShiftSpan]) -> bool:
-    return any(s.user_id == user_id and s.starts_at <= moment <= s.ends_at for s in shifts)
+# A shift never lasts longer (scheduled: 24 h at most; an open clock-in: ``open_shift_hours``).
+LONGEST_SHIFT = timedelta(hours=24)
+
+
+def shift_index(shifts: Iterable[ShiftSpan]) -> dict[int, list[ShiftSpan]]:
+    """Each person's shifts by start: a year's door events check them by bisection."""
+    index: dict[int, list[ShiftSpan]] = defaultdict(list)
+    for s in shifts:
+        index[s.user_id].append(s)
+    for spans in index.values():
+        spans.sort(key=lambda s: s.starts_at)
+    return index
+
+
+def on_shift(user_id: int, moment: datetime, index: dict[int, list[ShiftSpan]]) -> bool:
+    spans = index.get(user_id, [])
+    i = bisect_right(spans, moment, key=lambda s: s.starts_at)
+    while i > 0 and spans[i - 1].starts_at >= moment - LONGEST_SHIFT:
+        i -= 1
+        if spans[i].ends_at >= moment:
+            return True
+    return False
 
 
 def access_flags(events: Iterable[AccessFact], shifts: Sequence[ShiftSpan]) -> list[FlagDraft]:
     """Unknown zones or badges are recorded and flagged (never refused silently); a known person
     entering the vault outside every shift of theirs is flagged high."""
     found = []
+    index = shift_index(shifts)
     for e in events:
         unknown = [what for what, ok in (("zone", e.zone_id), ("badge", e.user_id)) if ok is None]
         if unknown:
@@ -68,7 +90,7 @@ def access_flags(events: Iterable[AccessFact], shifts: Sequence[ShiftSpan]) -> l
             e.zone_kind == VAULT
             and e.user_id is not None
             and e.direction in ("entry", "denied")
-            and not on_shift(e.user_id, e.occurred_at, shifts)
+            and not on_shift(e.user_id, e.occurred_at, index)
         ):
             found.append(
                 FlagDraft(
