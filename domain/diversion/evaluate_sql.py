@@ -41,9 +41,13 @@ SHIFTS = """
 SELECT "user", starts_at, ends_at
 FROM (SELECT "user", starts_at,
              coalesce(ends_at, starts_at + make_interval(hours => $4)) AS ends_at
-      FROM shift WHERE location = $1 AND starts_at < $3) s
+      FROM shift WHERE location = $1 AND starts_at < $3
+        AND starts_at > $2 - interval '24 hours') s
 WHERE ends_at > $2
 """
+
+# A shift lasts at most 24 hours (scheduled, or an open clock-in: ``open_shift_hours`` <= 24),
+# so only shifts starting in the day before the window can still be running in it.
 
 WRITE_OFF = "m.kind = 'adjust' AND m.from_zone IS NOT NULL"
 PEOPLE = f"""
