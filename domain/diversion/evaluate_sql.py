@@ -37,6 +37,8 @@ ACCESS_CANDIDATES = ACCESS.replace(
     "AND (a.zone IS NULL OR a.\"user\" IS NULL OR z.kind = 'vault') ORDER BY a.id",
 )
 
+# A shift lasts at most 24 hours (scheduled, or an open clock-in: ``open_shift_hours`` <= 24),
+# so only shifts starting in the day before the window can still be running in it.
 SHIFTS = """
 SELECT "user", starts_at, ends_at
 FROM (SELECT "user", starts_at,
@@ -45,9 +47,6 @@ FROM (SELECT "user", starts_at,
         AND starts_at > $2 - interval '24 hours') s
 WHERE ends_at > $2
 """
-
-# A shift lasts at most 24 hours (scheduled, or an open clock-in: ``open_shift_hours`` <= 24),
-# so only shifts starting in the day before the window can still be running in it.
 
 WRITE_OFF = "m.kind = 'adjust' AND m.from_zone IS NOT NULL"
 PEOPLE = f"""
