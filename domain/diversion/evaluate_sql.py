@@ -44,7 +44,7 @@ SELECT "user", starts_at, ends_at
 FROM (SELECT "user", starts_at,
              coalesce(ends_at, starts_at + make_interval(hours => $4)) AS ends_at
       FROM shift WHERE location = $1 AND starts_at < $3
-        AND starts_at > $2 - interval '24 hours') s
+        AND starts_at > $2::timestamptz - interval '24 hours') s
 WHERE ends_at > $2
 """
 
