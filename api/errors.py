@@ -287,6 +287,36 @@ class FlagAlreadyDismissed(UserError):
     pass
 
 
+@derived(domain_errors.DestructionHoldNotOver, "The waste's hold period has not passed yet.")
+class DestructionHoldNotOver(UserError):
+    pass
+
+
+@derived(domain_errors.WitnessRequired, "The destruction needs more authenticated witnesses.")
+class WitnessRequired(UserError):
+    pass
+
+
+@derived(domain_errors.AlreadyDestroyed, "This destruction was already carried out.")
+class AlreadyDestroyed(UserError):
+    pass
+
+
+@derived(domain_errors.MixTooLean, "Too little non-cannabis material in the waste mix.")
+class MixTooLean(UserError):
+    pass
+
+
+@derived(domain_errors.RepackExceedsInputs, "The outputs and loss exceed what the inputs give.")
+class RepackExceedsInputs(UserError):
+    pass
+
+
+@derived(domain_errors.PackageAtAnotherLocation, "An input package is at another location.")
+class PackageAtAnotherLocation(UserError):
+    pass
+
+
 # The refusals a family of mutations may answer, in the order the schema lists them. A result
 # type is ``Annotated[Payload | SomeError, strawberry.union("Name")]``.
 CommonError: TypeAlias = NotFound | PermissionDenied | ValidationError
@@ -301,6 +331,16 @@ SaleError: TypeAlias = (
     | StockError
 )
 ReservationError: TypeAlias = ReservationShortage | SaleError
+DestructionError: TypeAlias = (
+    DestructionHoldNotOver
+    | WitnessRequired
+    | AlreadyDestroyed
+    | MixTooLean
+    | InvalidCredentials
+    | TooManyLoginAttempts
+    | StockError
+)
+RepackError: TypeAlias = RepackExceedsInputs | PackageAtAnotherLocation | StockError
 ReceivingError: TypeAlias = (
     TagNotOnManifest
     | AlreadyScanned

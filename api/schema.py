@@ -30,6 +30,7 @@ from api.compliance.resolvers import (
     ComplianceQueries,
     ComplianceSubscriptions,
 )
+from api.destruction.resolvers import DestructionMutations, DestructionQueries
 from api.diversion.resolvers import (
     DiversionMutations,
     DiversionQueries,
@@ -102,6 +103,7 @@ class Query(
     IntegrationQueries,
     DiversionQueries,
     ShrinkageQueries,
+    DestructionQueries,
 ):
     pass
 
@@ -123,6 +125,7 @@ class Mutation(
     WebhookMutations,
     IntegrationMutations,
     DiversionMutations,
+    DestructionMutations,
 ):
     pass
 

@@ -333,3 +333,78 @@ class FlagAlreadyDismissed(DomainError):
     @property
     def message(self) -> str:
         return f"flag {self.flag_id} was already dismissed: {self.reason}"
+
+
+@dataclass
+class DestructionHoldNotOver(DomainError):
+    """The state's (or the location's) hold on scheduled waste has not passed yet."""
+
+    destruction_id: int
+    hold_ends_at: str  # ISO 8601, UTC
+
+    @property
+    def message(self) -> str:
+        return f"destruction {self.destruction_id} is on hold until {self.hold_ends_at}"
+
+
+@dataclass
+class WitnessRequired(DomainError):
+    """Fewer authenticated witnesses (other than the person destroying) than the steps need."""
+
+    required: int
+    given: int
+
+    @property
+    def message(self) -> str:
+        return f"this destruction needs {self.required} witness(es); {self.given} signed"
+
+
+@dataclass
+class AlreadyDestroyed(DomainError):
+    destruction_id: int
+
+    @property
+    def message(self) -> str:
+        return f"destruction {self.destruction_id} was already carried out"
+
+
+@dataclass
+class MixTooLean(DomainError):
+    """Not enough non-cannabis material mixed in (CO grinds and mixes 50/50)."""
+
+    required_share: Decimal
+    share: Decimal
+
+    @property
+    def message(self) -> str:
+        return (
+            f"the mix is {self.share:.0%} non-cannabis material; at least"
+            f" {self.required_share:.0%} is required"
+        )
+
+
+@dataclass
+class RepackExceedsInputs(DomainError):
+    """The outputs plus the declared packaging loss are more than the inputs give."""
+
+    inputs: Decimal
+    outputs: Decimal
+    packaging_loss: Decimal
+
+    @property
+    def message(self) -> str:
+        return (
+            f"outputs {self.outputs} plus packaging loss {self.packaging_loss} exceed the"
+            f" {self.inputs} taken from the inputs"
+        )
+
+
+@dataclass
+class PackageAtAnotherLocation(DomainError):
+    """An input package belongs to another licence: stock never crosses licences here."""
+
+    tag: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.tag} is at another location; transfer it on a manifest first"

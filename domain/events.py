@@ -187,6 +187,16 @@ class DiversionFlagRaised(Event):
     severity: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DestructionCarriedOut(Event):
+    """Waste was destroyed; ``state_finish_at`` is when the state system's own second step
+    (BioTrack's destroy after its hold) is due, None when it has none."""
+
+    topic: ClassVar[str] = "destruction_carried_out"
+    destruction_id: int
+    state_finish_at: datetime | None = None
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     StockBalanceChanged,
     FloorStockLow,
@@ -200,6 +210,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ReconciliationRequested,
     AccessEventsRecorded,
     DiversionFlagRaised,
+    DestructionCarriedOut,
 )
 
 # Published on the location's channel, but no GraphQL subscription or job reads them yet.

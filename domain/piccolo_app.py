@@ -17,6 +17,7 @@ from domain.compliance.tables import (
     StateReport,
     StateSync,
 )
+from domain.destruction.tables import Destruction, WastePolicy
 from domain.diversion.tables import (
     AccessEvent,
     Badge,
@@ -40,6 +41,7 @@ from domain.receiving.tables import (
     Shipment,
     ShipmentPackage,
 )
+from domain.repackaging.tables import Repack, RepackLine
 from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
 from domain.shrinkage.tables import ShrinkageDay, ShrinkageRollup
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
@@ -91,6 +93,10 @@ TABLES = [
     DiversionCursor,
     ShrinkageDay,
     ShrinkageRollup,
+    WastePolicy,
+    Destruction,
+    Repack,
+    RepackLine,
 ]
 
 APP_CONFIG = AppConfig(

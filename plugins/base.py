@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class Mode(enum.StrEnum):
@@ -284,6 +284,21 @@ class StateClient(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class TwoStepDestruction(Protocol):
+    """A client whose state destroys in two steps (BioTrack: schedule, then destroy after a
+    hold): the DESTROY report schedules, ``finish_destruction`` is the second step."""
+
+    async def finish_destruction(self, report: OutboundReport) -> ReportResult: ...
+
+
+@runtime_checkable
+class WasteMethods(Protocol):
+    """A client that can list the state's waste methods (METRC's ``/wastemethods/v2``)."""
+
+    async def waste_methods(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)

@@ -46,3 +46,8 @@ DIVERSION_SLOT_SECONDS = 30
 
 def diversion_job_id(prefix: str, location_id: int, slot: int) -> str:
     return f"{prefix}:diversion:{location_id}:{slot}"
+
+
+def destruction_finish_job_id(prefix: str, destruction_id: int) -> str:
+    """One queued state second step per destruction."""
+    return f"{prefix}:destroy-finish:{destruction_id}"

@@ -21,6 +21,7 @@ from arq.worker import Function
 
 from domain.events import (
     AccessEventsRecorded,
+    DestructionCarriedOut,
     Event,
     ReconciliationRequested,
     ReservationUpdated,
@@ -28,10 +29,11 @@ from domain.events import (
     StockBalanceChanged,
     WebhooksQueued,
 )
-from workers import diversion, jobs, webhooks
+from workers import destruction, diversion, jobs, webhooks
 from workers.job_ids import (
     DIVERSION_SLOT_SECONDS,
     WAKE_UP_SLOTS_PER_SECOND,
+    destruction_finish_job_id,
     diversion_job_id,
     drain_job_id,
     expiry_job_id,
@@ -97,6 +99,17 @@ def _diversion(prefix: str, event: StockBalanceChanged | AccessEventsRecorded) -
     )
 
 
+def _finish_destruction(prefix: str, event: DestructionCarriedOut) -> Enqueue | None:
+    # Only systems with a second step (BioTrack) set a due time; the sweep covers lost kicks.
+    if event.state_finish_at is None:
+        return None
+    return Enqueue(
+        (event.destruction_id,),
+        destruction_finish_job_id(prefix, event.destruction_id),
+        event.state_finish_at,
+    )
+
+
 # Event class -> (the job it starts, what to queue for one event under a deployment's Redis
 # prefix; None: nothing).
 KICKS: dict[type[Event], tuple[Job, Callable[[str, Any], Enqueue | None]]] = {
@@ -106,6 +119,7 @@ KICKS: dict[type[Event], tuple[Job, Callable[[str, Any], Enqueue | None]]] = {
     ReconciliationRequested: (jobs.reconcile_run, _reconcile),
     StockBalanceChanged: (diversion.evaluate_diversion, _diversion),
     AccessEventsRecorded: (diversion.evaluate_diversion, _diversion),
+    DestructionCarriedOut: (destruction.finish_state_destruction, _finish_destruction),
 }
 
 

@@ -15,7 +15,7 @@ from arq.cron import CronJob
 
 from api.bootstrap import bootstrap, redis_settings, running
 from domain.settings import Settings, load
-from workers import diversion, jobs, webhooks
+from workers import destruction, diversion, jobs, webhooks
 from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -68,6 +68,12 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             second=EVERY_TEN_SECONDS,
             unique=True,
             timeout=600,
+        ),
+        cron(
+            destruction.sweep_state_destructions,
+            name=named(destruction.sweep_state_destructions),
+            minute=set(range(0, 60, 5)),
+            unique=True,
         ),
         cron(jobs.verify_ledger, name=named(jobs.verify_ledger), hour={3}, minute={17}),
         cron(
@@ -124,6 +130,8 @@ class WorkerSettings:
         func(diversion.catch_up_diversion, keep_result=0, timeout=900),
         func(diversion.sweep_diversion, keep_result=0, timeout=3600),
         func(diversion.roll_up_shrinkage, keep_result=0, timeout=1800),
+        func(destruction.finish_state_destruction, keep_result=0, timeout=300),
+        func(destruction.sweep_state_destructions, keep_result=0, timeout=600),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

@@ -23,6 +23,7 @@ class MovementKind(enum.StrEnum):
     RESERVE = "reserve"  # held for an online order
     RELEASE = "release"  # a reservation's stock put back
     DESTROY = "destroy"  # waste leaving the premises for destruction
+    REPACK = "repack"  # consumed into, or created from, other packages (split, assembly)
 
 
 class AdjustmentReason(enum.StrEnum):

@@ -253,6 +253,17 @@ class MetrcClient:
         self._reasons = (time.monotonic(), reasons)
         return reasons
 
+    async def waste_methods(self) -> list[str]:
+        """The state's waste methods for product destruction (``GET /wastemethods/v2``: a plain
+        array, no licence parameter); a method marked plants-only is left out."""
+        records = await self._request("GET", "/wastemethods/v2", licensed=False)
+        names = []
+        for record in records if isinstance(records, list) else []:
+            name = text_of(field_of(record, "Name"))
+            if name and field_of(record, "ForProductDestruction") is not False:
+                names.append(name)
+        return names
+
     async def pull_packages(self, since: datetime | None) -> AsyncIterator[StatePackage]:
         """Packages modified since ``since`` (from the history start when None), day by day,
         in active, on-hold and inactive lists, fetched ten windows at a time."""

@@ -1,0 +1,1 @@
+"""Repackaging and assembly: packages made from packages, with lineage and packaging loss."""
