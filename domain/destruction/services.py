@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from domain import events, service
 from domain.destruction import queries, witnesses
@@ -25,7 +26,9 @@ from domain.organisation.model import ZoneKind
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
 from domain.unit_of_work import UnitOfWork
-from plugins.states.base import WasteRules
+
+if TYPE_CHECKING:
+    from plugins.states.base import WasteRules
 
 # Why waste may be destroyed; the others (a sale correction, a count) are not waste.
 WASTE_REASONS = frozenset(
@@ -104,11 +107,11 @@ async def _state_second_step(uow: UnitOfWork, location_id: int) -> timedelta | N
     return timedelta(minutes=minutes or 0)
 
 
-def _waste_rules(uow: UnitOfWork, state: str) -> WasteRules:
+def _waste_rules(uow: UnitOfWork, state: str) -> WasteRules | None:
     try:
         return uow.registry.state_rulebook(state).waste
     except KeyError:  # a state nobody wrote rules for: everything is configuration
-        return WasteRules()
+        return None
 
 
 async def schedule_destruction(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from domain.errors import (
     AlreadyDestroyed,
@@ -19,7 +20,9 @@ from domain.errors import (
     MixTooLean,
     WitnessRequired,
 )
-from plugins.states.base import WasteRules
+
+if TYPE_CHECKING:  # the domain reads rulebooks through uow.registry, never imports a plugin
+    from plugins.states.base import WasteRules
 
 # Neither the state plugin nor the location says: no hold, and one witness (destroying waste
 # alone is the pattern an inspector reads as diversion, so one second person is the default).
@@ -49,16 +52,21 @@ class Steps:
     witnesses_source: str
 
 
-def steps_for(rules: WasteRules, policy: Policy) -> Steps:
-    """The state's confirmed values first, then the location's configuration, then defaults."""
-    if rules.hold is not None:
-        hold, hold_source = rules.hold.value, rules.hold.source
+def steps_for(rules: WasteRules | None, policy: Policy) -> Steps:
+    """The state's confirmed values first, then the location's configuration, then defaults
+    (``rules`` None: no plugin has rules for the state, so everything is configuration)."""
+    hold_fact = rules.hold if rules else None
+    witnesses_fact = rules.witnesses if rules else None
+    method_fact = rules.method if rules else None
+    share_fact = rules.min_non_cannabis_share if rules else None
+    if hold_fact is not None:
+        hold, hold_source = hold_fact.value, hold_fact.source
     elif policy.hold_minutes is not None:
         hold, hold_source = timedelta(minutes=policy.hold_minutes), "location waste policy"
     else:
         hold, hold_source = DEFAULT_HOLD, "default (none configured)"
-    if rules.witnesses is not None:
-        witnesses, witnesses_source = rules.witnesses.value, rules.witnesses.source
+    if witnesses_fact is not None:
+        witnesses, witnesses_source = witnesses_fact.value, witnesses_fact.source
     elif policy.witnesses is not None:
         witnesses, witnesses_source = policy.witnesses, "location waste policy"
     else:
@@ -66,10 +74,8 @@ def steps_for(rules: WasteRules, policy: Policy) -> Steps:
     return Steps(
         hold=hold,
         witnesses=witnesses,
-        method=rules.method.value if rules.method else None,
-        min_non_cannabis_share=(
-            rules.min_non_cannabis_share.value if rules.min_non_cannabis_share else None
-        ),
+        method=method_fact.value if method_fact else None,
+        min_non_cannabis_share=share_fact.value if share_fact else None,
         hold_source=hold_source,
         witnesses_source=witnesses_source,
     )

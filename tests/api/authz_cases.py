@@ -716,3 +716,6 @@ CASES: dict[str, Case] = {
 from tests.api.authz_diversion import CASES as _DIVERSION  # noqa: E402
 
 CASES.update(_DIVERSION)
+from tests.api.authz_destruction import CASES as _DESTRUCTION  # noqa: E402
+
+CASES.update(_DESTRUCTION)

@@ -14,7 +14,6 @@ from domain.roles import Role
 from tests.support.units import new_uow
 from tests.support.world import PASSWORD, Store
 
-
 # The e-mail domains tests.support.world gives each store's staff.
 CA, CO, NM = "greenleaf.test", "milehigh.test", "bloom.test"
 
