@@ -17,6 +17,7 @@ from domain.compliance.tables import (
     StateReport,
     StateSync,
 )
+from domain.counts.tables import CountLine, CountPolicy, CountSession
 from domain.destruction.tables import Destruction, WastePolicy
 from domain.diversion.tables import (
     AccessEvent,
@@ -97,6 +98,9 @@ TABLES = [
     Destruction,
     Repack,
     RepackLine,
+    CountPolicy,
+    CountSession,
+    CountLine,
 ]
 
 APP_CONFIG = AppConfig(
