@@ -360,8 +360,7 @@ DestructionError: TypeAlias = (
     | WitnessRequired
     | AlreadyDestroyed
     | MixTooLean
-    | InvalidCredentials
-    | TooManyLoginAttempts
+    | WitnessError
     | StockError
 )
 RepackError: TypeAlias = RepackExceedsInputs | PackageAtAnotherLocation | StockError

@@ -28,10 +28,10 @@ class ScheduleDestructionInput:
     idempotency_key: str | None = None
 
 
-@strawberry.input(description="A witness signs with their own e-mail and password.")
+@strawberry.input(description="A witness signs with their own e-mail and PIN (or password).")
 class WitnessSignoffInput:
     email: str
-    password: str
+    secret: str
 
 
 @strawberry.input
@@ -170,7 +170,7 @@ class DestructionMutations:
                 location_id=loc,
                 destruction_id=parse_id(input.destruction_id, "destruction"),
                 method=input.method,
-                witnesses=[witnesses.Signoff(w.email, w.password) for w in input.witnesses],
+                witnesses=[witnesses.Signoff(w.email, w.secret) for w in input.witnesses],
                 waste_weight=input.waste_weight,
                 mixing_material=input.mixing_material,
                 mixing_weight=input.mixing_weight,

@@ -212,8 +212,8 @@ async def carry_out_destruction(
         if record.unit != Unit.GRAMS:
             raise ValidationError("wasteWeight", "weigh the waste (grams): the package is not")
         given_weight = record.quantity
-    # Witnesses sign with their own credentials; checked before the transaction (hashing is
-    # slow) and never the person destroying.
+    # Witnesses sign with their own credentials, checked before the transaction (a wrong
+    # guess must count even though the destruction is refused; the hash is slow).
     signed = await witnesses.authenticate(cmd.location_id, principal.user_id, cmd.witnesses)
     steps = await location_steps(uow, cmd.location_id)
     state_hold = await _state_second_step(uow, cmd.location_id)

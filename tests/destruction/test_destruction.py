@@ -102,9 +102,9 @@ async def test_two_witnesses_when_the_location_requires_two(world):
 
 async def test_a_witness_signs_with_their_own_password(world):
     destruction_id = await schedule(world.ca, world.tag, "2")
-    with pytest.raises(errors.InvalidCredentials):
+    with pytest.raises(errors.WitnessNotAccepted):
         await carry_out(world.ca, destruction_id, [signoff(CA, Role.MANAGER, "not-theirs")])
-    with pytest.raises(errors.ValidationError):  # nobody witnesses their own destruction
+    with pytest.raises(errors.WitnessIsActor):  # nobody witnesses their own destruction
         await carry_out(world.ca, destruction_id, [signoff(CA, Role.INVENTORY_LEAD)])
     assert (await record(destruction_id))["status"] == "scheduled"
 

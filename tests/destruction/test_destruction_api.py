@@ -65,7 +65,7 @@ async def test_a_lead_destroys_damaged_stock_with_a_manager_witnessing(api, worl
         "message": "this destruction needs 1 witness(es); 0 signed",
     }
 
-    carry_out["witnesses"] = [{"email": "manager@greenleaf.test", "password": PASSWORD}]
+    carry_out["witnesses"] = [{"email": "manager@greenleaf.test", "secret": PASSWORD}]
     done = (await api(CARRY_OUT, {"input": carry_out}, token=lead))["data"]["carryOutDestruction"]
     assert done["destruction"] == {
         "status": "destroyed",
