@@ -48,6 +48,7 @@ from api.receiving.resolvers import (
     ReceivingQueries,
     ReceivingSubscriptions,
 )
+from api.repackaging.resolvers import RepackagingMutations, RepackagingQueries
 from api.request_guard import RequestGuard
 from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
 from api.scalars import DATETIME, DECIMAL
@@ -104,6 +105,7 @@ class Query(
     DiversionQueries,
     ShrinkageQueries,
     DestructionQueries,
+    RepackagingQueries,
 ):
     pass
 
@@ -126,6 +128,7 @@ class Mutation(
     IntegrationMutations,
     DiversionMutations,
     DestructionMutations,
+    RepackagingMutations,
 ):
     pass
 

@@ -44,6 +44,8 @@ class ReportKind(enum.StrEnum):
     MOVE = "move"
     DESTROY = "destroy"
     RECEIVE = "receive"
+    # New packages made from existing ones (a split or an assembly), one report per repack.
+    REPACK = "repack"
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ _KIND = {
     MovementKind.SALE: ReportKind.SALE,
     MovementKind.VOID: ReportKind.VOID,
     MovementKind.RETURN: ReportKind.RETURN,
+    MovementKind.REPACK: ReportKind.REPACK,
 }
-_PER_DOCUMENT = frozenset({ReportKind.SALE, ReportKind.VOID, ReportKind.RETURN})
+_PER_DOCUMENT = frozenset({ReportKind.SALE, ReportKind.VOID, ReportKind.RETURN, ReportKind.REPACK})
 
 
 @dataclass(frozen=True)

@@ -719,3 +719,6 @@ CASES.update(_DIVERSION)
 from tests.api.authz_destruction import CASES as _DESTRUCTION  # noqa: E402
 
 CASES.update(_DESTRUCTION)
+from tests.api.authz_repackaging import CASES as _REPACKAGING  # noqa: E402
+
+CASES.update(_REPACKAGING)

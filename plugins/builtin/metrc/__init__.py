@@ -10,7 +10,14 @@ from plugins.builtin.metrc.mapping import NOTE_LIMIT, UNITS
 from plugins.hookspecs import hookimpl
 
 _REPORTS = frozenset(
-    {ReportKind.SALE, ReportKind.VOID, ReportKind.RETURN, ReportKind.ADJUST, ReportKind.DESTROY}
+    {
+        ReportKind.SALE,
+        ReportKind.VOID,
+        ReportKind.RETURN,
+        ReportKind.ADJUST,
+        ReportKind.DESTROY,
+        ReportKind.REPACK,
+    }
 )
 # Deadlines are [u] (unconfirmed): our reference says these states require real-time reporting
 # and MI allows a 24-hour catch-up; operators override per licence with their counsel's number.

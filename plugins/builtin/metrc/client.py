@@ -142,6 +142,10 @@ class MetrcClient:
                 answer = await self._request(
                     "POST", "/packages/v2/adjust", body=[mapping.adjustment(r) for r in run]
                 )
+            elif kind == ReportKind.REPACK:
+                answer = await self._request(
+                    "POST", "/packages/v2", body=mapping.created_packages(run[0])
+                )
             elif kind == ReportKind.VOID:
                 return [await receipts.void(self, run[0])]
             elif kind == ReportKind.RETURN:
@@ -172,6 +176,8 @@ class MetrcClient:
                 return await receipts.find_sale(self, report)
             if report.kind in (ReportKind.ADJUST, ReportKind.DESTROY):
                 return await self._find_adjustment(report)
+            if report.kind == ReportKind.REPACK:
+                return await self._find_created(report)
         except MetrcError as exc:
             # Cannot tell yet: keep it unknown rather than risk sending twice.
             return ReportResult(report.id, ResultStatus.UNKNOWN, (), exc.message, exc.retry_after)
@@ -235,6 +241,21 @@ class MetrcClient:
             f"cannot tell whether the adjustment reached METRC: the package was {before},"
             f" the adjustment {delta}, METRC now shows {now}. Check METRC, then retry or cancel.",
         )
+
+    async def _find_created(self, report: OutboundReport) -> ReportResult | None:
+        """A repack arrived if its new packages exist at METRC (their tags are ours alone)."""
+        tags = [line["tag"] for line in report.payload["lines"] if line.get("role") == "output"]
+        found = [await self._package(str(tag)) for tag in tags]
+        if all(found):
+            return ReportResult(report.id, ResultStatus.SENT)
+        if any(found):
+            return ReportResult(
+                report.id,
+                ResultStatus.FAILED,
+                (),
+                "only some of the repack's new packages are at METRC: check them there",
+            )
+        return None
 
     async def adjustment_reasons(self) -> list[StateReason]:
         if self._reasons and time.monotonic() - self._reasons[0] < REASONS_TTL:
@@ -329,7 +350,7 @@ def _runs(reports: Sequence[OutboundReport]) -> list[list[OutboundReport]]:
         joinable = (
             runs
             and _request_kind(runs[-1][0].kind) == kind
-            and kind not in (ReportKind.VOID, ReportKind.RETURN)
+            and kind not in (ReportKind.VOID, ReportKind.RETURN, ReportKind.REPACK)
             and not (
                 kind == ReportKind.ADJUST
                 and any(r.payload.get("tag") == report.payload.get("tag") for r in runs[-1])

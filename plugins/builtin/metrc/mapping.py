@@ -113,3 +113,36 @@ def _reason_text(p: Mapping[str, Any], chosen: Mapping[str, Any]) -> str | None:
 
 def _maybe(value: Any) -> float | int | None:
     return None if value is None else number(value)
+
+
+def created_packages(report: OutboundReport) -> list[dict[str, Any]]:
+    """A repack's ``POST /packages/v2`` rows: one per new package, its ingredients the input
+    packages and how much of each went into it (what was lost in packaging is a separate
+    waste adjustment, reported on its own)."""
+    day = local_date(report.occurred_at, report.timezone)
+    return [
+        {
+            "Tag": line["tag"],
+            "Location": None,
+            "Item": line.get("item"),
+            "Quantity": number(line["quantity"]),
+            "UnitOfMeasure": UNITS[line["unit"]],
+            "Note": note(report, None),
+            "IsProductionBatch": False,
+            "ProductionBatchNumber": None,
+            "IsDonation": False,
+            "ProductRequiresRemediation": False,
+            "UseSameItem": False,
+            "ActualDate": day,
+            "Ingredients": [
+                {
+                    "Package": part["tag"],
+                    "Quantity": number(part["quantity"]),
+                    "UnitOfMeasure": UNITS[part["unit"]],
+                }
+                for part in line.get("ingredients", [])
+            ],
+        }
+        for line in report.payload["lines"]
+        if line.get("role") == "output"
+    ]

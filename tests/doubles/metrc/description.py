@@ -263,9 +263,31 @@ def _read_examples(text: str) -> dict[tuple[str, str], Any]:
             continue
         try:
             bodies[(method.upper(), template)] = json.loads(found.group(1))
-        except json.JSONDecodeError:  # a few collection bodies are not valid JSON; none we serve
-            continue
+        except json.JSONDecodeError:
+            # A few collection bodies are cut off mid-way (POST /packages/v2/ ends inside its
+            # second package): their complete leading elements still show the shape.
+            leading = _leading_elements(found.group(1))
+            if leading:
+                bodies[(method.upper(), template)] = leading
     return bodies
+
+
+def _leading_elements(text: str) -> list[Any]:
+    """The complete elements at the start of a truncated JSON array (empty if none)."""
+    decoder = json.JSONDecoder()
+    body = text.strip()
+    if not body.startswith("["):
+        return []
+    found: list[Any] = []
+    at = 1
+    while True:
+        while at < len(body) and body[at] in " \t\r\n,":
+            at += 1
+        try:
+            element, at = decoder.raw_decode(body, at)
+        except json.JSONDecodeError:
+            return found
+        found.append(element)
 
 
 def _template_key(template: str) -> str:

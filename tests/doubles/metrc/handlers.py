@@ -196,6 +196,11 @@ def adjust(call: Call) -> Response:
     return written(call, call.state.adjust(call.license_number or "", call.rows))
 
 
+@handles("PostPackages")
+def create_packages(call: Call) -> Response:
+    return written(call, call.state.create_packages(call.license_number or "", call.rows))
+
+
 @handles("GetPackageAdjustReasons")
 def adjust_reasons(call: Call) -> Response:
     reasons = call.state.adjust_reasons(call.license_number or "")

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from . import rules, sales
+from . import packaging, rules, sales
 from .index import LastModifiedIndex
 from .records import (
     DEFAULT_ADJUST_REASONS,
@@ -398,6 +398,9 @@ class MetrcState:
 
     def adjust(self, license_number: str, rows: list[Row]) -> list[int]:
         return self._write(rules.adjust, license_number, rows)
+
+    def create_packages(self, license_number: str, rows: list[Row]) -> list[int]:
+        return self._write(packaging.create_packages, license_number, rows)
 
     def record_receipts(self, license_number: str, rows: list[Row]) -> list[int]:
         return self._write(sales.record_receipts, license_number, rows)
