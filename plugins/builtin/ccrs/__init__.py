@@ -40,6 +40,7 @@ CCRS = StateSystem(
                 ReportKind.RETURN,
                 ReportKind.ADJUST,
                 ReportKind.DESTROY,
+                ReportKind.REPACK,
             }
         ),
         batch_reporting=True,

@@ -122,7 +122,37 @@ def _report_rows(
         ]
     if kind == "return":
         return _return_rows(payload, sold, licence, by, day)
+    if kind == "repack":
+        return _repack_rows(report, payload, licence, by, day)
     return []
+
+
+def _repack_rows(
+    report: Mapping[str, Any], payload: dict[str, Any], licence: str, by: str, day: date
+) -> list[tuple[ccrs.FileKind, Any]]:
+    """What each parent gave to the repack's new packages (they are the week's new Inventory
+    rows), as an adjustment whose detail names them. CCRS has no conversion row for a retailer,
+    so it is Other (our "other" reason), the detail saying it was repackaged [u]."""
+    lines = payload.get("lines", [])
+    made = ", ".join(str(line["tag"]) for line in lines if line.get("role") == "output")
+    return [
+        (
+            ccrs.FileKind.INVENTORY_ADJUSTMENT,
+            ccrs.adjustment_row(
+                license_number=licence,
+                inventory_external_identifier=str(line["tag"]),
+                our_reason="other",
+                delta=-Decimal(str(line["quantity"])),
+                note=f"repackaged into {made}",
+                adjustment_date=day,
+                external_identifier=f"{report['external_id']}-{i}",
+                created_by=by,
+                created_date=day,
+            ),
+        )
+        for i, line in enumerate(lines)
+        if line.get("role") == "input"
+    ]
 
 
 def _return_rows(
