@@ -363,7 +363,9 @@ DestructionError: TypeAlias = (
     | WitnessError
     | StockError
 )
-RepackError: TypeAlias = RepackExceedsInputs | PackageAtAnotherLocation | StockError
+RepackError: TypeAlias = (
+    RepackExceedsInputs | PackageAtAnotherLocation | StateCannotRecord | StockError
+)
 ReceivingError: TypeAlias = (
     TagNotOnManifest
     | AlreadyScanned

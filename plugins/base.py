@@ -297,6 +297,13 @@ class TwoStepDestruction(Protocol):
 
 
 @runtime_checkable
+class TagPool(Protocol):
+    """A client that can list the package tags the state issued and nobody uses yet."""
+
+    async def available_package_tags(self) -> list[str]: ...
+
+
+@runtime_checkable
 class WasteMethods(Protocol):
     """A client that can list the state's waste methods (METRC's ``/wastemethods/v2``)."""
 

@@ -25,10 +25,12 @@ class RepackInputLine:
 
 @strawberry.input(description="One new package.")
 class RepackOutputLine:
-    tag: str = strawberry.field(description="The new package's state tag.")
     product_id: strawberry.ID
     zone_id: strawberry.ID
     quantity: Decimal = strawberry.field(description="In the product's unit.")
+    tag: str | None = strawberry.field(
+        default=None, description="The new package's tag; omitted: the next from the state's pool."
+    )
 
 
 @strawberry.input

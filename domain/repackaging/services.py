@@ -19,15 +19,22 @@ from decimal import Decimal
 
 from domain import db, service
 from domain.destruction import queries as waste_policy
-from domain.errors import NotFound, PackageAtAnotherLocation, PackageNotSellable, ValidationError
+from domain.errors import (
+    NotFound,
+    PackageAtAnotherLocation,
+    PackageNotSellable,
+    StateCannotRecord,
+    ValidationError,
+)
 from domain.identity.principal import Principal
 from domain.inventory import ledger, lookup
 from domain.inventory.model import AdjustmentReason, MovementKind, PackageStatus
 from domain.inventory.rules import clean_note
 from domain.quantities import Unit, parse_quantity
-from domain.repackaging import queries, rules
+from domain.repackaging import queries, rules, tags
 from domain.roles import Capability
 from domain.unit_of_work import UnitOfWork
+from plugins.base import Mode, ReportKind
 
 MAX_LINES = 50
 
@@ -44,7 +51,7 @@ class RepackOutput:
     product_id: int
     zone_id: int
     quantity: Decimal  # in the product's unit
-    tag: str
+    tag: str | None = None  # None: the next free tag of the state's pool
 
 
 @dataclass(frozen=True)
@@ -93,12 +100,21 @@ async def repackage(uow: UnitOfWork, principal: Principal, cmd: Repackage) -> se
             raise ValidationError("expectedYieldPct", "at most 100")
     note = clean_note(cmd.note)
     in_tags = [i.tag.strip() for i in cmd.inputs]
-    out_tags = [o.tag.strip() for o in cmd.outputs]
+    out_tags = await tags.fill(uow, cmd.location_id, [o.tag for o in cmd.outputs])
     if len(set(in_tags)) != len(in_tags):
         raise ValidationError("inputs", "each package may appear once")
     if len(set(out_tags)) != len(out_tags) or set(out_tags) & set(in_tags):
         raise ValidationError("outputs", "each output needs a new tag of its own")
-    system = uow.registry.state_system(await _state_system(cmd.location_id))
+    system_name, state = await _location(cmd.location_id)
+    system = uow.registry.state_system(system_name)
+    if system.mode != Mode.NONE and not system.reports(ReportKind.REPACK, state):
+        # Stock would change here and never at the state: refuse rather than drift apart.
+        raise StateCannotRecord(
+            tag=cmd.inputs[0].tag,
+            system=system.title,
+            reason="LeafLedger cannot report repackaging there yet; repackage at the state"
+            " system, then bring the new packages in",
+        )
     for n, tag in enumerate(out_tags):
         if (refusal := system.tag_format.refusal(tag)) is not None:
             raise ValidationError(f"outputs[{n}].tag", f"{system.title} tags {refusal}")
@@ -286,9 +302,12 @@ def _input_cost(quantities: list[Decimal], sources: list[queries.InputPackage]) 
     )
 
 
-async def _state_system(location_id: int) -> str:
+async def _location(location_id: int) -> tuple[str, str]:
+    """The location's state system and state."""
     async with db.connection() as conn:
-        name = await conn.fetchval("SELECT state_system FROM location WHERE id = $1", location_id)
-    if name is None:
+        row = await conn.fetchrow(
+            "SELECT state_system, state FROM location WHERE id = $1", location_id
+        )
+    if row is None:
         raise NotFound("location", str(location_id))
-    return name
+    return row["state_system"], row["state"]

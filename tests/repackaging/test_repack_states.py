@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
+from domain import errors
 from domain.compliance import ccrs_export
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
@@ -52,3 +55,22 @@ async def test_a_split_in_washington_is_in_the_weeks_ccrs_files(clean_db):
         i.external_identifier: i.quantity_on_hand for i in files[ccrs.FileKind.INVENTORY].rows
     }
     assert on_hand == {BULK: Decimal(0), tag(1): Decimal(27)}
+
+
+async def test_a_biotrack_store_is_told_repackaging_cannot_be_reported_there(clean_db):
+    store = await build_store(
+        "Desert Bloom", "BT-0001", "NM", "America/Denver", "biotrack", "bloom.test"
+    )
+    lead = store.users[Role.INVENTORY_LEAD]
+    product, batch = await add_product(lead, "NM-FL")
+    await add_package(
+        lead,
+        store.location_id,
+        "4157360000000025",
+        product,
+        batch,
+        {store.zone(ZoneKind.VAULT): Decimal(10)},
+    )
+    with pytest.raises(errors.StateCannotRecord) as refused:
+        await repack(store, [("4157360000000025", "10")], [("4157360000000099", product, "10")])
+    assert refused.value.system == "BioTrack"

@@ -171,3 +171,30 @@ async def test_a_retried_repack_replays_and_makes_nothing_twice(world):
     again = await repack(world.ca, *args, idempotency_key="r-1")
     assert again == first
     assert (await package(tag(1)))["qty"] == Decimal(10)
+
+
+async def test_new_packages_take_the_next_free_tags_of_metrcs_pool(world, metrc):
+    issued = [tag(80), tag(81), tag(82)]
+    metrc.state.issue_tags(issued)
+    # A pool tag one of our packages already carries is not free.
+    await add_package(
+        world.ca.users[Role.ADMIN],
+        world.ca.location_id,
+        tag(80),
+        world.product_id,
+        world.batch_id,
+        {world.ca.zone(ZoneKind.VAULT): Decimal(1)},
+    )
+
+    done = await repack(
+        world.ca,
+        [(world.tag, "10")],
+        [(None, world.product_id, "5"), (None, world.product_id, "5")],
+    )
+
+    async with db.connection() as conn:
+        made = await conn.fetch(
+            "SELECT tag FROM package WHERE id = ANY($1::int[]) ORDER BY id", done.output_package_ids
+        )
+    assert [r["tag"] for r in made] == [tag(81), tag(82)]
+    metrc.log.assert_no_violations()

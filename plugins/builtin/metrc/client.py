@@ -274,6 +274,13 @@ class MetrcClient:
         self._reasons = (time.monotonic(), reasons)
         return reasons
 
+    async def available_package_tags(self) -> list[str]:
+        """The facility's unused package tags (``GET /tags/v2/package/available``, a plain array;
+        METRC calls it a premium endpoint, so a licence may be refused it)."""
+        records = await self._request("GET", "/tags/v2/package/available")
+        labels = [text_of(field_of(r, "Label")) for r in records or [] if isinstance(r, dict)]
+        return [label for label in labels if label]
+
     async def waste_methods(self) -> list[str]:
         """The state's waste methods for product destruction (``GET /wastemethods/v2``: a plain
         array, no licence parameter); a method marked plants-only is left out."""

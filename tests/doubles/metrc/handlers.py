@@ -201,6 +201,11 @@ def create_packages(call: Call) -> Response:
     return written(call, call.state.create_packages(call.license_number or "", call.rows))
 
 
+@handles("GetTagPackageAvailable")
+def available_tags(call: Call) -> Response:  # a plain array, as the yaml answers
+    return json_response(call, call.state.available_tags(call.license_number or ""))
+
+
 @handles("GetPackageAdjustReasons")
 def adjust_reasons(call: Call) -> Response:
     reasons = call.state.adjust_reasons(call.license_number or "")

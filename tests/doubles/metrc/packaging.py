@@ -79,5 +79,26 @@ def create_packages(store: Store, license_number: str, rows: list[Row]) -> list[
             note=row.get("note"),
         )
         store.packages[package.label] = package
+        pool = store.tag_pool.get(license_number, [])
+        if package.label in pool:
+            pool.remove(package.label)  # a tag carried by a package is no longer available
         ids.append(package.id)
     return ids
+
+
+def available_tags(store: Store, license_number: str) -> list[dict[str, object]]:
+    """``GET /tags/v2/package/available``: the facility's unused package tags."""
+    return [
+        {
+            "Id": 700000 + n,
+            "Label": label,
+            "TagTypeName": "CannabisPackage",
+            "TagInventoryTypeName": "Package",
+            "GroupTagTypeId": None,
+            "GroupTagTypeName": None,
+            "TagTypeId": 1,
+            "MaxGroupSize": 0,
+            "FacilityId": None,
+        }
+        for n, label in enumerate(store.tag_pool.get(license_number, []))
+    ]

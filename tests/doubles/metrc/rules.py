@@ -58,6 +58,8 @@ class Store:
     receipts: dict[int, Receipt] = field(default_factory=dict)
     transfers: dict[int, Transfer] = field(default_factory=dict)
     lab_results: list[LabResult] = field(default_factory=list)
+    # Package tags the state issued to each facility and no package carries yet.
+    tag_pool: dict[str, list[str]] = field(default_factory=dict)
     finish_requires_zero: bool = True
     _ids: dict[str, int] = field(default_factory=dict)
 

@@ -402,6 +402,15 @@ class MetrcState:
     def create_packages(self, license_number: str, rows: list[Row]) -> list[int]:
         return self._write(packaging.create_packages, license_number, rows)
 
+    def issue_tags(self, labels: list[str], license_number: str | None = None) -> None:
+        """The state issues package tags to a facility (its tag order arrived)."""
+        with self._lock:
+            pool = self._store.tag_pool.setdefault(license_number or self._seed[2], [])
+            pool.extend(labels)
+
+    def available_tags(self, license_number: str) -> list[dict[str, object]]:
+        return self._write(packaging.available_tags, license_number)
+
     def record_receipts(self, license_number: str, rows: list[Row]) -> list[int]:
         return self._write(sales.record_receipts, license_number, rows)
 
