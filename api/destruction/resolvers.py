@@ -101,6 +101,12 @@ SetWastePolicyResult = Annotated[
 ]
 
 
+def _parsed(into: list[int], value: strawberry.ID) -> int:
+    """Parse a location id (inside a mutation's command) and keep it for the payload."""
+    into.append(parse_id(value, "location"))
+    return into[-1]
+
+
 def _payload(location_id: int, outcome: Outcome) -> DestructionPayload:
     return DestructionPayload(
         replayed=outcome.replayed,
@@ -140,12 +146,13 @@ class DestructionMutations:
     async def schedule_destruction(
         self, info: Info, input: ScheduleDestructionInput
     ) -> ScheduleDestructionResult:
-        loc = parse_id(input.location_id, "location")
+        # Ids are parsed inside the command: a malformed one is a typed NotFound, not a crash.
+        loc: list[int] = []
         return await mutate(
             info,
             services.schedule_destruction,
             lambda: services.ScheduleDestruction(
-                location_id=loc,
+                location_id=_parsed(loc, input.location_id),
                 tag=input.tag,
                 zone_id=parse_id(input.zone_id, "zone"),
                 quantity=input.quantity,
@@ -153,7 +160,7 @@ class DestructionMutations:
                 note=input.note,
                 idempotency_key=input.idempotency_key,
             ),
-            lambda o: _payload(loc, o),
+            lambda o: _payload(loc[0], o),
         )
 
     @strawberry.mutation(
@@ -162,12 +169,12 @@ class DestructionMutations:
     async def carry_out_destruction(
         self, info: Info, input: CarryOutDestructionInput
     ) -> CarryOutDestructionResult:
-        loc = parse_id(input.location_id, "location")
+        loc: list[int] = []
         return await mutate(
             info,
             services.carry_out_destruction,
             lambda: services.CarryOutDestruction(
-                location_id=loc,
+                location_id=_parsed(loc, input.location_id),
                 destruction_id=parse_id(input.destruction_id, "destruction"),
                 method=input.method,
                 witnesses=[witnesses.Signoff(w.email, w.secret) for w in input.witnesses],
@@ -177,7 +184,7 @@ class DestructionMutations:
                 note=input.note,
                 idempotency_key=input.idempotency_key,
             ),
-            lambda o: _payload(loc, o),
+            lambda o: _payload(loc[0], o),
         )
 
     @strawberry.mutation(description="Configure a location's unconfirmed waste steps.")

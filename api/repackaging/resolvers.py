@@ -85,12 +85,18 @@ class RepackagingMutations:
         description="Split a package or assemble packages: inputs consumed, outputs created."
     )
     async def repackage(self, info: Info, input: RepackageInput) -> RepackageResult:
-        loc = parse_id(input.location_id, "location")
+        # Ids are parsed inside the command: a malformed one is a typed NotFound, not a crash.
+        loc: list[int] = []
+
+        def location() -> int:
+            loc.append(parse_id(input.location_id, "location"))
+            return loc[-1]
+
         return await mutate(
             info,
             services.repackage,
             lambda: services.Repackage(
-                location_id=loc,
+                location_id=location(),
                 inputs=[
                     services.RepackInput(i.tag, parse_id(i.zone_id, "zone"), i.quantity)
                     for i in input.inputs
@@ -109,5 +115,5 @@ class RepackagingMutations:
                 note=input.note,
                 idempotency_key=input.idempotency_key,
             ),
-            lambda o: _present(loc, o),
+            lambda o: _present(loc[0], o),
         )
