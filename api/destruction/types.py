@@ -51,26 +51,26 @@ class Destruction:
 
     @strawberry.field
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.one(self.package_id))
+        return Package.from_domain(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field
     async def waste_zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.one(self.zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.zone_id))
 
     @strawberry.field
     async def scheduled_by(self, info: Info) -> User:
-        return User.from_row(await info.context.loaders.user.one(self.scheduled_by_id))
+        return User.from_domain(await info.context.loaders.user.one(self.scheduled_by_id))
 
     @strawberry.field
     async def destroyed_by(self, info: Info) -> User | None:
         if self.destroyed_by_id is None:
             return None
-        return User.from_row(await info.context.loaders.user.one(self.destroyed_by_id))
+        return User.from_domain(await info.context.loaders.user.one(self.destroyed_by_id))
 
     @strawberry.field
     async def witnesses(self, info: Info) -> list[User]:
         rows = await info.context.loaders.user.load_many(self.witness_ids)
-        return [User.from_row(r) for r in rows if r is not None]
+        return [User.from_domain(r) for r in rows if r is not None]
 
     @classmethod
     def from_domain(cls, row: queries.DestructionRow) -> Destruction:

@@ -36,7 +36,7 @@ class Repack:
 
     @strawberry.field
     async def actor(self, info: Info) -> User:
-        return User.from_row(await info.context.loaders.user.one(self.actor_id))
+        return User.from_domain(await info.context.loaders.user.one(self.actor_id))
 
     @classmethod
     def from_domain(cls, row: queries.RepackRow) -> Repack:
