@@ -29,6 +29,7 @@ from domain.idempotency import IdempotencyRecord
 from domain.identity.tables import ApiKey, Grant, RefreshToken, User
 from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
+from domain.lab.tables import LabResult, LabSample
 from domain.organisation.tables import Location, Operator, Zone
 from domain.receiving.tables import (
     ChecklistAnswer,
@@ -41,6 +42,7 @@ from domain.receiving.tables import (
     ShipmentPackage,
 )
 from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
+from domain.samples.tables import Sample, SampleRotation
 from domain.shrinkage.tables import ShrinkageDay, ShrinkageRollup
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
@@ -91,6 +93,10 @@ TABLES = [
     DiversionCursor,
     ShrinkageDay,
     ShrinkageRollup,
+    Sample,
+    SampleRotation,
+    LabSample,
+    LabResult,
 ]
 
 APP_CONFIG = AppConfig(
