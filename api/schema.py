@@ -37,6 +37,7 @@ from api.diversion.resolvers import (
 )
 from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
 from api.key_scopes import ApiKeyScopes
+from api.lab.resolvers import LabMutations, LabQueries
 from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
@@ -49,6 +50,7 @@ from api.receiving.resolvers import (
 )
 from api.request_guard import RequestGuard
 from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
+from api.samples.resolvers import SampleMutations, SampleQueries
 from api.scalars import DATETIME, DECIMAL
 from api.shrinkage.resolvers import ShrinkageQueries
 from api.stock.resolvers import StockMutations, StockQueries
@@ -102,6 +104,8 @@ class Query(
     IntegrationQueries,
     DiversionQueries,
     ShrinkageQueries,
+    SampleQueries,
+    LabQueries,
 ):
     pass
 
@@ -123,6 +127,8 @@ class Mutation(
     WebhookMutations,
     IntegrationMutations,
     DiversionMutations,
+    SampleMutations,
+    LabMutations,
 ):
     pass
 

@@ -103,3 +103,15 @@ async def lab_result(result_id: int) -> LabResultRow | None:
             result_id,
         )
     return LabResultRow.from_record(row) if row else None
+
+
+async def lab_sample(lab_sample_id: int) -> LabSampleRow | None:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT s.id, s.location AS location_id, s.package AS package_id, p.tag,"
+            " s.batch AS batch_id, s.zone AS zone_id, s.sample_code, s.lab_license, s.quantity,"
+            " s.returned_quantity, s.status, s.note, s.created_at, s.sent_at, s.closed_at"
+            " FROM lab_sample s JOIN package p ON p.id = s.package WHERE s.id = $1",
+            lab_sample_id,
+        )
+    return LabSampleRow.from_record(row) if row else None

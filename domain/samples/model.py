@@ -5,10 +5,13 @@ from __future__ import annotations
 import enum
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from domain.inventory.model import PackageStatus
 from domain.inventory.rules import PackageState
-from plugins.states.base import SampleRules
+
+if TYPE_CHECKING:  # the rulebook reaches the domain through uow.registry, never an import
+    from plugins.states.base import SampleRules
 
 
 class SampleKind(enum.StrEnum):

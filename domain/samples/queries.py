@@ -71,3 +71,9 @@ async def samples_due(location_id: int, within_days: int) -> list[SampleRow]:
             within_days,
         )
     return [SampleRow.from_record(r) for r in rows]
+
+
+async def sample(sample_id: int) -> SampleRow | None:
+    async with db.connection() as conn:
+        row = await conn.fetchrow(_SELECT + " WHERE s.id = $1", sample_id)
+    return SampleRow.from_record(row) if row else None

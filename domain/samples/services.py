@@ -132,13 +132,16 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
             raise NotSampleable(tag=package.tag, reason=why)
         async with db.connection() as conn:
             if cmd.employee_id is not None:
-                already = await conn.fetchval(
-                    "SELECT coalesce(sum(quantity), 0) FROM sample WHERE location = $1"
-                    " AND employee = $2 AND kind = 'employee'"
-                    " AND taken_at >= date_trunc('month', now() AT TIME ZONE $3) AT TIME ZONE $3",
-                    cmd.location_id,
-                    cmd.employee_id,
-                    state_now.timezone,
+                already = returned(
+                    await conn.fetchval(
+                        "SELECT coalesce(sum(quantity), 0) FROM sample WHERE location = $1"
+                        " AND employee = $2 AND kind = 'employee' AND taken_at >="
+                        " date_trunc('month', now() AT TIME ZONE $3) AT TIME ZONE $3",
+                        cmd.location_id,
+                        cmd.employee_id,
+                        state_now.timezone,
+                    ),
+                    "sum",
                 )
                 limit = model.employee_limit_refusal(rules, already, quantity)
                 if limit is not None:

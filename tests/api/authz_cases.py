@@ -716,3 +716,7 @@ CASES: dict[str, Case] = {
 from tests.api.authz_diversion import CASES as _DIVERSION  # noqa: E402
 
 CASES.update(_DIVERSION)
+
+from tests.api.authz_samples import SAMPLE_CASES  # noqa: E402
+
+CASES.update(SAMPLE_CASES)
