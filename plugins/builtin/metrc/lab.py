@@ -41,7 +41,8 @@ def _level(value: Any) -> Decimal | None:
     number = number_of(value)
     if number is None or abs(number) > _LEVEL_LIMIT:
         return None
-    return number.quantize(Decimal("0.001")) if number.as_tuple().exponent < -3 else number
+    # Stored with at most 3 places (a percentage or a level in the lab's unit).
+    return number.quantize(Decimal("0.001"))
 
 
 def _date(value: Any) -> date | None:
