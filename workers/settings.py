@@ -15,7 +15,7 @@ from arq.cron import CronJob
 
 from api.bootstrap import bootstrap, redis_settings, running
 from domain.settings import Settings, load
-from workers import diversion, jobs, webhooks
+from workers import diversion, jobs, samples, webhooks
 from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -102,6 +102,12 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             name=named(jobs.pull_incoming_shipments),
             minute=set(range(0, 60, 15)),
         ),
+        cron(
+            samples.raise_sample_due_alerts,
+            name=named(samples.raise_sample_due_alerts),
+            minute=set(range(7, 60, 15)),
+            unique=True,
+        ),
     ]
 
 
@@ -124,6 +130,7 @@ class WorkerSettings:
         func(diversion.catch_up_diversion, keep_result=0, timeout=900),
         func(diversion.sweep_diversion, keep_result=0, timeout=3600),
         func(diversion.roll_up_shrinkage, keep_result=0, timeout=1800),
+        func(samples.raise_sample_due_alerts, keep_result=0),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")
