@@ -44,10 +44,13 @@ def sampling_refusal(package: PackageState, today: date | None) -> str | None:
     return None
 
 
-def kind_refusal(kind: SampleKind, rules: SampleRules) -> str | None:
-    """Why the state's rules do not let this kind of sample be taken (None: they do)."""
+def kind_refusal(kind: SampleKind, rules: SampleRules | None) -> str | None:
+    """Why the state's rules do not let this kind of sample be taken (None: they do).
+    ``rules`` None: no plugin covers the state at all."""
     if kind == SampleKind.DISPLAY:
         return None
+    if rules is None:
+        return "no state plugin covers this state"
     fact = rules.trade_samples if kind == SampleKind.TRADE else rules.employee_samples
     if fact is None:
         return "the state's rules for them are not confirmed; configure them in a state plugin"
@@ -57,21 +60,21 @@ def kind_refusal(kind: SampleKind, rules: SampleRules) -> str | None:
 
 
 def employee_limit_refusal(
-    rules: SampleRules, already: Decimal, requested: Decimal
+    rules: SampleRules | None, already: Decimal, requested: Decimal
 ) -> Decimal | None:
     """The monthly limit an employee sample would exceed, or None when it fits (or the state
     sets none)."""
-    limit = rules.employee_grams_per_month
+    limit = rules.employee_grams_per_month if rules is not None else None
     if limit is None:
         return None
     return limit.value if already + requested > limit.value else None
 
 
-def rotation_days(location_days: int | None, rules: SampleRules) -> int:
+def rotation_days(location_days: int | None, rules: SampleRules | None) -> int:
     """The location's schedule first, then the state's, then our default."""
     if location_days is not None:
         return location_days
-    if rules.display_rotation_days is not None:
+    if rules is not None and rules.display_rotation_days is not None:
         return rules.display_rotation_days.value
     return DEFAULT_ROTATION_DAYS
 

@@ -109,7 +109,10 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
     if kind != SampleKind.EMPLOYEE and cmd.employee_id is not None:
         raise ValidationError("employeeId", "only employee samples name an employee")
     state = await _state_of(cmd.location_id)
-    rules = uow.registry.state_rulebook(state).samples
+    try:
+        rules = uow.registry.state_rulebook(state).samples
+    except KeyError:  # no plugin covers the state: display jars only
+        rules = None
     if (refusal := model.kind_refusal(kind, rules)) is not None:
         raise SampleKindNotAllowed(kind=str(kind), state=state, reason=refusal)
     package, zones = await lookup.package_and_zones(cmd.location_id, cmd.tag, (cmd.from_zone_id,))
@@ -122,7 +125,8 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
     )
     if cmd.employee_id is not None:
         await lookup.witness(cmd.location_id, cmd.employee_id)  # a person with a grant here
-        if package.unit != Unit.GRAMS and rules.employee_grams_per_month is not None:
+        limited = rules is not None and rules.employee_grams_per_month is not None
+        if package.unit != Unit.GRAMS and limited:
             raise ValidationError("unit", "employee samples are limited by weight: grams only")
 
     async def work(uow: UnitOfWork) -> SampleMoved:
