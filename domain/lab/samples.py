@@ -89,7 +89,7 @@ async def create_lab_sample(
     qa = await zone_of_kind(cmd.location_id, cmd.qa_zone_id, ZoneKind.QA_TESTING, "qaZoneId")
     if source.id == qa.id:
         raise ValidationError("fromZoneId", "the stock is already in the QA/testing zone")
-    if source.kind in (ZoneKind.SAMPLES, ZoneKind.WASTE):
+    if source.kind in (ZoneKind.SAMPLES, ZoneKind.WASTE, ZoneKind.RESERVED):
         raise ValidationError("fromZoneId", f"lab samples are not taken from the {source.name}")
 
     async def work(uow: UnitOfWork) -> LabSampleMoved:

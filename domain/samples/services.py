@@ -118,7 +118,8 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
     package, zones = await lookup.package_and_zones(cmd.location_id, cmd.tag, (cmd.from_zone_id,))
     require_unit(package.unit, cmd.unit)
     source = zones[cmd.from_zone_id]
-    if source.kind in (ZoneKind.SAMPLES, ZoneKind.WASTE):
+    # Reserved stock is a customer's order; samples and waste are already out of stock.
+    if source.kind in (ZoneKind.SAMPLES, ZoneKind.WASTE, ZoneKind.RESERVED):
         raise ValidationError("fromZoneId", f"a sample cannot be taken from the {source.name}")
     samples = await zone_of_kind(
         cmd.location_id, cmd.samples_zone_id, ZoneKind.SAMPLES, "samplesZoneId"
