@@ -34,10 +34,29 @@ def _said(answers: list[tuple[str, Answer]]) -> list[Any]:
     return found
 
 
+# Either METRC's package lookup is real and its results answer any way (so what is recorded
+# can be judged), or both answer any way (odd ids, errors, empty bodies).
+RESULTS_ONLY = scripts(
+    {"GetLabTestResults": 2}, LAB_HINTS, succeed_first=frozenset({"GetLabTestResults"})
+)
+ANYTHING = st.frozensets(st.sampled_from(sorted(OPS))).flatmap(
+    lambda first: scripts(OPS, LAB_HINTS, succeed_first=first)
+)
+FAILED_TEST = {"LabTestResultId": 5, "TestTypeName": "Pesticides", "TestPassed": False}
+ABSURD_PASS = {"TestTypeName": "Total THC (%)", "TestPassed": True, "TestResultLevel": 1.79e308}
+
+
 @judge.EXAMPLES
-@given(script=scripts(OPS, LAB_HINTS, succeed_first=frozenset(OPS)))
+@given(script=st.one_of(RESULTS_ONLY, ANYTHING))
 @example(script=GeneratedAnswers({"GetLabTestResults": [Answer(200, {"Data": None})]}))
 @example(script=GeneratedAnswers({"GetLabTestResults": [Answer(200, empty=True)]}))
+@example(script=GeneratedAnswers({"GetLabTestResults": [Answer(200, {"Data": [FAILED_TEST]})]}))
+@example(script=GeneratedAnswers({"GetLabTestResults": [Answer(200, [{"TestPassed": None}])]}))
+@example(
+    script=GeneratedAnswers(
+        {"GetLabTestResults": [Answer(200, {"Data": [ABSURD_PASS, {"TestPassed": None}]})]}
+    )
+)
 async def test_a_pull_records_only_what_metrc_said(store, metrc_server, script):  # noqa: F811
     world = await _case(store, metrc_server)
     async with db.connection() as conn:
