@@ -184,6 +184,8 @@ class StateLabResult:
     lab_license: str | None = None
     performed_on: date | None = None
     overall_passed: bool | None = None
+    # Not (or no longer) a valid result: unreleased by the lab, or revoked by the state.
+    withdrawn: bool = False
 
 
 class LabResultSource(Protocol):

@@ -245,8 +245,9 @@ async def record_lab_result(
 
 def from_state(batch_id: int, system: str, tests: Sequence[StateLabResult]) -> _Result | None:
     """The state's tests of one package as one result (None when none says pass or fail).
-    The same set of state result ids is the same result: pulled twice, recorded once."""
-    usable = [t for t in tests if t.passed is not None]
+    Unreleased and revoked tests are left out. The same set of state result ids is the same
+    result: pulled twice, recorded once."""
+    usable = [t for t in tests if t.passed is not None and not t.withdrawn]
     if not usable:
         return None
     analytes = [Analyte(t.test[:100], bool(t.passed), t.level) for t in usable]
@@ -315,7 +316,7 @@ async def pull_lab_results(
     finally:
         await client.close()
     result = from_state(batch_id, target.system.name, tests)
-    unreadable = sum(1 for t in tests if t.passed is None)
+    unreadable = sum(1 for t in tests if t.passed is None and not t.withdrawn)
 
     async def work(uow: UnitOfWork) -> LabResultRecorded:
         if result is None:

@@ -114,3 +114,20 @@ async def test_a_package_metrc_has_no_results_for_changes_nothing(world, metrc):
     )
     assert outcome.value.result_id is None
     assert await batch_status(world.batch_id) == "passed"
+
+
+async def test_a_revoked_or_unreleased_metrc_failure_does_not_hold_the_batch(world, metrc):
+    from datetime import date
+
+    metrc.state.add_lab_result(world.tag, "Total THC (%)", level=19.0)
+    metrc.state.add_lab_result(world.tag, "Pesticides", passed=False, revoked=date(2026, 1, 2))
+    metrc.state.add_lab_result(world.tag, "Mold", passed=False, released=False)
+
+    outcome = await results.pull_lab_results(
+        new_uow(),
+        world.as_(Role.COMPLIANCE),
+        results.PullLabResults(world.ca.location_id, world.tag),
+    )
+
+    assert outcome.value.lab_status == "passed"
+    assert await package_status(world.package_id) == "active"

@@ -3,7 +3,8 @@
 The endpoint takes METRC's numeric package id, not the label, so the package is read first
 (``GET /packages/v2/{label}``). Every field of a result is nullable in the description; a
 record without a pass/fail is returned with ``passed=None`` for the domain to count as
-unreadable, and a null, text or absurd level is dropped rather than guessed.
+unreadable, and a null, text or absurd level is dropped rather than guessed. A result the lab
+has not released, or the state revoked, is marked ``withdrawn``.
 """
 
 from __future__ import annotations
@@ -65,4 +66,7 @@ def _result(record: dict[str, Any]) -> StateLabResult:
         lab_license=text_of(field_of(record, "LabFacilityLicenseNumber")),
         performed_on=_date(field_of(record, "TestPerformedDate")),
         overall_passed=_flag(field_of(record, "OverallPassed")),
+        withdrawn=field_of(record, "ResultReleased") is False
+        or text_of(field_of(record, "RevokedDate")) is not None
+        or text_of(field_of(record, "LabTestDetailRevokedDate")) is not None,
     )
