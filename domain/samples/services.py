@@ -125,7 +125,10 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
         cmd.location_id, cmd.samples_zone_id, ZoneKind.SAMPLES, "samplesZoneId"
     )
     if cmd.employee_id is not None:
-        await lookup.witness(cmd.location_id, cmd.employee_id)  # a person with a grant here
+        try:  # a real, active person with a grant here, as a witness must be
+            await lookup.witness(cmd.location_id, cmd.employee_id)
+        except NotFound:
+            raise NotFound("employee", str(cmd.employee_id)) from None
         limited = rules is not None and rules.employee_grams_per_month is not None
         if package.unit != Unit.GRAMS and limited:
             raise ValidationError("unit", "employee samples are limited by weight: grams only")

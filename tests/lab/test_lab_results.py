@@ -3,10 +3,12 @@ holds for a package can be pulled in."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from domain import db
 from domain.errors import NotFound, PackageNotSellable, PermissionDenied, ValidationError
 from domain.inventory import packages, stock
 from domain.lab import queries, results
@@ -79,8 +81,6 @@ async def test_results_for_unknown_or_foreign_batches_write_nothing(world):
 
 
 async def test_a_foreign_operators_batch_is_not_found(world):
-    from domain import db
-
     async with db.connection() as conn:
         foreign = await conn.fetchval("SELECT batch FROM package WHERE tag = $1", OTHER_TAG)
     with pytest.raises(NotFound):
@@ -117,8 +117,6 @@ async def test_a_package_metrc_has_no_results_for_changes_nothing(world, metrc):
 
 
 async def test_a_revoked_or_unreleased_metrc_failure_does_not_hold_the_batch(world, metrc):
-    from datetime import date
-
     metrc.state.add_lab_result(world.tag, "Total THC (%)", level=19.0)
     metrc.state.add_lab_result(world.tag, "Pesticides", passed=False, revoked=date(2026, 1, 2))
     metrc.state.add_lab_result(world.tag, "Mold", passed=False, released=False)

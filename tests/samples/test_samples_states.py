@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.compliance import ccrs_export
+from domain.compliance import adjustment_reasons, ccrs_export, sync
+from domain.inventory.model import AdjustmentReason
 from domain.lab import samples as lab
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
@@ -26,6 +27,7 @@ from tests.compliance.biotrack_fixtures import (
     reports,
 )
 from tests.doubles.biotrack import BioTrackDouble, run_biotrack_double
+from tests.samples.helpers import GENEROUS, state_rules, take
 from tests.support.units import new_uow
 from tests.support.world import add_package, add_product, build_store
 
@@ -119,3 +121,29 @@ async def test_the_ccrs_week_files_the_lab_sample_as_an_adjustment(clean_db):
         i.external_identifier: i.quantity_on_hand for i in files[ccrs.FileKind.INVENTORY].rows
     }
     assert on_hand == {"WA-FLOWER-1": Decimal(8)}
+
+
+async def test_metrc_hears_nothing_of_a_jar_and_the_trade_sample_as_it_leaves(world, metrc):
+    await adjustment_reasons.set_mapping(
+        new_uow(),
+        world.as_(Role.COMPLIANCE),
+        adjustment_reasons.SetReasonMapping(
+            world.ca.location_id, AdjustmentReason.SAMPLE, "Inventory Audit"
+        ),
+    )
+    await take(world, "1")  # a display jar: stays on hand at METRC
+    with state_rules("CA", GENEROUS):
+        trade = await take(world, "2", kind="trade", recipient="C11-0000042-LIC")
+    await services.hand_out_sample(
+        new_uow(),
+        world.as_(Role.INVENTORY_LEAD),
+        services.CloseSample(world.ca.location_id, trade.value.sample_id),
+    )
+
+    result = await sync.drain(new_uow(), world.ca.location_id, owner="test")
+
+    assert result.sent == 1
+    assert metrc.state.package(world.tag).quantity == Decimal(8)
+    [adjustment] = metrc.state.adjustments()
+    assert adjustment.reason == "Inventory Audit"
+    metrc.log.assert_no_violations()
