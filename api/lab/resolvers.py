@@ -127,7 +127,7 @@ async def _result(info: Info, outcome: Outcome) -> LabResultPayload:
     loaders = info.context.loaders
     return LabResultPayload(
         result=LabResult.from_domain(row) if row else None,
-        batch=Batch.from_row(await loaders.batch.one(value.batch_id)),
+        batch=Batch.from_domain(await loaders.batch.one(value.batch_id)),
         lab_status=LabStatus(value.lab_status),
         held=[Package.from_row(await loaders.package.one(i)) for i in value.held_package_ids],
         released=[

@@ -77,7 +77,7 @@ class LabResult:
 
     @strawberry.field
     async def batch(self, info: Info) -> Batch:
-        return Batch.from_row(await info.context.loaders.batch.one(self.batch_id))
+        return Batch.from_domain(await info.context.loaders.batch.one(self.batch_id))
 
     @classmethod
     def from_domain(cls, row: LabResultRow) -> LabResult:

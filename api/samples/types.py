@@ -44,17 +44,17 @@ class Sample:
 
     @strawberry.field(description="The samples zone holding it while it is out.")
     async def zone(self, info: Info) -> Zone:
-        return Zone.from_row(await info.context.loaders.zone.one(self.zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.zone_id))
 
     @strawberry.field
     async def employee(self, info: Info) -> User | None:
         if self.employee_id is None:
             return None
-        return User.from_row(await info.context.loaders.user.one(self.employee_id))
+        return User.from_domain(await info.context.loaders.user.one(self.employee_id))
 
     @strawberry.field
     async def taken_by(self, info: Info) -> User:
-        return User.from_row(await info.context.loaders.user.one(self.taken_by_id))
+        return User.from_domain(await info.context.loaders.user.one(self.taken_by_id))
 
     @classmethod
     def from_domain(cls, row: SampleRow) -> Sample:

@@ -133,50 +133,50 @@ async def _apply(
 ) -> LabResultRecorded:
     """Record ``r``, set the batch's lab status and hold or release its packages here."""
     passed = model.overall_passed(r.analytes)
-    async with db.connection() as conn:
-        current = returned(
-            await conn.fetchval("SELECT lab_status FROM batch WHERE id = $1 FOR UPDATE", r.batch_id)
-        )
-        result_id = await conn.fetchval(
-            "INSERT INTO lab_result (location, batch, lab_sample, lab_license, thc_percent,"
-            " cbd_percent, analytes, passed, coa_url, source, state_result_id, recorded_by,"
-            " recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())"
-            " ON CONFLICT (location, source, state_result_id) DO NOTHING RETURNING id",
-            location_id,
-            r.batch_id,
-            r.lab_sample_id,
-            r.lab_license,
-            r.thc,
-            r.cbd,
-            [
-                {"name": a.name, "passed": a.passed, "value": a.value, "unit": a.unit}
-                for a in r.analytes
-            ],
-            passed,
-            r.coa_url,
-            r.source,
-            r.state_result_id,
-            principal.user_id,
-        )
-        if result_id is None:  # this very state result was pulled before: nothing changes
-            return LabResultRecorded(None, r.batch_id, current)
-        status = model.lab_status_after(LabStatus(current), passed)
-        await conn.execute(
-            "UPDATE batch SET lab_status = $2, thc_percent = coalesce($3, thc_percent),"
-            " cbd_percent = coalesce($4, cbd_percent),"
-            " certificate_reference = coalesce($5, certificate_reference) WHERE id = $1",
-            r.batch_id,
-            str(status),
-            r.thc,
-            r.cbd,
-            r.coa_url,
-        )
-        packages = await conn.fetch(
-            "SELECT id, status, status_reason FROM package WHERE location = $1 AND batch = $2"
-            " ORDER BY id",
-            location_id,
-            r.batch_id,
-        )
+    conn = uow.conn
+    current = returned(
+        await conn.fetchval("SELECT lab_status FROM batch WHERE id = $1 FOR UPDATE", r.batch_id)
+    )
+    result_id = await conn.fetchval(
+        "INSERT INTO lab_result (location, batch, lab_sample, lab_license, thc_percent,"
+        " cbd_percent, analytes, passed, coa_url, source, state_result_id, recorded_by,"
+        " recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())"
+        " ON CONFLICT (location, source, state_result_id) DO NOTHING RETURNING id",
+        location_id,
+        r.batch_id,
+        r.lab_sample_id,
+        r.lab_license,
+        r.thc,
+        r.cbd,
+        [
+            {"name": a.name, "passed": a.passed, "value": a.value, "unit": a.unit}
+            for a in r.analytes
+        ],
+        passed,
+        r.coa_url,
+        r.source,
+        r.state_result_id,
+        principal.user_id,
+    )
+    if result_id is None:  # this very state result was pulled before: nothing changes
+        return LabResultRecorded(None, r.batch_id, current)
+    status = model.lab_status_after(LabStatus(current), passed)
+    await conn.execute(
+        "UPDATE batch SET lab_status = $2, thc_percent = coalesce($3, thc_percent),"
+        " cbd_percent = coalesce($4, cbd_percent),"
+        " certificate_reference = coalesce($5, certificate_reference) WHERE id = $1",
+        r.batch_id,
+        str(status),
+        r.thc,
+        r.cbd,
+        r.coa_url,
+    )
+    packages = await conn.fetch(
+        "SELECT id, status, status_reason FROM package WHERE location = $1 AND batch = $2"
+        " ORDER BY id",
+        location_id,
+        r.batch_id,
+    )
     held: list[int] = []
     released: list[int] = []
     if not passed:
@@ -320,10 +320,10 @@ async def pull_lab_results(
 
     async def work(uow: UnitOfWork) -> LabResultRecorded:
         if result is None:
-            async with db.connection() as conn:
-                current = returned(
-                    await conn.fetchval("SELECT lab_status FROM batch WHERE id = $1", batch_id)
-                )
+            conn = uow.conn
+            current = returned(
+                await conn.fetchval("SELECT lab_status FROM batch WHERE id = $1", batch_id)
+            )
             return LabResultRecorded(None, batch_id, current, unreadable=unreadable)
         recorded = await _apply(uow, principal, cmd.location_id, result)
         return LabResultRecorded(

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from domain import db, service
+from domain import service
 from domain.errors import NotFound, StepOutOfOrder, ValidationError
 from domain.identity.principal import Principal
 from domain.inventory import ledger, lookup
@@ -93,28 +93,28 @@ async def create_lab_sample(
         raise ValidationError("fromZoneId", f"lab samples are not taken from the {source.name}")
 
     async def work(uow: UnitOfWork) -> LabSampleMoved:
-        async with db.connection() as conn:
-            try:
-                lab_sample_id = returned(
-                    await conn.fetchval(
-                        "INSERT INTO lab_sample (location, package, batch, zone, sample_code,"
-                        " lab_license, quantity, status, note, created_by, created_at)"
-                        " SELECT $1, p.id, p.batch, $3, $4, $5, $6, 'created', $7, $8, now()"
-                        " FROM package p WHERE p.id = $2 RETURNING id",
-                        cmd.location_id,
-                        package.id,
-                        qa.id,
-                        sample_code,
-                        lab_license,
-                        quantity,
-                        note,
-                        principal.user_id,
-                    )
+        conn = uow.conn
+        try:
+            lab_sample_id = returned(
+                await conn.fetchval(
+                    "INSERT INTO lab_sample (location, package, batch, zone, sample_code,"
+                    " lab_license, quantity, status, note, created_by, created_at)"
+                    " SELECT $1, p.id, p.batch, $3, $4, $5, $6, 'created', $7, $8, now()"
+                    " FROM package p WHERE p.id = $2 RETURNING id",
+                    cmd.location_id,
+                    package.id,
+                    qa.id,
+                    sample_code,
+                    lab_license,
+                    quantity,
+                    note,
+                    principal.user_id,
                 )
-            except asyncpg.UniqueViolationError:
-                raise ValidationError(
-                    "sampleCode", "this lab already has a sample with that id here"
-                ) from None
+            )
+        except asyncpg.UniqueViolationError:
+            raise ValidationError(
+                "sampleCode", "this lab already has a sample with that id here"
+            ) from None
         posted = await ledger.post(
             uow,
             [
@@ -139,15 +139,15 @@ async def create_lab_sample(
     return await service.run(uow, principal, "createLabSample", cmd, work, LabSampleMoved)
 
 
-async def _locked(location_id: int, lab_sample_id: int) -> dict:
-    async with db.connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT s.id, s.package, s.zone, s.quantity, s.status, s.sample_code,"
-            " s.lab_license, z.name AS zone_name FROM lab_sample s JOIN zone z ON z.id = s.zone"
-            " WHERE s.id = $1 AND s.location = $2 FOR UPDATE OF s",
-            lab_sample_id,
-            location_id,
-        )
+async def _locked(uow: UnitOfWork, location_id: int, lab_sample_id: int) -> dict:
+    conn = uow.conn
+    row = await conn.fetchrow(
+        "SELECT s.id, s.package, s.zone, s.quantity, s.status, s.sample_code,"
+        " s.lab_license, z.name AS zone_name FROM lab_sample s JOIN zone z ON z.id = s.zone"
+        " WHERE s.id = $1 AND s.location = $2 FOR UPDATE OF s",
+        lab_sample_id,
+        location_id,
+    )
     if row is None:
         raise NotFound("lab sample", str(lab_sample_id))
     return dict(row)
@@ -159,17 +159,19 @@ def _require(row: dict, allowed: set[LabSampleStatus], action: str) -> None:
 
 
 async def _set(
-    lab_sample_id: int, status: LabSampleStatus, returned_quantity: Decimal | None = None
+    uow: UnitOfWork,
+    lab_sample_id: int,
+    status: LabSampleStatus,
+    returned_quantity: Decimal | None = None,
 ) -> None:
     stamp = "sent_at" if status == LabSampleStatus.SENT else "closed_at"
-    async with db.connection() as conn:
-        await conn.execute(
-            f"UPDATE lab_sample SET status = $2, returned_quantity = $3, {stamp} = now()"
-            " WHERE id = $1",
-            lab_sample_id,
-            str(status),
-            returned_quantity,
-        )
+    conn = uow.conn
+    await conn.execute(
+        f"UPDATE lab_sample SET status = $2, returned_quantity = $3, {stamp} = now() WHERE id = $1",
+        lab_sample_id,
+        str(status),
+        returned_quantity,
+    )
 
 
 def _qa_zone(row: dict, location_id: int) -> ledger.ZoneRef:
@@ -199,7 +201,7 @@ async def send_lab_sample(
     note = clean_note(cmd.note)
 
     async def work(uow: UnitOfWork) -> LabSampleMoved:
-        row = await _locked(cmd.location_id, cmd.lab_sample_id)
+        row = await _locked(uow, cmd.location_id, cmd.lab_sample_id)
         _require(row, {LabSampleStatus.CREATED}, "send it")
         draft = ledger.Draft(
             package_id=row["package"],
@@ -214,7 +216,7 @@ async def send_lab_sample(
             },
         )
         posted = await _post(uow, principal, cmd, draft)
-        await _set(cmd.lab_sample_id, LabSampleStatus.SENT)
+        await _set(uow, cmd.lab_sample_id, LabSampleStatus.SENT)
         return LabSampleMoved(cmd.lab_sample_id, [p.id for p in posted])
 
     return await service.run(uow, principal, "sendLabSample", cmd, work, LabSampleMoved)
@@ -237,7 +239,7 @@ async def receive_lab_sample(
             raise ValidationError("zoneId", "returned lab stock goes to QA, quarantine or vault")
 
     async def work(uow: UnitOfWork) -> LabSampleMoved:
-        row = await _locked(cmd.location_id, cmd.lab_sample_id)
+        row = await _locked(uow, cmd.location_id, cmd.lab_sample_id)
         _require(row, {LabSampleStatus.SENT}, "receive it back")
         if quantity > row["quantity"]:
             raise ValidationError("quantity", f"only {row['quantity']} was sent to the lab")
@@ -250,7 +252,7 @@ async def receive_lab_sample(
             note=note or f"returned by lab {row['lab_license']}, sample {row['sample_code']}",
         )
         posted = await _post(uow, principal, cmd, draft)
-        await _set(cmd.lab_sample_id, LabSampleStatus.RECEIVED, quantity)
+        await _set(uow, cmd.lab_sample_id, LabSampleStatus.RECEIVED, quantity)
         return LabSampleMoved(cmd.lab_sample_id, [p.id for p in posted])
 
     return await service.run(uow, principal, "receiveLabSample", cmd, work, LabSampleMoved)
@@ -265,7 +267,7 @@ async def write_off_lab_sample(
     note = clean_note(cmd.note)
 
     async def work(uow: UnitOfWork) -> LabSampleMoved:
-        row = await _locked(cmd.location_id, cmd.lab_sample_id)
+        row = await _locked(uow, cmd.location_id, cmd.lab_sample_id)
         _require(row, {LabSampleStatus.CREATED, LabSampleStatus.SENT}, "write it off")
         movement_ids: list[int] = []
         if row["status"] == LabSampleStatus.CREATED:
@@ -278,7 +280,7 @@ async def write_off_lab_sample(
                 note=note or f"lab sample {row['sample_code']} written off unsent",
             )
             movement_ids = [p.id for p in await _post(uow, principal, cmd, draft)]
-        await _set(cmd.lab_sample_id, LabSampleStatus.WRITTEN_OFF)
+        await _set(uow, cmd.lab_sample_id, LabSampleStatus.WRITTEN_OFF)
         return LabSampleMoved(cmd.lab_sample_id, movement_ids)
 
     return await service.run(uow, principal, "writeOffLabSample", cmd, work, LabSampleMoved)

@@ -138,52 +138,52 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
         state_now = locked[package.id]
         if (why := model.sampling_refusal(state_now, state_now.local_today)) is not None:
             raise NotSampleable(tag=package.tag, reason=why)
-        async with db.connection() as conn:
-            if cmd.employee_id is not None:
-                already = returned(
-                    await conn.fetchval(
-                        "SELECT coalesce(sum(quantity), 0) FROM sample WHERE location = $1"
-                        " AND employee = $2 AND kind = 'employee' AND taken_at >="
-                        " date_trunc('month', now() AT TIME ZONE $3) AT TIME ZONE $3",
-                        cmd.location_id,
-                        cmd.employee_id,
-                        state_now.timezone,
-                    ),
-                    "sum",
-                )
-                limit = model.employee_limit_refusal(rules, already, quantity)
-                if limit is not None:
-                    raise SampleLimitExceeded(
-                        employee_id=cmd.employee_id,
-                        limit=limit,
-                        already=already,
-                        requested=quantity,
-                    )
-            rotate_by = None
-            if kind == SampleKind.DISPLAY:
-                days = await conn.fetchval(
-                    "SELECT every_days FROM sample_rotation WHERE location = $1", cmd.location_id
-                )
-                assert state_now.local_today is not None  # the lock always reads it
-                rotate_by = model.rotate_by(state_now.local_today, model.rotation_days(days, rules))
-            sample_id = returned(
+        conn = uow.conn
+        if cmd.employee_id is not None:
+            already = returned(
                 await conn.fetchval(
-                    "INSERT INTO sample (location, package, zone, kind, status, quantity,"
-                    " recipient, employee, note, rotate_by, due_alerted, taken_by, taken_at)"
-                    " VALUES ($1, $2, $3, $4, 'out', $5, $6, $7, $8, $9, false, $10, now())"
-                    " RETURNING id",
+                    "SELECT coalesce(sum(quantity), 0) FROM sample WHERE location = $1"
+                    " AND employee = $2 AND kind = 'employee' AND taken_at >="
+                    " date_trunc('month', now() AT TIME ZONE $3) AT TIME ZONE $3",
                     cmd.location_id,
-                    package.id,
-                    samples.id,
-                    str(kind),
-                    quantity,
-                    recipient,
                     cmd.employee_id,
-                    note,
-                    rotate_by,
-                    principal.user_id,
-                )
+                    state_now.timezone,
+                ),
+                "sum",
             )
+            limit = model.employee_limit_refusal(rules, already, quantity)
+            if limit is not None:
+                raise SampleLimitExceeded(
+                    employee_id=cmd.employee_id,
+                    limit=limit,
+                    already=already,
+                    requested=quantity,
+                )
+        rotate_by = None
+        if kind == SampleKind.DISPLAY:
+            days = await conn.fetchval(
+                "SELECT every_days FROM sample_rotation WHERE location = $1", cmd.location_id
+            )
+            assert state_now.local_today is not None  # the lock always reads it
+            rotate_by = model.rotate_by(state_now.local_today, model.rotation_days(days, rules))
+        sample_id = returned(
+            await conn.fetchval(
+                "INSERT INTO sample (location, package, zone, kind, status, quantity,"
+                " recipient, employee, note, rotate_by, due_alerted, taken_by, taken_at)"
+                " VALUES ($1, $2, $3, $4, 'out', $5, $6, $7, $8, $9, false, $10, now())"
+                " RETURNING id",
+                cmd.location_id,
+                package.id,
+                samples.id,
+                str(kind),
+                quantity,
+                recipient,
+                cmd.employee_id,
+                note,
+                rotate_by,
+                principal.user_id,
+            )
+        )
         posted = await ledger.post(
             uow,
             [
@@ -209,16 +209,16 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
     return await service.run(uow, principal, "takeSample", cmd, work, SampleMoved)
 
 
-async def _open_sample(location_id: int, sample_id: int, action: str) -> dict:
+async def _open_sample(uow: UnitOfWork, location_id: int, sample_id: int, action: str) -> dict:
     """The sample, locked for this transaction; it must still be out."""
-    async with db.connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT s.id, s.package, s.zone, s.kind, s.status, s.quantity, s.recipient,"
-            " s.employee, z.name AS zone_name FROM sample s JOIN zone z ON z.id = s.zone"
-            " WHERE s.id = $1 AND s.location = $2 FOR UPDATE OF s",
-            sample_id,
-            location_id,
-        )
+    conn = uow.conn
+    row = await conn.fetchrow(
+        "SELECT s.id, s.package, s.zone, s.kind, s.status, s.quantity, s.recipient,"
+        " s.employee, z.name AS zone_name FROM sample s JOIN zone z ON z.id = s.zone"
+        " WHERE s.id = $1 AND s.location = $2 FOR UPDATE OF s",
+        sample_id,
+        location_id,
+    )
     if row is None:
         raise NotFound("sample", str(sample_id))
     if row["status"] != SampleStatus.OUT:
@@ -230,14 +230,14 @@ def _samples_zone(sample: dict, location_id: int) -> ledger.ZoneRef:
     return ledger.ZoneRef(sample["zone"], location_id, ZoneKind.SAMPLES, sample["zone_name"])
 
 
-async def _close(sample_id: int, status: SampleStatus, actor_id: int) -> None:
-    async with db.connection() as conn:
-        await conn.execute(
-            "UPDATE sample SET status = $2, closed_by = $3, closed_at = now() WHERE id = $1",
-            sample_id,
-            str(status),
-            actor_id,
-        )
+async def _close(uow: UnitOfWork, sample_id: int, status: SampleStatus, actor_id: int) -> None:
+    conn = uow.conn
+    await conn.execute(
+        "UPDATE sample SET status = $2, closed_by = $3, closed_at = now() WHERE id = $1",
+        sample_id,
+        str(status),
+        actor_id,
+    )
 
 
 async def rotate_sample(uow: UnitOfWork, principal: Principal, cmd: CloseSample) -> service.Outcome:
@@ -251,7 +251,7 @@ async def rotate_sample(uow: UnitOfWork, principal: Principal, cmd: CloseSample)
     waste = await zone_of_kind(cmd.location_id, cmd.waste_zone_id, ZoneKind.WASTE, "wasteZoneId")
 
     async def work(uow: UnitOfWork) -> SampleMoved:
-        sample = await _open_sample(cmd.location_id, cmd.sample_id, "rotate it out")
+        sample = await _open_sample(uow, cmd.location_id, cmd.sample_id, "rotate it out")
         zone = _samples_zone(sample, cmd.location_id)
         posted = await ledger.post(
             uow,
@@ -272,7 +272,7 @@ async def rotate_sample(uow: UnitOfWork, principal: Principal, cmd: CloseSample)
                 idempotency_key=cmd.idempotency_key,
             ),
         )
-        await _close(cmd.sample_id, SampleStatus.ROTATED, principal.user_id)
+        await _close(uow, cmd.sample_id, SampleStatus.ROTATED, principal.user_id)
         return SampleMoved(cmd.sample_id, [p.id for p in posted])
 
     return await service.run(uow, principal, "rotateSample", cmd, work, SampleMoved)
@@ -287,7 +287,7 @@ async def hand_out_sample(
     note = clean_note(cmd.note)
 
     async def work(uow: UnitOfWork) -> SampleMoved:
-        sample = await _open_sample(cmd.location_id, cmd.sample_id, "hand it out")
+        sample = await _open_sample(uow, cmd.location_id, cmd.sample_id, "hand it out")
         if sample["kind"] == SampleKind.DISPLAY:
             raise StepOutOfOrder("sample", str(cmd.sample_id), "a display sample", "hand it out")
         zone = _samples_zone(sample, cmd.location_id)
@@ -311,7 +311,7 @@ async def hand_out_sample(
                 idempotency_key=cmd.idempotency_key,
             ),
         )
-        await _close(cmd.sample_id, SampleStatus.HANDED_OUT, principal.user_id)
+        await _close(uow, cmd.sample_id, SampleStatus.HANDED_OUT, principal.user_id)
         return SampleMoved(cmd.sample_id, [p.id for p in posted])
 
     return await service.run(uow, principal, "handOutSample", cmd, work, SampleMoved)
@@ -327,22 +327,22 @@ async def set_sample_rotation(
         raise ValidationError("everyDays", "between 1 and 3650 days")
 
     async def work(uow: UnitOfWork) -> RotationSet:
-        async with db.connection() as conn:
-            await conn.execute(
-                "INSERT INTO sample_rotation (location, every_days, updated_at)"
-                " VALUES ($1, $2, now()) ON CONFLICT (location)"
-                " DO UPDATE SET every_days = EXCLUDED.every_days, updated_at = now()",
-                cmd.location_id,
-                cmd.every_days,
-            )
-            status = await conn.execute(
-                "UPDATE sample s"
-                " SET rotate_by = (s.taken_at AT TIME ZONE l.timezone)::date + $2::int,"
-                " due_alerted = false FROM location l WHERE l.id = s.location"
-                " AND s.location = $1 AND s.status = 'out' AND s.kind = 'display'",
-                cmd.location_id,
-                cmd.every_days,
-            )
+        conn = uow.conn
+        await conn.execute(
+            "INSERT INTO sample_rotation (location, every_days, updated_at)"
+            " VALUES ($1, $2, now()) ON CONFLICT (location)"
+            " DO UPDATE SET every_days = EXCLUDED.every_days, updated_at = now()",
+            cmd.location_id,
+            cmd.every_days,
+        )
+        status = await conn.execute(
+            "UPDATE sample s"
+            " SET rotate_by = (s.taken_at AT TIME ZONE l.timezone)::date + $2::int,"
+            " due_alerted = false FROM location l WHERE l.id = s.location"
+            " AND s.location = $1 AND s.status = 'out' AND s.kind = 'display'",
+            cmd.location_id,
+            cmd.every_days,
+        )
         return RotationSet(cmd.location_id, cmd.every_days, int(status.split()[-1]))
 
     return await service.run(uow, principal, "setSampleRotation", cmd, work, RotationSet)
@@ -352,13 +352,13 @@ async def raise_due_alerts(uow: UnitOfWork) -> int:
     """A job (safe twice: each overdue jar is alerted once, under its row lock): a
     ``sample_due`` compliance alert for every display jar past its rotation date."""
     async with uow:
-        async with db.connection() as conn:
-            rows = await conn.fetch(
-                "UPDATE sample s SET due_alerted = true FROM location l, package p"
-                " WHERE l.id = s.location AND p.id = s.package AND s.status = 'out'"
-                " AND NOT s.due_alerted AND s.rotate_by < (now() AT TIME ZONE l.timezone)::date"
-                " RETURNING s.id, s.location, s.rotate_by, p.tag"
-            )
+        conn = uow.conn
+        rows = await conn.fetch(
+            "UPDATE sample s SET due_alerted = true FROM location l, package p"
+            " WHERE l.id = s.location AND p.id = s.package AND s.status = 'out'"
+            " AND NOT s.due_alerted AND s.rotate_by < (now() AT TIME ZONE l.timezone)::date"
+            " RETURNING s.id, s.location, s.rotate_by, p.tag"
+        )
         for row in rows:
             uow.record(
                 events.ComplianceAlertRaised(
