@@ -35,6 +35,9 @@ from domain.samples.model import SampleKind, SampleStatus
 from domain.samples.zones import zone_of_kind
 from domain.unit_of_work import UnitOfWork
 
+# The advisory-lock namespace of employee sample limits (any constant no other lock uses).
+EMPLOYEE_LOCK = 1301
+
 
 @dataclass(frozen=True)
 class TakeSample:
@@ -140,6 +143,12 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
             raise NotSampleable(tag=package.tag, reason=why)
         conn = uow.conn
         if cmd.employee_id is not None:
+            # One employee's samples are counted one request at a time, so two taken at once
+            # (from different packages, which the package lock does not serialise) cannot
+            # both fit under the limit.
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1::int, $2::int)", EMPLOYEE_LOCK, cmd.employee_id
+            )
             already = returned(
                 await conn.fetchval(
                     "SELECT coalesce(sum(quantity), 0) FROM sample WHERE location = $1"

@@ -3,6 +3,8 @@ comes out of use on schedule."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -219,3 +221,43 @@ async def test_taking_a_sample_twice_with_one_key_takes_it_once(world):
         world.ca.zone(ZoneKind.VAULT): Decimal(9),
         world.ca.zone(ZoneKind.SAMPLES): Decimal(1),
     }
+
+
+async def test_an_employee_sample_waits_for_one_in_flight_and_then_counts_it(world):
+    budtender = world.as_(Role.BUDTENDER).user_id
+    lead = world.as_(Role.INVENTORY_LEAD)
+    second = "1A4FF0100000022000000778"
+    await add_package(
+        lead,
+        world.ca.location_id,
+        second,
+        world.product_id,
+        world.batch_id,
+        {world.ca.zone(ZoneKind.VAULT): Decimal(10)},
+    )
+    with state_rules("CA", GENEROUS):  # 3 g a month
+        first = new_uow()
+        async with first:  # the first sample's transaction stays open...
+            await services.take_sample(
+                first,
+                lead,
+                services.TakeSample(
+                    world.ca.location_id,
+                    world.tag,
+                    world.ca.zone(ZoneKind.VAULT),
+                    Decimal(2),
+                    kind=SampleKind.EMPLOYEE,
+                    employee_id=budtender,
+                ),
+            )
+            # ...while a second, from another package, is asked for: it must wait for it.
+            # (its own context: a task inherits the open unit of work, and would join it)
+            racing = asyncio.create_task(
+                take(world, "2", kind=SampleKind.EMPLOYEE, employee_id=budtender, tag=second),
+                context=contextvars.Context(),
+            )
+            await asyncio.sleep(0.5)
+            assert not racing.done()
+        with pytest.raises(SampleLimitExceeded):
+            await racing
+    assert (await counts())[0] == 1
