@@ -115,7 +115,7 @@ async def _sample(info: Info, outcome: Outcome):
     rows = await info.context.loaders.movement.load_many(outcome.value.movement_ids)
     return LabSamplePayload(
         lab_sample=LabSample.from_domain(row),
-        movements=[Movement.from_row(r) for r in rows if r is not None],
+        movements=[Movement.from_domain(r) for r in rows if r is not None],
         replayed=outcome.replayed,
     )
 
@@ -129,9 +129,9 @@ async def _result(info: Info, outcome: Outcome) -> LabResultPayload:
         result=LabResult.from_domain(row) if row else None,
         batch=Batch.from_domain(await loaders.batch.one(value.batch_id)),
         lab_status=LabStatus(value.lab_status),
-        held=[Package.from_row(await loaders.package.one(i)) for i in value.held_package_ids],
+        held=[Package.from_domain(await loaders.package.one(i)) for i in value.held_package_ids],
         released=[
-            Package.from_row(await loaders.package.one(i)) for i in value.released_package_ids
+            Package.from_domain(await loaders.package.one(i)) for i in value.released_package_ids
         ],
         unreadable=value.unreadable,
         replayed=outcome.replayed,

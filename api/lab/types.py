@@ -34,7 +34,7 @@ class LabSample:
 
     @strawberry.field
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.one(self.package_id))
+        return Package.from_domain(await info.context.loaders.package.one(self.package_id))
 
     @classmethod
     def from_domain(cls, row: LabSampleRow) -> LabSample:

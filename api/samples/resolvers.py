@@ -89,7 +89,7 @@ async def _present(info: Info, outcome: Outcome):
     rows = await info.context.loaders.movement.load_many(outcome.value.movement_ids)
     return SamplePayload(
         sample=Sample.from_domain(row),
-        movements=[Movement.from_row(r) for r in rows if r is not None],
+        movements=[Movement.from_domain(r) for r in rows if r is not None],
         replayed=outcome.replayed,
     )
 

@@ -40,7 +40,7 @@ class Sample:
 
     @strawberry.field
     async def package(self, info: Info) -> Package:
-        return Package.from_row(await info.context.loaders.package.one(self.package_id))
+        return Package.from_domain(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field(description="The samples zone holding it while it is out.")
     async def zone(self, info: Info) -> Zone:
