@@ -341,6 +341,28 @@ class WitnessLocked(UserError):
 WitnessError: TypeAlias = WitnessIsActor | WitnessNotAccepted | WitnessLocked
 
 
+@derived(domain_errors.NotSampleable, "Held, recalled, finished or expired stock is not sampled.")
+class NotSampleable(UserError):
+    pass
+
+
+@derived(
+    domain_errors.SampleKindNotAllowed, "The state's rules do not allow or confirm this sample."
+)
+class SampleKindNotAllowed(UserError):
+    pass
+
+
+@derived(domain_errors.SampleLimitExceeded, "The employee's monthly sample limit would be passed.")
+class SampleLimitExceeded(UserError):
+    pass
+
+
+@derived(domain_errors.StepOutOfOrder, "The sample is not at the step this action needs.")
+class StepOutOfOrder(UserError):
+    pass
+
+
 # The refusals a family of mutations may answer, in the order the schema lists them. A result
 # type is ``Annotated[Payload | SomeError, strawberry.union("Name")]``.
 CommonError: TypeAlias = NotFound | PermissionDenied | ValidationError
@@ -375,6 +397,11 @@ ReceivingError: TypeAlias = (
     | AlreadyCompleted
     | StockError
 )
+
+SampleError: TypeAlias = (
+    NotSampleable | SampleKindNotAllowed | SampleLimitExceeded | StepOutOfOrder | StockError
+)
+LabError: TypeAlias = StepOutOfOrder | StateSystemUnavailable | StockError
 
 
 def validation_error(message: str) -> UserError:

@@ -38,6 +38,7 @@ from api.diversion.resolvers import (
 )
 from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
 from api.key_scopes import ApiKeyScopes
+from api.lab.resolvers import LabMutations, LabQueries
 from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
@@ -51,6 +52,7 @@ from api.receiving.resolvers import (
 from api.repackaging.resolvers import RepackagingMutations, RepackagingQueries
 from api.request_guard import RequestGuard
 from api.sales.resolvers import SalesMutations, SalesQueries, SalesSubscriptions
+from api.samples.resolvers import SampleMutations, SampleQueries
 from api.scalars import DATETIME, DECIMAL
 from api.shrinkage.resolvers import ShrinkageQueries
 from api.stock.resolvers import StockMutations, StockQueries
@@ -106,6 +108,8 @@ class Query(
     ShrinkageQueries,
     DestructionQueries,
     RepackagingQueries,
+    SampleQueries,
+    LabQueries,
 ):
     pass
 
@@ -129,6 +133,8 @@ class Mutation(
     DiversionMutations,
     DestructionMutations,
     RepackagingMutations,
+    SampleMutations,
+    LabMutations,
 ):
     pass
 

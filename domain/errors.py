@@ -440,3 +440,59 @@ class WitnessLocked(DomainError):
         return (
             f"too many wrong attempts for this witness; try again in {self.retry_after_seconds} s"
         )
+
+
+@dataclass
+class NotSampleable(DomainError):
+    """A sample (display, trade, employee or lab) cannot come from this package now."""
+
+    tag: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.tag} cannot be sampled: {self.reason}"
+
+
+@dataclass
+class SampleKindNotAllowed(DomainError):
+    """The state's rulebook does not allow (or does not confirm) this kind of sample."""
+
+    kind: str
+    state: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.kind} samples are not allowed in {self.state}: {self.reason}"
+
+
+@dataclass
+class SampleLimitExceeded(DomainError):
+    """An employee sample would take the person past the state's limit for the period."""
+
+    employee_id: int
+    limit: Decimal
+    already: Decimal
+    requested: Decimal
+
+    @property
+    def message(self) -> str:
+        return (
+            f"employee samples are limited to {self.limit} g a month; {self.already} g taken,"
+            f" {self.requested} g requested"
+        )
+
+
+@dataclass
+class StepOutOfOrder(DomainError):
+    """A sample or lab sample is not at the step this action needs (sent twice, rotated...)."""
+
+    entity: str
+    key: str
+    status: str
+    action: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.entity} {self.key} is {self.status}: cannot {self.action}"

@@ -132,6 +132,7 @@ class AlertKind(enum.StrEnum):
     DISCREPANCIES_FOUND = "discrepancies_found"
     MANIFESTS_SKIPPED = "manifests_skipped"
     ADJUSTMENT_REASON_UNMAPPED = "adjustment_reason_unmapped"
+    SAMPLE_DUE = "sample_due"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

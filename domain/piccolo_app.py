@@ -31,6 +31,7 @@ from domain.idempotency import IdempotencyRecord
 from domain.identity.tables import ApiKey, Grant, RefreshToken, User
 from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
+from domain.lab.tables import LabResult, LabSample
 from domain.organisation.tables import Location, Operator, Zone
 from domain.receiving.tables import (
     ChecklistAnswer,
@@ -44,6 +45,7 @@ from domain.receiving.tables import (
 )
 from domain.repackaging.tables import Repack, RepackLine
 from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
+from domain.samples.tables import Sample, SampleRotation
 from domain.shrinkage.tables import ShrinkageDay, ShrinkageRollup
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
@@ -101,6 +103,10 @@ TABLES = [
     CountPolicy,
     CountSession,
     CountLine,
+    Sample,
+    SampleRotation,
+    LabSample,
+    LabResult,
 ]
 
 APP_CONFIG = AppConfig(

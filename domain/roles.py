@@ -39,6 +39,8 @@ class Capability(enum.StrEnum):
     READ_DIVERSION = "read diversion flags and shrinkage"
     REVIEW_DIVERSION = "acknowledge, dismiss or escalate diversion flags"
     POST_ACCESS_EVENTS = "post access events"
+    # Take display, trade or employee samples, rotate them out, and send product to a lab.
+    TAKE_SAMPLES = "take samples and send them to a lab"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL}
@@ -47,6 +49,7 @@ _LEAD = _FLOOR | {
     Capability.ADJUST_STOCK,
     Capability.REGISTER_PACKAGE,
     Capability.MANAGE_CATALOG,
+    Capability.TAKE_SAMPLES,
 }
 _MANAGER = _LEAD | {
     Capability.HOLD_STOCK,
@@ -70,6 +73,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MOVE_VAULT_STOCK,
             Capability.OVERRIDE_VARIANCE,
             Capability.READ_DIVERSION,
+            Capability.TAKE_SAMPLES,
         }
     ),
     Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION}),

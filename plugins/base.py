@@ -175,6 +175,30 @@ class IncomingTransfer:
 
 
 @dataclass(frozen=True)
+class StateLabResult:
+    """One test of a package's lab result as the state holds it. ``passed`` None means the
+    state did not say (the record is kept out of the result and counted as unreadable)."""
+
+    test: str
+    passed: bool | None
+    result_id: str | None = None
+    level: Decimal | None = None
+    lab_license: str | None = None
+    performed_on: date | None = None
+    overall_passed: bool | None = None
+    # Not (or no longer) a valid result: unreleased by the lab, or revoked by the state.
+    withdrawn: bool = False
+
+
+class LabResultSource(Protocol):
+    """A client of a system declaring ``StateCapability.PULL_LAB_RESULTS``."""
+
+    async def lab_results(self, tag: str) -> list[StateLabResult]:
+        """Every test result the state holds for the package labelled ``tag`` ([] if none)."""
+        ...
+
+
+@dataclass(frozen=True)
 class StateReason:
     name: str
     requires_note: bool = False

@@ -15,7 +15,7 @@ from arq.cron import CronJob
 
 from api.bootstrap import bootstrap, redis_settings, running
 from domain.settings import Settings, load
-from workers import destruction, diversion, jobs, webhooks
+from workers import destruction, diversion, jobs, samples, webhooks
 from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -108,6 +108,12 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             name=named(jobs.pull_incoming_shipments),
             minute=set(range(0, 60, 15)),
         ),
+        cron(
+            samples.raise_sample_due_alerts,
+            name=named(samples.raise_sample_due_alerts),
+            minute=set(range(7, 60, 15)),
+            unique=True,
+        ),
     ]
 
 
@@ -132,6 +138,7 @@ class WorkerSettings:
         func(diversion.roll_up_shrinkage, keep_result=0, timeout=1800),
         func(destruction.finish_state_destruction, keep_result=0, timeout=300),
         func(destruction.sweep_state_destructions, keep_result=0, timeout=600),
+        func(samples.raise_sample_due_alerts, keep_result=0),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

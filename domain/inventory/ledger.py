@@ -357,7 +357,8 @@ def _check(state: PackageState, draft: Draft) -> None:
             # Services resolve zones within the package's location; reaching here is a bug.
             raise AssertionError(f"zone {zone.id} is not at package {state.tag}'s location")
     to_kind = draft.to_zone.kind if draft.to_zone else None
-    refusal = movement_refusal(state, draft.kind, to_kind)
+    from_kind = draft.from_zone.kind if draft.from_zone else None
+    refusal = movement_refusal(state, draft.kind, to_kind, from_kind)
     if refusal is not None:
         raise PackageNotSellable(tag=state.tag, reason=refusal)
 

@@ -57,10 +57,14 @@ def movement_refusal(
     package: PackageState,
     kind: MovementKind,
     to_kind: ZoneKind | None,
+    from_kind: ZoneKind | None = None,
 ) -> str | None:
     """Why ``package`` may not take this movement, or None when it may."""
     if package.status == PackageStatus.FINISHED:
         return "the package is finished"
+    # A sample jar has been opened and handled: it is never put back in front of customers.
+    if from_kind == ZoneKind.SAMPLES and to_kind in SELLABLE_KINDS:
+        return "sample stock is never sold"
     if package.status in (PackageStatus.ON_HOLD, PackageStatus.RECALLED):
         if kind in (MovementKind.SALE, MovementKind.RESERVE):
             return f"the package is {package.status.replace('_', ' ')}"

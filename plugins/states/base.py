@@ -144,6 +144,32 @@ class ReportDeadlines:
 
 
 @dataclass(frozen=True)
+class SampleRules:
+    """Which samples a store may take beyond display jars, and their limits.
+
+    ``trade_samples``: whether product may be flagged and given as a trade sample (METRC's
+    ``IsTradeSample``). ``employee_samples``: whether staff may take product as samples.
+    ``employee_grams_per_month``: the most one employee may take in a calendar month.
+    ``display_rotation_days``: how long a display jar may stay out before it is rotated.
+    None: the sources do not confirm it, so the kind is refused until an operator's plugin
+    states it (display jars then rotate on the location's own schedule).
+    """
+
+    trade_samples: Fact[bool] | None = None
+    employee_samples: Fact[bool] | None = None
+    employee_grams_per_month: Fact[Decimal] | None = None
+    display_rotation_days: Fact[int] | None = None
+
+    def __post_init__(self) -> None:
+        limit = self.employee_grams_per_month
+        if limit is not None and limit.value <= 0:
+            raise ValueError("an employee sample limit is a positive weight")
+        days = self.display_rotation_days
+        if days is not None and days.value < 1:
+            raise ValueError("a display rotation is at least one day")
+
+
+@dataclass(frozen=True)
 class StateRulebook:
     """Everything LeafLedger knows of one state's retail rules, as one plugin contributes it.
 
@@ -159,6 +185,7 @@ class StateRulebook:
     counts: CountRules = CountRules()
     labels: LabelRules = LabelRules()
     reporting: ReportDeadlines = ReportDeadlines()
+    samples: SampleRules = SampleRules()
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -203,6 +230,7 @@ __all__ = [
     "LabelField",
     "LabelRules",
     "ReportDeadlines",
+    "SampleRules",
     "StateRulebook",
     "WasteRules",
     "find_rulebook",

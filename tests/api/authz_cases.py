@@ -722,3 +722,7 @@ CASES.update(_DESTRUCTION)
 from tests.api.authz_repackaging import CASES as _REPACKAGING  # noqa: E402
 
 CASES.update(_REPACKAGING)
+
+from tests.api.authz_samples import SAMPLE_CASES  # noqa: E402
+
+CASES.update(SAMPLE_CASES)

@@ -25,10 +25,11 @@ from plugins.base import (
     ReportResult,
     ResultStatus,
     StateAccess,
+    StateLabResult,
     StatePackage,
     StateReason,
 )
-from plugins.builtin.metrc import mapping, rate_limit, receipts, transfers
+from plugins.builtin.metrc import lab, mapping, rate_limit, receipts, transfers
 from plugins.builtin.metrc.responses import (
     MetrcError,
     decode,
@@ -332,6 +333,9 @@ class MetrcClient:
 
     async def incoming_transfers(self, since: datetime) -> list[IncomingTransfer]:
         return await transfers.incoming_transfers(self, since)
+
+    async def lab_results(self, tag: str) -> list[StateLabResult]:
+        return await lab.lab_results(self, tag)
 
     async def _window(
         self, window: tuple[datetime, datetime], path: str, base: str = "/packages/v2"

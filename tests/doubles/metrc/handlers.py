@@ -34,6 +34,7 @@ from .present import DoubleSettings, WriteAnswer, dumps, envelope, recase
 from .records import (
     CUSTOMER_TYPES,
     LAB_TEST_STATES,
+    LAB_TEST_TYPES,
     UNITS,
     WASTE_METHODS,
     Package,
@@ -349,6 +350,21 @@ def lab_results(call: Call) -> Response:
 @handles("GetLabTestStates")
 def lab_test_states(call: Call) -> Response:
     return listing(call, list(LAB_TEST_STATES), str)
+
+
+@handles("GetLabTestTypes")
+def lab_test_types(call: Call) -> Response:
+    return listing(call, list(LAB_TEST_TYPES), lambda t: present.lab_test_type(*t))
+
+
+@handles("GetLabTestBatches")
+def lab_test_batches(call: Call) -> Response:
+    """One batch of every type: what a lab records a package against."""
+    batch = {
+        "Name": "Retail Compliance",
+        "LabTestTypes": [present.lab_test_type(*t) for t in LAB_TEST_TYPES],
+    }
+    return listing(call, [batch], lambda b: b)
 
 
 @handles("GetUnitOfMeasureActive")

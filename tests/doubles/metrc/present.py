@@ -324,15 +324,35 @@ def lab_result(r: LabResult) -> Json:
         "LabFacilityName": r.lab_name,
         "SourcePackageLabel": r.label,
         "ProductName": r.product_name,
+        "ProductCategoryName": None,
         "TestPerformedDate": r.performed,
         "OverallPassed": r.overall_passed,
-        "RevokedDate": None,
-        "ResultReleased": True,
+        "RevokedDate": r.revoked,
+        "ResultReleased": r.released,
+        "ResultReleaseDateTime": f"{r.performed.isoformat()}T12:00:00Z" if r.released else None,
         "TestTypeName": r.test_type_name,
         "TestPassed": r.passed,
         "TestResultLevel": r.level,
         "TestComment": None,
         "TestInformationalOnly": False,
+        "LabTestDetailRevokedDate": r.revoked,
+        "ExpirationDateTime": None,
+    }
+
+
+def lab_test_type(type_id: int, name: str, informational: bool) -> Json:
+    return {
+        "Id": type_id,
+        "Name": name,
+        "RequiresTestResult": not informational,
+        "InformationalOnly": informational,
+        "AlwaysPasses": informational,
+        "LabTestResultMode": "Level",
+        "LabTestResultMinimum": None,
+        "LabTestResultMaximum": None,
+        "LabTestResultExpirationDays": None,
+        "DependencyMode": None,
+        "MaxAllowedFailureCount": None,
     }
 
 

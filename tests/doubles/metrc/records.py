@@ -175,6 +175,9 @@ class LabResult:
     lab_name: str = "Golden State Testing Lab"
     product_name: str | None = None
     overall_passed: bool = True
+    # A result the lab has not released yet, or one the state revoked, is listed but not valid.
+    released: bool = True
+    revoked: date | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,15 @@ WASTE_METHODS: tuple[tuple[str, bool, bool], ...] = (  # name, for plants, for p
     ("Compost", True, True),
     ("Landfill", False, True),
     ("Incinerator", True, True),
+)
+
+# Lab test types (id, name, informational only): a few of CA's, for GET /labtests/v2/types.
+LAB_TEST_TYPES: tuple[tuple[int, str, bool], ...] = (
+    (1, "Total THC (%) Raw Plant Material", False),
+    (2, "Total CBD (%) Raw Plant Material", False),
+    (3, "Pesticides", False),
+    (4, "Microbial Impurities", False),
+    (5, "Terpenes", True),
 )
 
 LAB_TEST_STATES: tuple[str, ...] = (

@@ -251,6 +251,8 @@ class MetrcState:
         passed: bool = True,
         level: float | None = None,
         performed: date | None = None,
+        released: bool = True,
+        revoked: date | None = None,
     ) -> LabResult:
         with self._lock:
             package = self._store.packages[label]
@@ -264,8 +266,14 @@ class MetrcState:
                 performed=performed or self._clock().date(),
                 product_name=package.item_name,
                 overall_passed=passed,
+                released=released,
+                revoked=revoked,
             )
             self._store.lab_results.append(result)
+            # OverallPassed speaks for the package's whole result: one failed test fails it.
+            mine = [r for r in self._store.lab_results if r.package_id == package.id]
+            for r in mine:
+                r.overall_passed = all(x.passed for x in mine if x.revoked is None)
             return copy.copy(result)
 
     # -- reads (copies) -------------------------------------------------------------------
