@@ -17,6 +17,7 @@ from domain.compliance.tables import (
     StateReport,
     StateSync,
 )
+from domain.counts.tables import CountLine, CountPolicy, CountSession
 from domain.diversion.tables import (
     AccessEvent,
     Badge,
@@ -91,6 +92,9 @@ TABLES = [
     DiversionCursor,
     ShrinkageDay,
     ShrinkageRollup,
+    CountPolicy,
+    CountSession,
+    CountLine,
 ]
 
 APP_CONFIG = AppConfig(

@@ -107,6 +107,9 @@ class Discrepancy(Table, db=DB):
     suspected_cause = Text(null=True, default=None)
     # A state record we could not take as it is (kind malformed_state_record): its raw values.
     state_raw = Text(null=True, default=None)
+    # Three-way view: what an approved count found on the shelf, and that count session.
+    physical_quantity = Numeric(digits=(14, 3), null=True, default=None)
+    count_session = BigInt(null=True, default=None)
     first_seen_run = BigInt()
     last_seen_run = BigInt()
     first_seen_at = Timestamptz()

@@ -19,6 +19,8 @@ class User(Table, db=DB, tablename="app_user"):
     active = Boolean(default=True)
     # Bumped to revoke every token issued so far (logout everywhere, role removed).
     token_version = Integer(default=0)
+    # A short PIN for witnessing on a handheld (domain/identity/witness.py); NULL = none set.
+    pin_hash = Varchar(length=200, null=True, default=None)
     created_at = Timestamptz()
 
 

@@ -1,0 +1,1 @@
+"""Cycle counts: count policy, plans, sessions, lines, variance approval."""
