@@ -287,6 +287,30 @@ class FlagAlreadyDismissed(UserError):
     pass
 
 
+@derived(domain_errors.WitnessIsActor, "The witness must be someone other than the actor.")
+class WitnessIsActor(UserError):
+    pass
+
+
+@derived(
+    domain_errors.WitnessNotAccepted,
+    "The witness's own e-mail and PIN (or password) did not check out here; nothing was written.",
+)
+class WitnessNotAccepted(UserError):
+    pass
+
+
+@derived(
+    domain_errors.WitnessLocked,
+    "Too many wrong witness PINs or sign-ins for that e-mail; refused until the lockout ends.",
+)
+class WitnessLocked(UserError):
+    pass
+
+
+WitnessError: TypeAlias = WitnessIsActor | WitnessNotAccepted | WitnessLocked
+
+
 # The refusals a family of mutations may answer, in the order the schema lists them. A result
 # type is ``Annotated[Payload | SomeError, strawberry.union("Name")]``.
 CommonError: TypeAlias = NotFound | PermissionDenied | ValidationError

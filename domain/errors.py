@@ -333,3 +333,35 @@ class FlagAlreadyDismissed(DomainError):
     @property
     def message(self) -> str:
         return f"flag {self.flag_id} was already dismissed: {self.reason}"
+
+
+@dataclass
+class WitnessIsActor(DomainError):
+    """The person acting named themselves as the witness."""
+
+    @property
+    def message(self) -> str:
+        return "the witness must be a different person from the one acting"
+
+
+@dataclass
+class WitnessNotAccepted(DomainError):
+    """The witness's e-mail and PIN (or password) did not check out, or they hold no role here;
+    answered alike whichever it was."""
+
+    @property
+    def message(self) -> str:
+        return "the witness's e-mail or PIN is wrong, or they cannot witness at this location"
+
+
+@dataclass
+class WitnessLocked(DomainError):
+    """Too many wrong witness secrets (or sign-ins) for that e-mail or from that address."""
+
+    retry_after_seconds: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"too many wrong attempts for this witness; try again in {self.retry_after_seconds} s"
+        )
