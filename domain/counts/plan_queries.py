@@ -1,0 +1,346 @@
+"""Read models of count plans: a location's classes, frequencies and quiet hours, and what is
+due or overdue per zone and class with each package's last count.
+
+The classification reads products, not packages (a store holds some hundreds of products and
+tens of thousands of packages), so it runs in Python on per-product sums (``abc.classify``);
+the due list is then one pass over the location's balances in SQL, handed each product's class
+and the plan's intervals, so a 20,000-package store's list never crosses the wire whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import asyncpg
+
+from domain import db
+from domain.counts.abc import AbcClass, ProductActivity, ProductClass, classify
+from domain.counts.plan_policy import load_policy
+from domain.counts.plan_rules import (
+    VAULT,
+    Frequency,
+    PlanPolicy,
+    StateMinimum,
+    frequencies,
+    state_minimum,
+)
+from domain.counts.traffic import TrafficSlot, quiet_hours
+from domain.errors import NotFound
+from domain.unit_of_work import PluginRegistry
+
+
+@dataclass(frozen=True)
+class ProductClassRow:
+    product_id: int
+    sku: str
+    name: str
+    unit: str
+    value_on_hand: Decimal
+    units_sold: Decimal
+    abc_class: AbcClass
+    by_value: AbcClass
+    by_velocity: AbcClass
+
+
+@dataclass(frozen=True)
+class PlanBasis:
+    """What both the plan and the due list are computed from."""
+
+    location_id: int
+    timezone: str
+    policy: PlanPolicy
+    minimum: StateMinimum | None
+    frequencies: tuple[Frequency, ...]
+    activity: tuple[ProductActivity, ...]
+    classes: dict[int, ProductClass]
+    last_approved_count_at: datetime | None
+    now: datetime
+
+    def frequency(self, subject: str) -> Frequency:
+        return next(f for f in self.frequencies if f.subject == subject)
+
+    @property
+    def cycle_count_due_at(self) -> datetime | None:
+        """When the state's cycle minimum needs the next approved count (None: no minimum)."""
+        if self.minimum is None or self.minimum.cycle_count_every_days is None:
+            return None
+        if self.last_approved_count_at is None:
+            return self.now
+        return self.last_approved_count_at + timedelta(days=self.minimum.cycle_count_every_days)
+
+
+@dataclass(frozen=True)
+class CountPlanView:
+    basis: PlanBasis
+    products: tuple[ProductClassRow, ...]
+    quiet_hours: tuple[TrafficSlot, ...]
+    class_sizes: dict[AbcClass, int]
+
+
+_ACTIVITY = """
+WITH on_hand AS (
+    SELECT p.product, sum(b.quantity * coalesce(p.unit_cost, pr.unit_cost)) AS value
+    FROM stock_balance b
+    JOIN package p ON p.id = b.package
+    JOIN product pr ON pr.id = p.product
+    WHERE b.location = $1 AND b.quantity > 0
+    GROUP BY p.product
+), sold AS (
+    SELECT l.product, sum(l.quantity - l.returned_quantity) AS units
+    FROM sale s JOIN sale_line l ON l.sale = s.id
+    WHERE s.location = $1 AND s.status <> 'voided' AND s.occurred_at >= $2
+    GROUP BY l.product
+)
+SELECT pr.id, pr.sku, pr.name, pr.unit,
+       coalesce(h.value, 0) AS value, coalesce(s.units, 0) AS units
+FROM product pr
+LEFT JOIN on_hand h ON h.product = pr.id
+LEFT JOIN sold s ON s.product = pr.id
+WHERE h.product IS NOT NULL OR s.product IS NOT NULL
+ORDER BY pr.id
+"""
+
+
+async def _location(conn: asyncpg.Connection, location_id: int) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "SELECT l.state, l.timezone, now() AS now,"
+        " (SELECT max(decided_at) FROM count_session"
+        "  WHERE location = l.id AND status = 'approved') AS last_approved"
+        " FROM location l WHERE l.id = $1",
+        location_id,
+    )
+    if row is None:
+        raise NotFound("location", str(location_id))
+    return row
+
+
+def _minimum(registry: PluginRegistry, state: str) -> StateMinimum | None:
+    try:
+        rulebook = registry.state_rulebook(state)
+    except KeyError:
+        # No plugin covers the state: no minimum is known, so none is applied (the store
+        # cannot sell there either until someone writes its rules).
+        return None
+    return state_minimum(rulebook.code, rulebook.counts)
+
+
+async def _basis(
+    conn: asyncpg.Connection, registry: PluginRegistry, location_id: int
+) -> tuple[PlanBasis, list[asyncpg.Record]]:
+    loc = await _location(conn, location_id)
+    policy = await load_policy(conn, location_id)
+    minimum = _minimum(registry, loc["state"])
+    since = loc["now"] - timedelta(days=policy.abc_window_days)
+    rows = await conn.fetch(_ACTIVITY, location_id, since)
+    activity = tuple(ProductActivity(r["id"], r["unit"], r["value"], r["units"]) for r in rows)
+    plan = frequencies(policy, minimum)
+    basis = PlanBasis(
+        location_id=location_id,
+        timezone=loc["timezone"],
+        policy=policy,
+        minimum=minimum,
+        frequencies=tuple(plan.values()),
+        activity=activity,
+        classes=classify(activity, policy.class_a_share, policy.class_b_share),
+        last_approved_count_at=loc["last_approved"],
+        now=loc["now"],
+    )
+    return basis, rows
+
+
+_TRAFFIC = """
+SELECT extract(isodow FROM s.occurred_at AT TIME ZONE l.timezone)::int AS weekday,
+       extract(hour FROM s.occurred_at AT TIME ZONE l.timezone)::int AS hour,
+       count(*)::int AS sales
+FROM sale s JOIN location l ON l.id = s.location
+WHERE s.location = $1 AND s.status <> 'voided' AND s.occurred_at >= $2
+GROUP BY 1, 2
+"""
+
+
+async def count_plan(registry: PluginRegistry, location_id: int) -> CountPlanView:
+    """The location's plan: classes, frequencies with their sources, quiet hours."""
+    async with db.connection() as conn:
+        basis, rows = await _basis(conn, registry, location_id)
+        since = basis.now - timedelta(days=basis.policy.abc_window_days)
+        traffic = await conn.fetch(_TRAFFIC, location_id, since)
+    products = tuple(
+        ProductClassRow(
+            product_id=r["id"],
+            sku=r["sku"],
+            name=r["name"],
+            unit=r["unit"],
+            value_on_hand=r["value"],
+            units_sold=r["units"],
+            abc_class=basis.classes[r["id"]].abc_class,
+            by_value=basis.classes[r["id"]].by_value,
+            by_velocity=basis.classes[r["id"]].by_velocity,
+        )
+        for r in rows
+    )
+    sizes = {c: 0 for c in AbcClass}
+    for p in products:
+        sizes[p.abc_class] += 1
+    weeks = Decimal(basis.policy.abc_window_days) / 7
+    slots = quiet_hours({(t["weekday"], t["hour"]): t["sales"] for t in traffic}, weeks)
+    return CountPlanView(basis, products, tuple(slots), sizes)
+
+
+@dataclass(frozen=True)
+class DueGroup:
+    zone_id: int
+    zone_name: str
+    zone_kind: str
+    abc_class: AbcClass
+    every_days: int
+    packages: int
+    due: int
+    overdue: int
+    oldest_last_counted_at: datetime | None
+    never_counted: int
+
+
+@dataclass(frozen=True)
+class DuePackage:
+    package_id: int
+    tag: str
+    product_id: int
+    zone_id: int
+    zone_name: str
+    abc_class: AbcClass
+    every_days: int
+    quantity: Decimal
+    last_counted_at: datetime | None
+    due_at: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CountsDue:
+    basis: PlanBasis
+    within: timedelta
+    groups: tuple[DueGroup, ...]
+    packages: tuple[DuePackage, ...]
+    has_more: bool
+
+
+# Each balance's interval: its product's class days, the vault's when shorter; products the
+# classification did not see (nothing on hand nor sold: cannot happen for a balance > 0, but a
+# product created since) count as C. Mirrors plan_rules.interval_days and due_at.
+_DUE_ROWS = """
+WITH classes AS (
+    SELECT * FROM unnest($2::int[], $3::text[]) AS c(product, abc_class)
+), rows AS (
+    SELECT b.zone, z.name AS zone_name, z.kind AS zone_kind, p.id AS package, p.tag, p.product,
+           b.quantity, p.last_counted_at, coalesce(c.abc_class, 'C') AS abc_class,
+           CASE WHEN z.kind = $4 THEN least(d.days, $5) ELSE d.days END AS every_days,
+           coalesce(p.last_counted_at, p.created_at) AS since
+    FROM stock_balance b
+    JOIN package p ON p.id = b.package
+    JOIN zone z ON z.id = b.zone
+    LEFT JOIN classes c ON c.product = p.product
+    JOIN (VALUES ('A', $6::int), ('B', $7::int), ('C', $8::int)) AS d(abc_class, days)
+      ON d.abc_class = coalesce(c.abc_class, 'C')
+    WHERE b.location = $1 AND b.quantity > 0
+), due AS (
+    SELECT rows.*, since + every_days * interval '1 day' AS due_at FROM rows
+)
+"""
+
+_GROUPS = (
+    _DUE_ROWS
+    + """
+SELECT zone, zone_name, zone_kind, abc_class, every_days, count(*)::int AS packages,
+       count(*) FILTER (WHERE due_at > $9 AND due_at <= $10)::int AS due,
+       count(*) FILTER (WHERE due_at <= $9)::int AS overdue,
+       min(last_counted_at) AS oldest_last_counted_at,
+       count(*) FILTER (WHERE last_counted_at IS NULL)::int AS never_counted
+FROM due
+GROUP BY zone, zone_name, zone_kind, abc_class, every_days
+ORDER BY zone_name, zone, abc_class
+"""
+)
+
+_PAGE = (
+    _DUE_ROWS
+    + """
+SELECT package, tag, product, zone, zone_name, abc_class, every_days, quantity,
+       last_counted_at, due_at, due_at <= $9 AS overdue
+FROM due
+WHERE due_at <= $10
+ORDER BY due_at, package, zone
+LIMIT $11 OFFSET $12
+"""
+)
+
+MAX_DUE_PAGE = 500
+
+
+async def counts_due(
+    registry: PluginRegistry,
+    location_id: int,
+    *,
+    within: timedelta = timedelta(days=1),
+    first: int = 100,
+    offset: int = 0,
+) -> CountsDue:
+    """Due and overdue counts per zone and class, and the packages most overdue first.
+
+    ``within``: how far ahead "due" looks; ``first``/``offset`` page the package list.
+    """
+    async with db.connection() as conn:
+        basis, _ = await _basis(conn, registry, location_id)
+        product_ids = list(basis.classes)
+        letters = [basis.classes[p].abc_class.value for p in product_ids]
+        args = (
+            location_id,
+            product_ids,
+            letters,
+            VAULT,
+            basis.frequency(VAULT).every_days,
+            basis.frequency("A").every_days,
+            basis.frequency("B").every_days,
+            basis.frequency("C").every_days,
+            basis.now,
+            basis.now + within,
+        )
+        groups = await conn.fetch(_GROUPS, *args)
+        page = await conn.fetch(_PAGE, *args, first + 1, offset)
+    return CountsDue(
+        basis=basis,
+        within=within,
+        groups=tuple(
+            DueGroup(
+                zone_id=g["zone"],
+                zone_name=g["zone_name"],
+                zone_kind=g["zone_kind"],
+                abc_class=AbcClass(g["abc_class"]),
+                every_days=g["every_days"],
+                packages=g["packages"],
+                due=g["due"],
+                overdue=g["overdue"],
+                oldest_last_counted_at=g["oldest_last_counted_at"],
+                never_counted=g["never_counted"],
+            )
+            for g in groups
+        ),
+        packages=tuple(
+            DuePackage(
+                package_id=r["package"],
+                tag=r["tag"],
+                product_id=r["product"],
+                zone_id=r["zone"],
+                zone_name=r["zone_name"],
+                abc_class=AbcClass(r["abc_class"]),
+                every_days=r["every_days"],
+                quantity=r["quantity"],
+                last_counted_at=r["last_counted_at"],
+                due_at=r["due_at"],
+                overdue=r["overdue"],
+            )
+            for r in page[:first]
+        ),
+        has_more=len(page) > first,
+    )
