@@ -187,6 +187,16 @@ class DiversionFlagRaised(Event):
     severity: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountUpdated(Event):
+    """A count session started, got lines or a witness, was submitted, decided or expired."""
+
+    topic: ClassVar[str] = "count"
+    session_id: int
+    status: str
+    lines: int | None = None
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     StockBalanceChanged,
     FloorStockLow,
@@ -200,6 +210,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ReconciliationRequested,
     AccessEventsRecorded,
     DiversionFlagRaised,
+    CountUpdated,
 )
 
 # Published on the location's channel, but no GraphQL subscription or job reads them yet.

@@ -39,14 +39,19 @@ class Capability(enum.StrEnum):
     READ_DIVERSION = "read diversion flags and shrinkage"
     REVIEW_DIVERSION = "acknowledge, dismiss or escalate diversion flags"
     POST_ACCESS_EVENTS = "post access events"
+    # Cycle counts: count non-vault zones; count any zone (vaults too); approve or reject a count.
+    COUNT_FLOOR = "count non-vault zones"
+    COUNT_ANY_ZONE = "count any zone"
+    APPROVE_COUNT = "approve counts"
 
 
-_FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL}
+_FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
 _LEAD = _FLOOR | {
     Capability.MOVE_VAULT_STOCK,
     Capability.ADJUST_STOCK,
     Capability.REGISTER_PACKAGE,
     Capability.MANAGE_CATALOG,
+    Capability.COUNT_ANY_ZONE,
 }
 _MANAGER = _LEAD | {
     Capability.HOLD_STOCK,
@@ -55,6 +60,7 @@ _MANAGER = _LEAD | {
     Capability.READ_DIVERSION,
     Capability.REVIEW_DIVERSION,
     Capability.POST_ACCESS_EVENTS,
+    Capability.APPROVE_COUNT,
 }
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
