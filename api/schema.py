@@ -30,6 +30,7 @@ from api.compliance.resolvers import (
     ComplianceQueries,
     ComplianceSubscriptions,
 )
+from api.counts.plans import CountPlanMutations, CountPlanQueries
 from api.diversion.resolvers import (
     DiversionMutations,
     DiversionQueries,
@@ -102,6 +103,7 @@ class Query(
     IntegrationQueries,
     DiversionQueries,
     ShrinkageQueries,
+    CountPlanQueries,
 ):
     pass
 
@@ -123,6 +125,7 @@ class Mutation(
     WebhookMutations,
     IntegrationMutations,
     DiversionMutations,
+    CountPlanMutations,
 ):
     pass
 

@@ -4,7 +4,8 @@ due or overdue per zone and class with each package's last count.
 The classification reads products, not packages (a store holds some hundreds of products and
 tens of thousands of packages), so it runs in Python on per-product sums (``abc.classify``);
 the due list is then one pass over the location's balances in SQL, handed each product's class
-and the plan's intervals, so a 20,000-package store's list never crosses the wire whole.
+and the plan's intervals, so a 20,000-package store's list never crosses the wire whole. Neither
+returns a booked quantity of a package (counts are blind: see api/counts/plans_types.py).
 """
 
 from __future__ import annotations
@@ -211,7 +212,6 @@ class DuePackage:
     zone_name: str
     abc_class: AbcClass
     every_days: int
-    quantity: Decimal
     last_counted_at: datetime | None
     due_at: datetime
     overdue: bool
@@ -234,7 +234,7 @@ WITH classes AS (
     SELECT * FROM unnest($2::int[], $3::text[]) AS c(product, abc_class)
 ), rows AS (
     SELECT b.zone, z.name AS zone_name, z.kind AS zone_kind, p.id AS package, p.tag, p.product,
-           b.quantity, p.last_counted_at, coalesce(c.abc_class, 'C') AS abc_class,
+           p.last_counted_at, coalesce(c.abc_class, 'C') AS abc_class,
            CASE WHEN z.kind = $4 THEN least(d.days, $5) ELSE d.days END AS every_days,
            coalesce(p.last_counted_at, p.created_at) AS since
     FROM stock_balance b
@@ -266,8 +266,8 @@ ORDER BY zone_name, zone, abc_class
 _PAGE = (
     _DUE_ROWS
     + """
-SELECT package, tag, product, zone, zone_name, abc_class, every_days, quantity,
-       last_counted_at, due_at, due_at <= $9 AS overdue
+SELECT package, tag, product, zone, zone_name, abc_class, every_days, last_counted_at,
+       due_at, due_at <= $9 AS overdue
 FROM due
 WHERE due_at <= $10
 ORDER BY due_at, package, zone
@@ -335,7 +335,6 @@ async def counts_due(
                 zone_name=r["zone_name"],
                 abc_class=AbcClass(r["abc_class"]),
                 every_days=r["every_days"],
-                quantity=r["quantity"],
                 last_counted_at=r["last_counted_at"],
                 due_at=r["due_at"],
                 overdue=r["overdue"],
