@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
+from domain.counts import queries as counts
 from domain.errors import PermissionDenied
 from domain.identity import api_keys
 from domain.identity import services as identity
@@ -120,6 +121,8 @@ class Context:
     refresh_ttl: int = 30 * 24 * 3600
     # The process's units of work (``api.bootstrap``): one per mutation.
     units: UnitOfWorkFactory | None = None
+    # What the caller may not see quantities of (a blind count they take part in); read once.
+    blind: counts.BlindScope | None = None
 
     def uow(self) -> UnitOfWork:
         """A new unit of work for one service call."""
@@ -144,6 +147,18 @@ class Context:
     async def principal(self) -> Principal | None:
         """The caller, or None when unauthenticated (read once per request)."""
         return (await self.identify()).principal
+
+    async def blind_scope(self) -> counts.BlindScope:
+        """Zones and packages under a blind count the caller counts or witnesses: the stock
+        read models leave their quantities out for this caller (see ``domain.counts.queries``)."""
+        if self.blind is None:
+            principal = await self.principal()
+            self.blind = (
+                counts.NOBODY_BLIND
+                if principal is None
+                else await counts.blind_scope(principal.user_id)
+            )
+        return self.blind
 
     async def require_principal(self) -> Principal:
         """For mutations: an anonymous caller gets PermissionDenied (a union member)."""
@@ -176,6 +191,7 @@ class Context:
     def refresh(self) -> None:
         """New loaders: a subscription's context outlives many events."""
         self.loaders = Loaders()
+        self.blind = None
 
 
 Info = _Info[Context, None]

@@ -31,6 +31,7 @@ from api.compliance.resolvers import (
     ComplianceSubscriptions,
 )
 from api.counts.plans import CountPlanMutations, CountPlanQueries
+from api.counts.resolvers import CountMutations, CountQueries, CountSubscriptions
 from api.diversion.resolvers import (
     DiversionMutations,
     DiversionQueries,
@@ -104,6 +105,7 @@ class Query(
     DiversionQueries,
     ShrinkageQueries,
     CountPlanQueries,
+    CountQueries,
 ):
     pass
 
@@ -126,6 +128,7 @@ class Mutation(
     IntegrationMutations,
     DiversionMutations,
     CountPlanMutations,
+    CountMutations,
 ):
     pass
 
@@ -137,6 +140,7 @@ class Subscription(
     SalesSubscriptions,
     ReceivingSubscriptions,
     DiversionSubscriptions,
+    CountSubscriptions,
 ):
     pass
 

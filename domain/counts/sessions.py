@@ -71,10 +71,8 @@ async def start_count(uow: UnitOfWork, principal: Principal, cmd: StartCount) ->
     zones = await lookup.zones(cmd.location_id, cmd.zone_ids) if cmd.zone_ids else {}
     package_ids = [(await lookup.package_by_tag(cmd.location_id, t)).id for t in cmd.tags]
     products = await _products(principal, cmd.product_ids)
-    # A spot count may find its packages anywhere, the vault included.
-    require_counter(
-        principal, cmd.location_id, ["vault"] if spot else [z.kind for z in zones.values()]
-    )
+    kinds = await spot_zone_kinds(cmd.location_id, package_ids, products) if spot else []
+    require_counter(principal, cmd.location_id, kinds or [z.kind for z in zones.values()])
     policy = await queries.policy_for(cmd.location_id)
 
     async def work(uow: UnitOfWork) -> CountSaved:
@@ -113,6 +111,22 @@ async def start_count(uow: UnitOfWork, principal: Principal, cmd: StartCount) ->
         return CountSaved(session_id)
 
     return await service.run(uow, principal, "startCount", cmd, work, CountSaved)
+
+
+async def spot_zone_kinds(
+    location_id: int, package_ids: list[int], products: list[int]
+) -> list[str]:
+    """The kinds of zone a spot count's packages sit in (a vault among them needs a lead)."""
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT DISTINCT z.kind FROM stock_balance sb JOIN zone z ON z.id = sb.zone"
+            " JOIN package p ON p.id = sb.package WHERE p.location = $1 AND sb.quantity > 0"
+            " AND (p.id = ANY($2::int[]) OR p.product = ANY($3::int[]))",
+            location_id,
+            package_ids,
+            products,
+        )
+    return [r["kind"] for r in rows] or [str(ZoneKind.SALES_FLOOR)]
 
 
 async def _products(principal: Principal, product_ids: list[int]) -> list[int]:

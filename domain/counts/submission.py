@@ -26,6 +26,7 @@ from domain.counts.sessions import (
     require_counter,
     require_state,
     session_for,
+    spot_zone_kinds,
 )
 from domain.errors import DifferentCounterRequired, PermissionDenied, WitnessRequired
 from domain.events import CountUpdated
@@ -275,7 +276,9 @@ async def recount(uow: UnitOfWork, principal: Principal, cmd: Recount) -> servic
     await refuse_if_expired(uow, row)
     require_state(row, SessionStatus.RECOUNT_REQUIRED)
     kinds = await _zone_kinds(row, set())
-    require_counter(principal, row.location_id, ["vault"] if row.kind == "spot" else kinds)
+    if row.kind == "spot":
+        kinds = await spot_zone_kinds(row.location_id, list(row.packages), list(row.products))
+    require_counter(principal, row.location_id, kinds)
     lines = await queries.lines(row.id)
     flagged = [ln for ln in lines if ln.requires_recount and not ln.superseded]
     over = [ln for ln in flagged if not ln.conflict]

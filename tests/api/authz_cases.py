@@ -714,7 +714,9 @@ CASES: dict[str, Case] = {
 
 # Features' entries live in their own modules (imported last: they build on the helpers above).
 from tests.api.authz_count_plans import CASES as _COUNT_PLANS  # noqa: E402
+from tests.api.authz_counts import CASES as _COUNTS  # noqa: E402
 from tests.api.authz_diversion import CASES as _DIVERSION  # noqa: E402
 
 CASES.update(_DIVERSION)
 CASES.update(_COUNT_PLANS)
+CASES.update(_COUNTS)
