@@ -185,26 +185,33 @@ NOBODY_BLIND = BlindScope()
 
 
 async def blind_scope(user_id: int) -> BlindScope:
-    """Zones and packages under a blind count ``user_id`` takes part in (one indexed query).
+    """Zones and packages under a blind count ``user_id`` takes part in (one query, which finds
+    no session for almost everyone).
 
-    A spot count of products hides every package of those products at its location.
+    The packages are the spot list (and every package of its products), and every package the
+    counted zones hold: their balances elsewhere and their whole history would give the counted
+    quantity away as surely as the zone's balance.
     """
     async with db.connection() as conn:
         rows = await conn.fetch(
             """
-            SELECT s.zones, s.packages || coalesce(
-                       (SELECT array_agg(p.id) FROM package p
-                        WHERE p.location = s.location AND p.product = ANY(s.products)),
-                       '{}') AS packages
-            FROM count_session s
-            WHERE s.blind AND s.status = ANY($2::text[])
-              AND (s.counter = $1 OR s.witness = $1 OR s.recounter = $1)
+            WITH mine AS (
+                SELECT location, zones, packages, products FROM count_session
+                WHERE blind AND status = ANY($2::text[])
+                  AND (counter = $1 OR witness = $1 OR recounter = $1)
+            )
+            SELECT 'zone' AS part, unnest(zones) AS id FROM mine
+            UNION ALL SELECT 'package', unnest(packages) FROM mine
+            UNION ALL SELECT 'package', p.id FROM mine m
+                JOIN package p ON p.location = m.location AND p.product = ANY(m.products)
+            UNION ALL SELECT 'package', sb.package FROM mine m
+                JOIN stock_balance sb ON sb.zone = ANY(m.zones) AND sb.quantity > 0
             """,
             user_id,
             [str(s) for s in BLIND_WHILE],
         )
     if not rows:
         return NOBODY_BLIND
-    zones = frozenset(z for r in rows for z in r["zones"])
-    packages = frozenset(p for r in rows for p in r["packages"])
+    zones = frozenset(r["id"] for r in rows if r["part"] == "zone")
+    packages = frozenset(r["id"] for r in rows if r["part"] == "package")
     return BlindScope(zones, packages)
