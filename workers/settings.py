@@ -70,6 +70,7 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             timeout=600,
         ),
         cron(jobs.verify_ledger, name=named(jobs.verify_ledger), hour={3}, minute={17}),
+        cron(jobs.expire_counts, name=named(jobs.expire_counts), second={30}, unique=True),
         cron(
             jobs.schedule_reconciliations,
             name=named(jobs.schedule_reconciliations),
@@ -124,6 +125,7 @@ class WorkerSettings:
         func(diversion.catch_up_diversion, keep_result=0, timeout=900),
         func(diversion.sweep_diversion, keep_result=0, timeout=3600),
         func(diversion.roll_up_shrinkage, keep_result=0, timeout=1800),
+        func(jobs.expire_counts, keep_result=0, timeout=300),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

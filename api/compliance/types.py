@@ -102,7 +102,7 @@ class Discrepancy:
     kind: str = strawberry.field(
         description="missing_at_state, missing_here, quantity_differs, unit_differs,"
         " status_differs or malformed_state_record (the state's record could not be read:"
-        " see stateRaw)."
+        " see stateRaw); count_variance: an approved cycle count's physical/ours/state record."
     )
     our_quantity: Decimal | None
     state_quantity: Decimal | None
@@ -112,6 +112,13 @@ class Discrepancy:
     suspected_cause: str | None
     state_raw: str | None = strawberry.field(
         description="malformed_state_record: what the state sent, as it sent it."
+    )
+    physical_quantity: Decimal | None = strawberry.field(
+        description="count_variance: what the approved count found on the shelf (the third"
+        " side, with ourQuantity before the correction and stateQuantity)."
+    )
+    count_session_id: strawberry.ID | None = strawberry.field(
+        description="The cycle count that recorded it."
     )
     first_seen_at: datetime
     last_seen_at: datetime
@@ -152,6 +159,10 @@ class Discrepancy:
             state_status=row.state_status,
             suspected_cause=row.suspected_cause,
             state_raw=row.state_raw,
+            physical_quantity=row.physical_quantity,
+            count_session_id=(
+                strawberry.ID(str(row.count_session_id)) if row.count_session_id else None
+            ),
             first_seen_at=row.first_seen_at,
             last_seen_at=row.last_seen_at,
             status=row.status,

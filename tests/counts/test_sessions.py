@@ -243,3 +243,17 @@ async def test_a_session_left_open_past_the_limit_expires_and_says_so(world):
     assert await expiry.expire(new_uow()) == 0
     with pytest.raises(errors.CountExpired):
         await scan(world, session_id, line(tag, "10"))
+
+
+async def test_the_expiry_job_expires_what_is_due_and_is_safe_twice(world):
+    from tests.support.units import job_ctx
+    from workers import jobs
+
+    session_id = await start(world)
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE count_session SET expires_at = now() - interval '1 second' WHERE id = $1",
+            session_id,
+        )
+    assert await jobs.expire_counts(job_ctx()) == {"expired": 1}
+    assert await jobs.expire_counts(job_ctx()) == {"expired": 0}
