@@ -94,6 +94,9 @@ class CountPlan:
     cycle_count_due_at: datetime | None = strawberry.field(
         description="When the state's cycle-count minimum needs the next approved count."
     )
+    classified_at: datetime = strawberry.field(
+        description="When the classes were computed (they are kept for up to 10 minutes)."
+    )
     class_sizes: list[ClassSize]
     products: list[ProductCountClass] = strawberry.field(
         description="Every product on hand or sold in the window, A first."
@@ -138,6 +141,7 @@ class CountPlan:
             ),
             last_approved_count_at=basis.last_approved_count_at,
             cycle_count_due_at=basis.cycle_count_due_at,
+            classified_at=basis.classified_at,
             class_sizes=[ClassSize(abc_class=c, products=n) for c, n in view.class_sizes.items()],
             products=[
                 ProductCountClass(

@@ -2,7 +2,8 @@
 due or overdue per zone and class with each package's last count.
 
 The classification reads products, not packages (a store holds some hundreds of products and
-tens of thousands of packages), so it runs in Python on per-product sums (``abc.classify``);
+tens of thousands of packages), so it runs in Python on per-product sums (``abc.classify``),
+kept per process for ``CLASS_TTL``;
 the due list is then one pass over the location's balances in SQL, handed each product's class
 and the plan's intervals, so a 20,000-package store's list never crosses the wire whole. Neither
 returns a booked quantity of a package (counts are blind: see api/counts/plans_types.py).
@@ -58,6 +59,7 @@ class PlanBasis:
     classes: dict[int, ProductClass]
     last_approved_count_at: datetime | None
     now: datetime
+    classified_at: datetime
 
     def frequency(self, subject: str) -> Frequency:
         return next(f for f in self.frequencies if f.subject == subject)
@@ -106,7 +108,7 @@ ORDER BY pr.id
 
 async def _location(conn: asyncpg.Connection, location_id: int) -> asyncpg.Record:
     row = await conn.fetchrow(
-        "SELECT l.state, l.timezone, now() AS now,"
+        "SELECT l.state, l.timezone, l.created_at, now() AS now,"
         " (SELECT max(decided_at) FROM count_session"
         "  WHERE location = l.id AND status = 'approved') AS last_approved"
         " FROM location l WHERE l.id = $1",
@@ -127,15 +129,55 @@ def _minimum(registry: PluginRegistry, state: str) -> StateMinimum | None:
     return state_minimum(rulebook.code, rulebook.counts)
 
 
+# The classes read every product's stock value and a window of sales: tens of milliseconds in
+# a busy store, and they move slowly (a product changes class over days, not minutes). So each
+# process keeps a location's classification for CLASS_TTL; what makes a package due (its last
+# count, its balances) is always read fresh. A changed policy, or a location recreated under a
+# reused id (its created_at differs), is a new key.
+CLASS_TTL = timedelta(minutes=10)
+_MAX_CACHED = 512
+
+
+@dataclass(frozen=True)
+class _Classified:
+    at: datetime
+    rows: tuple[asyncpg.Record, ...]
+    activity: tuple[ProductActivity, ...]
+    classes: dict[int, ProductClass]
+
+
+_classified: dict[tuple[object, ...], _Classified] = {}
+
+
+async def _classify(
+    conn: asyncpg.Connection, loc: asyncpg.Record, location_id: int, policy: PlanPolicy
+) -> _Classified:
+    key = (location_id, loc["created_at"], policy)
+    cached = _classified.get(key)
+    if cached is not None and loc["now"] - cached.at < CLASS_TTL:
+        return cached
+    since = loc["now"] - timedelta(days=policy.abc_window_days)
+    rows = tuple(await conn.fetch(_ACTIVITY, location_id, since))
+    activity = tuple(ProductActivity(r["id"], r["unit"], r["value"], r["units"]) for r in rows)
+    fresh = _Classified(
+        at=loc["now"],
+        rows=rows,
+        activity=activity,
+        classes=classify(activity, policy.class_a_share, policy.class_b_share),
+    )
+    if len(_classified) >= _MAX_CACHED:
+        _classified.clear()
+    _classified[key] = fresh
+    return fresh
+
+
 async def _basis(
     conn: asyncpg.Connection, registry: PluginRegistry, location_id: int
-) -> tuple[PlanBasis, list[asyncpg.Record]]:
+) -> tuple[PlanBasis, tuple[asyncpg.Record, ...]]:
     loc = await _location(conn, location_id)
     policy = await load_policy(conn, location_id)
     minimum = _minimum(registry, loc["state"])
-    since = loc["now"] - timedelta(days=policy.abc_window_days)
-    rows = await conn.fetch(_ACTIVITY, location_id, since)
-    activity = tuple(ProductActivity(r["id"], r["unit"], r["value"], r["units"]) for r in rows)
+    classified = await _classify(conn, loc, location_id, policy)
     plan = frequencies(policy, minimum)
     basis = PlanBasis(
         location_id=location_id,
@@ -143,12 +185,13 @@ async def _basis(
         policy=policy,
         minimum=minimum,
         frequencies=tuple(plan.values()),
-        activity=activity,
-        classes=classify(activity, policy.class_a_share, policy.class_b_share),
+        activity=classified.activity,
+        classes=classified.classes,
         last_approved_count_at=loc["last_approved"],
         now=loc["now"],
+        classified_at=classified.at,
     )
-    return basis, rows
+    return basis, classified.rows
 
 
 _TRAFFIC = """
@@ -226,54 +269,47 @@ class CountsDue:
     has_more: bool
 
 
-# Each balance's interval: its product's class days, the vault's when shorter; products the
-# classification did not see (nothing on hand nor sold: cannot happen for a balance > 0, but a
-# product created since) count as C. Mirrors plan_rules.interval_days and due_at.
-_DUE_ROWS = """
+# One scan of the location's balances, materialised once for both answers: the groups (every
+# balance) and the page (the most overdue first; tags read for that page only). Each balance's
+# interval is its product's class days, or the vault's when shorter (plan_rules.interval_days);
+# a product received since the classes were computed counts as C until the next classification.
+# Classes come as arrays (product, class, days) and vault zones as ids: hash joins with row
+# estimates the planner can trust, and no per-balance join with zone (names joined in Python).
+# Nothing is cached here: a count approved or a package moved shows on the next read.
+_DUE = """
 WITH classes AS (
-    SELECT * FROM unnest($2::int[], $3::text[]) AS c(product, abc_class)
-), rows AS (
-    SELECT b.zone, z.name AS zone_name, z.kind AS zone_kind, p.id AS package, p.tag, p.product,
-           p.last_counted_at, coalesce(c.abc_class, 'C') AS abc_class,
-           CASE WHEN z.kind = $4 THEN least(d.days, $5) ELSE d.days END AS every_days,
-           coalesce(p.last_counted_at, p.created_at) AS since
+    SELECT * FROM unnest($2::int[], $3::text[], $4::int[]) AS c(product, abc_class, days)
+), due AS MATERIALIZED (
+    SELECT b.zone, b.package, p.last_counted_at, coalesce(c.abc_class, 'C') AS abc_class,
+           d.every_days,
+           coalesce(p.last_counted_at, p.created_at) + d.every_days * interval '1 day' AS due_at
     FROM stock_balance b
     JOIN package p ON p.id = b.package
-    JOIN zone z ON z.id = b.zone
     LEFT JOIN classes c ON c.product = p.product
-    JOIN (VALUES ('A', $6::int), ('B', $7::int), ('C', $8::int)) AS d(abc_class, days)
-      ON d.abc_class = coalesce(c.abc_class, 'C')
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN b.zone = ANY($5::int[]) THEN least(coalesce(c.days, $7), $6)
+                    ELSE coalesce(c.days, $7) END AS every_days
+    ) d
     WHERE b.location = $1 AND b.quantity > 0
-), due AS (
-    SELECT rows.*, since + every_days * interval '1 day' AS due_at FROM rows
 )
-"""
-
-_GROUPS = (
-    _DUE_ROWS
-    + """
-SELECT zone, zone_name, zone_kind, abc_class, every_days, count(*)::int AS packages,
-       count(*) FILTER (WHERE due_at > $9 AND due_at <= $10)::int AS due,
-       count(*) FILTER (WHERE due_at <= $9)::int AS overdue,
-       min(last_counted_at) AS oldest_last_counted_at,
-       count(*) FILTER (WHERE last_counted_at IS NULL)::int AS never_counted
+SELECT 'group' AS part, zone, abc_class, every_days,
+       count(*)::int AS packages,
+       count(*) FILTER (WHERE due_at > $8 AND due_at <= $9)::int AS due,
+       count(*) FILTER (WHERE due_at <= $8)::int AS overdue,
+       count(*) FILTER (WHERE last_counted_at IS NULL)::int AS never_counted,
+       min(last_counted_at) AS last_counted_at,
+       NULL::int AS package, NULL::text AS tag, NULL::int AS product,
+       NULL::timestamptz AS due_at
 FROM due
-GROUP BY zone, zone_name, zone_kind, abc_class, every_days
-ORDER BY zone_name, zone, abc_class
+GROUP BY zone, abc_class, every_days
+UNION ALL
+SELECT 'package', page.zone, page.abc_class, page.every_days, NULL, NULL, NULL, NULL,
+       page.last_counted_at, page.package, p.tag, p.product, page.due_at
+FROM (
+    SELECT * FROM due WHERE due_at <= $9 ORDER BY due_at, package, zone LIMIT $10 OFFSET $11
+) page
+JOIN package p ON p.id = page.package
 """
-)
-
-_PAGE = (
-    _DUE_ROWS
-    + """
-SELECT package, tag, product, zone, zone_name, abc_class, every_days, last_counted_at,
-       due_at, due_at <= $9 AS overdue
-FROM due
-WHERE due_at <= $10
-ORDER BY due_at, package, zone
-LIMIT $11 OFFSET $12
-"""
-)
 
 MAX_DUE_PAGE = 500
 
@@ -292,36 +328,48 @@ async def counts_due(
     """
     async with db.connection() as conn:
         basis, _ = await _basis(conn, registry, location_id)
+        zones = {
+            z["id"]: z
+            for z in await conn.fetch(
+                "SELECT id, name, kind FROM zone WHERE location = $1", location_id
+            )
+        }
         product_ids = list(basis.classes)
-        letters = [basis.classes[p].abc_class.value for p in product_ids]
-        args = (
+        letters = [basis.classes[p].abc_class for p in product_ids]
+        rows = await conn.fetch(
+            _DUE,
             location_id,
             product_ids,
-            letters,
-            VAULT,
+            [c.value for c in letters],
+            [basis.frequency(c.value).every_days for c in letters],
+            [z for z, row in zones.items() if row["kind"] == VAULT],
             basis.frequency(VAULT).every_days,
-            basis.frequency("A").every_days,
-            basis.frequency("B").every_days,
-            basis.frequency("C").every_days,
+            basis.frequency(AbcClass.C.value).every_days,
             basis.now,
             basis.now + within,
+            first + 1,
+            offset,
         )
-        groups = await conn.fetch(_GROUPS, *args)
-        page = await conn.fetch(_PAGE, *args, first + 1, offset)
+    groups = sorted(
+        (r for r in rows if r["part"] == "group"),
+        key=lambda g: (zones[g["zone"]]["name"], g["zone"], g["abc_class"]),
+    )
+    page = [r for r in rows if r["part"] == "package"]
+    page.sort(key=lambda r: (r["due_at"], r["package"], r["zone"]))
     return CountsDue(
         basis=basis,
         within=within,
         groups=tuple(
             DueGroup(
                 zone_id=g["zone"],
-                zone_name=g["zone_name"],
-                zone_kind=g["zone_kind"],
+                zone_name=zones[g["zone"]]["name"],
+                zone_kind=zones[g["zone"]]["kind"],
                 abc_class=AbcClass(g["abc_class"]),
                 every_days=g["every_days"],
                 packages=g["packages"],
                 due=g["due"],
                 overdue=g["overdue"],
-                oldest_last_counted_at=g["oldest_last_counted_at"],
+                oldest_last_counted_at=g["last_counted_at"],
                 never_counted=g["never_counted"],
             )
             for g in groups
@@ -332,12 +380,12 @@ async def counts_due(
                 tag=r["tag"],
                 product_id=r["product"],
                 zone_id=r["zone"],
-                zone_name=r["zone_name"],
+                zone_name=zones[r["zone"]]["name"],
                 abc_class=AbcClass(r["abc_class"]),
                 every_days=r["every_days"],
                 last_counted_at=r["last_counted_at"],
                 due_at=r["due_at"],
-                overdue=r["overdue"],
+                overdue=r["due_at"] <= basis.now,
             )
             for r in page[:first]
         ),
