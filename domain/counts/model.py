@@ -104,9 +104,22 @@ def evaluate(
     during the count is not a variance). When a movement falls between two scans of the same
     package, which scan saw it cannot be known: the line is in conflict and must be recounted.
     """
+    moves = list(moves)
+    if len(scans) == 1 and not moves:  # the usual case: one scan, nothing moved
+        only = scans[0]
+        return Evaluated(
+            line_id=only.line_id,
+            superseded=(),
+            counted=only.quantity,
+            expected_at_start=balance_now,
+            netted=Decimal(0),
+            expected=balance_now,
+            variance=only.quantity - balance_now,
+            conflict=False,
+            all_lines=(only.line_id,),
+        )
     ordered = sorted(scans, key=lambda s: (s.counted_at, s.line_id))
     last = ordered[-1]
-    moves = list(moves)
     after_scan = sum((m.delta for m in moves if m.occurred_at > last.counted_at), Decimal(0))
     netted = sum(
         (m.delta for m in moves if started_at < m.occurred_at <= last.counted_at), Decimal(0)

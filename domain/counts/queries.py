@@ -96,12 +96,22 @@ LINE_COLUMNS = (
 )
 
 
+# The SELECT lists name the columns in the dataclasses' field order: rows build positionally
+# (a 2,000-line count is read at every submission).
+assert [c.split(" AS ")[-1].strip() for c in SESSION_COLUMNS.split(",")] == [
+    f.name for f in fields(CountSessionRow)
+]
+assert [c.split(" AS ")[-1].strip() for c in LINE_COLUMNS.split(",")] == [
+    f.name for f in fields(CountLineRow)
+]
+
+
 def session_row(row: Any) -> CountSessionRow:
-    return CountSessionRow(**{f.name: row[f.name] for f in fields(CountSessionRow)})
+    return CountSessionRow(*row)
 
 
 def line_row(row: Any) -> CountLineRow:
-    return CountLineRow(**{f.name: row[f.name] for f in fields(CountLineRow)})
+    return CountLineRow(*row)
 
 
 async def session(session_id: int, *, for_update: bool = False) -> CountSessionRow | None:
@@ -144,6 +154,30 @@ async def lines(session_id: int) -> list[CountLineRow]:
             f"SELECT {LINE_COLUMNS} FROM count_line WHERE session = $1 ORDER BY id", session_id
         )
     return [line_row(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedLine:
+    """What a submission reads of a line: the scans of our packages in a zone."""
+
+    id: int
+    package_id: int | None
+    zone_id: int | None
+    round: int
+    finding: str | None
+    counted_at: datetime
+    counted_quantity: Decimal
+
+
+async def scanned_lines(session_id: int) -> list[ScannedLine]:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT id, package, zone, round, finding, counted_at, counted_quantity"
+            " FROM count_line WHERE session = $1 AND package IS NOT NULL AND zone IS NOT NULL"
+            " AND finding IS NULL",
+            session_id,
+        )
+    return [ScannedLine(*r) for r in rows]
 
 
 async def policy_for(location_id: int) -> CountPolicyRules:

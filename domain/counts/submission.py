@@ -19,7 +19,7 @@ from domain.counts.model import (
     in_grams,
     needs_witness,
 )
-from domain.counts.queries import CountLineRow, CountSessionRow
+from domain.counts.queries import CountSessionRow
 from domain.counts.sessions import (
     current_counter,
     refuse_if_expired,
@@ -63,7 +63,7 @@ class _Outcome:
 
 
 async def _evaluate(
-    row: CountSessionRow, lines: list[CountLineRow], rules: CountPolicyRules
+    row: CountSessionRow, lines: list[queries.ScannedLine], rules: CountPolicyRules
 ) -> _Outcome:
     counted = [
         ln
@@ -82,14 +82,15 @@ async def _evaluate(
             scans[key].append(Scan(ln.id, ln.counted_at, ln.counted_quantity))
     packages = sorted({p for p, _ in scans} | set(row.packages))
     async with db.connection() as conn:
+        # The counted zones' balances, and the scanned or listed packages' anywhere here.
         balances = await conn.fetch(
             "SELECT sb.package, sb.zone, sb.quantity FROM stock_balance sb"
-            " WHERE (sb.zone = ANY($1::int[]) OR sb.package = ANY($2::int[])"
-            "        OR sb.package IN (SELECT id FROM package WHERE location = $3"
-            "                          AND product = ANY($4::int[])))"
-            " AND sb.zone IN (SELECT id FROM zone WHERE location = $3)",
+            " WHERE sb.zone = ANY($1::int[])"
+            " UNION SELECT sb.package, sb.zone, sb.quantity FROM stock_balance sb"
+            " JOIN package p ON p.id = sb.package"
+            " WHERE p.location = $3 AND (p.id = ANY($2::int[]) OR p.product = ANY($4::int[]))",
             list(row.zones),
-            packages,
+            packages if row.kind == "spot" else list(row.packages),
             row.location_id,
             list(row.products),
         )
@@ -183,8 +184,7 @@ async def submit_count(uow: UnitOfWork, principal: Principal, cmd: SubmitCount) 
         locked = await queries.session(cmd.session_id, for_update=True)
         assert locked is not None
         require_state(locked, SessionStatus.OPEN)
-        lines = await queries.lines(locked.id)
-        outcome = await _evaluate(locked, lines, rules)
+        outcome = await _evaluate(locked, await queries.scanned_lines(locked.id), rules)
         kinds = await _zone_kinds(locked, {z for _, z in outcome.evaluated})
         if locked.witness_id is None and needs_witness(kinds, outcome.any_above, rules):
             reason = (
@@ -247,20 +247,27 @@ async def _write(uow: UnitOfWork, row: CountSessionRow, outcome: _Outcome) -> No
         conflicts,
         recounts,
     )
-    # Earlier scans of the same package and zone, and earlier rounds of a recounted one.
-    await uow.conn.execute(
-        """
-        UPDATE count_line l SET superseded = true, requires_recount = false
-        WHERE l.session = $1 AND (l.id = ANY($2::bigint[])
-           OR (l.package IS NOT NULL AND l.finding IS NULL AND NOT (l.id = ANY($3::bigint[]))
-               AND EXISTS (SELECT 1 FROM count_line n WHERE n.session = l.session
-                           AND n.id = ANY($3::bigint[]) AND n.package = l.package
-                           AND n.zone = l.zone AND n.round > l.round)))
-        """,
-        row.id,
-        superseded,
-        ids,
-    )
+    # Earlier scans of the same package and zone.
+    if superseded:
+        await uow.conn.execute(
+            "UPDATE count_line SET superseded = true, requires_recount = false"
+            " WHERE session = $1 AND id = ANY($2::bigint[])",
+            row.id,
+            superseded,
+        )
+    if row.round > 1:
+        # Earlier rounds of what this round recounted.
+        await uow.conn.execute(
+            """
+            UPDATE count_line l SET superseded = true, requires_recount = false
+            FROM count_line n
+            WHERE l.session = $1 AND n.session = $1 AND n.id = ANY($2::bigint[])
+              AND n.package = l.package AND n.zone = l.zone AND n.round > l.round
+              AND l.finding IS NULL
+            """,
+            row.id,
+            ids,
+        )
 
 
 @dataclass(frozen=True)
