@@ -110,3 +110,50 @@ async def test_after_submission_the_counter_sees_the_variance(api, world):
     assert Decimal(line["expectedQuantity"]) == Decimal(10)
     assert Decimal(line["variance"]) == Decimal("-0.5")
     assert Decimal(seen["varianceGrams"]) == Decimal("-0.5")
+
+
+SUBSCRIBE = """subscription($id: ID!) { countUpdated(sessionId: $id) { sessionId status lines } }"""
+
+
+async def test_a_supervisor_screen_sees_lines_arrive_then_the_submission(clean_db, world):
+    import asyncio
+
+    from api.app import create_app
+    from api.context import Context
+    from api.schema import schema
+    from domain import settings
+    from tests.counts.helpers import line, scan, start, submit
+    from tests.support.units import publishing
+
+    tag, _ = await floor_package(world, "10")
+    app = create_app(settings.load())
+    graphql = app.graphql
+    await graphql.broadcaster.start()
+    try:
+        with publishing(graphql.broadcaster.publish):
+            session_id = await start(world)
+            context = Context(
+                codec=graphql.codec,
+                token=world.ca.token(Role.MANAGER),
+                broadcaster=graphql.broadcaster,
+                units=graphql.units,
+            )
+            updates = await schema.subscribe(
+                SUBSCRIBE, variable_values={"id": str(session_id)}, context_value=context
+            )
+            assert not isinstance(updates, type(None))  # an async generator, not an error
+            first = asyncio.ensure_future(updates.__anext__())
+            await asyncio.sleep(0.5)  # the subscription is listening
+            await scan(world, session_id, line(tag, "10"), line(tag + "X", "1"))
+            arrived = await asyncio.wait_for(first, 10)
+            await submit(world, session_id)
+            submitted = await asyncio.wait_for(updates.__anext__(), 10)
+            await updates.aclose()
+    finally:
+        await graphql.broadcaster.stop()
+    assert arrived.data["countUpdated"] == {
+        "sessionId": str(session_id),
+        "status": "open",
+        "lines": 2,
+    }
+    assert submitted.data["countUpdated"]["status"] == "submitted"
