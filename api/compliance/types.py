@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -147,7 +148,15 @@ class Discrepancy:
         return User.from_domain(await info.context.loaders.user.one(self.resolved_by_id))
 
     @classmethod
-    def from_domain(cls, row: queries.DiscrepancyRow) -> Discrepancy:
+    def from_domain(
+        cls, row: queries.DiscrepancyRow, blind_tags: frozenset[str] = frozenset()
+    ) -> Discrepancy:
+        """``blind_tags``: packages under a blind count the caller takes part in; their
+        quantities (ours, the state's, the shelf's) are left out (see docs/counts.md)."""
+        if row.tag in blind_tags:
+            row = dataclasses.replace(
+                row, our_quantity=None, state_quantity=None, physical_quantity=None
+            )
         return cls(
             id=strawberry.ID(str(row.id)),
             tag=row.tag,

@@ -207,6 +207,7 @@ class BlindScope:
 
     zones: frozenset[int] = frozenset()
     packages: frozenset[int] = frozenset()
+    tags: frozenset[str] = frozenset()  # the packages' tags (read models keyed by tag)
 
     def __bool__(self) -> bool:
         return bool(self.zones or self.packages)
@@ -233,13 +234,15 @@ async def blind_scope(user_id: int) -> BlindScope:
                 SELECT location, zones, packages, products FROM count_session
                 WHERE blind AND status = ANY($2::text[])
                   AND (counter = $1 OR witness = $1 OR recounter = $1)
+            ), ids AS (
+                SELECT unnest(packages) AS id FROM mine
+                UNION SELECT p.id FROM mine m
+                    JOIN package p ON p.location = m.location AND p.product = ANY(m.products)
+                UNION SELECT sb.package FROM mine m
+                    JOIN stock_balance sb ON sb.zone = ANY(m.zones) AND sb.quantity > 0
             )
-            SELECT 'zone' AS part, unnest(zones) AS id FROM mine
-            UNION ALL SELECT 'package', unnest(packages) FROM mine
-            UNION ALL SELECT 'package', p.id FROM mine m
-                JOIN package p ON p.location = m.location AND p.product = ANY(m.products)
-            UNION ALL SELECT 'package', sb.package FROM mine m
-                JOIN stock_balance sb ON sb.zone = ANY(m.zones) AND sb.quantity > 0
+            SELECT 'zone' AS part, unnest(zones) AS id, NULL::text AS tag FROM mine
+            UNION ALL SELECT 'package', p.id, p.tag FROM ids JOIN package p ON p.id = ids.id
             """,
             user_id,
             [str(s) for s in BLIND_WHILE],
@@ -247,5 +250,7 @@ async def blind_scope(user_id: int) -> BlindScope:
     if not rows:
         return NOBODY_BLIND
     zones = frozenset(r["id"] for r in rows if r["part"] == "zone")
-    packages = frozenset(r["id"] for r in rows if r["part"] == "package")
-    return BlindScope(zones, packages)
+    packages = [r for r in rows if r["part"] == "package"]
+    return BlindScope(
+        zones, frozenset(r["id"] for r in packages), frozenset(r["tag"] for r in packages)
+    )

@@ -160,3 +160,34 @@ async def test_a_supervisor_screen_sees_lines_arrive_then_the_submission(clean_d
         await graphql.broadcaster.stop()
     assert {"sessionId": str(session_id), "status": "open", "lines": 2} in shown
     assert shown[-1] == {"sessionId": str(session_id), "status": "submitted", "lines": None}
+
+
+async def test_the_counter_reads_no_quantity_of_a_counted_package_in_the_discrepancies(api, world):
+    from domain import db
+
+    tag, _ = await floor_package(world, BOOKS)
+    async with db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO discrepancy (location, tag, kind, our_quantity, state_quantity,"
+            " difference, first_seen_run, last_seen_run, first_seen_at, last_seen_at, status)"
+            " VALUES ($1, $2, 'quantity_differs', $3, 8, 0.679, 0, 0, now(), now(), 'open')",
+            world.ca.location_id,
+            tag,
+            Decimal(BOOKS),
+        )
+    loc, floor = str(world.ca.location_id), str(world.ca.zone(ZoneKind.SALES_FLOOR))
+    counter = world.ca.token(Role.BUDTENDER)
+    await _ok(api, START, {"input": {"locationId": loc, "zoneIds": [floor]}}, counter)
+    query = """query($loc: ID!) { discrepancies(locationId: $loc) { edges { node {
+      tag ourQuantity stateQuantity physicalQuantity } } } }"""
+    [edge] = (await _ok(api, query, {"loc": loc}, counter))["discrepancies"]["edges"]
+    assert edge["node"] == {
+        "tag": tag,
+        "ourQuantity": None,
+        "stateQuantity": None,
+        "physicalQuantity": None,
+    }
+    manager_view = await _ok(api, query, {"loc": loc}, world.ca.token(Role.MANAGER))
+    assert Decimal(manager_view["discrepancies"]["edges"][0]["node"]["ourQuantity"]) == Decimal(
+        BOOKS
+    )
