@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,8 +122,9 @@ class Context:
     refresh_ttl: int = 30 * 24 * 3600
     # The process's units of work (``api.bootstrap``): one per mutation.
     units: UnitOfWorkFactory | None = None
-    # What the caller may not see quantities of (a blind count they take part in); read once.
-    blind: counts.BlindScope | None = None
+    # What the caller may not see quantities of (a blind count they take part in): read once
+    # per request, by the first field that needs it (sibling fields await the same read).
+    blind: asyncio.Future[counts.BlindScope] | None = None
 
     def uow(self) -> UnitOfWork:
         """A new unit of work for one service call."""
@@ -152,13 +154,14 @@ class Context:
         """Zones and packages under a blind count the caller counts or witnesses: the stock
         read models leave their quantities out for this caller (see ``domain.counts.queries``)."""
         if self.blind is None:
-            principal = await self.principal()
-            self.blind = (
-                counts.NOBODY_BLIND
-                if principal is None
-                else await counts.blind_scope(principal.user_id)
-            )
-        return self.blind
+            self.blind = asyncio.ensure_future(self._read_blind_scope())
+        return await asyncio.shield(self.blind)
+
+    async def _read_blind_scope(self) -> counts.BlindScope:
+        principal = await self.principal()
+        if principal is None:
+            return counts.NOBODY_BLIND
+        return await counts.blind_scope(principal.user_id)
 
     async def require_principal(self) -> Principal:
         """For mutations: an anonymous caller gets PermissionDenied (a union member)."""
