@@ -154,3 +154,31 @@ async def test_quiet_hours_are_read_in_the_stores_time_zone(world):
     plan = await plan_queries.count_plan(registry.current(), world.ca.location_id)
     # 09:15 in LA is 17:15 UTC: read in UTC the quiet hour would be 17.
     assert [(s.day_name, s.hour, s.sales) for s in plan.quiet_hours] == [("Tuesday", 9, 4)]
+
+
+async def test_quiet_hours_hold_in_a_time_zone_a_quarter_hour_off(world):
+    # Kathmandu is UTC+05:45: its 09:50 is 04:05 UTC, its 10:05 is 04:20 UTC. Sales counted per
+    # UTC quarter hour still land in the store's own hours (per UTC hour they would merge).
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE location SET timezone = 'Asia/Kathmandu' WHERE id = $1", world.ca.location_id
+        )
+    tag, _ = await floor_package(world, "28")
+    for i in range(3):
+        await _sell(world, tag, "1", f"early-{i}")
+    for i in range(5):
+        await _sell(world, tag, "1", f"late-{i}")
+    ktm = ZoneInfo("Asia/Kathmandu")
+    today = datetime.now(ktm).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    early = datetime(monday.year, monday.month, monday.day, 9, 50, tzinfo=ktm)
+    late = early.replace(hour=10, minute=5)
+    async with db.connection() as conn:
+        await conn.execute(
+            "UPDATE sale SET occurred_at = CASE WHEN customer_key LIKE 'early-%'"
+            " THEN $1::timestamptz ELSE $2::timestamptz END",
+            early.astimezone(UTC),
+            late.astimezone(UTC),
+        )
+    plan = await plan_queries.count_plan(registry.current(), world.ca.location_id)
+    assert [(s.day_name, s.hour, s.sales) for s in plan.quiet_hours] == [("Monday", 9, 3)]
