@@ -34,7 +34,7 @@ def expected_visible(row: CountSessionRow, viewer: Principal | None) -> bool:
 async def _user(info: Info, user_id: int | None) -> User | None:
     if user_id is None:
         return None
-    return User.from_row(await info.context.loaders.user.one(user_id))
+    return User.from_domain(await info.context.loaders.user.one(user_id))
 
 
 @strawberry.type(description="One scan: a tag counted in a zone, at a time, by whom.")
@@ -74,13 +74,13 @@ class CountLine:
     async def package(self, info: Info) -> Package | None:
         if self.package_id is None:
             return None
-        return Package.from_row(await info.context.loaders.package.one(self.package_id))
+        return Package.from_domain(await info.context.loaders.package.one(self.package_id))
 
     @strawberry.field
     async def zone(self, info: Info) -> Zone | None:
         if self.zone_id is None:
             return None
-        return Zone.from_row(await info.context.loaders.zone.one(self.zone_id))
+        return Zone.from_domain(await info.context.loaders.zone.one(self.zone_id))
 
     @strawberry.field
     async def counter(self, info: Info) -> User:
@@ -148,7 +148,7 @@ class CountSession:
 
     @strawberry.field
     async def zones(self, info: Info) -> list[Zone]:
-        return [Zone.from_row(await info.context.loaders.zone.one(z)) for z in self.row.zones]
+        return [Zone.from_domain(await info.context.loaders.zone.one(z)) for z in self.row.zones]
 
     @strawberry.field
     async def counter(self, info: Info) -> User:
@@ -185,7 +185,7 @@ class CountSession:
         if not self.expected_visible:
             return []
         rows = await info.context.loaders.package.load_many(self.row.unscanned_packages)
-        return [Package.from_row(r) for r in rows if r is not None]
+        return [Package.from_domain(r) for r in rows if r is not None]
 
     @classmethod
     def from_domain(cls, row: CountSessionRow, viewer: Principal | None) -> CountSession:

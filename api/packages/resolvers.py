@@ -116,7 +116,7 @@ class PackageQueries:
         zone_id = _optional_id(f.zone_id, "zone")
         if zone_id is not None and zone_id in (await info.context.blind_scope()).zones:
             # Which packages the books hold in a zone under your blind count is what you count.
-            return connection(queries.Page([], False), Package.from_row)
+            return connection(queries.Page([], False), Package.from_domain)
         page = await queries.packages_page(
             queries.PackageFilter(
                 location_id=loc,

@@ -103,7 +103,7 @@ class ChainCheck:
     reason: str | None
 
 
-async def _visible_balances(info: Info, package_id: int) -> list[dict[str, Any]]:
+async def _visible_balances(info: Info, package_id: int) -> list[queries.BalanceRow]:
     """The package's balances, less those under a blind count the caller takes part in."""
     rows = await info.context.loaders.balances.load(package_id)
     blind = await info.context.blind_scope()
