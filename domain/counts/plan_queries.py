@@ -25,7 +25,9 @@ from domain.counts.plan_rules import (
     Frequency,
     PlanPolicy,
     StateMinimum,
+    due_at,
     frequencies,
+    interval_days,
     state_minimum,
 )
 from domain.counts.traffic import TrafficSlot, quiet_hours
@@ -281,46 +283,56 @@ class CountsDue:
 
 
 # One scan of the location's balances, materialised once for both answers: the groups (every
-# balance) and the page (the most overdue first; tags read for that page only). Each balance's
-# interval is its product's class days, or the vault's when shorter (plan_rules.interval_days);
-# a product received since the classes were computed counts as C until the next classification.
-# Classes come as arrays (product, class, days) and vault zones as ids: hash joins with row
-# estimates the planner can trust, and no per-balance join with zone (names joined in Python).
+# balance) and the page (most overdue first; tags read for that page only). A balance's interval
+# (plan_rules.interval_days) puts it in one of six lanes: class A, B or C, outside or inside a
+# vault zone ($3); a product received since the last classification counts as C. Each lane's
+# cut-offs ($4 overdue, $5 due) are computed once in Python (a day is 24 hours, as in
+# plan_rules.due_at), so a row only compares its last count (or receipt) with two instants:
+# adding a day interval to every balance's timestamp was the costliest arithmetic. The page
+# orders by that instant + the lane's interval in seconds ($7: no calendar arithmetic).
 # Nothing is cached here: a count approved or a package moved shows on the next read.
 _DUE = """
-WITH classes AS (
-    SELECT * FROM unnest($2::int[], $3::text[], $4::int[]) AS c(product, abc_class, days)
-), due AS MATERIALIZED (
-    SELECT b.zone, b.package, p.last_counted_at, coalesce(c.abc_class, 'C') AS abc_class,
-           d.every_days,
-           coalesce(p.last_counted_at, p.created_at) + d.every_days * interval '1 day' AS due_at
+WITH due AS MATERIALIZED (
+    SELECT b.zone, b.package, p.last_counted_at,
+           coalesce(p.last_counted_at, p.created_at) AS since,
+           coalesce(c.lane, 3) + CASE WHEN b.zone = ANY($3::int[]) THEN 3 ELSE 0 END AS lane
     FROM stock_balance b
     JOIN package p ON p.id = b.package
-    LEFT JOIN classes c ON c.product = p.product
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN b.zone = ANY($5::int[]) THEN least(coalesce(c.days, $7), $6)
-                    ELSE coalesce(c.days, $7) END AS every_days
-    ) d
+    LEFT JOIN unnest($2::int[], $6::int[]) AS c(product, lane) ON c.product = p.product
     WHERE b.location = $1 AND b.quantity > 0
+), spans AS (
+    SELECT array_agg(s * interval '1 second' ORDER BY n) AS span
+    FROM unnest($7::int[]) WITH ORDINALITY AS t(s, n)
 )
-SELECT 'group' AS part, zone, abc_class, every_days,
+SELECT 'group' AS part, zone, lane,
        count(*)::int AS packages,
-       count(*) FILTER (WHERE due_at > $8 AND due_at <= $9)::int AS due,
-       count(*) FILTER (WHERE due_at <= $8)::int AS overdue,
+       count(*) FILTER (WHERE since > ($4::timestamptz[])[lane]
+                          AND since <= ($5::timestamptz[])[lane])::int AS due,
+       count(*) FILTER (WHERE since <= ($4::timestamptz[])[lane])::int AS overdue,
        count(*) FILTER (WHERE last_counted_at IS NULL)::int AS never_counted,
        min(last_counted_at) AS last_counted_at,
        NULL::int AS package, NULL::text AS tag, NULL::int AS product,
-       NULL::timestamptz AS due_at
+       NULL::timestamptz AS since
 FROM due
-GROUP BY zone, abc_class, every_days
+GROUP BY zone, lane
 UNION ALL
-SELECT 'package', page.zone, page.abc_class, page.every_days, NULL, NULL, NULL, NULL,
-       page.last_counted_at, page.package, p.tag, p.product, page.due_at
+SELECT 'package', page.zone, page.lane, NULL, NULL, NULL, NULL,
+       page.last_counted_at, page.package, p.tag, p.product, page.since
 FROM (
-    SELECT * FROM due WHERE due_at <= $9 ORDER BY due_at, package, zone LIMIT $10 OFFSET $11
+    SELECT due.* FROM due CROSS JOIN spans
+    WHERE due.since <= ($5::timestamptz[])[due.lane]
+    ORDER BY due.since + spans.span[due.lane], due.package, due.zone
+    LIMIT $8 OFFSET $9
 ) page
 JOIN package p ON p.id = page.package
 """
+
+# The lanes, numbered as in _DUE (1-based: SQL arrays): A, B, C outside a vault, then inside.
+_LANES = tuple(
+    (abc_class, zone_kind)
+    for zone_kind in ("", VAULT)
+    for abc_class in (AbcClass.A, AbcClass.B, AbcClass.C)
+)
 
 MAX_DUE_PAGE = 500
 
@@ -345,28 +357,32 @@ async def counts_due(
                 "SELECT id, name, kind FROM zone WHERE location = $1", location_id
             )
         }
+        plan = {f.subject: f for f in basis.frequencies}
+        days = [interval_days(c, kind, plan) for c, kind in _LANES]
+        lane_of = {c: i + 1 for i, (c, kind) in enumerate(_LANES) if kind == ""}
         product_ids = list(basis.classes)
-        letters = [basis.classes[p].abc_class for p in product_ids]
         rows = await conn.fetch(
             _DUE,
             location_id,
             product_ids,
-            [c.value for c in letters],
-            [basis.frequency(c.value).every_days for c in letters],
             [z for z, row in zones.items() if row["kind"] == VAULT],
-            basis.frequency(VAULT).every_days,
-            basis.frequency(AbcClass.C.value).every_days,
-            basis.now,
-            basis.now + within,
+            [basis.now - timedelta(days=d) for d in days],
+            [basis.now + within - timedelta(days=d) for d in days],
+            [lane_of[basis.classes[p].abc_class] for p in product_ids],
+            [d * 86400 for d in days],
             first + 1,
             offset,
         )
     groups = sorted(
         (r for r in rows if r["part"] == "group"),
-        key=lambda g: (zones[g["zone"]]["name"], g["zone"], g["abc_class"]),
+        key=lambda g: (zones[g["zone"]]["name"], g["zone"], _LANES[g["lane"] - 1][0]),
     )
-    page = [r for r in rows if r["part"] == "package"]
-    page.sort(key=lambda r: (r["due_at"], r["package"], r["zone"]))
+    page = [
+        (due_at(r["last_counted_at"], r["since"], days[r["lane"] - 1]), r)
+        for r in rows
+        if r["part"] == "package"
+    ]
+    page.sort(key=lambda d: (d[0], d[1]["package"], d[1]["zone"]))
     return CountsDue(
         basis=basis,
         within=within,
@@ -375,8 +391,8 @@ async def counts_due(
                 zone_id=g["zone"],
                 zone_name=zones[g["zone"]]["name"],
                 zone_kind=zones[g["zone"]]["kind"],
-                abc_class=AbcClass(g["abc_class"]),
-                every_days=g["every_days"],
+                abc_class=_LANES[g["lane"] - 1][0],
+                every_days=days[g["lane"] - 1],
                 packages=g["packages"],
                 due=g["due"],
                 overdue=g["overdue"],
@@ -392,13 +408,13 @@ async def counts_due(
                 product_id=r["product"],
                 zone_id=r["zone"],
                 zone_name=zones[r["zone"]]["name"],
-                abc_class=AbcClass(r["abc_class"]),
-                every_days=r["every_days"],
+                abc_class=_LANES[r["lane"] - 1][0],
+                every_days=days[r["lane"] - 1],
                 last_counted_at=r["last_counted_at"],
-                due_at=r["due_at"],
-                overdue=r["due_at"] <= basis.now,
+                due_at=when,
+                overdue=when <= basis.now,
             )
-            for r in page[:first]
+            for when, r in page[:first]
         ),
         has_more=len(page) > first,
     )
