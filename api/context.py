@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
+from domain.counts import queries as counts
 from domain.errors import PermissionDenied
 from domain.identity import api_keys
 from domain.identity import services as identity
@@ -120,6 +122,9 @@ class Context:
     refresh_ttl: int = 30 * 24 * 3600
     # The process's units of work (``api.bootstrap``): one per mutation.
     units: UnitOfWorkFactory | None = None
+    # What the caller may not see quantities of (a blind count they take part in): read once
+    # per request, by the first field that needs it (sibling fields await the same read).
+    blind: asyncio.Future[counts.BlindScope] | None = None
 
     def uow(self) -> UnitOfWork:
         """A new unit of work for one service call."""
@@ -144,6 +149,19 @@ class Context:
     async def principal(self) -> Principal | None:
         """The caller, or None when unauthenticated (read once per request)."""
         return (await self.identify()).principal
+
+    async def blind_scope(self) -> counts.BlindScope:
+        """Zones and packages under a blind count the caller counts or witnesses: the stock
+        read models leave their quantities out for this caller (see ``domain.counts.queries``)."""
+        if self.blind is None:
+            self.blind = asyncio.ensure_future(self._read_blind_scope())
+        return await asyncio.shield(self.blind)
+
+    async def _read_blind_scope(self) -> counts.BlindScope:
+        principal = await self.principal()
+        if principal is None:
+            return counts.NOBODY_BLIND
+        return await counts.blind_scope(principal.user_id)
 
     async def require_principal(self) -> Principal:
         """For mutations: an anonymous caller gets PermissionDenied (a union member)."""
@@ -176,6 +194,7 @@ class Context:
     def refresh(self) -> None:
         """New loaders: a subscription's context outlives many events."""
         self.loaders = Loaders()
+        self.blind = None
 
 
 Info = _Info[Context, None]

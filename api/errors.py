@@ -365,6 +365,50 @@ class StepOutOfOrder(UserError):
 
 # The refusals a family of mutations may answer, in the order the schema lists them. A result
 # type is ``Annotated[Payload | SomeError, strawberry.union("Name")]``.
+@derived(
+    domain_errors.CountWrongState,
+    "The count session's status does not allow this; `allowed` lists the ones that would.",
+)
+class CountWrongState(UserError):
+    pass
+
+
+@derived(domain_errors.CountExpired, "The count stayed open past the location's limit and expired.")
+class CountExpired(UserError):
+    pass
+
+
+@derived(
+    domain_errors.CountWitnessRequired, "An authenticated witness must join before submission."
+)
+class CountWitnessRequired(UserError):
+    pass
+
+
+@derived(
+    domain_errors.DifferentCounterRequired,
+    "A variance above the threshold must be recounted by a different counter.",
+)
+class DifferentCounterRequired(UserError):
+    pass
+
+
+@derived(
+    domain_errors.CannotApproveOwnCount,
+    "The counter, recounter or witness of a count cannot decide it.",
+)
+class CannotApproveOwnCount(UserError):
+    pass
+
+
+@derived(domain_errors.ZoneAlreadyBeingCounted, "Another open count covers this zone.")
+class ZoneAlreadyBeingCounted(UserError):
+    pass
+
+
+CountError: TypeAlias = CountWrongState | CountExpired
+
+
 CommonError: TypeAlias = NotFound | PermissionDenied | ValidationError
 StockError: TypeAlias = (
     InsufficientStock | PackageNotSellable | InvalidQuantity | UnitMismatch | CommonError

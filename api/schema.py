@@ -30,6 +30,8 @@ from api.compliance.resolvers import (
     ComplianceQueries,
     ComplianceSubscriptions,
 )
+from api.counts.plans import CountPlanMutations, CountPlanQueries
+from api.counts.resolvers import CountMutations, CountQueries, CountSubscriptions
 from api.destruction.resolvers import DestructionMutations, DestructionQueries
 from api.diversion.resolvers import (
     DiversionMutations,
@@ -110,6 +112,8 @@ class Query(
     RepackagingQueries,
     SampleQueries,
     LabQueries,
+    CountPlanQueries,
+    CountQueries,
 ):
     pass
 
@@ -135,6 +139,8 @@ class Mutation(
     RepackagingMutations,
     SampleMutations,
     LabMutations,
+    CountPlanMutations,
+    CountMutations,
 ):
     pass
 
@@ -146,6 +152,7 @@ class Subscription(
     SalesSubscriptions,
     ReceivingSubscriptions,
     DiversionSubscriptions,
+    CountSubscriptions,
 ):
     pass
 

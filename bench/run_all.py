@@ -94,6 +94,15 @@ def _subscriptions(f: Figures) -> str:
     )
 
 
+def _count_session(f: Figures) -> str:
+    return (
+        f"{f.get('packages')}-package zone by {f.get('handhelds')} handhelds:"
+        f" {f.get('lines_per_s')} lines/s = {f.get('line_cost_in_round_trips')} round trips"
+        f" per line (target <= 1.5);"
+        f" submission p95 {f.get('submit_ms_p95')} ms (target <= 500)"
+    )
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -116,6 +125,12 @@ BENCHES = (
         _state_sync,
     ),
     Bench("receiving", "bench.receiving", ("--packages", "100"), _receiving),
+    Bench(
+        "count_session",
+        "bench.count_session",
+        ("--packages", "200", "--submissions", "3"),
+        _count_session,
+    ),
     Bench(
         "sales",
         "bench.sales_throughput",

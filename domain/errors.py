@@ -496,3 +496,82 @@ class StepOutOfOrder(DomainError):
     @property
     def message(self) -> str:
         return f"{self.entity} {self.key} is {self.status}: cannot {self.action}"
+
+
+@dataclass
+class CountWrongState(DomainError):
+    """The count session is not in a state that allows this (lines for a submitted session,
+    approving twice, approving an open or rejected one)."""
+
+    session_id: int
+    status: str
+    allowed: list[str]
+
+    @property
+    def message(self) -> str:
+        return (
+            f"count session {self.session_id} is {self.status}; this needs it"
+            f" {' or '.join(self.allowed)}"
+        )
+
+
+@dataclass
+class CountExpired(DomainError):
+    """The session stayed open past the location's limit and expired; start a new count."""
+
+    session_id: int
+    limit_hours: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"count session {self.session_id} was open longer than {self.limit_hours} h"
+            " and expired; start a new count"
+        )
+
+
+@dataclass
+class CountWitnessRequired(DomainError):
+    """This count cannot be submitted without an authenticated witness (a two-person zone, or
+    a variance above the location's threshold)."""
+
+    session_id: int
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"count session {self.session_id} needs a witness to join first: {self.reason}"
+
+
+@dataclass
+class DifferentCounterRequired(DomainError):
+    """A variance above the threshold must be recounted by someone other than who counted it."""
+
+    session_id: int
+
+    @property
+    def message(self) -> str:
+        return f"count session {self.session_id} must be recounted by a different counter"
+
+
+@dataclass
+class CannotApproveOwnCount(DomainError):
+    """The counter, recounter or witness of a count cannot approve or reject it."""
+
+    session_id: int
+
+    @property
+    def message(self) -> str:
+        return f"you took part in count session {self.session_id}; another manager decides it"
+
+
+@dataclass
+class ZoneAlreadyBeingCounted(DomainError):
+    """Another open count covers this zone."""
+
+    zone_id: int
+    session_id: int
+
+    @property
+    def message(self) -> str:
+        return f"zone {self.zone_id} is being counted in count session {self.session_id}"

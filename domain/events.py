@@ -198,6 +198,16 @@ class DestructionCarriedOut(Event):
     state_finish_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountUpdated(Event):
+    """A count session started, got lines or a witness, was submitted, decided or expired."""
+
+    topic: ClassVar[str] = "count"
+    session_id: int
+    status: str
+    lines: int | None = None
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     StockBalanceChanged,
     FloorStockLow,
@@ -212,6 +222,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     AccessEventsRecorded,
     DiversionFlagRaised,
     DestructionCarriedOut,
+    CountUpdated,
 )
 
 # Published on the location's channel, but no GraphQL subscription or job reads them yet.

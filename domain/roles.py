@@ -41,15 +41,20 @@ class Capability(enum.StrEnum):
     POST_ACCESS_EVENTS = "post access events"
     # Take display, trade or employee samples, rotate them out, and send product to a lab.
     TAKE_SAMPLES = "take samples and send them to a lab"
+    # Cycle counts: count non-vault zones; count any zone (vaults too); approve or reject a count.
+    COUNT_FLOOR = "count non-vault zones"
+    COUNT_ANY_ZONE = "count any zone"
+    APPROVE_COUNT = "approve counts"
 
 
-_FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL}
+_FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
 _LEAD = _FLOOR | {
     Capability.MOVE_VAULT_STOCK,
     Capability.ADJUST_STOCK,
     Capability.REGISTER_PACKAGE,
     Capability.MANAGE_CATALOG,
     Capability.TAKE_SAMPLES,
+    Capability.COUNT_ANY_ZONE,
 }
 _MANAGER = _LEAD | {
     Capability.HOLD_STOCK,
@@ -58,6 +63,7 @@ _MANAGER = _LEAD | {
     Capability.READ_DIVERSION,
     Capability.REVIEW_DIVERSION,
     Capability.POST_ACCESS_EVENTS,
+    Capability.APPROVE_COUNT,
 }
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {

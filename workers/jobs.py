@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.compliance import queries as compliance_queries
 from domain.compliance import reconcile, sync
+from domain.counts import expiry as count_expiry
 from domain.inventory.audit import dangling_references, verify_location_chains
 from domain.organisation import queries as organisation_queries
 from domain.receiving import shipments
@@ -88,6 +89,12 @@ async def expire_reservations(ctx: dict[str, Any]) -> dict[str, int]:
     """Put back every held order past its time (a deferred wake-up, and every few seconds as a
     sweep, so expiry happens even after Redis lost its queue or a worker died)."""
     return {"expired": await release.expire_due(units(ctx)())}
+
+
+async def expire_counts(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every minute: count sessions left open past their location's limit expire (safe twice:
+    an expired session is no longer open; a session touched after its limit expires then too)."""
+    return {"expired": await count_expiry.expire(units(ctx)())}
 
 
 async def pull_incoming_shipments(ctx: dict[str, Any]) -> dict[str, int]:

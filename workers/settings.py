@@ -76,6 +76,7 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             unique=True,
         ),
         cron(jobs.verify_ledger, name=named(jobs.verify_ledger), hour={3}, minute={17}),
+        cron(jobs.expire_counts, name=named(jobs.expire_counts), second={30}, unique=True),
         cron(
             jobs.schedule_reconciliations,
             name=named(jobs.schedule_reconciliations),
@@ -139,6 +140,7 @@ class WorkerSettings:
         func(destruction.finish_state_destruction, keep_result=0, timeout=300),
         func(destruction.sweep_state_destructions, keep_result=0, timeout=600),
         func(samples.raise_sample_due_alerts, keep_result=0),
+        func(jobs.expire_counts, keep_result=0, timeout=300),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

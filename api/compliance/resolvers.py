@@ -177,7 +177,8 @@ class ComplianceQueries:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         page = await queries.discrepancies_page(loc, status, kind, first, decode_cursor(after))
-        return connection(page, Discrepancy.from_domain)
+        blind = await info.context.blind_scope()
+        return connection(page, lambda row: Discrepancy.from_domain(row, blind.tags))
 
 
 async def _report(report_id: int) -> StateReport | None:

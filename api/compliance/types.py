@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -102,7 +103,7 @@ class Discrepancy:
     kind: str = strawberry.field(
         description="missing_at_state, missing_here, quantity_differs, unit_differs,"
         " status_differs or malformed_state_record (the state's record could not be read:"
-        " see stateRaw)."
+        " see stateRaw); count_variance: an approved cycle count's physical/ours/state record."
     )
     our_quantity: Decimal | None
     state_quantity: Decimal | None
@@ -112,6 +113,13 @@ class Discrepancy:
     suspected_cause: str | None
     state_raw: str | None = strawberry.field(
         description="malformed_state_record: what the state sent, as it sent it."
+    )
+    physical_quantity: Decimal | None = strawberry.field(
+        description="count_variance: what the approved count found on the shelf (the third"
+        " side, with ourQuantity before the correction and stateQuantity)."
+    )
+    count_session_id: strawberry.ID | None = strawberry.field(
+        description="The cycle count that recorded it."
     )
     first_seen_at: datetime
     last_seen_at: datetime
@@ -140,7 +148,15 @@ class Discrepancy:
         return User.from_domain(await info.context.loaders.user.one(self.resolved_by_id))
 
     @classmethod
-    def from_domain(cls, row: queries.DiscrepancyRow) -> Discrepancy:
+    def from_domain(
+        cls, row: queries.DiscrepancyRow, blind_tags: frozenset[str] = frozenset()
+    ) -> Discrepancy:
+        """``blind_tags``: packages under a blind count the caller takes part in; their
+        quantities (ours, the state's, the shelf's) are left out (see docs/counts.md)."""
+        if row.tag in blind_tags:
+            row = dataclasses.replace(
+                row, our_quantity=None, state_quantity=None, physical_quantity=None
+            )
         return cls(
             id=strawberry.ID(str(row.id)),
             tag=row.tag,
@@ -152,6 +168,10 @@ class Discrepancy:
             state_status=row.state_status,
             suspected_cause=row.suspected_cause,
             state_raw=row.state_raw,
+            physical_quantity=row.physical_quantity,
+            count_session_id=(
+                strawberry.ID(str(row.count_session_id)) if row.count_session_id else None
+            ),
             first_seen_at=row.first_seen_at,
             last_seen_at=row.last_seen_at,
             status=row.status,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Callable
 from decimal import Decimal
 
@@ -33,6 +34,10 @@ class StockChange:
 
 
 STOCK = Feed(StockBalanceChanged)
+
+
+# How stale a subscriber's blind-count scope may get (see domain.counts.queries).
+BLIND_REFRESH_SECONDS = 2.0
 
 
 async def _snapshot(
@@ -87,10 +92,17 @@ async def _changes(
     info: Info, location_id: int, keep: Callable[[StockBalanceChanged], bool]
 ) -> AsyncGenerator[StockChange, None]:
     broadcaster: Broadcaster = info.context.broadcaster
+    blind_read_at = float("-inf")
     async with broadcaster.listen(location_id) as queue:
         while True:
             delivery, event = await STOCK.next(queue)
             if not keep(event):
+                continue
+            # Re-read now and then: a count the subscriber joins or finishes changes what they
+            # may see (once per event would be a query per event per display).
+            if time.monotonic() - blind_read_at > BLIND_REFRESH_SECONDS:
+                info.context.blind, blind_read_at = None, time.monotonic()
+            if (await info.context.blind_scope()).hides(event.package_id, event.zone_id):
                 continue
             change = await _change(delivery, event)
             # Every subscriber of this event in this process resolves nested fields (product,

@@ -103,6 +103,28 @@ class ChainCheck:
     reason: str | None
 
 
+async def _visible_balances(info: Info, package_id: int) -> list[queries.BalanceRow]:
+    """The package's balances, less those under a blind count the caller takes part in."""
+    rows = await info.context.loaders.balances.load(package_id)
+    blind = await info.context.blind_scope()
+    return [r for r in rows if not blind.hides(package_id, r.zone_id)] if blind else rows
+
+
+async def visible_movements(info: Info, page: queries.Page) -> queries.Page:
+    """A page of movements, less those that would tell a blind counter their zone's numbers."""
+    blind = await info.context.blind_scope()
+    if not blind:
+        return page
+    kept = [
+        r
+        for r in page.rows
+        if not (
+            blind.hides(r.package_id, r.from_zone_id) or blind.hides(r.package_id, r.to_zone_id)
+        )
+    ]
+    return queries.Page(kept, page.has_next)
+
+
 @strawberry.type(description="A state-tagged package of one product from one batch.")
 class Package:
     id: strawberry.ID
@@ -133,22 +155,24 @@ class Package:
 
     @strawberry.field(description="Non-empty balances, zone by zone.")
     async def balances(self, info: Info) -> list[Balance]:
-        rows = await info.context.loaders.balances.load(int(self.id))
+        rows = await _visible_balances(info, int(self.id))
         return [Balance(quantity=r.quantity, zone_id=r.zone_id) for r in rows]
 
     @strawberry.field(description="Total on hand across every zone.")
     async def quantity(self, info: Info) -> Decimal:
-        rows = await info.context.loaders.balances.load(int(self.id))
+        rows = await _visible_balances(info, int(self.id))
         return sum((r.quantity for r in rows), Decimal(0))
 
     @strawberry.field(description="The package's ledger, newest first.")
-    async def movements(self, first: int = 50, after: str | None = None) -> Connection[Movement]:
+    async def movements(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[Movement]:
         page = await queries.movements_page(
             queries.MovementFilter(location_id=self.location_id, package_id=int(self.id)),
             first,
             decode_cursor(after),
         )
-        return connection(page, Movement.from_domain)
+        return connection(await visible_movements(info, page), Movement.from_domain)
 
     @strawberry.field(description="Re-compute the hash chain: false means the ledger was altered.")
     async def chain_check(self) -> ChainCheck:

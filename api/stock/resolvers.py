@@ -13,7 +13,7 @@ from api.enums import AdjustmentReason, Category, MovementKind, Unit
 from api.errors import ReasonDetailRequired, StockError
 from api.locations.types import Zone
 from api.mutation import mutate
-from api.packages.types import Movement, Package
+from api.packages.types import Movement, Package, visible_movements
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from domain.inventory import queries, stock
 from domain.service import Outcome
@@ -157,13 +157,18 @@ class StockQueries:
             first,
             decode_cursor(after),
         )
-        return connection(page, Movement.from_domain)
+        return connection(await visible_movements(info, page), Movement.from_domain)
 
     @strawberry.field(description="Stock per zone, category and unit, with its value at cost.")
     async def stock_summary(self, info: Info, location_id: strawberry.ID) -> list[StockSummaryLine]:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
-        return [StockSummaryLine.from_domain(r) for r in await queries.stock_summary(loc)]
+        blind = await info.context.blind_scope()
+        return [
+            StockSummaryLine.from_domain(r)
+            for r in await queries.stock_summary(loc)
+            if r.zone_id not in blind.zones
+        ]
 
 
 @strawberry.type

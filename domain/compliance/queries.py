@@ -218,7 +218,8 @@ async def runs_by_ids(ids: list[int]) -> list[ReconciliationRunRow]:
 DISCREPANCY_COLUMNS = (
     "id, location AS location_id, tag, kind, our_quantity, state_quantity, difference,"
     " our_status, state_status, suspected_cause, state_raw, first_seen_at, last_seen_at, status,"
-    " owner AS owner_id, resolution, resolution_note, resolved_by AS resolved_by_id, resolved_at"
+    " owner AS owner_id, resolution, resolution_note, resolved_by AS resolved_by_id, resolved_at,"
+    " physical_quantity, count_session AS count_session_id"
 )
 
 
@@ -243,6 +244,9 @@ class DiscrepancyRow:
     resolution_note: str | None
     resolved_by_id: int | None
     resolved_at: datetime | None
+    # Written by an approved cycle count: the shelf's side of the three-way view.
+    physical_quantity: Decimal | None = None
+    count_session_id: int | None = None
 
 
 async def discrepancy(discrepancy_id: int) -> DiscrepancyRow | None:

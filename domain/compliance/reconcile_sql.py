@@ -108,4 +108,6 @@ SET status = 'resolved', resolution = 'cleared', resolved_at = now(),
                            ELSE 'the numbers agree again' END
                       || ' (reconciliation run ' || $2 || ')'
 WHERE location = $1 AND status = 'open' AND last_seen_run <> $2
+  -- A count's three-way record is not the state comparison's to clear.
+  AND count_session IS NULL
 """

@@ -713,6 +713,8 @@ CASES: dict[str, Case] = {
 }
 
 # Features' entries live in their own modules (imported last: they build on the helpers above).
+from tests.api.authz_count_plans import CASES as _COUNT_PLANS  # noqa: E402
+from tests.api.authz_counts import CASES as _COUNTS  # noqa: E402
 from tests.api.authz_diversion import CASES as _DIVERSION  # noqa: E402
 
 CASES.update(_DIVERSION)
@@ -726,3 +728,5 @@ CASES.update(_REPACKAGING)
 from tests.api.authz_samples import SAMPLE_CASES  # noqa: E402
 
 CASES.update(SAMPLE_CASES)
+CASES.update(_COUNT_PLANS)
+CASES.update(_COUNTS)

@@ -11,8 +11,9 @@ from domain.roles import Role
 from tests.api.queries import PACKAGES
 from tests.support.world import add_package, add_product
 
-# principal + packages page + product + batch + balances + zone
-EXPECTED_STATEMENTS = 6
+# principal + packages page + product + batch + balances + zone + the caller's blind-count
+# scope (one read per request, docs/counts.md)
+EXPECTED_STATEMENTS = 7
 
 
 async def _page_statements(api, world, first: int) -> int:
@@ -28,7 +29,7 @@ async def _page_statements(api, world, first: int) -> int:
     return len(log)
 
 
-async def test_a_page_of_100_packages_with_product_batch_and_stock_is_six_statements(api, world):
+async def test_a_page_of_100_packages_with_product_batch_and_stock_is_seven_statements(api, world):
     lead = world.as_(Role.INVENTORY_LEAD)
     zones = {world.ca.zone(ZoneKind.VAULT): Decimal(5), world.ca.zone(ZoneKind.SAMPLES): 1}
     for n in range(120):

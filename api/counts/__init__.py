@@ -1,0 +1,1 @@
+"""Cycle counts over GraphQL."""
