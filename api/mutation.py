@@ -16,6 +16,7 @@ from strawberry.types.union import StrawberryUnion
 
 from api.errors import to_graphql, validation_error
 from domain import errors as domain_errors
+from domain.counts import blind
 
 if TYPE_CHECKING:
     from api.context import Info
@@ -89,5 +90,8 @@ async def mutate(
         principal = await info.context.require_principal()
         outcome = await service(info.context.uow(), principal, command())
     except domain_errors.DomainError as exc:
+        if blind.names_quantities(exc):
+            # Someone counting this stock blind must not learn its quantity from a refusal.
+            exc = blind.refusal_for(exc, await info.context.blind_scope())
         return refusal(exc, info.return_type)
     return await _shown(present, outcome)

@@ -31,10 +31,14 @@ class InsufficientStock(DomainError):
     zone_id: int
     zone_name: str
     requested: Decimal
-    available: Decimal
+    # None for a caller counting (or witnessing) this zone or package blind: the refusal must
+    # not tell them the books' quantity (domain.counts.blind).
+    available: Decimal | None
 
     @property
     def message(self) -> str:
+        if self.available is None:
+            return f"{self.tag} has less than {self.requested} in {self.zone_name}"
         return (
             f"{self.tag} has {self.available} in {self.zone_name}; {self.requested} was requested"
         )
@@ -181,7 +185,7 @@ class MissingStock:
     product_id: int | None
     tag: str | None
     requested: Decimal
-    available: Decimal
+    available: Decimal | None  # None under a blind count of it (see InsufficientStock)
 
 
 @dataclass
@@ -192,7 +196,12 @@ class ReservationShortage(DomainError):
 
     @property
     def message(self) -> str:
-        parts = [f"{m.item}: {m.available} of {m.requested}" for m in self.missing]
+        parts = [
+            f"{m.item}: less than {m.requested}"
+            if m.available is None
+            else f"{m.item}: {m.available} of {m.requested}"
+            for m in self.missing
+        ]
         return "not enough sellable stock: " + "; ".join(parts)
 
 

@@ -154,7 +154,8 @@ class ComplianceQueries:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
         page = await queries.reports_page(loc, status, kind, tag, first, decode_cursor(after))
-        return connection(page, StateReport.from_domain)
+        blind = await info.context.blind_scope()
+        return connection(page, lambda row: StateReport.from_domain(row, blind.tags))
 
     @strawberry.field
     async def reconciliation_runs(
@@ -181,9 +182,11 @@ class ComplianceQueries:
         return connection(page, lambda row: Discrepancy.from_domain(row, blind.tags))
 
 
-async def _report(report_id: int) -> StateReport | None:
+async def _report(info: Info, report_id: int) -> StateReport | None:
     row = await queries.report(report_id)
-    return StateReport.from_domain(row) if row else None
+    if row is None:
+        return None
+    return StateReport.from_domain(row, (await info.context.blind_scope()).tags)
 
 
 @strawberry.type
@@ -330,7 +333,7 @@ async def _discrepancy(outcome: Outcome) -> DiscrepancyPayload | NotFound:
 
 async def _report_action(info: Info, input: ReportActionInput, action) -> StateReportResult:
     async def present(outcome: Outcome) -> StateReportPayload | NotFound:
-        report = await _report(outcome.value.report_id)
+        report = await _report(info, outcome.value.report_id)
         if report is None:
             return _not_found("state report", outcome.value.report_id)
         return StateReportPayload(report=report, replayed=outcome.replayed)

@@ -51,10 +51,19 @@ class StateReport:
     state_ids: list[str]
     created_at: datetime
     sent_at: datetime | None
-    payload_json: str = strawberry.field(description="The facts reported, as JSON.")
+    payload_json: str | None = strawberry.field(
+        description="The facts reported, as JSON (null, with lastError, to someone counting"
+        " one of its packages blind: the quantities would give the count away)."
+    )
 
     @classmethod
-    def from_domain(cls, row: queries.StateReportRow) -> StateReport:
+    def from_domain(
+        cls, row: queries.StateReportRow, blind_tags: frozenset[str] = frozenset()
+    ) -> StateReport:
+        """``blind_tags``: packages under a blind count the caller takes part in; a report
+        naming one of them keeps its payload (and the state's error, which may quote a quantity)
+        to itself."""
+        hidden = not blind_tags.isdisjoint(row.tags)
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=row.kind,
@@ -65,11 +74,11 @@ class StateReport:
             occurred_at=row.occurred_at,
             next_attempt_at=row.next_attempt_at,
             deadline_at=row.deadline_at,
-            last_error=row.last_error,
+            last_error=None if hidden else row.last_error,
             state_ids=list(row.state_ids),
             created_at=row.created_at,
             sent_at=row.sent_at,
-            payload_json=json.dumps(row.payload),
+            payload_json=None if hidden else json.dumps(row.payload),
         )
 
 

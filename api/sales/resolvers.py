@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator
 from decimal import Decimal
 from typing import Annotated
@@ -11,6 +12,7 @@ import strawberry
 from api.context import Info
 from api.errors import ReservationError, SaleError
 from api.live.feeds import Feed
+from api.live.subscriptions import BLIND_REFRESH_SECONDS
 from api.mutation import mutate
 from api.pagination import Connection, connection, decode_cursor, parse_id, query_id
 from api.sales.types import Reservation, Sale
@@ -343,9 +345,16 @@ class SalesSubscriptions:
     ) -> AsyncGenerator[LowStock, None]:
         loc = query_id(location_id, "location")
         await info.context.reader(loc)
+        blind_read_at = float("-inf")
         async with info.context.broadcaster.listen(loc) as queue:
             while True:
                 _, event = await LOW_STOCK.next(queue)
+                if time.monotonic() - blind_read_at > BLIND_REFRESH_SECONDS:
+                    info.context.blind, blind_read_at = None, time.monotonic()
+                if event.product_id in (await info.context.blind_scope()).products:
+                    # The floor total sums the packages this subscriber is counting blind (even
+                    # "it is low" narrows their count down): not for them until they submit.
+                    continue
                 yield LowStock(
                     product_id=strawberry.ID(str(event.product_id)),
                     floor_quantity=event.floor_quantity,

@@ -208,6 +208,9 @@ class BlindScope:
     zones: frozenset[int] = frozenset()
     packages: frozenset[int] = frozenset()
     tags: frozenset[str] = frozenset()  # the packages' tags (read models keyed by tag)
+    # The packages' products: a product-wide figure (a floor total, an order's shortage) sums
+    # the counted packages in.
+    products: frozenset[int] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.zones or self.packages)
@@ -241,8 +244,10 @@ async def blind_scope(user_id: int) -> BlindScope:
                 UNION SELECT sb.package FROM mine m
                     JOIN stock_balance sb ON sb.zone = ANY(m.zones) AND sb.quantity > 0
             )
-            SELECT 'zone' AS part, unnest(zones) AS id, NULL::text AS tag FROM mine
-            UNION ALL SELECT 'package', p.id, p.tag FROM ids JOIN package p ON p.id = ids.id
+            SELECT 'zone' AS part, unnest(zones) AS id, NULL::text AS tag, NULL::int AS product
+            FROM mine
+            UNION ALL SELECT 'package', p.id, p.tag, p.product
+            FROM ids JOIN package p ON p.id = ids.id
             """,
             user_id,
             [str(s) for s in BLIND_WHILE],
@@ -252,5 +257,8 @@ async def blind_scope(user_id: int) -> BlindScope:
     zones = frozenset(r["id"] for r in rows if r["part"] == "zone")
     packages = [r for r in rows if r["part"] == "package"]
     return BlindScope(
-        zones, frozenset(r["id"] for r in packages), frozenset(r["tag"] for r in packages)
+        zones,
+        frozenset(r["id"] for r in packages),
+        frozenset(r["tag"] for r in packages),
+        frozenset(r["product"] for r in packages),
     )
