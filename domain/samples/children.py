@@ -16,7 +16,13 @@ from decimal import Decimal
 import asyncpg
 
 from domain import db, hashchain
-from domain.errors import StateCannotRecord, TagAlreadyUsed, TagNotInPool, ValidationError
+from domain.errors import (
+    DomainError,
+    StateCannotRecord,
+    TagAlreadyUsed,
+    TagNotInPool,
+    ValidationError,
+)
 from domain.inventory import ledger
 from domain.inventory.model import MovementKind
 from domain.repackaging import tags
@@ -38,9 +44,13 @@ class Parent:
 
 async def child_tag(
     uow: UnitOfWork, location_id: int, parent_tag: str, entered: str | None, from_pool: bool
-) -> str:
+) -> str | DomainError:
     """The new package's tag: the one entered (unused here, and in the state's pool when the
-    pool can be read), or the pool's first tag no package of ours carries."""
+    pool can be read), or the pool's first tag no package of ours carries.
+
+    What depends on the tags in use comes back as the refusal instead of being raised: the
+    caller raises it only once its idempotency key is claimed, because a retried request finds
+    its own tag carried (and gone from the pool) and must replay, not be refused."""
     async with db.connection() as conn:
         row = await conn.fetchrow(
             "SELECT state_system, state FROM location WHERE id = $1", location_id
@@ -57,18 +67,20 @@ async def child_tag(
     if entered is None:
         free = [t for t in pool or [] if t not in await tags.carried(location_id, pool or [])]
         if not free:
-            raise ValidationError(
-                "newTag", "enter the sample's tag: the state's tag pool has none free here"
+            return ValidationError(
+                "tagFromPool", "enter the sample's tag: the state's tag pool has none free here"
             )
         return free[0]
     if (refusal := system.tag_format.refusal(entered)) is not None:
         raise ValidationError("newTag", f"{system.title} tags {refusal}")
-    if entered == parent_tag or await tags.carried(location_id, [entered]):
+    if entered == parent_tag:
         raise TagAlreadyUsed(tag=entered)
+    if await tags.carried(location_id, [entered]):
+        return TagAlreadyUsed(tag=entered)
     # An unreadable pool (the state down, no premium access) is not a refusal: METRC itself
     # refuses a tag it did not issue when the report is sent, and the outbox shows that.
     if pool is not None and entered not in pool:
-        raise TagNotInPool(tag=entered, system=system.title)
+        return TagNotInPool(tag=entered, system=system.title)
     return entered
 
 

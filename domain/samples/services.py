@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from domain import db, events, service
 from domain.errors import (
+    DomainError,
     NotFound,
     NotSampleable,
     SampleKindNotAllowed,
@@ -141,7 +142,7 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
         if package.unit != Unit.GRAMS and limited:
             raise ValidationError("unit", "employee samples are limited by weight: grams only")
     new_tag = (cmd.new_tag or "").strip() or None
-    child_tag = None
+    child_tag: str | DomainError | None = None
     if new_tag is not None or cmd.tag_from_pool:
         if kind != SampleKind.TRADE:
             raise ValidationError("newTag", "only trade samples become packages of their own")
@@ -191,6 +192,8 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
             assert state_now.local_today is not None  # the lock always reads it
             rotate_by = model.rotate_by(state_now.local_today, model.rotation_days(days, rules))
         stocked, parent = package.id, None
+        if isinstance(child_tag, DomainError):  # after the key's claim: a retry replays
+            raise child_tag
         if child_tag is not None:
             parent = await children.parent(package.id)
             stocked = await children.create(cmd.location_id, child_tag, parent)

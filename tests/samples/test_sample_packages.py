@@ -137,3 +137,15 @@ async def test_over_graphql_a_pool_tag_is_taken_and_an_unissued_one_refused(
     assert refused["data"]["takeSample"]["tag"] == tag(97)
     sample = taken["data"]["takeSample"]["sample"]
     assert (sample["tag"], sample["parentTag"]) == (tag(96), world.tag)
+
+
+async def test_a_retried_child_sample_replays_though_its_tag_is_now_carried(world, metrc):
+    metrc.state.issue_tags([tag(98)])
+    first = await _trade(world, new_tag=tag(98), idempotency_key="trade-1")
+    await sync.drain(new_uow(), world.ca.location_id, owner="test")  # the pool no longer has it
+
+    again = await _trade(world, new_tag=tag(98), idempotency_key="trade-1")
+
+    assert again.replayed
+    assert again.value == first.value
+    assert await balances_of(world.package_id) == {world.ca.zone(ZoneKind.VAULT): Decimal(9)}
