@@ -86,11 +86,14 @@ async def child_tag(
 
 async def parent(package_id: int) -> Parent:
     async with db.connection() as conn:
-        r = await conn.fetchrow(
-            "SELECT p.id, p.tag, p.product, pr.name, p.batch, p.unit,"
-            " coalesce(p.unit_cost, pr.unit_cost) AS unit_cost"
-            " FROM package p JOIN product pr ON pr.id = p.product WHERE p.id = $1",
-            package_id,
+        r = returned(
+            await conn.fetchrow(
+                "SELECT p.id, p.tag, p.product, pr.name, p.batch, p.unit,"
+                " coalesce(p.unit_cost, pr.unit_cost) AS unit_cost"
+                " FROM package p JOIN product pr ON pr.id = p.product WHERE p.id = $1",
+                package_id,
+            ),
+            "package",
         )
     return Parent(r["id"], r["tag"], r["product"], r["name"], r["batch"], r["unit"], r["unit_cost"])
 
