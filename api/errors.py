@@ -317,6 +317,16 @@ class PackageAtAnotherLocation(UserError):
     pass
 
 
+@derived(domain_errors.TagAlreadyUsed, "The new package's tag is already carried by a package.")
+class TagAlreadyUsed(UserError):
+    pass
+
+
+@derived(domain_errors.TagNotInPool, "The tag is not an unused tag the state issued here.")
+class TagNotInPool(UserError):
+    pass
+
+
 @derived(domain_errors.WitnessIsActor, "The witness must be someone other than the actor.")
 class WitnessIsActor(UserError):
     pass
@@ -443,7 +453,14 @@ ReceivingError: TypeAlias = (
 )
 
 SampleError: TypeAlias = (
-    NotSampleable | SampleKindNotAllowed | SampleLimitExceeded | StepOutOfOrder | StockError
+    NotSampleable
+    | SampleKindNotAllowed
+    | SampleLimitExceeded
+    | StepOutOfOrder
+    | TagAlreadyUsed
+    | TagNotInPool
+    | StateCannotRecord
+    | StockError
 )
 LabError: TypeAlias = StepOutOfOrder | StateSystemUnavailable | StockError
 

@@ -420,6 +420,31 @@ class PackageAtAnotherLocation(DomainError):
 
 
 @dataclass
+class TagAlreadyUsed(DomainError):
+    """A new package (a trade sample's child package) was given a tag a package already
+    carries: the state issues each tag once."""
+
+    tag: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.tag} is already carried by a package; take another tag from the pool"
+
+
+@dataclass
+class TagNotInPool(DomainError):
+    """An entered tag is not among the unused tags the state issued to this licence, so the
+    state would refuse the new package."""
+
+    tag: str
+    system: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.tag} is not an unused tag {self.system} issued to this licence"
+
+
+@dataclass
 class WitnessIsActor(DomainError):
     """The person acting named themselves as the witness."""
 

@@ -37,6 +37,15 @@ class TakeSampleInput:
     )
     note: str | None = None
     idempotency_key: str | None = None
+    new_tag: str | None = strawberry.field(
+        default=None,
+        description="Trade samples at METRC licences: a child package under this unused state"
+        " tag, reported to the state as a trade sample made from the parent.",
+    )
+    tag_from_pool: bool = strawberry.field(
+        default=False,
+        description="Like newTag, with the next unused tag of the state's tag pool.",
+    )
 
 
 @strawberry.input
@@ -149,6 +158,8 @@ class SampleMutations:
                 employee_id=parse_id(employee, "employee") if employee else None,
                 note=input.note,
                 idempotency_key=input.idempotency_key,
+                new_tag=input.new_tag,
+                tag_from_pool=input.tag_from_pool,
             )
 
         return await mutate(info, services.take_sample, command, lambda o: _present(info, o))

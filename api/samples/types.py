@@ -24,6 +24,9 @@ strawberry.enum(SampleStatus)
 class Sample:
     id: strawberry.ID = strawberry.field(description="The sample id.")
     tag: str = strawberry.field(description="The package the sample's stock belongs to.")
+    parent_tag: str | None = strawberry.field(
+        description="A trade sample made a child package: the package it was taken from."
+    )
     kind: SampleKind
     status: SampleStatus
     quantity: Decimal
@@ -61,6 +64,7 @@ class Sample:
         return cls(
             id=strawberry.ID(str(row.id)),
             tag=row.tag,
+            parent_tag=row.parent_tag,
             kind=SampleKind(row.kind),
             status=SampleStatus(row.status),
             quantity=row.quantity,

@@ -48,9 +48,15 @@ async def fill(uow: UnitOfWork, location_id: int, given: Sequence[str | None]) -
 
 
 async def _pool(uow: UnitOfWork, location_id: int) -> list[str]:
+    return await issued(uow, location_id) or []
+
+
+async def issued(uow: UnitOfWork, location_id: int) -> list[str] | None:
+    """The unused tags the state issued to the location's licence; None when they cannot be
+    read (no connection, a system without a tag pool, the state down)."""
     target = await connections.load(uow.registry, location_id)
     if target is None or target.system.connect is None:
-        return []
+        return None
     client = target.system.connect(target.connection)
     try:
         if isinstance(client, TagPool):
@@ -59,4 +65,17 @@ async def _pool(uow: UnitOfWork, location_id: int) -> list[str]:
         log.warning("tag pool of location %s: %s", location_id, exc)
     finally:
         await client.close()
-    return []
+    return None
+
+
+async def carried(location_id: int, tags: Sequence[str]) -> set[str]:
+    """Which of ``tags`` a package of ours at the location already carries."""
+    async with db.connection() as conn:
+        return {
+            r["tag"]
+            for r in await conn.fetch(
+                "SELECT tag FROM package WHERE location = $1 AND tag = ANY($2::text[])",
+                location_id,
+                list(tags),
+            )
+        }

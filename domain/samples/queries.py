@@ -16,6 +16,7 @@ class SampleRow:
     location_id: int
     package_id: int
     tag: str
+    parent_tag: str | None
     zone_id: int
     kind: str
     status: str
@@ -35,11 +36,13 @@ class SampleRow:
 
 
 _SELECT = """
-SELECT s.id, s.location AS location_id, s.package AS package_id, p.tag, s.zone AS zone_id,
+SELECT s.id, s.location AS location_id, s.package AS package_id, p.tag,
+       pp.tag AS parent_tag, s.zone AS zone_id,
        s.kind, s.status, s.quantity, s.recipient, s.employee AS employee_id, s.note, s.rotate_by,
        (s.status = 'out' AND s.rotate_by < (now() AT TIME ZONE l.timezone)::date) AS overdue,
        s.taken_by AS taken_by_id, s.taken_at, s.closed_at
 FROM sample s JOIN package p ON p.id = s.package JOIN location l ON l.id = s.location
+LEFT JOIN package pp ON pp.id = s.parent_package
 """
 
 

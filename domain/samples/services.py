@@ -5,7 +5,8 @@ A sample's stock stays on its package's tag (the tag the state knows) and moves 
 ledger into the samples zone, which no sale or reservation ever takes from; the sample row
 is the log kept apart from sales. Rotating moves it on into the waste zone, where destruction
 takes over; a trade or employee sample handed out leaves the books as a ``sample`` write-off,
-which the state hears about through the ledger's outbox like any adjustment.
+which the state hears about through the ledger's outbox like any adjustment. At a METRC
+licence a trade sample may instead become a child package under a new state tag (children).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 from domain import db, events, service
 from domain.errors import (
+    DomainError,
     NotFound,
     NotSampleable,
     SampleKindNotAllowed,
@@ -30,7 +32,7 @@ from domain.organisation.model import ZoneKind
 from domain.quantities import Unit, parse_quantity, require_unit
 from domain.roles import Capability
 from domain.rows import returned
-from domain.samples import model
+from domain.samples import children, model
 from domain.samples.model import SampleKind, SampleStatus
 from domain.samples.zones import zone_of_kind
 from domain.unit_of_work import UnitOfWork
@@ -52,6 +54,10 @@ class TakeSample:
     employee_id: int | None = None
     note: str | None = None
     idempotency_key: str | None = None
+    # Trade samples at METRC licences: a child package under this state tag, or (from_pool)
+    # the next unused tag of the state's pool.
+    new_tag: str | None = None
+    tag_from_pool: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,16 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
         limited = rules is not None and rules.employee_grams_per_month is not None
         if package.unit != Unit.GRAMS and limited:
             raise ValidationError("unit", "employee samples are limited by weight: grams only")
+    new_tag = (cmd.new_tag or "").strip() or None
+    child_tag: str | DomainError | None = None
+    if new_tag is not None or cmd.tag_from_pool:
+        if kind != SampleKind.TRADE:
+            raise ValidationError("newTag", "only trade samples become packages of their own")
+        if new_tag is not None and cmd.tag_from_pool:
+            raise ValidationError("newTag", "enter a tag or take one from the pool, not both")
+        child_tag = await children.child_tag(
+            uow, cmd.location_id, package.tag, new_tag, cmd.tag_from_pool
+        )
 
     async def work(uow: UnitOfWork) -> SampleMoved:
         locked = await ledger.lock_packages([package.id])
@@ -175,14 +191,21 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
             )
             assert state_now.local_today is not None  # the lock always reads it
             rotate_by = model.rotate_by(state_now.local_today, model.rotation_days(days, rules))
+        stocked, parent = package.id, None
+        if isinstance(child_tag, DomainError):  # after the key's claim: a retry replays
+            raise child_tag
+        if child_tag is not None:
+            parent = await children.parent(package.id)
+            stocked = await children.create(cmd.location_id, child_tag, parent)
         sample_id = returned(
             await conn.fetchval(
-                "INSERT INTO sample (location, package, zone, kind, status, quantity,"
-                " recipient, employee, note, rotate_by, due_alerted, taken_by, taken_at)"
-                " VALUES ($1, $2, $3, $4, 'out', $5, $6, $7, $8, $9, false, $10, now())"
-                " RETURNING id",
+                "INSERT INTO sample (location, package, parent_package, zone, kind, status,"
+                " quantity, recipient, employee, note, rotate_by, due_alerted, taken_by,"
+                " taken_at) VALUES ($1, $2, $3, $4, $5, 'out', $6, $7, $8, $9, $10, false,"
+                " $11, now()) RETURNING id",
                 cmd.location_id,
-                package.id,
+                stocked,
+                parent.id if parent else None,
                 samples.id,
                 str(kind),
                 quantity,
@@ -193,9 +216,11 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
                 principal.user_id,
             )
         )
-        posted = await ledger.post(
-            uow,
-            [
+        said = note or f"{kind} sample {sample_id}"
+        if parent is not None:  # created at the state from the parent, as a repack is
+            drafts = children.drafts(parent, stocked, quantity, source, samples, said)
+        else:
+            drafts = [
                 ledger.Draft(
                     package_id=package.id,
                     kind=MovementKind.TRANSFER,
@@ -203,13 +228,17 @@ async def take_sample(uow: UnitOfWork, principal: Principal, cmd: TakeSample) ->
                     from_zone=source,
                     to_zone=samples,
                     reason=AdjustmentReason.SAMPLE,
-                    note=note or f"{kind} sample {sample_id}",
+                    note=said,
                 )
-            ],
+            ]
+        posted = await ledger.post(
+            uow,
+            drafts,
             ledger.Posting(
                 actor_id=principal.user_id,
                 source_document=f"sample:{sample_id}",
                 idempotency_key=cmd.idempotency_key,
+                report_context={"repack_kind": "trade_sample"} if parent else {},
             ),
             locked=locked,
         )

@@ -33,6 +33,10 @@ class Sample(Table, db=DB):
     id = BigSerial(primary_key=True)
     location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict, index=True)
     package = ForeignKey(Package, null=False, on_delete=OnDelete.restrict, index=True)
+    # A sample made a child package of its own (a METRC trade sample under a new state tag):
+    # the package it was taken from; ``package`` is then the child. None: the stock stayed
+    # on the parent's tag.
+    parent_package = ForeignKey(Package, null=True, on_delete=OnDelete.restrict, default=None)
     zone = ForeignKey(Zone, null=False, on_delete=OnDelete.restrict)
     kind = Varchar(length=16, choices=SampleKind)
     status = Varchar(length=16, choices=SampleStatus, default=SampleStatus.OUT)

@@ -131,6 +131,8 @@ def created_packages(report: OutboundReport) -> list[dict[str, Any]]:
             "IsProductionBatch": False,
             "ProductionBatchNumber": None,
             "IsDonation": False,
+            # A trade sample taken as a package of its own (domain/samples/children.py).
+            "IsTradeSample": bool(line.get("trade_sample")),
             "ProductRequiresRemediation": False,
             "UseSameItem": False,
             "ActualDate": day,

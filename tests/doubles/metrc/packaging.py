@@ -77,6 +77,7 @@ def create_packages(store: Store, license_number: str, rows: list[Row]) -> list[
             lab_testing_state=first.lab_testing_state,
             packaged_date=now.date(),
             note=row.get("note"),
+            is_trade_sample=row.get("isTradeSample") is True,
         )
         store.packages[package.label] = package
         pool = store.tag_pool.get(license_number, [])

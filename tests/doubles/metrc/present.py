@@ -164,7 +164,7 @@ def package(p: Package) -> Json:
         "LabTestingStateDate": p.packaged_date,
         "IsProductionBatch": False,
         "ProductionBatchNumber": None,
-        "IsTradeSample": False,
+        "IsTradeSample": p.is_trade_sample,
         "IsDonation": False,
         "IsTestingSample": False,
         "ProductRequiresRemediation": False,

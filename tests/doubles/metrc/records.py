@@ -54,6 +54,7 @@ class Package:
     archived_date: date | None = None
     note: str | None = None
     received_from_manifest: str | None = None
+    is_trade_sample: bool = False
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Every new package and every change counts, so the state's index of packages by
