@@ -414,12 +414,14 @@ def main() -> None:
     parser.add_argument("--access-events", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--json")
+    parser.add_argument("--database", default=DATABASE, help="a copy: createdb -T bench_h X")
+    parser.add_argument("--redis-db", type=int, default=REDIS_DB)
     args = parser.parse_args()
     with common.bench_services() as found:
-        url = services.with_database(found.postgres_server_url, DATABASE)
-        asyncio.run(services.create_database(found.postgres_server_url, DATABASE))
+        url = services.with_database(found.postgres_server_url, args.database)
+        asyncio.run(services.create_database(found.postgres_server_url, args.database))
         asyncio.run(migrate(url))
-        redis_url = common.redis_database(found.redis_url, REDIS_DB)
+        redis_url = common.redis_database(found.redis_url, args.redis_db)
 
         async def prepare() -> tuple[tuple[int, int], dict[str, Any]]:
             db.configure(url)

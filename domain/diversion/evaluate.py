@@ -152,19 +152,12 @@ async def _week_flags(
             )
         )
     history_start = at(first - timedelta(days=7 * t.usual_weeks))
-    # The usual week counts from the first write-off, void or return (the partial index's
-    # first entry): a new store's empty weeks before opening are not its usual.
-    opened = await conn.fetchval(
-        "SELECT min(occurred_at) FROM movement WHERE location = $1"
-        " AND kind IN ('adjust', 'void', 'return', 'destroy')",
-        location_id,
-    )
-    usage = {
-        r["week"]: UsageWeek(r["week"], r["value"], tuple(r["ids"]))
-        for r in await conn.fetch(
-            sql.USAGE, location_id, history_start, end, tz.key, list(USAGE_REASONS)
-        )
-    }
+    rows = await conn.fetch(sql.USAGE, location_id, history_start, end, tz.key, list(USAGE_REASONS))
+    usage = {r["week"]: UsageWeek(r["week"], r["value"], tuple(r["ids"])) for r in rows}
+    # The usual week counts from the first write-off, void or return: a new store's empty
+    # weeks before opening are not its usual. (Read with the usage rows; with none, no week
+    # below has a current usage to judge.)
+    opened = rows[0]["opened"] if rows else None
     found: list[FlagDraft] = []
     for week in sorted(set(weeks)):
         found += rules.peer_flags(week, people.get(week, []), t)

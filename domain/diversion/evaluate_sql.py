@@ -66,10 +66,15 @@ WHERE m.location = $1 AND m.kind IN ('adjust', 'void', 'return', 'destroy')
 GROUP BY 1, 2
 """
 
+# Each row also carries when the location's first write-off, void or return happened (the
+# partial index's first entry): one round trip fewer per evaluation. No rows, no usage flags,
+# so the date is not needed then.
 USAGE = f"""
 SELECT (date_trunc('week', m.occurred_at AT TIME ZONE $4))::date AS week,
        sum(m.quantity * coalesce(p.unit_cost, pr.unit_cost)) AS value,
-       (array_agg(m.id ORDER BY m.id))[1:50] AS ids
+       (array_agg(m.id ORDER BY m.id))[1:50] AS ids,
+       (SELECT min(o.occurred_at) FROM movement o WHERE o.location = $1
+          AND o.kind IN ('adjust', 'void', 'return', 'destroy')) AS opened
 FROM movement m JOIN package p ON p.id = m.package JOIN product pr ON pr.id = p.product
 WHERE m.location = $1 AND m.kind IN ('adjust', 'void', 'return', 'destroy') AND {WRITE_OFF}
   AND m.reason = ANY($5::text[]) AND m.occurred_at >= $2 AND m.occurred_at < $3
