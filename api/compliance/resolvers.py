@@ -353,7 +353,12 @@ ALERTS = Feed(ComplianceAlertRaised)
 
 @strawberry.type
 class ComplianceSubscriptions:
-    @strawberry.subscription(description="Failed and overdue reports, new discrepancies.")
+    @strawberry.subscription(
+        description=(
+            "Failed and overdue reports, new discrepancies, skipped manifests, unmapped"
+            " adjustment reasons and sample jars due for rotation."
+        )
+    )
     async def compliance_alerts(
         self, info: Info, location_id: strawberry.ID
     ) -> AsyncGenerator[ComplianceAlert, None]:
