@@ -11,6 +11,7 @@ from typing import Any
 from domain.compliance import queries as compliance_queries
 from domain.compliance import reconcile, sync
 from domain.counts import expiry as count_expiry
+from domain.identity import refresh
 from domain.inventory.audit import dangling_references, verify_location_chains
 from domain.organisation import queries as organisation_queries
 from domain.receiving import shipments
@@ -95,6 +96,11 @@ async def expire_counts(ctx: dict[str, Any]) -> dict[str, int]:
     """Every minute: count sessions left open past their location's limit expire (safe twice:
     an expired session is no longer open; a session touched after its limit expires then too)."""
     return {"expired": await count_expiry.expire(units(ctx)())}
+
+
+async def purge_refresh_tokens(ctx: dict[str, Any]) -> dict[str, int]:
+    """Nightly: sign-ins whose every refresh token expired a week ago leave the table."""
+    return {"deleted": await refresh.purge_dead_families(units(ctx)())}
 
 
 async def pull_incoming_shipments(ctx: dict[str, Any]) -> dict[str, int]:

@@ -78,6 +78,13 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
         cron(jobs.verify_ledger, name=named(jobs.verify_ledger), hour={3}, minute={17}),
         cron(jobs.expire_counts, name=named(jobs.expire_counts), second={30}, unique=True),
         cron(
+            jobs.purge_refresh_tokens,
+            name=named(jobs.purge_refresh_tokens),
+            hour={4},
+            minute={41},
+            unique=True,
+        ),
+        cron(
             jobs.schedule_reconciliations,
             name=named(jobs.schedule_reconciliations),
             hour={2},

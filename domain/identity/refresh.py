@@ -135,3 +135,21 @@ async def logout_everywhere(uow: UnitOfWork, principal: Principal) -> None:
             principal.user_id,
         )
     log.info("user %s signed out everywhere", principal.user_id)
+
+
+async def purge_dead_families(uow: UnitOfWork, *, grace_days: int = 7) -> int:
+    """Delete the refresh-token families whose every token expired more than ``grace_days`` ago.
+
+    Why: every rotation leaves a spent row behind, so without a purge the table grows with every
+    renewal for ever. A family is deleted only as a whole and only once all of it is dead: while
+    any token of a sign-in can still be used, its spent tokens are what detects a copied one
+    (reuse revokes the family), so they must stay. Safe to run twice."""
+    async with uow:
+        deleted = await uow.conn.fetch(
+            "DELETE FROM refresh_token WHERE family IN ("
+            " SELECT family FROM refresh_token GROUP BY family"
+            " HAVING max(expires_at) < now() - make_interval(days => $1))"
+            " RETURNING id",
+            grace_days,
+        )
+    return len(deleted)

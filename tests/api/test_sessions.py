@@ -72,3 +72,40 @@ async def test_logout_everywhere_stops_access_and_refresh_tokens(api, world):
 async def test_a_garbage_refresh_token_is_refused(api, world):
     refused = (await api(REFRESH, {"t": "not-a-token"}))["data"]["refreshToken"]
     assert refused["__typename"] == "InvalidCredentials"
+
+
+async def test_the_nightly_purge_removes_only_sign_ins_that_are_dead_for_a_week(api, world):
+    from tests.support.units import job_ctx
+    from workers import jobs
+
+    old = await _login(api)
+    await api(REFRESH, {"t": old["refreshToken"]})  # a spent token and its live successor
+    live = await _login(api)
+    await api(REFRESH, {"t": live["refreshToken"]})
+    async with db.connection() as conn:
+        families = [
+            r["family"] for r in await conn.fetch("SELECT DISTINCT family FROM refresh_token")
+        ]
+        assert len(families) == 2
+        # The first sign-in's tokens all expired eight days ago; the second's spent token did
+        # too, but its successor is still good, so its spent token must stay (reuse detection).
+        dead = await conn.fetchval(
+            "SELECT family FROM refresh_token WHERE token_hash IN (SELECT token_hash FROM"
+            " refresh_token ORDER BY id LIMIT 1)"
+        )
+        await conn.execute(
+            "UPDATE refresh_token SET expires_at = now() - interval '8 days' WHERE family = $1",
+            dead,
+        )
+        await conn.execute(
+            "UPDATE refresh_token SET expires_at = now() - interval '8 days'"
+            " WHERE family <> $1 AND used_at IS NOT NULL",
+            dead,
+        )
+
+    assert await jobs.purge_refresh_tokens(job_ctx()) == {"deleted": 2}
+    assert await jobs.purge_refresh_tokens(job_ctx()) == {"deleted": 0}
+    async with db.connection() as conn:
+        left = await conn.fetch("SELECT family, used_at FROM refresh_token")
+    assert {r["family"] for r in left} == set(families) - {dead}
+    assert len(left) == 2  # the live sign-in keeps its spent token and its current one
