@@ -85,6 +85,13 @@ class SetGrantInput:
     idempotency_key: str | None = None
 
 
+@strawberry.input
+class UnlockSignInInput:
+    user_id: strawberry.ID
+    location_id: strawberry.ID
+    idempotency_key: str | None = None
+
+
 @strawberry.type
 class UserPayload:
     user: User
@@ -112,6 +119,22 @@ class UserMutations:
                 name=input.name,
                 password=input.password,
                 grants={parse_id(g.location_id, "location"): g.role for g in input.grants},
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda o: _user_payload(info, o),
+        )
+
+    @strawberry.mutation(
+        description="Lift a member of staff's sign-in lockout now (admins of a location they"
+        " work at); the lockout of the address the guesses came from stays."
+    )
+    async def unlock_sign_in(self, info: Info, input: UnlockSignInInput) -> UserResult:
+        return await mutate(
+            info,
+            identity.unlock_sign_in,
+            lambda: identity.UnlockSignIn(
+                user_id=parse_id(input.user_id, "user"),
+                location_id=parse_id(input.location_id, "location"),
                 idempotency_key=input.idempotency_key,
             ),
             lambda o: _user_payload(info, o),

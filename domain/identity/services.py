@@ -198,3 +198,40 @@ async def set_grant(uow: UnitOfWork, principal: Principal, cmd: SetGrant) -> ser
         return UserSaved(cmd.user_id)
 
     return await service.run(uow, principal, "setGrant", cmd, work, UserSaved)
+
+
+@dataclass(frozen=True)
+class UnlockSignIn:
+    user_id: int
+    location_id: int
+    idempotency_key: str | None = None
+
+
+async def unlock_sign_in(
+    uow: UnitOfWork, principal: Principal, cmd: UnlockSignIn
+) -> service.Outcome:
+    """An admin lifts a sign-in (and witness) lockout now.
+
+    Why: a budtender who mistyped their password five times at the start of a shift would
+    otherwise wait out the 15-minute lockout with the register closed. Only an admin of a
+    location where the person works may do it, and only for that person's e-mail: the lockout
+    of the address the guesses came from stays."""
+    principal.require(Capability.MANAGE_USERS, cmd.location_id)
+    async with db.connection() as conn:
+        email = await conn.fetchval(
+            'SELECT u.email FROM app_user u JOIN location_grant g ON g."user" = u.id'
+            " WHERE u.id = $1 AND g.location = $2 AND u.operator = $3",
+            cmd.user_id,
+            cmd.location_id,
+            principal.operator_id,
+        )
+    if email is None:
+        raise NotFound("user", str(cmd.user_id))
+
+    async def work(uow: UnitOfWork) -> UserSaved:
+        # Redis, not the transaction: deleting the counters twice is harmless, so a rollback
+        # after this point changes nothing a retry would not do again.
+        await throttle.unlock(email)
+        return UserSaved(cmd.user_id)
+
+    return await service.run(uow, principal, "unlockSignIn", cmd, work, UserSaved)

@@ -189,6 +189,18 @@ async def begin(email: str, address: str | None, limits: Limits | None = None) -
     return attempt
 
 
+async def unlock(email: str) -> None:
+    """Forget an e-mail's failed attempts and lift its lockout (an admin's decision; the
+    address's own count is left alone, so a guesser behind the same address stays counted)."""
+    attempt = Attempt(email, None, _limits)
+    (count_key, lock_key, _), *_ = attempt._keys()
+    try:
+        await _redis().delete(count_key, lock_key)
+    except RedisError as exc:
+        log.error("login throttle: Redis unavailable (%s)", exc)
+    log.warning("login lockout lifted for %s", _shown(email))
+
+
 def _refuse(attempt: Attempt, lock_ms: int) -> NoReturn:
     retry_after = lock_ms if lock_ms > 0 else _ms(attempt.limits.lockout_seconds)
     log.warning(

@@ -321,6 +321,10 @@ async def _set_grant(places, loc, role):
     return {"userId": str(user_id), "locationId": str(loc), "role": "INVENTORY_LEAD"}
 
 
+async def _unlock_sign_in(places, loc, role):
+    return {"userId": str(await places.user_at(loc)), "locationId": str(loc)}
+
+
 async def _create_api_key(places, loc, role):
     return _api_key_input(loc)
 
@@ -591,6 +595,7 @@ CASES: dict[str, Case] = {
     # Staff and keys: admins of every location concerned.
     "createUser": _by_input("createUser", "CreateUserInput", _create_user, USER_ADMINS),
     "setGrant": _by_input("setGrant", "SetGrantInput", _set_grant, USER_ADMINS),
+    "unlockSignIn": _by_input("unlockSignIn", "UnlockSignInInput", _unlock_sign_in, USER_ADMINS),
     "createApiKey": _by_input("createApiKey", "CreateApiKeyInput", _create_api_key, USER_ADMINS),
     "revokeApiKey": Case(USER_ADMINS, _simple("revokeApiKey", {"id": "ID!"}, _revoke_api_key)),
     # Locations and zones.

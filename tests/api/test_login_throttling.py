@@ -157,3 +157,31 @@ async def test_guesses_at_many_accounts_through_the_api_lock_the_callers_address
     answer = await _login(api, "admin@milehigh.test", PASSWORD)
 
     assert answer["__typename"] == "TooManyLoginAttempts"
+
+
+UNLOCK = """mutation($user: ID!, $loc: ID!) {
+  unlockSignIn(input: { userId: $user, locationId: $loc }) {
+    __typename ... on UserPayload { user { email } } } }"""
+
+
+async def test_an_admin_lets_a_locked_out_manager_back_in_at_once(api, world):
+    for _ in range(3):
+        await _login(api, MANAGER, "wrong-password-1")
+    assert (await _login(api, MANAGER, PASSWORD))["__typename"] == "TooManyLoginAttempts"
+    manager = world.ca.users[Role.MANAGER].user_id
+    variables = {"user": str(manager), "loc": str(world.ca.location_id)}
+
+    # Another manager cannot lift it; the lockout stands.
+    refused = await api(UNLOCK, variables, token=world.ca.token(Role.COMPLIANCE))
+    assert refused["data"]["unlockSignIn"]["__typename"] == "PermissionDenied"
+    assert (await _login(api, MANAGER, PASSWORD))["__typename"] == "TooManyLoginAttempts"
+    # An admin of the other licence does not know this person.
+    elsewhere = await api(UNLOCK, variables, token=world.co.token(Role.ADMIN))
+    assert elsewhere["data"]["unlockSignIn"]["__typename"] in {"NotFound", "PermissionDenied"}
+
+    lifted = await api(UNLOCK, variables, token=world.ca.token(Role.ADMIN))
+    assert lifted["data"]["unlockSignIn"] == {
+        "__typename": "UserPayload",
+        "user": {"email": MANAGER},
+    }
+    assert (await _login(api, MANAGER, PASSWORD))["__typename"] == "LoginPayload"
