@@ -296,7 +296,7 @@ class ComplianceMutations:
                 witness_id=_optional(input.witness_id, "witness"),
                 idempotency_key=input.idempotency_key,
             ),
-            _discrepancy,
+            lambda o: _discrepancy(info, o),
         )
 
     @strawberry.mutation(description="Give a difference an owner.")
@@ -311,7 +311,7 @@ class ComplianceMutations:
                 parse_id(input.owner_id, "user"),
                 input.idempotency_key,
             ),
-            _discrepancy,
+            lambda o: _discrepancy(info, o),
         )
 
 
@@ -320,12 +320,15 @@ def _not_found(entity: str, key: int) -> NotFound:
     return not_found(entity, key)
 
 
-async def _discrepancy(outcome: Outcome) -> DiscrepancyPayload | NotFound:
+async def _discrepancy(info: Info, outcome: Outcome) -> DiscrepancyPayload | NotFound:
     row = await queries.discrepancy(outcome.value.discrepancy_id)
     if row is None:
         return _not_found("discrepancy", outcome.value.discrepancy_id)
+    # The same blind-count filter as the discrepancies query: a manager who witnesses a count
+    # must not read its packages' quantities from a resolution either.
+    blind = await info.context.blind_scope()
     return DiscrepancyPayload(
-        discrepancy=Discrepancy.from_domain(row),
+        discrepancy=Discrepancy.from_domain(row, blind.tags),
         movement_ids=[strawberry.ID(str(i)) for i in outcome.value.movement_ids],
         replayed=outcome.replayed,
     )

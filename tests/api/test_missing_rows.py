@@ -20,7 +20,8 @@ MISSING = 987_654_321
 
 async def test_a_discrepancy_that_is_not_there_is_answered_not_found(clean_db: str) -> None:
     answer = await compliance._discrepancy(
-        Outcome(SimpleNamespace(discrepancy_id=MISSING, movement_ids=[]))
+        SimpleNamespace(context=None),
+        Outcome(SimpleNamespace(discrepancy_id=MISSING, movement_ids=[])),
     )
 
     assert isinstance(answer, NotFound)

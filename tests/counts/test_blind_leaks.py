@@ -149,3 +149,44 @@ async def test_the_low_stock_feed_stays_quiet_about_a_product_being_counted(clea
     low = {"productId": str(product), "floorQuantity": "9.000"}
     assert seen["manager"] == [low, low]
     assert seen["counter"] == [low]  # before the count only
+
+
+RESOLVE = """mutation($input: ResolveDiscrepancyInput!) { resolveDiscrepancy(input: $input) {
+  __typename ... on DiscrepancyPayload {
+    discrepancy { tag status ourQuantity stateQuantity } } } }"""
+
+
+async def test_a_witness_resolving_a_counted_packages_discrepancy_is_not_told_its_quantities(
+    api, world
+):
+    from domain import db
+    from tests.counts.test_blind_api import WITNESS
+    from tests.support.world import PASSWORD
+
+    tag, _ = await floor_package(world, BOOKS)
+    loc, floor = str(world.ca.location_id), str(world.ca.zone(ZoneKind.SALES_FLOOR))
+    counter = world.ca.token(Role.BUDTENDER)
+    started = await _ok(api, START, {"input": {"locationId": loc, "zoneIds": [floor]}}, counter)
+    session_id = started["startCount"]["session"]["id"]
+    manager = world.as_(Role.MANAGER)
+    witness = {"sessionId": session_id, "email": manager.email, "secret": PASSWORD}
+    await _ok(api, WITNESS, {"input": witness}, counter)
+    async with db.connection() as conn:
+        discrepancy_id = await conn.fetchval(
+            "INSERT INTO discrepancy (location, tag, kind, our_quantity, state_quantity,"
+            " difference, first_seen_run, last_seen_run, first_seen_at, last_seen_at, status)"
+            " VALUES ($1, $2, 'quantity', $3, 9, 1, 0, 0, now(), now(), 'open') RETURNING id",
+            world.ca.location_id,
+            tag,
+            Decimal(BOOKS),
+        )
+
+    resolve = {"discrepancyId": str(discrepancy_id), "resolution": "explain", "note": "seen"}
+    answer = await _ok(api, RESOLVE, {"input": resolve}, world.ca.token(Role.MANAGER))
+
+    resolved = answer["resolveDiscrepancy"]
+    assert resolved["__typename"] == "DiscrepancyPayload"
+    assert resolved["discrepancy"]["tag"] == tag
+    assert resolved["discrepancy"]["ourQuantity"] is None
+    assert resolved["discrepancy"]["stateQuantity"] is None
+    assert BOOKS not in json.dumps(answer)
