@@ -71,6 +71,20 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+async def _location_and_body(request: Request) -> tuple[int, bytes] | JSONResponse:
+    """The ``?location=`` id and the (bounded) body every hook reads, or the error answer."""
+    location_id = _location(request)
+    if location_id is None:
+        return _error(400, "malformed", "give ?location=<location id>")
+    try:
+        return location_id, await _body(request)
+    except _TooLarge:
+        return _error(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
+    except ClientDisconnect:
+        # The sender left mid-body: nothing was ingested and nobody reads an answer.
+        return _error(400, "disconnected", "the client left before sending the body")
+
+
 def _present(ingested: ingest.Ingested) -> JSONResponse:
     if ingested.all_duplicates:
         return JSONResponse({"status": "duplicate", "results": ingested.results}, status_code=409)
@@ -90,16 +104,10 @@ def routes(plugins: Registry, units: UnitOfWorkFactory) -> list[Route]:
             adapter = adapters.get(name)
             if adapter is None:
                 return _error(404, "unknown_adapter", f"no {kind} adapter named {name!r}")
-            location_id = _location(request)
-            if location_id is None:
-                return _error(400, "malformed", "give ?location=<location id>")
-            try:
-                body = await _body(request)
-            except _TooLarge:
-                return _error(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
-            except ClientDisconnect:
-                # The sender left mid-body: nothing was ingested and nobody reads an answer.
-                return _error(400, "disconnected", "the client left before sending the body")
+            read = await _location_and_body(request)
+            if isinstance(read, JSONResponse):
+                return read
+            location_id, body = read
             ingest_ = ingest.ingest_pos if kind == IntegrationKind.POS else ingest.ingest_delivery
             try:
                 ingested = await ingest_(units, adapter, location_id, request.headers, body)
@@ -121,15 +129,10 @@ def routes(plugins: Registry, units: UnitOfWorkFactory) -> list[Route]:
         name = request.path_params["adapter"]
         if name not in ACCESS_ADAPTERS:
             return _error(404, "unknown_adapter", f"no access adapter named {name!r}")
-        location_id = _location(request)
-        if location_id is None:
-            return _error(400, "malformed", "give ?location=<location id>")
-        try:
-            body = await _body(request)
-        except _TooLarge:
-            return _error(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
-        except ClientDisconnect:
-            return _error(400, "disconnected", "the client left before sending the body")
+        read = await _location_and_body(request)
+        if isinstance(read, JSONResponse):
+            return read
+        location_id, body = read
         try:
             saved = await webhook.ingest_access(units, name, location_id, request.headers, body)
         except ingest.WebhookRefused as refused:
