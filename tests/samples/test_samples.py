@@ -110,7 +110,9 @@ async def test_refused_samples_write_nothing(world):
 
 async def test_no_sample_from_an_expired_batch(world):
     lead = world.as_(Role.INVENTORY_LEAD)
-    product_id, batch_id = await add_product(lead, "OLD-1", expires_in_days=-1)
+    # two days back: the store's calendar (Los Angeles) runs up to a day behind the UTC date
+    # the helper counts from, and a batch is sellable through its expiry date
+    product_id, batch_id = await add_product(lead, "OLD-1", expires_in_days=-2)
     tag = "1A4FF0100000022000000777"
     await add_package(
         lead,

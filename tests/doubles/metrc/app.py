@@ -102,8 +102,18 @@ class MetrcDoubleApp:
         self.validator = validator
         # Set to a ``generated.GeneratedAnswers`` to answer from the description's schemas.
         self.answers: Any = None
+        # Requests between arrival and their log line: ``reset`` waits for these so a request
+        # woken from a hang does not log itself into the next test's fresh log.
+        self.in_flight = 0
 
     async def endpoint(self, request: Request) -> Response:
+        self.in_flight += 1
+        try:
+            return await self._logged(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _logged(self, request: Request) -> Response:
         arrived, started = time.time(), time.monotonic()
         body = await request.body()
         query = request.query_params.multi_items()

@@ -91,7 +91,10 @@ class MetrcDouble:
     def reset(self) -> None:
         """Fresh state (default keys and facility), no faults, empty log, and the settings the
         double was started with (the app keeps the same ``settings`` object)."""
-        self.faults.clear()
+        self.faults.clear()  # wakes hung requests; wait (bounded) until they have logged
+        deadline = time.monotonic() + 5
+        while self.app.state.metrc.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
         self.answer_mode = None
         self.state.reset()
         self.log.clear()
