@@ -1,0 +1,61 @@
+"""Supply terms: what the suggestions need to know about buying a product at a location.
+
+Purchasing (vendors, their products and purchase orders) owns where these facts live; ordering
+reads them through ``supply_terms`` only, so the reorder maths never reaches into vendor tables.
+Until a product has a vendor, it is bought on the defaults below: one unit at a time, no
+minimum, a week's lead time, nothing on order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import asyncpg
+
+DEFAULT_LEAD_TIME_DAYS = Decimal(7)
+
+
+@dataclass(frozen=True)
+class SupplyTerms:
+    """How one product is bought at one location, and what is already coming."""
+
+    product_id: int
+    vendor_id: int | None  # None: no vendor carries it yet
+    vendor_name: str | None
+    case_pack: Decimal  # order in multiples of this (units of the product's unit)
+    minimum_order: Decimal  # MOQ in the product's unit; 0 = none
+    unit_cost: Decimal | None  # the vendor's last cost
+    lead_time_days: Decimal  # learned median, else the vendor's default, else the default
+    lead_time_spread_days: Decimal  # learned spread (0 when not learned)
+    lead_time_learned: bool
+    order_weekdays: tuple[int, ...]  # 0 = Monday; empty: any day
+    on_order: Decimal  # open purchase orders' quantities not yet received
+
+
+def default_terms(product_id: int) -> SupplyTerms:
+    return SupplyTerms(
+        product_id=product_id,
+        vendor_id=None,
+        vendor_name=None,
+        case_pack=Decimal(1),
+        minimum_order=Decimal(0),
+        unit_cost=None,
+        lead_time_days=DEFAULT_LEAD_TIME_DAYS,
+        lead_time_spread_days=Decimal(0),
+        lead_time_learned=False,
+        order_weekdays=(),
+        on_order=Decimal(0),
+    )
+
+
+async def supply_terms(
+    conn: asyncpg.Connection, location_id: int, product_ids: Sequence[int]
+) -> dict[int, SupplyTerms]:
+    """Each product's terms at the location (every id in ``product_ids`` has an entry).
+
+    Purchasing replaces this body with a read of its vendor tables and open orders.
+    """
+    del conn, location_id
+    return {product_id: default_terms(product_id) for product_id in product_ids}
