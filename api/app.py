@@ -17,8 +17,11 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
+from api import outage
 from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
@@ -56,13 +59,35 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # Rate limits before the body is read: a throttled client costs one Redis round trip.
-        if (
-            scope["type"] == "http"
-            and self.limiter is not None
-            and not await admit_http(self.limiter, self.codec, scope, send)
-        ):
-            return
+        if scope["type"] == "http" and self.limiter is not None:
+            try:
+                admitted = await admit_http(self.limiter, self.codec, scope, send)
+            except Exception as error:
+                if not outage.is_outage(error):
+                    raise
+                log.warning("answered 503: %s", outage.describe(error))
+                await outage.send_unavailable(send)
+                return
+            if not admitted:
+                return
         await super().__call__(scope, receive, send)
+
+    async def get_sub_response(self, request: Any) -> Any:
+        # Kept on the request so process_result can turn an outage into a 503 with Retry-After.
+        sub_response = await super().get_sub_response(request)
+        request.scope.setdefault("state", {})["leafledger.sub_response"] = sub_response
+        return sub_response
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors and any(outage.is_outage(e) for e in result.errors):
+            result.errors = [
+                outage.outage_error(e) if outage.is_outage(e) else e for e in result.errors
+            ]
+            sub_response = request.scope.get("state", {}).get("leafledger.sub_response")
+            if sub_response is not None:
+                sub_response.status_code = 503
+                sub_response.headers["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+        return await super().process_result(request, result)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         caller = request.scope.get("state", {}).get("leafledger.caller")

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from api import outage
 from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.auth.sessions import SessionMutations
@@ -87,9 +88,14 @@ class QueryLimits(AddValidationRules):
 
 
 def _unexpected(error: GraphQLError) -> bool:
-    """Mask only crashes; refusals raised on purpose keep their message and code."""
+    """Mask only crashes; refusals raised on purpose keep their message and code, and an
+    unreachable database or Redis is answered as SERVICE_UNAVAILABLE (``api.outage``)."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return (
+        original is not None
+        and not isinstance(original, GraphQLError)
+        and not outage.is_outage(original)
+    )
 
 
 @strawberry.type
@@ -163,7 +169,9 @@ class LeafLedgerSchema(strawberry.Schema):
     ) -> None:
         """Log crashes with their traceback; a client's bad query or missing grant is not ours."""
         for error in errors:
-            if _unexpected(error):
+            if outage.is_outage(error):
+                log.warning("answered SERVICE_UNAVAILABLE: %s", outage.describe(error))
+            elif _unexpected(error):
                 StrawberryLogger.error(error, execution_context)
             else:
                 log.debug("refused: %s", error.message)
