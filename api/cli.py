@@ -1,4 +1,4 @@
-"""``leafledger serve | worker | migrate | demo | create-user``.
+"""``leafledger serve | worker | migrate | demo | create-user | backup | restore``.
 
 Settings are read once (``domain.settings.load``) and handed to ``api.bootstrap``; the only
 environment this module touches is what it exports to the child processes it starts.
@@ -212,6 +212,10 @@ def main(argv: list[str] | None = None) -> None:
         "--location", action="append", required=True, help="licence number (repeatable)"
     )
     user.set_defaults(func=cmd_create_user)
+
+    from api import cli_backup
+
+    cli_backup.add_commands(sub)
 
     args = parser.parse_args(argv)
     args.func(args)

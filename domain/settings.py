@@ -145,6 +145,14 @@ def _gc_thresholds(env: Mapping[str, str]) -> tuple[int, ...]:
     return tuple(int(part) for part in raw.split(","))
 
 
+def storage(environ: Mapping[str, str] | None = None) -> tuple[str | None, Path]:
+    """The database URL and the data folder, read without generating a key: a restore must
+    put the backup's keys into an empty data folder before anything makes new ones."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("LEAFLEDGER_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
+    return env.get("LEAFLEDGER_DATABASE_URL") or None, data_dir
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings from ``environ`` (default: the process environment).
 
