@@ -25,6 +25,7 @@ from api import outage
 from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
+from api.display.page import routes as display_routes
 from api.integrations.routes import routes as integration_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
 from api.schema import schema
@@ -214,6 +215,8 @@ def create_app(
             Route("/readyz", readyz),
             # POST /hooks/pos/{adapter} and /hooks/delivery/{adapter}: signed inbound events.
             *integration_routes(deps.registry, deps.units),
+            # GET /display/{locationId}?key=…: the floor display page for a store's TV.
+            *display_routes(),
         ],
         lifespan=lifespan,
     )

@@ -34,6 +34,7 @@ from api.compliance.resolvers import (
 from api.counts.plans import CountPlanMutations, CountPlanQueries
 from api.counts.resolvers import CountMutations, CountQueries, CountSubscriptions
 from api.destruction.resolvers import DestructionMutations, DestructionQueries
+from api.display.resolvers import DisplayMutations, DisplayQueries
 from api.diversion.resolvers import (
     DiversionMutations,
     DiversionQueries,
@@ -120,6 +121,7 @@ class Query(
     LabQueries,
     CountPlanQueries,
     CountQueries,
+    DisplayQueries,
 ):
     pass
 
@@ -147,6 +149,7 @@ class Mutation(
     LabMutations,
     CountPlanMutations,
     CountMutations,
+    DisplayMutations,
 ):
     pass
 

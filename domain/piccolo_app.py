@@ -19,6 +19,7 @@ from domain.compliance.tables import (
 )
 from domain.counts.tables import CountLine, CountPolicy, CountSession
 from domain.destruction.tables import Destruction, WastePolicy
+from domain.display.tables import FloorDisplaySetting
 from domain.diversion.tables import (
     AccessEvent,
     Badge,
@@ -107,6 +108,7 @@ TABLES = [
     SampleRotation,
     LabSample,
     LabResult,
+    FloorDisplaySetting,
 ]
 
 APP_CONFIG = AppConfig(
