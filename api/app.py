@@ -13,7 +13,7 @@ import pluggy
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -26,6 +26,7 @@ from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
 from api.display.page import routes as display_routes
+from api.graphiql import assets as graphiql
 from api.integrations.routes import routes as integration_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
 from api.schema import schema
@@ -48,9 +49,11 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
         limiter: RateLimiter | None = None,
         refresh_ttl: int = 30 * 24 * 3600,
         units: UnitOfWorkFactory | None = None,
+        graphiql_assets: str = "local",
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
+        self.graphiql_assets = graphiql_assets
         self.codec = codec
         self.broadcaster = broadcaster
         self.introspection = introspection
@@ -72,6 +75,14 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
             if not admitted:
                 return
         await super().__call__(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        if self.graphiql_assets == "cdn":
+            return await super().render_graphql_ide(request)
+        page = graphiql.local_page()
+        if page is None:
+            return HTMLResponse(graphiql.MISSING_PAGE, status_code=503)
+        return HTMLResponse(page)
 
     async def get_sub_response(self, request: Any) -> Any:
         # Kept on the request so process_result can turn an outage into a 503 with Retry-After.
@@ -163,6 +174,7 @@ def create_app(
         limiter=limiter,
         refresh_ttl=config.refresh_ttl_seconds,
         units=deps.units,
+        graphiql_assets=config.graphiql_assets,
         max_subscriptions_per_connection=config.max_subscriptions_per_connection or None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         allowed_origins=config.allowed_origins,
@@ -217,6 +229,8 @@ def create_app(
             *integration_routes(deps.registry, deps.units),
             # GET /display/{locationId}?key=…: the floor display page for a store's TV.
             *display_routes(),
+            # GraphiQL's scripts and styles, served here rather than from a CDN.
+            Route("/graphiql/vendor/{name:path}", graphiql.serve),
         ],
         lifespan=lifespan,
     )

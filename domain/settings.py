@@ -45,6 +45,9 @@ class Settings:
     max_body_bytes: int = 1 << 20
     # Who may introspect the schema: "public" (the demo), "signed-in" (default) or "off".
     introspection: str = "signed-in"
+    # Where the GraphiQL page loads its scripts from: "local" (served by us; scripts/bootstrap
+    # fetches them) or "cdn" (unpkg.com, for an install that cannot keep them).
+    graphiql_assets: str = "local"
     # A WebSocket that sends no connection_init within this many seconds is closed (4408).
     ws_init_timeout_seconds: float = 10.0
     # Redis keys, pub/sub channels and the arq queue start with this, so two deployments (or a
@@ -80,6 +83,13 @@ class Settings:
 
 
 INTROSPECTION_MODES = ("public", "signed-in", "off")
+
+
+def _graphiql_assets(env: Mapping[str, str]) -> str:
+    mode = env.get("LEAFLEDGER_GRAPHIQL_ASSETS", "local").strip().lower()
+    if mode not in ("local", "cdn"):
+        raise ValueError("LEAFLEDGER_GRAPHIQL_ASSETS must be local or cdn")
+    return mode
 
 
 def _introspection(env: Mapping[str, str]) -> str:
@@ -173,6 +183,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         credentials_key=env.get("LEAFLEDGER_CREDENTIALS_KEY") or None,
         max_body_bytes=int(env.get("LEAFLEDGER_MAX_BODY_BYTES", 1 << 20)),
         introspection=_introspection(env),
+        graphiql_assets=_graphiql_assets(env),
         ws_init_timeout_seconds=float(env.get("LEAFLEDGER_WS_INIT_TIMEOUT_SECONDS", 10)),
         redis_prefix=_redis_prefix(env),
         auth_cache_seconds=float(env.get("LEAFLEDGER_AUTH_CACHE_SECONDS", 5)),
