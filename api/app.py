@@ -21,7 +21,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from api import outage
+from api import metrics, outage
 from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
@@ -231,6 +231,7 @@ def create_app(
             *display_routes(),
             # GraphiQL's scripts and styles, served here rather than from a CDN.
             Route("/graphiql/vendor/{name:path}", graphiql.serve),
+            Route("/metrics", metrics.endpoint(config.metrics_token, broadcaster.subscriber_count)),
         ],
         lifespan=lifespan,
     )

@@ -20,7 +20,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from api import outage
+from api import metrics, outage
 from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.auth.sessions import SessionMutations
@@ -190,6 +190,7 @@ schema = LeafLedgerSchema(
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         RequestGuard,
+        metrics.OperationMetrics,
         RejectNulCharacters,
         ApiKeyScopes,
         lambda: MaskErrors(should_mask_error=_unexpected),

@@ -48,6 +48,8 @@ class Settings:
     # Where the GraphiQL page loads its scripts from: "local" (served by us; scripts/bootstrap
     # fetches them) or "cdn" (unpkg.com, for an install that cannot keep them).
     graphiql_assets: str = "local"
+    # /metrics: scrapers present this bearer token; unset, only this host may scrape.
+    metrics_token: str | None = None
     # A WebSocket that sends no connection_init within this many seconds is closed (4408).
     ws_init_timeout_seconds: float = 10.0
     # Redis keys, pub/sub channels and the arq queue start with this, so two deployments (or a
@@ -184,6 +186,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=int(env.get("LEAFLEDGER_MAX_BODY_BYTES", 1 << 20)),
         introspection=_introspection(env),
         graphiql_assets=_graphiql_assets(env),
+        metrics_token=env.get("LEAFLEDGER_METRICS_TOKEN") or None,
         ws_init_timeout_seconds=float(env.get("LEAFLEDGER_WS_INIT_TIMEOUT_SECONDS", 10)),
         redis_prefix=_redis_prefix(env),
         auth_cache_seconds=float(env.get("LEAFLEDGER_AUTH_CACHE_SECONDS", 5)),

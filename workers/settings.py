@@ -8,12 +8,15 @@ Start-up goes through the same composition root as the API (``api.bootstrap``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Any
 
 from arq import cron, func
 from arq.cron import CronJob
+from arq.worker import Function
 
 from api.bootstrap import bootstrap, redis_settings, running
+from api.metrics import timed_job
 from domain.settings import Settings, load
 from workers import destruction, diversion, jobs, samples, webhooks
 from workers.kick import require_registered
@@ -163,9 +166,22 @@ class WorkerSettings:
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """``WorkerSettings`` for ``settings``' Redis, queue and prefix (``arq.run_worker(**...)``)."""
     options = {k: v for k, v in vars(WorkerSettings).items() if not k.startswith("_")}
+    # Every run counted and timed for /metrics (api.metrics), under the job's own name.
+    options["functions"] = [
+        dataclasses.replace(f, coroutine=timed_job(f.name, f.coroutine))
+        if isinstance(f, Function)
+        else timed_job(f.__name__, f)
+        for f in options["functions"]
+    ]
+    crons = [
+        dataclasses.replace(
+            c, coroutine=timed_job(getattr(c.coroutine, "__name__", c.name), c.coroutine)
+        )
+        for c in periodic_jobs(settings.redis_prefix)
+    ]
     return {
         **options,
-        "cron_jobs": periodic_jobs(settings.redis_prefix),
+        "cron_jobs": crons,
         "redis_settings": redis_settings(settings),
         "queue_name": settings.queue_name,
         "ctx": {"settings": settings},

@@ -91,8 +91,9 @@ async def _floor_quantity(url: str, tag: str) -> Decimal:
     conn = await asyncpg.connect(url)
     try:
         value = await conn.fetchval(
-            "SELECT coalesce(sum(b.quantity), 0) FROM stock_balance b JOIN package p ON p.id = b.package"
-            " JOIN zone z ON z.id = b.zone WHERE p.tag = $1 AND z.kind = 'sales_floor'",
+            "SELECT coalesce(sum(b.quantity), 0) FROM stock_balance b"
+            " JOIN package p ON p.id = b.package JOIN zone z ON z.id = b.zone"
+            " WHERE p.tag = $1 AND z.kind = 'sales_floor'",
             tag,
         )
     finally:
