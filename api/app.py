@@ -22,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
+from api.exports.routes import routes as export_routes
 from api.integrations.routes import routes as integration_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
 from api.schema import schema
@@ -189,6 +190,8 @@ def create_app(
             Route("/readyz", readyz),
             # POST /hooks/pos/{adapter} and /hooks/delivery/{adapter}: signed inbound events.
             *integration_routes(deps.registry, deps.units),
+            # GET /exports/{report}.csv: the bookkeeper's CSVs, streamed, same credentials.
+            *export_routes(deps.codec),
         ],
         lifespan=lifespan,
     )
