@@ -41,6 +41,7 @@ from api.diversion.resolvers import (
 from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
 from api.key_scopes import ApiKeyScopes
 from api.lab.resolvers import LabMutations, LabQueries
+from api.labels.resolvers import LabelQueries
 from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
@@ -114,6 +115,7 @@ class Query(
     LabQueries,
     CountPlanQueries,
     CountQueries,
+    LabelQueries,
 ):
     pass
 
