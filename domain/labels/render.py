@@ -5,8 +5,9 @@ One label per page at the label's own size, so a thermal printer prints one per 
 package tag is printed three ways: as text, as a Code 128 barcode across the label (bars at least
 0.8 pt, three dots of a 203 dpi printer, with quiet zones) and as a QR code. The state's part
 (its fields, warning in bold capitals at 6 pt, what is not printed) flows on: when a state's
-warning does not fit under the barcode (California's is ~450 characters), the label continues on
-a second page headed with the tag, never at a smaller type than the state allows.
+warning does not fit under the barcode (California's is ~450 characters), it moves whole to a
+second page headed with the tag (the informational panel), never cut in two and never at a
+smaller type than the state allows.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ MAX_BAR_WIDTH, MIN_BAR_WIDTH = 1.2, 0.8
 REGULAR, BOLD = "Helvetica", "Helvetica-Bold"
 STATE_SIZE = 6.0  # CA: 6-point at least; CO: 1/16 in (4.5 pt)
 STATE_LEADING = 6.8
+CONTINUED_TOP = HEIGHT - MARGIN - 11  # under a continuation page's heading
 
 
 @dataclass(frozen=True)
@@ -48,20 +50,45 @@ class _Line:
     font: str
 
 
-def _state_lines(panel: StatePanel, width: float) -> list[_Line]:
-    """The state's part as wrapped lines (warnings bold)."""
-    lines: list[_Line] = []
+def _state_blocks(panel: StatePanel, width: float) -> list[list[_Line]]:
+    """The state's part as blocks of wrapped lines (fields, each warning in bold, the note of
+    what is not printed); a block is kept on one page when it can be."""
+    blocks: list[tuple[str, str]] = []
     if panel.fields:
-        for text in simpleSplit(" · ".join(panel.fields), REGULAR, STATE_SIZE, width):
-            lines.append(_Line(text, REGULAR))
-    for warning in panel.warnings:
-        for text in simpleSplit(warning, BOLD, STATE_SIZE, width):
-            lines.append(_Line(text, BOLD))
+        blocks.append((" · ".join(panel.fields), REGULAR))
+    blocks.extend((warning, BOLD) for warning in panel.warnings)
     if panel.not_printed:
-        note = f"Required, not printed here: {', '.join(panel.not_printed)}."
-        for text in simpleSplit(note, REGULAR, STATE_SIZE, width):
-            lines.append(_Line(text, REGULAR))
-    return lines
+        blocks.append((f"Required, not printed here: {', '.join(panel.not_printed)}.", REGULAR))
+    return [
+        [_Line(text, font) for text in simpleSplit(words, font, STATE_SIZE, width)]
+        for words, font in blocks
+    ]
+
+
+def _capacity(top: float) -> int:
+    """How many state lines fit between ``top`` and the bottom margin."""
+    return max(0, int((top - STATE_SIZE - (MARGIN - 1)) // STATE_LEADING) + 1)
+
+
+def paginate(blocks: Sequence[Sequence[_Line]], first: int, then: int) -> list[list[_Line]]:
+    """Lines per page: ``first`` fit on the label's own page, ``then`` on each continuation.
+    A block that does not fit where it would start moves whole to the next page (a government
+    warning is not cut in two across labels) unless it is longer than a page by itself."""
+    pages: list[list[_Line]] = [[]]
+    room = first
+    for block in blocks:
+        lines = list(block)
+        if len(lines) > room and len(lines) <= then and pages[-1]:
+            pages.append([])
+            room = then
+        while lines:
+            if room == 0:
+                pages.append([])
+                room = then
+            taken, lines = lines[:room], lines[room:]
+            pages[-1].extend(taken)
+            room -= len(taken)
+    return pages
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
@@ -128,18 +155,12 @@ def _primary(canvas: Canvas, row: LabelRow, panel: StatePanel) -> float:
     return bar_y - 9
 
 
-def _draw_lines(canvas: Canvas, lines: Sequence[_Line], top: float) -> int:
-    """Draw as many of ``lines`` as fit between ``top`` and the bottom margin; how many."""
+def _draw_lines(canvas: Canvas, lines: Sequence[_Line], top: float) -> None:
     y = top - STATE_SIZE
-    drawn = 0
     for line in lines:
-        if y < MARGIN - 1:
-            break
         canvas.setFont(line.font, STATE_SIZE)
         canvas.drawString(MARGIN, y, line.text)
         y -= STATE_LEADING
-        drawn += 1
-    return drawn
 
 
 def render(
@@ -152,19 +173,21 @@ def render(
     canvas.setAuthor("LeafLedger")
     pages = 0
     for row, panel in labels:
-        lines = _state_lines(panel, WIDTH - 2 * MARGIN)
+        blocks = _state_blocks(panel, WIDTH - 2 * MARGIN)
         top = _primary(canvas, row, panel)
-        drawn = _draw_lines(canvas, lines, top)
+        parts = paginate(blocks, _capacity(top), _capacity(CONTINUED_TOP))
+        _draw_lines(canvas, parts[0], top)
         pages += 1
-        part = 1
-        while drawn < len(lines):
+        for part, lines in enumerate(parts[1:], start=2):
             canvas.showPage()
             pages += 1
-            part += 1
+            more = f"continued ({part})"
+            room = WIDTH - 2 * MARGIN - canvas.stringWidth(more, BOLD, 7) - 8
             canvas.setFont(BOLD, 7)
-            canvas.drawString(MARGIN, HEIGHT - MARGIN - 7, f"{row.tag} · {row.product}")
-            canvas.drawRightString(WIDTH - MARGIN, HEIGHT - MARGIN - 7, f"continued ({part})")
-            drawn += _draw_lines(canvas, lines[drawn:], HEIGHT - MARGIN - 11)
+            heading = _fit(f"{row.tag} · {row.product}", BOLD, 7, room)
+            canvas.drawString(MARGIN, HEIGHT - MARGIN - 7, heading)
+            canvas.drawRightString(WIDTH - MARGIN, HEIGHT - MARGIN - 7, more)
+            _draw_lines(canvas, lines, CONTINUED_TOP)
         canvas.showPage()
     canvas.save()
     return Rendered(out.getvalue(), pages)

@@ -76,9 +76,12 @@ async def test_a_ca_label_scans_as_its_tag_both_ways_and_carries_the_government_
         "Licence: C10-0000001-LIC",
     ):
         assert fact in first_text, fact
-    # The label continues onto a second page rather than shrinking the warning below 6 pt.
+    # The warning does not fit under the barcode at 6 pt: it moves whole to a second label
+    # (headed with the tag) rather than being shrunk or cut in two.
     label = _words("\n".join(text for text, _ in pages))
-    assert california.RULEBOOK.labels.warnings[0].value in label
+    warning = california.RULEBOOK.labels.warnings[0].value
+    assert [warning in _words(text) for text, _ in pages] == [False, True]
+    assert TAG in pages[1][0]
     assert "Required, not printed here: allergens, ingredients" in label
 
 
