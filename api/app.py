@@ -191,7 +191,7 @@ def create_app(
             # POST /hooks/pos/{adapter} and /hooks/delivery/{adapter}: signed inbound events.
             *integration_routes(deps.registry, deps.units),
             # GET /exports/{report}.csv: the bookkeeper's CSVs, streamed, same credentials.
-            *export_routes(deps.codec),
+            *export_routes(deps.codec, limiter),
         ],
         lifespan=lifespan,
     )

@@ -2,11 +2,12 @@
 bookkeeper's CSV exports, streamed.
 
 Thin, like resolvers: authenticate the bearer token or API key exactly as ``/graphql`` does
-(``api.context.identify``), hand the location and the query parameters to
-``domain.exports.reports.open_export``, and stream its CSV. Everything that can be refused is
-refused before the first byte: 401 no or bad credential, 403 no export grant at the location
-(an unknown location looks the same), 404 unknown report, 400 malformed parameters; the body of
-a refusal is a small JSON error, never part of a file. docs/exports.md describes the columns.
+(``api.context.identify``; the same rate limits, 429 with Retry-After), hand the location and
+the query parameters to ``domain.exports.reports.open_export``, and stream its CSV.
+Everything that can be refused is refused before the first byte: 401 no or bad credential,
+403 no export grant at the location (an unknown location looks the same), 404 unknown report,
+400 malformed parameters; the body of a refusal is a small JSON error, never part of a file.
+docs/exports.md describes the columns.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.routing import Route
 
 from api.context import credential as credential_of
 from api.context import identify
+from api.ratelimit import RateLimiter, client_address
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.exports import reports
 from domain.identity.tokens import TokenCodec
@@ -40,11 +42,18 @@ def _location(request: Request) -> int | None:
     return number if 0 < number <= MAX_LOCATION_ID else None
 
 
-def routes(codec: TokenCodec) -> list[Route]:
-    """The export endpoint; ``codec`` reads bearer tokens (``api.bootstrap``'s)."""
+def routes(codec: TokenCodec, limiter: RateLimiter | None = None) -> list[Route]:
+    """The export endpoint; ``codec`` reads bearer tokens (``api.bootstrap``'s), ``limiter``
+    charges each download to the same per-address and per-user budgets as ``/graphql``."""
 
     async def export(request: Request) -> Response:
         caller = await identify(codec, credential_of(request.headers))
+        if limiter is not None and limiter.enabled:
+            verdict = await limiter.check(client_address(dict(request.scope)), caller)
+            if not verdict.allowed:
+                response = _error(429, "rate_limited", verdict.message)
+                response.headers["retry-after"] = str(verdict.retry_after)
+                return response
         if caller.principal is None:
             return _error(401, "unauthenticated", "a valid bearer token or API key is required")
         try:

@@ -19,6 +19,7 @@ from domain.receiving.model import Answer, Decision
 from domain.roles import Role
 from domain.sales import sales, voids
 from domain.sales.model import CustomerType
+from tests.api.test_rate_limits import limited  # noqa: F401 (a fixture)
 from tests.support.units import new_uow
 from tests.support.world import add_product
 
@@ -367,3 +368,26 @@ async def test_bad_parameters_are_a_400_and_unknown_reports_a_404(api, world):
         assert status == 400, (query, body)
     assert (await _csv(api, "/exports/sales-by-product.csv?month=2026-11", token))[0] == 400
     assert (await _csv(api, f"/exports/payroll.csv?location={loc}&month=2026-11", token))[0] == 404
+
+
+EXPORTERS = {Role.MANAGER, Role.COMPLIANCE, Role.AUDITOR, Role.ADMIN}
+
+
+@pytest.mark.parametrize("role", list(Role))
+async def test_exactly_manager_compliance_auditor_and_admin_may_export(api, world, role):
+    path = f"/exports/receiving-by-vendor.csv?location={world.ca.location_id}&month=2026-11"
+    status, _, body = await _csv(api, path, world.ca.token(role))
+    assert status == (200 if role in EXPORTERS else 403), body
+    if role not in EXPORTERS:
+        assert body.startswith('{"error"')
+
+
+async def test_downloads_count_against_the_callers_rate_limit(limited, world):  # noqa: F811
+    client = await limited(rate_limit_user=2)
+    path = f"/exports/adjustments-by-reason.csv?location={world.ca.location_id}&month=2026-11"
+    headers = {"Authorization": f"Bearer {world.ca.token(Role.AUDITOR)}"}
+    async with client() as http:
+        statuses = [(await http.get(path, headers=headers)).status_code for _ in range(3)]
+        refused = await http.get(path, headers=headers)
+    assert statuses == [200, 200, 429]
+    assert int(refused.headers["retry-after"]) >= 1
