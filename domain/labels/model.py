@@ -87,7 +87,9 @@ def net_quantity(row: LabelRow) -> str:
     with their net weight each when the catalogue has it."""
     if row.unit == "grams":
         ounces = (row.quantity / _GRAMS_PER_OUNCE).quantize(Decimal("0.001"))
-        return f"{_plain(row.quantity)} g ({_plain(ounces)} oz)"
+        # At least to 0.1 g (CO's precision); more places when the package has them.
+        grams = max(row.quantity.normalize(), row.quantity.quantize(Decimal("0.1")), key=_places)
+        return f"{format(grams, 'f')} g ({_plain(ounces)} oz)"
     if row.unit == "milligrams":
         return f"{_plain(row.quantity)} mg"
     each = f" × {_plain(row.net_weight_grams)} g" if row.net_weight_grams else ""
@@ -99,6 +101,11 @@ def cannabinoids(row: LabelRow) -> str:
     thc = f"{_plain(row.thc_percent)} %" if row.thc_percent is not None else "not tested"
     cbd = f"{_plain(row.cbd_percent)} %" if row.cbd_percent is not None else "not tested"
     return f"THC {thc} · CBD {cbd} · lab {row.lab_status or 'unknown'}"
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
 
 
 def _plain(value: Decimal | None) -> str:

@@ -71,7 +71,7 @@ async def test_a_ca_label_scans_as_its_tag_both_ways_and_carries_the_government_
         "Product FL-OG-3.5",
         "Batch: B-FL-OG-3.5",
         "THC 21.4 % · CBD 0.1 % · lab passed",
-        "Net: 10 g (0.353 oz)",
+        "Net: 10.0 g (0.353 oz)",
         "Packaged: 2026-11-07",
         "Licence: C10-0000001-LIC",
     ):
@@ -90,6 +90,7 @@ async def test_a_co_label_carries_colorados_warning(api, world):
     pages = _pages(base64.b64decode(sheet["pdfBase64"]))
     label = _words("\n".join(text for text, _ in pages))
     assert "Contains Marijuana. Keep out of the reach of children." in label
+    assert "Net: 5.0 g" in label  # grams to 0.1 g, as CO asks
     assert ("Code128", OTHER_TAG) in pages[0][1]
 
 
