@@ -26,6 +26,7 @@ from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
 from api.display.page import routes as display_routes
+from api.exports.routes import routes as export_routes
 from api.graphiql import assets as graphiql
 from api.integrations.routes import routes as integration_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
@@ -232,6 +233,8 @@ def create_app(
             # GraphiQL's scripts and styles, served here rather than from a CDN.
             Route("/graphiql/vendor/{name:path}", graphiql.serve),
             Route("/metrics", metrics.endpoint(config.metrics_token, broadcaster.subscriber_count)),
+            # GET /exports/{report}.csv: the bookkeeper's CSVs, streamed, same credentials.
+            *export_routes(deps.codec, limiter),
         ],
         lifespan=lifespan,
     )

@@ -465,6 +465,20 @@ SampleError: TypeAlias = (
 LabError: TypeAlias = StepOutOfOrder | StateSystemUnavailable | StockError
 
 
+# Package labels.
+@derived(domain_errors.UnknownTags, "No package of yours has these tags.")
+class UnknownTags(UserError):
+    pass
+
+
+@derived(domain_errors.TooManyTags, "More labels than one sheet holds; ask in parts.")
+class TooManyTags(UserError):
+    pass
+
+
+LabelError: TypeAlias = UnknownTags | TooManyTags | PermissionDenied | ValidationError
+
+
 def validation_error(message: str) -> UserError:
     """A ValidationError naming no field, saying ``message``."""
     return _DERIVED[domain_errors.ValidationError](message=message, field="", reason=message)

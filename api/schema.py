@@ -43,6 +43,7 @@ from api.diversion.resolvers import (
 from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
 from api.key_scopes import ApiKeyScopes
 from api.lab.resolvers import LabMutations, LabQueries
+from api.labels.resolvers import LabelQueries
 from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
@@ -122,6 +123,7 @@ class Query(
     CountPlanQueries,
     CountQueries,
     DisplayQueries,
+    LabelQueries,
 ):
     pass
 

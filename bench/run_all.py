@@ -103,6 +103,13 @@ def _count_session(f: Figures) -> str:
     )
 
 
+def _exports(f: Figures) -> str:
+    return (
+        f"valuation rows x{f.get('valuation_rows_ratio')}: API RSS growth"
+        f" x{f.get('valuation_api_rss_growth_ratio')} (target <= 1.2)"
+    )
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -149,6 +156,7 @@ BENCHES = (
         ("--subscribers", "50", "--events", "40", "--isolated-events", "5"),
         _subscriptions,
     ),
+    Bench("exports", "bench.exports", ("--packages", "1000"), _exports),
 )
 
 

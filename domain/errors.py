@@ -609,3 +609,27 @@ class ZoneAlreadyBeingCounted(DomainError):
     @property
     def message(self) -> str:
         return f"zone {self.zone_id} is being counted in count session {self.session_id}"
+
+
+# Package labels (domain/labels).
+@dataclass
+class UnknownTags(DomainError):
+    """No package with these tags at any location the caller's operator has."""
+
+    tags: list[str]
+
+    @property
+    def message(self) -> str:
+        return f"no package is tagged {', '.join(self.tags)}"
+
+
+@dataclass
+class TooManyTags(DomainError):
+    """More labels asked for at once than one sheet holds."""
+
+    asked: int
+    limit: int
+
+    @property
+    def message(self) -> str:
+        return f"{self.asked} tags asked; print at most {self.limit} labels at once"

@@ -45,6 +45,9 @@ class Capability(enum.StrEnum):
     COUNT_FLOOR = "count non-vault zones"
     COUNT_ANY_ZONE = "count any zone"
     APPROVE_COUNT = "approve counts"
+    # The bookkeeper's monthly CSVs (valuation, sales, adjustments, receiving): the money view
+    # of a location, for its manager, compliance, auditors and admins (not floor staff).
+    EXPORT_BOOKS = "export bookkeeping reports"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -64,6 +67,7 @@ _MANAGER = _LEAD | {
     Capability.REVIEW_DIVERSION,
     Capability.POST_ACCESS_EVENTS,
     Capability.APPROVE_COUNT,
+    Capability.EXPORT_BOOKS,
 }
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -80,9 +84,10 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.OVERRIDE_VARIANCE,
             Capability.READ_DIVERSION,
             Capability.TAKE_SAMPLES,
+            Capability.EXPORT_BOOKS,
         }
     ),
-    Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION}),
+    Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION, Capability.EXPORT_BOOKS}),
     Role.ADMIN: frozenset(Capability),
 }
 

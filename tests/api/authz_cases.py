@@ -738,3 +738,7 @@ CASES.update(_COUNTS)
 from tests.api.authz_display import CASES as _DISPLAY  # noqa: E402
 
 CASES.update(_DISPLAY)
+
+from tests.api.authz_labels import CASES as _LABELS  # noqa: E402
+
+CASES.update(_LABELS)
