@@ -45,6 +45,10 @@ class Capability(enum.StrEnum):
     COUNT_FLOOR = "count non-vault zones"
     COUNT_ANY_ZONE = "count any zone"
     APPROVE_COUNT = "approve counts"
+    # Purchasing: draft, edit and send purchase orders; approve and close them; keep vendors.
+    ORDER_STOCK = "draft and send purchase orders"
+    APPROVE_PURCHASE_ORDERS = "approve and close purchase orders"
+    MANAGE_VENDORS = "manage vendors"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -55,6 +59,7 @@ _LEAD = _FLOOR | {
     Capability.MANAGE_CATALOG,
     Capability.TAKE_SAMPLES,
     Capability.COUNT_ANY_ZONE,
+    Capability.ORDER_STOCK,
 }
 _MANAGER = _LEAD | {
     Capability.HOLD_STOCK,
@@ -64,6 +69,8 @@ _MANAGER = _LEAD | {
     Capability.REVIEW_DIVERSION,
     Capability.POST_ACCESS_EVENTS,
     Capability.APPROVE_COUNT,
+    Capability.APPROVE_PURCHASE_ORDERS,
+    Capability.MANAGE_VENDORS,
 }
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {

@@ -12,6 +12,7 @@ from domain import db, events, service
 from domain.compliance import connections
 from domain.errors import DomainError, StateSystemUnavailable, ValidationError
 from domain.identity.principal import Principal
+from domain.purchasing import receipts
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
 from domain.rows import returned
@@ -108,6 +109,8 @@ async def create_shipment(
 
 async def _insert(uow: UnitOfWork, operator_id: int, cmd: CreateShipment) -> ShipmentCreated:
     conn = uow.conn
+    if cmd.purchase_order_id is not None:
+        await receipts.check_link(conn, cmd.location_id, cmd.purchase_order_id)
     shipment_id = await conn.fetchval(
         "INSERT INTO shipment (location, source, manifest_number, shipper_license,"
         " shipper_name, transporter, driver_name, estimated_arrival, purchase_order,"
