@@ -42,6 +42,24 @@ async def check_link(conn: Any, location_id: int, purchase_order_id: int) -> Non
         )
 
 
+async def matching_order(conn: Any, location_id: int, shipper_license: str | None) -> int | None:
+    """The order a state manifest delivers, when there is no doubt: the shipper's licence is one
+    vendor's and exactly one of that vendor's orders here waits for deliveries. Otherwise the
+    dock links it by hand (``link_shipment``): a wrong guess would fill the wrong order."""
+    if not shipper_license:
+        return None
+    rows = await conn.fetch(
+        "SELECT po.id FROM purchase_order po JOIN vendor v ON v.id = po.vendor"
+        " JOIN location l ON l.id = po.location AND l.operator = v.operator"
+        " WHERE po.location = $1 AND po.status = ANY($2::text[]) AND v.license_number = $3"
+        " LIMIT 2",
+        location_id,
+        sorted(str(s) for s in LINKABLE),
+        shipper_license,
+    )
+    return rows[0]["id"] if len(rows) == 1 else None
+
+
 @dataclass(frozen=True)
 class LinkShipment:
     shipment_id: int

@@ -11,8 +11,10 @@ import pytest
 from domain import db, errors
 from domain.purchasing import orders, queries, receipts
 from domain.receiving import queries as receiving
+from domain.receiving import shipments
 from domain.receiving.model import Decision
 from domain.roles import Role
+from tests.doubles.metrc import DeliveryPackage
 from tests.purchasing import helpers
 from tests.support.units import new_uow
 
@@ -140,3 +142,24 @@ async def test_closing_a_partly_received_order_stops_it_counting_as_on_order(wor
     assert order is not None
     assert (order.status, order.reason) == ("closed", "vendor out of stock")
     assert _lines(order)[world.product_id] == (Decimal(10), Decimal(4), Decimal(0), Decimal(6))
+
+
+async def test_a_state_manifest_from_the_vendor_links_to_its_one_waiting_order(world, metrc):
+    emerald = await helpers.vendor(world, "Emerald Farms")  # licence CDPH-EME-1
+    order_id = await helpers.sent(world, emerald, {world.product_id: "10"})
+    twice = await helpers.vendor(world, "Twice Co")  # licence CDPH-TWI-1, two open orders
+    await helpers.sent(world, twice, {world.product_id: "1"})
+    await helpers.sent(world, twice, {world.product_id: "2"})
+    for licence, manifest in (("CDPH-EME-1", "0000077001"), ("CDPH-TWI-1", "0000077002")):
+        metrc.state.add_transfer(
+            [DeliveryPackage(f"1A4FF01000000880000{manifest[-5:]}", "House Flower", 10)],
+            shipper_license_number=licence,
+            manifest_number=manifest,
+        )
+
+    assert await shipments.pull_incoming(new_uow(), world.ca.location_id) == 2
+
+    async with db.connection() as conn:
+        linked = dict(await conn.fetch("SELECT manifest_number, purchase_order FROM shipment"))
+    # Two orders could be meant: the dock links that one by hand.
+    assert linked == {"0000077001": order_id, "0000077002": None}
