@@ -19,6 +19,7 @@ import asyncpg
 from domain import db, service
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
+from domain.numbers import DecimalRefused, parse_decimal
 from domain.purchasing import document, lifecycle
 from domain.purchasing.lifecycle import Action
 from domain.purchasing.model import PurchaseOrderStatus
@@ -99,15 +100,12 @@ def _lines(lines: list[OrderLine]) -> list[OrderLine]:
         quantity = parse_quantity(line.quantity, field=f"lines[{i}].quantity")
         cost = line.unit_cost
         if cost is not None:
-            exponent = cost.normalize().as_tuple().exponent if cost.is_finite() else 0
-            if (
-                not cost.is_finite()
-                or not 0 <= cost <= MAX_UNIT_COST
-                or (isinstance(exponent, int) and exponent < -4)
-            ):
+            try:
+                cost = parse_decimal(cost, places=4, maximum=MAX_UNIT_COST)
+            except DecimalRefused:
                 raise ValidationError(
                     f"lines[{i}].unitCost", f"must be 0 to {MAX_UNIT_COST} with at most 4 places"
-                )
+                ) from None
         clean.append(OrderLine(line.product_id, quantity, cost))
     return clean
 
