@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+from domain import db
 from domain.roles import Role
 from tests.purchasing import helpers
 from tests.support.second_store import open_second_store
@@ -140,3 +141,30 @@ async def test_each_caller_sees_only_their_operators_vendors_and_their_stores_or
     # The admin granted at both stores sees both stores' orders at once.
     both = await api(ORDERS, {"ids": None}, token=world.ca.token(Role.ADMIN))
     assert [n["id"] for n in both["data"]["purchaseOrders"]["nodes"]] == [str(order_id)]
+
+
+async def test_bad_input_is_a_typed_refusal_and_writes_nothing(api, world):
+    manager = world.ca.token(Role.MANAGER)
+    vendor_id = await helpers.vendor(world)
+    line = {"productId": str(world.product_id), "quantity": "12"}
+    draft = {"locationId": str(world.ca.location_id), "vendorId": str(vendor_id)}
+    cases = [
+        (DRAFT, {**draft, "lines": [{**line, "quantity": "0"}]}, "InvalidQuantity"),
+        (DRAFT, {**draft, "lines": [{**line, "unitCost": "1.23456"}]}, "ValidationError"),
+        (DRAFT, {**draft, "lines": [line, line]}, "ValidationError"),
+        (DRAFT, {**draft, "lines": []}, "ValidationError"),
+        (DRAFT, {**draft, "vendorId": "999999", "lines": [line]}, "NotFound"),
+        (CREATE_VENDOR, {"name": "Weekend Co", "orderWeekdays": [7]}, "ValidationError"),
+        (CREATE_VENDOR, {"name": "Slow Co", "defaultLeadTimeDays": 400}, "ValidationError"),
+        (CREATE_VENDOR, {"name": "  "}, "ValidationError"),
+        (CREATE_VENDOR, {"name": "Emerald Farms"}, "ValidationError"),  # the name is taken
+    ]
+    for document, values, refusal in cases:
+        result = await api(document, {"input": values}, token=manager)
+        assert "errors" not in result, result
+        (answer,) = result["data"].values()
+        assert answer["__typename"] == refusal, (values, answer)
+
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM purchase_order") == 0
+        assert await conn.fetchval("SELECT count(*) FROM vendor") == 1
