@@ -479,6 +479,27 @@ class TooManyTags(UserError):
 LabelError: TypeAlias = UnknownTags | TooManyTags | PermissionDenied | ValidationError
 
 
+@derived(
+    domain_errors.PurchaseOrderNotEditable,
+    "Only a draft purchase order is edited; cancel an approved one and draft again.",
+)
+class PurchaseOrderNotEditable(UserError):
+    pass
+
+
+@derived(
+    domain_errors.IllegalPurchaseOrderTransition,
+    "The purchase order's status has no move to the one asked for; nothing was written.",
+)
+class IllegalPurchaseOrderTransition(UserError):
+    pass
+
+
+PurchaseOrderError: TypeAlias = (
+    PurchaseOrderNotEditable | IllegalPurchaseOrderTransition | InvalidQuantity | CommonError
+)
+
+
 def validation_error(message: str) -> UserError:
     """A ValidationError naming no field, saying ``message``."""
     return _DERIVED[domain_errors.ValidationError](message=message, field="", reason=message)

@@ -48,6 +48,7 @@ from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
+from api.purchasing.resolvers import PurchasingMutations, PurchasingQueries
 from api.query_cost import QueryCostRule
 from api.receiving.resolvers import (
     ReceivingMutations,
@@ -124,6 +125,7 @@ class Query(
     CountQueries,
     DisplayQueries,
     LabelQueries,
+    PurchasingQueries,
 ):
     pass
 
@@ -152,6 +154,7 @@ class Mutation(
     CountPlanMutations,
     CountMutations,
     DisplayMutations,
+    PurchasingMutations,
 ):
     pass
 

@@ -633,3 +633,33 @@ class TooManyTags(DomainError):
     @property
     def message(self) -> str:
         return f"{self.asked} tags asked; print at most {self.limit} labels at once"
+
+
+@dataclass
+class PurchaseOrderNotEditable(DomainError):
+    """Only a draft purchase order's lines, dates and note may change (an approved order is
+    what the manager signed off; cancel it and draft again)."""
+
+    purchase_order_id: int
+    status: str
+
+    @property
+    def message(self) -> str:
+        return f"purchase order {self.purchase_order_id} is {self.status}: only a draft is edited"
+
+
+@dataclass
+class IllegalPurchaseOrderTransition(DomainError):
+    """The purchase order's status has no move to the status asked for (approving a sent
+    order, cancelling a received one, sending a draft...)."""
+
+    purchase_order_id: int
+    from_status: str
+    to_status: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"purchase order {self.purchase_order_id} is {self.from_status}:"
+            f" it cannot become {self.to_status}"
+        )

@@ -34,12 +34,17 @@ from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.lab.tables import LabResult, LabSample
 from domain.organisation.tables import Location, Operator, Zone
+from domain.purchasing.tables import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    Vendor,
+    VendorProduct,
+)
 from domain.receiving.tables import (
     ChecklistAnswer,
     ChecklistTemplate,
     PackageScan,
-    PurchaseOrder,
-    PurchaseOrderLine,
     ReceivingSession,
     Shipment,
     ShipmentPackage,
@@ -77,8 +82,6 @@ TABLES = [
     ReservationLine,
     WebhookEndpoint,
     WebhookDelivery,
-    PurchaseOrder,
-    PurchaseOrderLine,
     Shipment,
     ShipmentPackage,
     ReceivingSession,
@@ -109,6 +112,11 @@ TABLES = [
     LabSample,
     LabResult,
     FloorDisplaySetting,
+    Vendor,
+    VendorProduct,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
 ]
 
 APP_CONFIG = AppConfig(

@@ -48,6 +48,10 @@ class Capability(enum.StrEnum):
     # The bookkeeper's monthly CSVs (valuation, sales, adjustments, receiving): the money view
     # of a location, for its manager, compliance, auditors and admins (not floor staff).
     EXPORT_BOOKS = "export bookkeeping reports"
+    # Purchasing: draft, edit and send purchase orders; approve and close them; keep vendors.
+    ORDER_STOCK = "draft and send purchase orders"
+    APPROVE_PURCHASE_ORDERS = "approve and close purchase orders"
+    MANAGE_VENDORS = "manage vendors"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -58,6 +62,7 @@ _LEAD = _FLOOR | {
     Capability.MANAGE_CATALOG,
     Capability.TAKE_SAMPLES,
     Capability.COUNT_ANY_ZONE,
+    Capability.ORDER_STOCK,
 }
 _MANAGER = _LEAD | {
     Capability.HOLD_STOCK,
@@ -68,6 +73,8 @@ _MANAGER = _LEAD | {
     Capability.POST_ACCESS_EVENTS,
     Capability.APPROVE_COUNT,
     Capability.EXPORT_BOOKS,
+    Capability.APPROVE_PURCHASE_ORDERS,
+    Capability.MANAGE_VENDORS,
 }
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {

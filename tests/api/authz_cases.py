@@ -742,3 +742,6 @@ CASES.update(_DISPLAY)
 from tests.api.authz_labels import CASES as _LABELS  # noqa: E402
 
 CASES.update(_LABELS)
+from tests.api.authz_purchasing import CASES as _PURCHASING  # noqa: E402
+
+CASES.update(_PURCHASING)
