@@ -609,3 +609,16 @@ class ZoneAlreadyBeingCounted(DomainError):
     @property
     def message(self) -> str:
         return f"zone {self.zone_id} is being counted in count session {self.session_id}"
+
+
+@dataclass
+class AuditPeriodInvalid(DomainError):
+    """An audit packet's period is not one it can cover (reversed, in the future, too long)."""
+
+    from_day: str
+    to_day: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"cannot build a packet for {self.from_day} to {self.to_day}: {self.reason}"

@@ -48,6 +48,7 @@ from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
 from domain.samples.tables import Sample, SampleRotation
 from domain.shrinkage.tables import ShrinkageDay, ShrinkageRollup
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
+from domain.packet.tables import AuditPacket
 
 TABLES = [
     Operator,
@@ -107,6 +108,7 @@ TABLES = [
     SampleRotation,
     LabSample,
     LabResult,
+    AuditPacket,
 ]
 
 APP_CONFIG = AppConfig(

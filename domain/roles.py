@@ -45,6 +45,8 @@ class Capability(enum.StrEnum):
     COUNT_FLOOR = "count non-vault zones"
     COUNT_ANY_ZONE = "count any zone"
     APPROVE_COUNT = "approve counts"
+    # Request audit packets and download them (compliance and auditors; admins hold everything).
+    AUDIT_PACKETS = "request and download audit packets"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -85,6 +87,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION}),
     Role.ADMIN: frozenset(Capability),
 }
+# Audit packets: the people an inspector deals with, and nobody on the floor.
+for _role in (Role.COMPLIANCE, Role.AUDITOR):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Capability.AUDIT_PACKETS}
 
 
 def allows(role: Role | str, capability: Capability) -> bool:
