@@ -23,6 +23,7 @@ from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
 from api.integrations.routes import routes as integration_routes
+from api.packet.routes import routes as packet_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
 from api.schema import schema
 from domain import db, settings
@@ -189,6 +190,8 @@ def create_app(
             Route("/readyz", readyz),
             # POST /hooks/pos/{adapter} and /hooks/delivery/{adapter}: signed inbound events.
             *integration_routes(deps.registry, deps.units),
+            # GET /audit-packets/{id}/download?token=: a signed link, and the caller's grant.
+            *packet_routes(deps.codec),
         ],
         lifespan=lifespan,
     )

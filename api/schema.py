@@ -45,6 +45,7 @@ from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
+from api.packet.resolvers import PacketMutations, PacketQueries, PacketSubscriptions
 from api.query_cost import QueryCostRule
 from api.receiving.resolvers import (
     ReceivingMutations,
@@ -114,6 +115,7 @@ class Query(
     LabQueries,
     CountPlanQueries,
     CountQueries,
+    PacketQueries,
 ):
     pass
 
@@ -141,6 +143,7 @@ class Mutation(
     LabMutations,
     CountPlanMutations,
     CountMutations,
+    PacketMutations,
 ):
     pass
 
@@ -153,6 +156,7 @@ class Subscription(
     ReceivingSubscriptions,
     DiversionSubscriptions,
     CountSubscriptions,
+    PacketSubscriptions,
 ):
     pass
 

@@ -33,6 +33,7 @@ from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.lab.tables import LabResult, LabSample
 from domain.organisation.tables import Location, Operator, Zone
+from domain.packet.tables import AuditPacket
 from domain.receiving.tables import (
     ChecklistAnswer,
     ChecklistTemplate,
@@ -48,7 +49,6 @@ from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
 from domain.samples.tables import Sample, SampleRotation
 from domain.shrinkage.tables import ShrinkageDay, ShrinkageRollup
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
-from domain.packet.tables import AuditPacket
 
 TABLES = [
     Operator,

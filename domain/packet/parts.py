@@ -11,7 +11,7 @@ in the order they are built; adding a section to every packet is appending one `
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,7 +42,7 @@ class Chart:
 
     title: str
     labels: Sequence[str]
-    series: dict[str, Sequence[float]]
+    series: Mapping[str, Sequence[float]]
     unit: str
 
 
