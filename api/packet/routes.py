@@ -1,8 +1,8 @@
 """``GET /audit-packets/{id}/download?token=…``: a finished packet's ZIP.
 
-Two keys, both required: the caller's own credential (``Authorization: Bearer`` with a token or
-an API key, as for GraphQL) whose grant at the packet's licence carries the audit-packet
-capability (compliance, auditor, admin), and a signed link from ``auditPacket.download`` that
+Two keys, both required: the caller's own credential (``Authorization: Bearer``, as for GraphQL)
+whose grant at the packet's licence carries the audit-packet capability (compliance, auditor,
+admin; no API key scope carries it), and a signed link from ``auditPacket.download`` that
 has not expired. Answers: 200 the file (streamed from disk, its SHA-256 as the ETag); 401 no
 valid credential; 403 a role without access, or a tampered link; 410 an expired link; 404 no
 such packet, or not finished. A refusal carries no part of the file.

@@ -16,8 +16,8 @@ from domain.packet.services import AuditPacketRow
 @strawberry.type(description="A signed link to a finished packet; it stops working at expiresAt.")
 class AuditPacketDownload:
     url: str = strawberry.field(
-        description="A path on this API. GET it with your own bearer token or API key: the link"
-        " alone is not enough, and only compliance and auditor grants may download."
+        description="A path on this API. GET it with your own bearer token: the link alone is not"
+        " enough, and only compliance and auditor grants may download."
     )
     expires_at: datetime
 

@@ -126,7 +126,8 @@ async def _build(
     try:
         members: list[writer.Member] = []
         sections: list[Section] = []
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        # Deflate's fastest level: three times the speed of the default for a quarter more bytes.
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             for done, part in enumerate(parts):
                 await services.progress(units, row.id, done, written, part.name)
                 base = written

@@ -163,22 +163,20 @@ MOVEMENTS_HEADER = (
     "hash",
 )
 
+# One pass counts each package's movements in the period; its first and last are then read by
+# the (package, sequence) key rather than by sorting the period's movements twice.
 CHAIN_SQL = """
-WITH inside AS (
-    SELECT package, sequence, previous_hash, hash FROM movement
+WITH counted AS (
+    SELECT package, min(sequence) AS first, max(sequence) AS last, count(*) AS n
+    FROM movement
     WHERE location = $1 AND occurred_at >= $2 AND occurred_at < $3
-), firsts AS (
-    SELECT DISTINCT ON (package) package, sequence, previous_hash FROM inside
-    ORDER BY package, sequence
-), lasts AS (
-    SELECT DISTINCT ON (package) package, sequence, hash FROM inside
-    ORDER BY package, sequence DESC
-), counted AS (
-    SELECT package, count(*) AS n FROM inside GROUP BY package
+    GROUP BY package
 )
-SELECT p.tag, p.id, f.sequence, f.previous_hash, l.sequence, l.hash, c.n,
-       l.sequence - f.sequence + 1 - c.n, p.movement_count, p.last_hash
-FROM counted c JOIN firsts f USING (package) JOIN lasts l USING (package)
+SELECT p.tag, p.id, c.first, f.previous_hash, c.last, l.hash, c.n,
+       c.last - c.first + 1 - c.n, p.movement_count, p.last_hash
+FROM counted c
+JOIN movement f ON f.package = c.package AND f.sequence = c.first
+JOIN movement l ON l.package = c.package AND l.sequence = c.last
 JOIN package p ON p.id = c.package
 ORDER BY p.tag
 """

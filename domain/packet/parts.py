@@ -11,8 +11,9 @@ in the order they are built; adding a section to every packet is appending one `
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -99,7 +100,6 @@ class Part:
     source: RowSource
     summary: TallyFactory | None = None
     text_rows: bool = False
-    notes: tuple[str, ...] = field(default=())
 
     def rows(
         self, conn: asyncpg.Connection, location_id: int, start: datetime, end: datetime
@@ -109,13 +109,27 @@ class Part:
 
 def sql_rows(sql: str) -> RowSource:
     """A row source from one query taking ``$1`` location, ``$2`` start, ``$3`` end, read
-    through a server-side cursor ``BATCH`` rows at a time (the caller's transaction)."""
+    through a server-side cursor ``BATCH`` rows at a time (the caller's transaction).
+
+    The next batch is asked for before this one is handed out, so PostgreSQL produces it while
+    the writer formats and compresses this one (the build uses both cores, not one at a time).
+    """
 
     async def rows(
         conn: asyncpg.Connection, location_id: int, start: datetime, end: datetime
     ) -> AsyncIterator[tuple]:
-        async for record in conn.cursor(sql, location_id, start, end, prefetch=BATCH):
-            yield tuple(record)
+        cursor = await conn.cursor(sql, location_id, start, end)
+        pending = asyncio.ensure_future(cursor.fetch(BATCH))
+        try:
+            while batch := await pending:
+                pending = asyncio.ensure_future(cursor.fetch(BATCH))
+                await asyncio.sleep(0)  # let the request go out before the batch is written
+                for record in batch:
+                    yield tuple(record)
+        finally:
+            if not pending.done():
+                # A fetch in flight must finish: cancelling it would break the connection.
+                await asyncio.shield(pending)
 
     return rows
 
