@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -137,6 +138,8 @@ async def _packets(location_id: int) -> dict[str, int]:
         "two_years": (yesterday - timedelta(days=729), yesterday),
     }
     ids: dict[str, int] = {}
+    # An earlier run's files go with its rows (the packets are rebuilt from scratch).
+    shutil.rmtree(common.DATA_DIR / "packet" / "audit-packets", ignore_errors=True)
     async with db.connection() as conn:
         await conn.execute("DELETE FROM audit_packet")
         admin = await conn.fetchval("SELECT min(id) FROM app_user")

@@ -300,7 +300,7 @@ class MovementTally:
 
     def section(self) -> Section:
         causes = sorted(self.causes)
-        labels = [d.strftime("%d %b" if self.weekly else "%b %Y") for d in self.buckets]
+        labels = [d.strftime("%d %b" if self.weekly else "%b %y") for d in self.buckets]
         series = {
             cause: [float(self.over_time.get((d, cause), 0)) for d in self.buckets]
             for cause in causes
@@ -313,7 +313,7 @@ class MovementTally:
                 " (adjustments.csv, movements.csv).",
                 f"Total shrinkage at cost: {figures.money(total)}",
                 "Movements by kind: "
-                + ", ".join(f"{k} {n}" for k, n in sorted(self.kinds.items())),
+                + (", ".join(f"{k} {n}" for k, n in sorted(self.kinds.items())) or "none"),
             ),
             tables=(
                 TextTable(

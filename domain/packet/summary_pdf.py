@@ -77,13 +77,14 @@ def _chart(chart: Chart) -> Flowable:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(7, 3), dpi=150)
+    figure = Figure(figsize=(7, 3.4), dpi=150)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     positions = list(range(len(chart.labels)))
     bottom_pos = [0.0] * len(positions)
     bottom_neg = [0.0] * len(positions)
     for name, values in chart.series.items():
+        # Write-ons (negative) stack downwards from zero, losses upwards.
         base = [
             bp if v >= 0 else bn for v, bp, bn in zip(values, bottom_pos, bottom_neg, strict=True)
         ]
@@ -93,18 +94,20 @@ def _chart(chart: Chart) -> Flowable:
                 bottom_pos[i] += v
             else:
                 bottom_neg[i] += v
-    step = max(1, len(positions) // 12)
-    axes.set_xticks(positions[::step], [chart.labels[i] for i in positions[::step]], fontsize=7)
+    step = max(1, len(positions) // 14)
+    shown = positions[::step]
+    axes.set_xticks(shown, [chart.labels[i] for i in shown], fontsize=7, rotation=45, ha="right")
     axes.tick_params(axis="y", labelsize=7)
     axes.set_ylabel(chart.unit, fontsize=8)
     axes.set_title(chart.title, fontsize=9)
     axes.axhline(0, color="black", linewidth=0.5)
-    axes.legend(fontsize=7, ncols=4, loc="upper left")
+    # The legend sits beside the plot, never over the bars.
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     figure.tight_layout()
     png = io.BytesIO()
     figure.savefig(png, format="png")
     png.seek(0)
-    return Image(png, width=7 * inch, height=3 * inch)
+    return Image(png, width=7 * inch, height=3.4 * inch)
 
 
 def _section(section: Section) -> list[Flowable]:
