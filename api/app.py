@@ -29,6 +29,7 @@ from api.display.page import routes as display_routes
 from api.exports.routes import routes as export_routes
 from api.graphiql import assets as graphiql
 from api.integrations.routes import routes as integration_routes
+from api.packet.routes import routes as packet_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
 from api.schema import schema
 from domain import db, settings
@@ -235,6 +236,8 @@ def create_app(
             Route("/metrics", metrics.endpoint(config.metrics_token, broadcaster.subscriber_count)),
             # GET /exports/{report}.csv: the bookkeeper's CSVs, streamed, same credentials.
             *export_routes(deps.codec, limiter),
+            # GET /audit-packets/{id}/download?token=: a signed link, and the caller's grant.
+            *packet_routes(deps.codec),
         ],
         lifespan=lifespan,
     )

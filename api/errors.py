@@ -517,3 +517,11 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
 def not_found(entity: str, key: object) -> NotFound:
     """The union's NotFound for a row that is gone by the time the payload reads it."""
     return typing.cast(NotFound, to_graphql(domain_errors.NotFound(entity, str(key))))
+
+
+@derived(domain_errors.AuditPeriodInvalid, "An audit packet cannot cover this period.")
+class AuditPeriodInvalid(UserError):
+    pass
+
+
+AuditPacketError: TypeAlias = AuditPeriodInvalid | CommonError

@@ -48,6 +48,7 @@ from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
+from api.packet.resolvers import PacketMutations, PacketQueries, PacketSubscriptions
 from api.purchasing.resolvers import PurchasingMutations, PurchasingQueries
 from api.query_cost import QueryCostRule
 from api.receiving.resolvers import (
@@ -126,6 +127,7 @@ class Query(
     DisplayQueries,
     LabelQueries,
     PurchasingQueries,
+    PacketQueries,
 ):
     pass
 
@@ -155,6 +157,7 @@ class Mutation(
     CountMutations,
     DisplayMutations,
     PurchasingMutations,
+    PacketMutations,
 ):
     pass
 
@@ -167,6 +170,7 @@ class Subscription(
     ReceivingSubscriptions,
     DiversionSubscriptions,
     CountSubscriptions,
+    PacketSubscriptions,
 ):
     pass
 

@@ -110,6 +110,14 @@ def _exports(f: Figures) -> str:
     )
 
 
+def _audit_packet(f: Figures) -> str:
+    return (
+        f"one year's packet {f.get('one_year_seconds')} s (target <= 60), peak RSS"
+        f" {f.get('one_year_peak_rss_mb')} MB (target <= 400); two years' peak RSS"
+        f" {f.get('rss_two_years_over_one')} x one year's (target <= 1.2)"
+    )
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -157,6 +165,7 @@ BENCHES = (
         _subscriptions,
     ),
     Bench("exports", "bench.exports", ("--packages", "1000"), _exports),
+    Bench("audit_packet", "bench.audit_packet", ("--movements", "20000"), _audit_packet),
 )
 
 

@@ -663,3 +663,16 @@ class IllegalPurchaseOrderTransition(DomainError):
             f"purchase order {self.purchase_order_id} is {self.from_status}:"
             f" it cannot become {self.to_status}"
         )
+
+
+@dataclass
+class AuditPeriodInvalid(DomainError):
+    """An audit packet's period is not one it can cover (reversed, in the future, too long)."""
+
+    from_day: str
+    to_day: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"cannot build a packet for {self.from_day} to {self.to_day}: {self.reason}"

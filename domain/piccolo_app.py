@@ -34,6 +34,7 @@ from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.lab.tables import LabResult, LabSample
 from domain.organisation.tables import Location, Operator, Zone
+from domain.packet.tables import AuditPacket
 from domain.purchasing.tables import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -117,6 +118,7 @@ TABLES = [
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderReceipt,
+    AuditPacket,
 ]
 
 APP_CONFIG = AppConfig(

@@ -52,6 +52,8 @@ class Capability(enum.StrEnum):
     ORDER_STOCK = "draft and send purchase orders"
     APPROVE_PURCHASE_ORDERS = "approve and close purchase orders"
     MANAGE_VENDORS = "manage vendors"
+    # Request audit packets and download them (compliance and auditors; admins hold everything).
+    AUDIT_PACKETS = "request and download audit packets"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -97,6 +99,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION, Capability.EXPORT_BOOKS}),
     Role.ADMIN: frozenset(Capability),
 }
+# Audit packets: the people an inspector deals with, and nobody on the floor.
+for _role in (Role.COMPLIANCE, Role.AUDITOR):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Capability.AUDIT_PACKETS}
 
 
 def allows(role: Role | str, capability: Capability) -> bool:

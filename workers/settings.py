@@ -18,7 +18,7 @@ from arq.worker import Function
 from api.bootstrap import bootstrap, redis_settings, running
 from api.metrics import timed_job
 from domain.settings import Settings, load
-from workers import destruction, diversion, jobs, samples, webhooks
+from workers import destruction, diversion, jobs, packet, samples, webhooks
 from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -125,6 +125,12 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             minute=set(range(7, 60, 15)),
             unique=True,
         ),
+        cron(
+            packet.sweep_audit_packets,
+            name=named(packet.sweep_audit_packets),
+            minute=set(range(3, 60, 5)),
+            unique=True,
+        ),
     ]
 
 
@@ -151,6 +157,8 @@ class WorkerSettings:
         func(destruction.sweep_state_destructions, keep_result=0, timeout=600),
         func(samples.raise_sample_due_alerts, keep_result=0),
         func(jobs.expire_counts, keep_result=0, timeout=300),
+        func(packet.build_audit_packet, keep_result=0, timeout=1800),
+        func(packet.sweep_audit_packets, keep_result=0),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

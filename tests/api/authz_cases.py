@@ -745,3 +745,7 @@ CASES.update(_LABELS)
 from tests.api.authz_purchasing import CASES as _PURCHASING  # noqa: E402
 
 CASES.update(_PURCHASING)
+
+from tests.api.authz_packet import CASES as _PACKET  # noqa: E402
+
+CASES.update(_PACKET)
