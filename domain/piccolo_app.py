@@ -48,6 +48,7 @@ from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
 from domain.samples.tables import Sample, SampleRotation
 from domain.shrinkage.tables import ShrinkageDay, ShrinkageRollup
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
+from domain.ordering.tables import OrderingPolicy
 
 TABLES = [
     Operator,
@@ -107,6 +108,7 @@ TABLES = [
     SampleRotation,
     LabSample,
     LabResult,
+    OrderingPolicy,
 ]
 
 APP_CONFIG = AppConfig(

@@ -45,6 +45,9 @@ class Capability(enum.StrEnum):
     COUNT_FLOOR = "count non-vault zones"
     COUNT_ANY_ZONE = "count any zone"
     APPROVE_COUNT = "approve counts"
+    # Ordering: read reorder suggestions; set the service level they aim for per category.
+    PLAN_ORDERS = "plan orders"
+    SET_ORDERING_POLICY = "set ordering service levels"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -65,6 +68,9 @@ _MANAGER = _LEAD | {
     Capability.POST_ACCESS_EVENTS,
     Capability.APPROVE_COUNT,
 }
+# Ordering: inventory leads and managers plan orders; managers choose the service levels.
+_LEAD |= {Capability.PLAN_ORDERS}
+_MANAGER |= {Capability.PLAN_ORDERS, Capability.SET_ORDERING_POLICY}
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.BUDTENDER: frozenset(_FLOOR),
