@@ -44,6 +44,7 @@ from api.lab.resolvers import LabMutations, LabQueries
 from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
+from api.ordering.resolvers import OrderingMutations, OrderingQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
 from api.query_cost import QueryCostRule
 from api.receiving.resolvers import (
@@ -114,6 +115,7 @@ class Query(
     LabQueries,
     CountPlanQueries,
     CountQueries,
+    OrderingQueries,
 ):
     pass
 
@@ -141,6 +143,7 @@ class Mutation(
     LabMutations,
     CountPlanMutations,
     CountMutations,
+    OrderingMutations,
 ):
     pass
 

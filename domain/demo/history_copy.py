@@ -271,7 +271,7 @@ async def write(
             sale0 + i,
             store.location_id,
             "demo-history",
-            f"H{at:%Y%m%d}-{i:06d}",
+            f"H{at:%Y%m%d}-{sale0 + i}",
             "adult_use",
             "completed",
             f"LL{store.location_id}-S{sale0 + i}",

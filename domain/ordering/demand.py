@@ -24,7 +24,7 @@ IntArray = npt.NDArray[np.int64]
 # follow a trend, long enough not to chase one promotion.
 HALF_LIFE_DAYS = 14.0
 # Weekday factors lean towards 1 until a weekday has been seen this many times.
-WEEKDAY_PRIOR_DAYS = 4.0
+WEEKDAY_PRIOR_DAYS = 2.0
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,14 @@ class Demand:
     sigma: FloatArray  # standard deviation of a day's demand around the velocity
     weekday_factors: FloatArray  # (products, 7): Monday = 0; average 1 per product
     observed_days: IntArray  # days the product was on the floor all day (counted)
-    stockout_days: IntArray  # days left out as censored
+    stockout_days: IntArray  # days left out as censored, once the product was carried
 
 
-def available_days(opening: FloatArray, closing: FloatArray) -> BoolArray:
-    """A day counts when the floor held the product both at opening and at closing: a day that
-    started empty, or ran out before closing, saw less than its demand."""
-    return (opening > 0) & (closing > 0)
+def available_days(closing: FloatArray) -> BoolArray:
+    """A day counts when the floor still held the product at closing: a day that ran out, or
+    never had it, saw less than its demand. A day that started empty and was restocked counts
+    (restocks come before the doors open; the time of day is not read)."""
+    return closing > 0
 
 
 def weekday_factors(
@@ -98,13 +99,15 @@ def estimate(
     # With few counted days the sample variance understates the spread: fall back to Poisson
     # (variance = mean), the least a count of sales can vary.
     observed = available.sum(axis=1)
+    # Days before the product first reached the floor were not stockouts: it was not carried yet.
+    carried = np.maximum.accumulate(available | (sales > 0), axis=1)
     sigma = np.sqrt(np.where(observed >= 7, np.maximum(variance, 0.0), np.maximum(variance, velocity)))
     return Demand(
         velocity=velocity,
         sigma=sigma,
         weekday_factors=factors,
         observed_days=observed.astype(np.int64),
-        stockout_days=(days - observed).astype(np.int64),
+        stockout_days=(carried & ~available).sum(axis=1).astype(np.int64),
     )
 
 
