@@ -32,6 +32,7 @@ from domain.identity.tables import ApiKey, Grant, RefreshToken, User
 from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.lab.tables import LabResult, LabSample
+from domain.ordering.tables import OrderingPolicy
 from domain.organisation.tables import Location, Operator, Zone
 from domain.receiving.tables import (
     ChecklistAnswer,
@@ -48,7 +49,6 @@ from domain.sales.tables import Reservation, ReservationLine, Sale, SaleLine
 from domain.samples.tables import Sample, SampleRotation
 from domain.shrinkage.tables import ShrinkageDay, ShrinkageRollup
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
-from domain.ordering.tables import OrderingPolicy
 
 TABLES = [
     Operator,

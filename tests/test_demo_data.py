@@ -212,13 +212,17 @@ async def test_every_role_has_a_user_who_can_log_in(demo: Demo) -> None:
 async def test_every_quantity_is_in_the_ledger_and_every_chain_verifies(demo: Demo) -> None:
     await assert_ledger_balances()
     kinds = await _fetch("SELECT DISTINCT kind FROM movement")
-    assert {"register", "receive", "transfer", "sale"} <= {k["kind"] for k in kinds} <= {
-        "register",
-        "receive",
-        "transfer",
-        "sale",
-        "adjust",
-    }
+    assert (
+        {"register", "receive", "transfer", "sale"}
+        <= {k["kind"] for k in kinds}
+        <= {
+            "register",
+            "receive",
+            "transfer",
+            "sale",
+            "adjust",
+        }
+    )
     movements = await _fetch(
         "SELECT package AS package_id, sequence, kind, from_zone AS from_zone_id,"
         " to_zone AS to_zone_id, quantity, reason, note, actor AS actor_id,"
@@ -272,9 +276,7 @@ async def test_a_year_of_sales_with_busy_weekends_promotions_and_stockouts(demo:
     assert discounted > 0  # promotions
     # Floors that ran empty and were restocked: a transfer onto the floor after a day whose
     # sales took a product's floor stock to nothing.
-    restocked = await _value(
-        "SELECT count(*) FROM package p WHERE p.status = 'finished'"
-    )
+    restocked = await _value("SELECT count(*) FROM package p WHERE p.status = 'finished'")
     assert restocked > 100
     out_of_stock = await _value(
         """

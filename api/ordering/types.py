@@ -10,7 +10,7 @@ import strawberry
 from api.enums import Category, Unit
 from domain.ordering import reorder, suggestions
 
-ReorderBound = strawberry.enum(
+strawberry.enum(
     reorder.Bound, name="ReorderBound", description="What decided a suggested quantity."
 )
 
@@ -52,7 +52,7 @@ class ReorderExplanation:
     expiry_cap: Decimal | None = strawberry.field(
         description="The most that would sell before a delivery's date."
     )
-    bound: ReorderBound
+    bound: reorder.Bound
 
     @classmethod
     def from_domain(cls, e: suggestions.Explanation) -> ReorderExplanation:

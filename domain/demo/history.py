@@ -140,12 +140,10 @@ def _product(
                     if getattr(lot, zone):
                         history.events.append(Event(d, "expire", lot.key, getattr(lot, zone), zone))
                         setattr(lot, zone, 0)
-        for arrival, quantity in [x for x in pipeline if x[0] == d]:
+        for _, quantity in [x for x in pipeline if x[0] == d]:
             produced = today - timedelta(days=int(rng.integers(7, 45)))
             shelf = item.shelf_life_days
-            lot = Lot(
-                len(history.lots), p, d, produced, produced + timedelta(days=shelf), quantity
-            )
+            lot = Lot(len(history.lots), p, d, produced, produced + timedelta(days=shelf), quantity)
             lot.vault = quantity
             history.lots.append(lot)
             lots.append(lot)

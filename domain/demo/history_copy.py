@@ -67,6 +67,8 @@ async def _reserve(conn: asyncpg.Connection, table: str, count: int) -> int:
         table,
         count,
     )
+    if last is None:
+        raise RuntimeError(f"{table} has no id sequence")
     return int(last) - count + 1
 
 
@@ -338,7 +340,8 @@ async def write(
         columns=columns,
     )
     await conn.execute(
-        f"INSERT INTO sale_line ({listed}) SELECT {listed.replace('limit_facts', 'limit_facts::jsonb')}"
+        f"INSERT INTO sale_line ({listed})"
+        f" SELECT {listed.replace('limit_facts', 'limit_facts::jsonb')}"
         " FROM history_sale_line;"
         " DROP TABLE history_sale_line"
     )

@@ -120,7 +120,9 @@ def true_demand(history: Replayable) -> FloatArray:
     return np.where(history.available, history.sales, typical)
 
 
-Policy = Callable[[int, FloatArray, BoolArray, FloatArray, FloatArray, list[list[list[float]]]], FloatArray]
+Policy = Callable[
+    [int, FloatArray, BoolArray, FloatArray, FloatArray, list[list[list[float]]]], FloatArray
+]
 
 
 def suggestions_policy(history: Replayable) -> Policy:
@@ -215,7 +217,7 @@ def replay(history: Replayable, name: str, policy: Policy) -> Outcome:
         on_order = np.array([sum(q for _, q in queued) for queued in pipeline])
         quantity = policy(t, sold, available, stock, on_order, lots)
         for p in np.nonzero(quantity > 0)[0]:
-            pipeline[p].append((t + 1 + int(round(history.lead_time[p])), float(quantity[p])))
+            pipeline[p].append((t + 1 + round(history.lead_time[p]), float(quantity[p])))
             orders += 1
     replayed = days - WARMUP_DAYS
     return Outcome(name, replayed, size, int(stockouts), value / max(1, replayed), expired, orders)

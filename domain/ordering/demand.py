@@ -101,7 +101,9 @@ def estimate(
     observed = available.sum(axis=1)
     # Days before the product first reached the floor were not stockouts: it was not carried yet.
     carried = np.maximum.accumulate(available | (sales > 0), axis=1)
-    sigma = np.sqrt(np.where(observed >= 7, np.maximum(variance, 0.0), np.maximum(variance, velocity)))
+    sigma = np.sqrt(
+        np.where(observed >= 7, np.maximum(variance, 0.0), np.maximum(variance, velocity))
+    )
     return Demand(
         velocity=velocity,
         sigma=sigma,
@@ -111,7 +113,9 @@ def estimate(
     )
 
 
-def floor_levels(closing_now: FloatArray, floor_deltas: FloatArray) -> tuple[FloatArray, FloatArray]:
+def floor_levels(
+    closing_now: FloatArray, floor_deltas: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Each day's opening and closing floor quantity, walked back from the quantity now.
 
     ``floor_deltas[p, d]`` is the net change of the floor on day d (in minus out); the last day

@@ -95,9 +95,7 @@ def plan(needs: Needs, first_weekday: int) -> Plan:
     protection = needs.lead_time + needs.review_days
     factor = horizon_factor(needs.weekday_factors, first_weekday, protection)
     daily = needs.velocity * factor
-    safety = needs.z * np.sqrt(
-        protection * needs.sigma**2 + daily**2 * needs.lead_time_spread**2
-    )
+    safety = needs.z * np.sqrt(protection * needs.sigma**2 + daily**2 * needs.lead_time_spread**2)
     safety = np.where(needs.velocity > 0, safety, 0.0)
     reorder_point = daily * protection + safety
     order_up_to = reorder_point + daily * needs.review_days
@@ -161,10 +159,11 @@ def expiring_unsold(
     for i in order:
         p = int(product_index[i])
         already = sold_before.get(p, 0.0)
-        can_sell = max(daily[p] * max(days_left[i], 0.0) - already, 0.0)
-        sells = min(quantity[i], can_sell)
+        held = float(quantity[i])
+        can_sell = max(float(daily[p]) * max(float(days_left[i]), 0.0) - already, 0.0)
+        sells = min(held, can_sell)
         sold_before[p] = already + sells
-        wasted[p] += quantity[i] - sells
+        wasted[p] += held - sells
     return wasted
 
 

@@ -208,9 +208,7 @@ async def _location(
     _, closing = demand.floor_levels(stock.floor, deltas)
     weekdays = np.array([(first + timedelta(days=d)).weekday() for d in range(window)])
     # Today is not over: it tells what the floor holds, not what the day will sell.
-    learned = demand.estimate(
-        sales[:, :-1], demand.available_days(closing)[:, :-1], weekdays[:-1]
-    )
+    learned = demand.estimate(sales[:, :-1], demand.available_days(closing)[:, :-1], weekdays[:-1])
     terms = await supply_terms(conn, location_id, [r["id"] for r in products])
     levels = await policy.levels(conn, location_id)
     return _suggest(location_id, today, products, learned, stock, terms, levels)
@@ -244,7 +242,9 @@ def _suggest(
         velocity=learned.velocity,
         sigma=learned.sigma,
         weekday_factors=learned.weekday_factors,
-        lead_time=np.array([float(t.lead_time_days) + w for t, w in zip(product_terms, waits)]),
+        lead_time=np.array(
+            [float(t.lead_time_days) + w for t, w in zip(product_terms, waits, strict=True)]
+        ),
         lead_time_spread=np.array([float(t.lead_time_spread_days) for t in product_terms]),
         review_days=np.array(reviews, dtype=np.float64),
         z=np.array([reorder.z_score(float(level)) for level in service]),
@@ -255,7 +255,10 @@ def _suggest(
         case_pack=np.array([float(t.case_pack) for t in product_terms]),
         minimum_order=np.array([float(t.minimum_order) for t in product_terms]),
         sellable_days=np.array(
-            [float(r["sellable_days"]) if r["sellable_days"] is not None else np.nan for r in products]
+            [
+                float(r["sellable_days"]) if r["sellable_days"] is not None else np.nan
+                for r in products
+            ]
         ),
     )
     planned = reorder.plan(needs, (today.weekday() + 1) % 7)

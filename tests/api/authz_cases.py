@@ -735,3 +735,6 @@ from tests.api.authz_samples import SAMPLE_CASES  # noqa: E402
 CASES.update(SAMPLE_CASES)
 CASES.update(_COUNT_PLANS)
 CASES.update(_COUNTS)
+from tests.api.authz_ordering import CASES as _ORDERING  # noqa: E402
+
+CASES.update(_ORDERING)

@@ -1,5 +1,6 @@
-"""Seeding a store's past for ordering tests: hand-written days, or the demo's simulation, written
-as a ledger by the demo's own bulk writer (hash chains and balances as ``ledger.post`` keeps them)."""
+"""Seeding a store's past for ordering tests: hand-written days, or the demo's simulation,
+written as a ledger by the demo's own bulk writer (hash chains and balances as ``ledger.post``
+keeps them)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ async def product(store: Store, sku: str, **options) -> int:
 
 def facts(product_ids: Sequence[int]) -> dict[int, ProductFacts]:
     return {
-        pid: ProductFacts("each", Decimal("12.00"), Decimal("5.5000"), {}, "T") for pid in product_ids
+        pid: ProductFacts("each", Decimal("12.00"), Decimal("5.5000"), {}, "T")
+        for pid in product_ids
     }
 
 
