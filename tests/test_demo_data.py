@@ -63,7 +63,9 @@ async def demo(database: str) -> Demo:
 
 
 async def test_demo_loads_quickly_and_lists_one_login_per_role(demo: Demo) -> None:
-    assert demo.seconds < 30
+    # With a year of sales history (a few hundred thousand rows by COPY), the promise is the
+    # API answering within a minute of the install finishing.
+    assert demo.seconds < 60
     assert demo.lines[0] == "admin@greenleaf.demo — admin at CA and CO"
     assert len(demo.lines) == len(Role)
     assert {line.split("@")[0] for line in demo.lines} == {r.value for r in Role}

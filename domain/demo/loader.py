@@ -2,10 +2,13 @@
 
 Everything goes through the same doors as real data: the operator, locations and users through
 the organisation and identity services, products and batches through the catalogue services
-(so they are validated like any other), holds through ``hold_package``, and every quantity
-through ``ledger.post`` as ``register`` movements. Only the 2,000 package rows are inserted in
-bulk, after ``stockplan.check_plan`` and the state system's tag format have vetted them, because
-``register_package`` one by one would spend most of the load on round trips.
+(so they are validated like any other), holds through ``hold_package``, and every opening
+quantity through ``ledger.post`` as ``register`` movements. Only the 2,000 package rows are
+inserted in bulk, after ``stockplan.check_plan`` and the state system's tag format have vetted
+them, because
+``register_package`` one by one would spend most of the load on round trips. The year of trade
+before today (``domain.demo.past``) is written with COPY too, as the rows the ledger would have
+written (see ``domain.demo.history_copy``).
 
 The whole load is one transaction behind an advisory lock: a crash leaves no half-loaded demo
 that would later pass for a loaded one, and two ``leafledger demo`` runs cannot both load.
