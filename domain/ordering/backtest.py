@@ -72,9 +72,11 @@ async def load(conn: asyncpg.Connection, location_id: int, days: int) -> Replaya
     first = today - timedelta(days=window)
     since = datetime.combine(first, time(), tzinfo=ZoneInfo(tz))
     floor_zones = [r["id"] for r in await conn.fetch(sql.FLOOR_ZONES, location_id)]
-    history = await conn.fetch(sql.HISTORY, location_id, tz, since, floor_zones)
+    async with conn.transaction():
+        await conn.execute(sql.WORK_MEM)
+        history = await conn.fetch(sql.HISTORY, location_id, tz, since, floor_zones, first)
     stock = await conn.fetch(sql.STOCK, location_id)
-    ids = sorted({r["product"] for r in history if r["day"] < today})
+    ids = sorted(r["product"] for r in history if min(r["days"]) < window)
     products = await conn.fetch(
         sql.PRODUCTS, ids, location_id, tz, since - timedelta(days=365), location["operator"]
     )
@@ -84,9 +86,8 @@ async def load(conn: asyncpg.Connection, location_id: int, days: int) -> Replaya
     for r in history:
         p = index.get(r["product"])
         if p is not None:
-            d = (r["day"] - first).days
-            sales[p, d] = float(r["sold"])
-            deltas[p, d] = float(r["floor_delta"])
+            sales[p, r["days"]] = r["sold"]
+            deltas[p, r["days"]] = r["floor_delta"]
     floor_now = np.zeros(size)
     for r in stock:
         if r["kind"] == "sales_floor" and r["product"] in index:

@@ -122,6 +122,7 @@ async def reorder_suggestions(
     excluded: list[Excluded] = []
     async with db.transaction(), db.connection() as conn:
         await conn.execute("SET LOCAL jit = off")
+        await conn.execute(sql.WORK_MEM)
         for location_id in locations:
             found_orders, found_excluded = await _location(conn, location_id, window_days)
             orders.extend(found_orders)
@@ -182,7 +183,7 @@ async def _location(
     first = today - timedelta(days=window - 1)
     since = datetime.combine(first, time(), tzinfo=ZoneInfo(tz))
     floor_zones = [r["id"] for r in await conn.fetch(sql.FLOOR_ZONES, location_id)]
-    history = await conn.fetch(sql.HISTORY, location_id, tz, since, floor_zones)
+    history = await conn.fetch(sql.HISTORY, location_id, tz, since, floor_zones, first)
     stock_rows = await conn.fetch(sql.STOCK, location_id)
     candidates = sorted({r["product"] for r in history} | {r["product"] for r in stock_rows})
     products = await conn.fetch(
@@ -201,9 +202,8 @@ async def _location(
     for r in history:
         p = index.get(r["product"])
         if p is not None:
-            d = (r["day"] - first).days
-            sales[p, d] = float(r["sold"])
-            deltas[p, d] = float(r["floor_delta"])
+            sales[p, r["days"]] = r["sold"]
+            deltas[p, r["days"]] = r["floor_delta"]
     stock = _stock([r for r in stock_rows if r["product"] in index], index, today)
     _, closing = demand.floor_levels(stock.floor, deltas)
     weekdays = np.array([(first + timedelta(days=d)).weekday() for d in range(window)])

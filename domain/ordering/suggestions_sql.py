@@ -11,19 +11,30 @@ FROM location WHERE id = $1
 
 FLOOR_ZONES = "SELECT id FROM zone WHERE location = $1 AND kind = 'sales_floor'"
 
-# Per product and local day: units sold (sales net of voids and returns on that day) and the
-# sales floor's net change (in minus out; moves between two floor zones cancel out).
+# Per product, for each local day it moved (as days since $5, the window's first day): units
+# sold (sales net of voids and returns that day) and the sales floor's net change (in minus out;
+# moves between two floor zones cancel out). One row per product, as float arrays: a store's
+# quarter is a few hundred thousand (product, day) pairs, cheaper to ship as 3,000 arrays.
 HISTORY = """
-SELECT p.product, (m.occurred_at AT TIME ZONE $2)::date AS day,
-       coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'sale'), 0)
-       - coalesce(sum(m.quantity) FILTER (WHERE m.kind IN ('void', 'return')), 0) AS sold,
-       coalesce(sum(m.quantity) FILTER (WHERE m.to_zone = ANY($4::int[])), 0)
-       - coalesce(sum(m.quantity) FILTER (WHERE m.from_zone = ANY($4::int[])), 0) AS floor_delta
-FROM movement m
-JOIN package p ON p.id = m.package
-WHERE m.location = $1 AND m.occurred_at >= $3
-GROUP BY 1, 2
+WITH daily AS (
+    SELECT p.product, (m.occurred_at AT TIME ZONE $2)::date AS day,
+           coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'sale'), 0)
+           - coalesce(sum(m.quantity) FILTER (WHERE m.kind IN ('void', 'return')), 0) AS sold,
+           coalesce(sum(m.quantity) FILTER (WHERE m.to_zone = ANY($4::int[])), 0)
+           - coalesce(sum(m.quantity) FILTER (WHERE m.from_zone = ANY($4::int[])), 0) AS delta
+    FROM movement m
+    JOIN package p ON p.id = m.package
+    WHERE m.location = $1 AND m.occurred_at >= $3
+    GROUP BY 1, 2
+)
+SELECT product, array_agg(day - $5::date) AS days, array_agg(sold::float8) AS sold,
+       array_agg(delta::float8) AS floor_delta
+FROM daily
+GROUP BY product
 """
+
+# The daily aggregate above holds a few hundred thousand groups: in memory, not spilled.
+WORK_MEM = "SET LOCAL work_mem = '64MB'"
 
 # Stock at the location now, per product and lot: where it sits, and until when it may be sold.
 STOCK = """
