@@ -6,13 +6,12 @@ run out before the delivery. Flower that brings customers in may deserve 98 %; s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import asyncpg
 
-from domain import db, service
+from domain import service
 from domain.catalog.model import Category
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
@@ -37,13 +36,6 @@ class OrderingPolicySet:
     location_id: int
     category: str
     service_level: str  # a Decimal, kept as text so a replay rebuilds it exactly
-
-
-@dataclass(frozen=True)
-class CategoryServiceLevel:
-    category: Category
-    service_level: Decimal
-    default: bool
 
 
 def _level(value: Decimal) -> Decimal:
@@ -92,22 +84,3 @@ async def levels(conn: asyncpg.Connection, location_id: int) -> dict[Category, D
     )
     chosen = {Category(r["category"]): r["service_level"] for r in rows}
     return {c: chosen.get(c, DEFAULT_SERVICE_LEVEL) for c in Category}
-
-
-async def service_levels(
-    principal: Principal, location_ids: Sequence[int]
-) -> dict[int, list[CategoryServiceLevel]]:
-    """The levels in force at each location (for the settings screen)."""
-    result = {}
-    async with db.connection() as conn:
-        for location_id in sorted(set(location_ids)):
-            principal.require(Capability.PLAN_ORDERS, location_id)
-            rows = await conn.fetch(
-                "SELECT category FROM ordering_policy WHERE location = $1", location_id
-            )
-            chosen = {r["category"] for r in rows}
-            result[location_id] = [
-                CategoryServiceLevel(c, level, str(c) not in chosen)
-                for c, level in (await levels(conn, location_id)).items()
-            ]
-    return result

@@ -10,7 +10,7 @@ from domain.catalog import services as catalog
 from domain.catalog.model import LabStatus
 from domain.demo.history import Stocked
 from domain.inventory import packages
-from domain.ordering import reorder, suggestions
+from domain.ordering import policy, reorder, suggestions
 from domain.roles import Role
 from tests.ordering.helpers import local_today, product, seed, steady_days
 from tests.support.units import new_uow
@@ -137,8 +137,6 @@ async def test_a_category_service_level_raises_its_safety_stock(world):
     await seed(ca, [Stocked(product_id, 4.0, 365)], history)
     manager = ca.users[Role.MANAGER]
     before = _line(await suggestions.reorder_suggestions(manager, [ca.location_id]), product_id)
-
-    from domain.ordering import policy
 
     await policy.set_ordering_policy(
         new_uow(), manager, policy.SetOrderingPolicy(ca.location_id, "flower", Decimal("0.99"))
