@@ -1,4 +1,4 @@
-"""``leafledger serve | worker | migrate | demo | create-user | backup | restore``.
+"""``leafledger serve | worker | migrate | demo | create-user | backtest | backup | restore``.
 
 Settings are read once (``domain.settings.load``) and handed to ``api.bootstrap``; the only
 environment this module touches is what it exports to the child processes it starts.
@@ -179,6 +179,29 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
         print(line)
 
 
+def cmd_backtest(args: argparse.Namespace) -> None:
+    """Replay a location's history under the suggestions and a naive min/max (ordering)."""
+    from domain import db
+    from domain.ordering import backtest
+
+    url = settings.load().database_url
+    if not url:
+        raise SystemExit("set LEAFLEDGER_DATABASE_URL")
+
+    async def run() -> list[str]:
+        db.configure(url)
+        await db.start(min_size=1, max_size=2)
+        try:
+            async with db.connection() as conn:
+                history = await backtest.load(conn, args.location, args.days)
+        finally:
+            await db.stop()
+        return backtest.report(backtest.compare(history))
+
+    for line in asyncio.run(run()):
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="leafledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -216,6 +239,10 @@ def main(argv: list[str] | None = None) -> None:
     from api import cli_backup
 
     cli_backup.add_commands(sub)
+    replay = sub.add_parser("backtest", help="replay a location's sales under reorder policies")
+    replay.add_argument("--location", type=int, required=True, help="location id")
+    replay.add_argument("--days", type=int, default=365, help="days to replay (after a warm-up)")
+    replay.set_defaults(func=cmd_backtest)
 
     args = parser.parse_args(argv)
     args.func(args)

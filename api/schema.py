@@ -47,6 +47,7 @@ from api.labels.resolvers import LabelQueries
 from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
+from api.ordering.resolvers import OrderingMutations, OrderingQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
 from api.packet.resolvers import PacketMutations, PacketQueries, PacketSubscriptions
 from api.purchasing.resolvers import PurchasingMutations, PurchasingQueries
@@ -128,6 +129,7 @@ class Query(
     LabelQueries,
     PurchasingQueries,
     PacketQueries,
+    OrderingQueries,
 ):
     pass
 
@@ -158,6 +160,7 @@ class Mutation(
     DisplayMutations,
     PurchasingMutations,
     PacketMutations,
+    OrderingMutations,
 ):
     pass
 

@@ -33,6 +33,7 @@ from domain.identity.tables import ApiKey, Grant, RefreshToken, User
 from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.lab.tables import LabResult, LabSample
+from domain.ordering.tables import OrderingPolicy
 from domain.organisation.tables import Location, Operator, Zone
 from domain.packet.tables import AuditPacket
 from domain.purchasing.tables import (
@@ -119,6 +120,7 @@ TABLES = [
     PurchaseOrderLine,
     PurchaseOrderReceipt,
     AuditPacket,
+    OrderingPolicy,
 ]
 
 APP_CONFIG = AppConfig(

@@ -54,6 +54,9 @@ class Capability(enum.StrEnum):
     MANAGE_VENDORS = "manage vendors"
     # Request audit packets and download them (compliance and auditors; admins hold everything).
     AUDIT_PACKETS = "request and download audit packets"
+    # Ordering: read reorder suggestions; set the service level they aim for per category.
+    PLAN_ORDERS = "plan orders"
+    SET_ORDERING_POLICY = "set ordering service levels"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -78,6 +81,9 @@ _MANAGER = _LEAD | {
     Capability.APPROVE_PURCHASE_ORDERS,
     Capability.MANAGE_VENDORS,
 }
+# Ordering: inventory leads and managers plan orders; managers choose the service levels.
+_LEAD |= {Capability.PLAN_ORDERS}
+_MANAGER |= {Capability.PLAN_ORDERS, Capability.SET_ORDERING_POLICY}
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.BUDTENDER: frozenset(_FLOOR),

@@ -749,3 +749,6 @@ CASES.update(_PURCHASING)
 from tests.api.authz_packet import CASES as _PACKET  # noqa: E402
 
 CASES.update(_PACKET)
+from tests.api.authz_ordering import CASES as _ORDERING  # noqa: E402
+
+CASES.update(_ORDERING)
