@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
@@ -34,7 +33,6 @@ OPENING = "id IN (SELECT package FROM movement WHERE source_document = 'demo:ope
 @dataclass(frozen=True)
 class Demo:
     lines: list[str]
-    seconds: float
 
 
 async def _fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
@@ -57,15 +55,12 @@ async def demo(database: str) -> Demo:
     """Loaded once for the module (it takes a few seconds) into an emptied database."""
     async with db.connection() as conn:
         await conn.execute(f"TRUNCATE {', '.join(TABLES_TO_TRUNCATE)} RESTART IDENTITY CASCADE")
-    started = time.perf_counter()
-    lines = await populate(new_uow())
-    return Demo(lines, time.perf_counter() - started)
+    return Demo(await populate(new_uow()))
 
 
-async def test_demo_loads_quickly_and_lists_one_login_per_role(demo: Demo) -> None:
-    # With a year of sales history (a few hundred thousand rows by COPY), the promise is the
-    # API answering within a minute of the install finishing.
-    assert demo.seconds < 60
+async def test_demo_lists_one_login_per_role(demo: Demo) -> None:
+    # How long the load takes (the promise: the API answering within a minute of the install
+    # finishing) is measured by bench/demo_load.py, not asserted here: a loaded machine is slow.
     assert demo.lines[0] == "admin@greenleaf.demo — admin at CA and CO"
     assert len(demo.lines) == len(Role)
     assert {line.split("@")[0] for line in demo.lines} == {r.value for r in Role}
