@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from domain import settings
 
@@ -44,6 +45,13 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    if folder := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # prometheus-client's multiprocess files from a previous run would be summed into this
+        # one's: start from an empty folder (it must be this API's alone).
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
     uvicorn.run(
         "api.app:app_factory",
         factory=True,
@@ -60,7 +68,13 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     from workers.settings import worker_settings
 
-    run_worker(worker_settings(settings.load()))
+    config = settings.load()
+    if config.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        # The worker's job counters, on their own port (bind it to a private network only).
+        start_http_server(config.worker_metrics_port)
+    run_worker(worker_settings(config))
 
 
 def cmd_create_user(args: argparse.Namespace) -> None:

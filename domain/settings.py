@@ -50,6 +50,8 @@ class Settings:
     graphiql_assets: str = "local"
     # /metrics: scrapers present this bearer token; unset, only this host may scrape.
     metrics_token: str | None = None
+    # A worker serves its job metrics on this port when set (0: not served).
+    worker_metrics_port: int = 0
     # A WebSocket that sends no connection_init within this many seconds is closed (4408).
     ws_init_timeout_seconds: float = 10.0
     # Redis keys, pub/sub channels and the arq queue start with this, so two deployments (or a
@@ -187,6 +189,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         introspection=_introspection(env),
         graphiql_assets=_graphiql_assets(env),
         metrics_token=env.get("LEAFLEDGER_METRICS_TOKEN") or None,
+        worker_metrics_port=int(env.get("LEAFLEDGER_WORKER_METRICS_PORT", 0)),
         ws_init_timeout_seconds=float(env.get("LEAFLEDGER_WS_INIT_TIMEOUT_SECONDS", 10)),
         redis_prefix=_redis_prefix(env),
         auth_cache_seconds=float(env.get("LEAFLEDGER_AUTH_CACHE_SECONDS", 5)),
