@@ -21,7 +21,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from api import metrics, outage
+from api import logs, metrics, outage
 from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
@@ -145,10 +145,26 @@ class LeafLedgerApp:
         self._http = BodyLimit(self._route, max_body_bytes)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            await self._http(scope, receive, send)
-        else:
+        if scope["type"] not in ("http", "websocket"):
             await self._route(scope, receive, send)
+            return
+        # One id per request or socket, in every log line it causes (api.logs), answered back.
+        request_id = logs.request_id(scope.get("headers", []))
+        tokens = logs.bind_request(request_id)
+        try:
+            if scope["type"] == "http":
+                header = (logs.REQUEST_ID_HEADER.encode(), request_id.encode())
+
+                async def send_with_id(message: Any) -> None:
+                    if message["type"] == "http.response.start":
+                        message["headers"] = [*message.get("headers", []), header]
+                    await send(message)
+
+                await self._http(scope, receive, send_with_id)
+            else:
+                await self._route(scope, receive, send)
+        finally:
+            logs.unbind(tokens)
 
     async def _route(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] in ("http", "websocket") and scope["path"] == "/graphql":
@@ -247,5 +263,7 @@ def create_app(
 
 
 def app_factory() -> LeafLedgerApp:
-    """For ``uvicorn --factory api.app:app_factory``."""
-    return create_app()
+    """For ``uvicorn --factory api.app:app_factory`` (each uvicorn worker process)."""
+    config = settings.load()
+    logs.configure(json_lines=config.log_format == "json", level=config.log_level)
+    return create_app(config)

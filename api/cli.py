@@ -60,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=args.log_level,
         access_log=False,
+        log_config=None,  # every record goes through api.logs, set up by app_factory
     )
 
 
@@ -69,6 +70,9 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from workers.settings import worker_settings
 
     config = settings.load()
+    from api import logs
+
+    logs.configure(json_lines=config.log_format == "json", level=config.log_level)
     if config.worker_metrics_port:
         from prometheus_client import start_http_server
 
@@ -141,6 +145,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
             "LEAFLEDGER_DATA_DIR": str(config.data_dir),
             # GraphiQL's schema explorer works before signing in (production: signed-in only).
             "LEAFLEDGER_INTROSPECTION": os.environ.get("LEAFLEDGER_INTROSPECTION", "public"),
+            # Readable log lines in a terminal; production keeps one JSON object per line.
+            "LEAFLEDGER_LOG_FORMAT": os.environ.get("LEAFLEDGER_LOG_FORMAT", "console"),
         }
         exe = [sys.executable, "-m", "api.cli"]
         children = [

@@ -35,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
+from api import logs
 from api.request_guard import root_fields
 from domain.compliance.backlog import Backlog, backlogs
 
@@ -138,10 +139,15 @@ class _ProcessMetrics(Collector):
 
 
 def timed_job(name: str, coroutine: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-    """Wrap an arq job so each run is counted (ok / failed) and timed."""
+    """Wrap an arq job so each run is counted (ok / failed) and timed, its logs naming the job
+    and the request that enqueued it."""
 
     async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
+        # The enqueuing request's id (workers.kick), bound for the job's own logs.
+        request_id = kwargs.pop(logs.JOB_KWARG, None)
+        job_id = ctx.get("job_id")
+        tokens = logs.bind_job(job_id if isinstance(job_id, str) else None, request_id)
         try:
             result = await coroutine(ctx, *args, **kwargs)
         except BaseException:
@@ -149,6 +155,7 @@ def timed_job(name: str, coroutine: Callable[..., Awaitable[Any]]) -> Callable[.
             raise
         finally:
             JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+            logs.unbind(tokens)
         JOB_RUNS.labels(name, "ok").inc()
         return result
 

@@ -52,6 +52,9 @@ class Settings:
     metrics_token: str | None = None
     # A worker serves its job metrics on this port when set (0: not served).
     worker_metrics_port: int = 0
+    # Logs: "json" (one object per line, for a shipper) or "console" (readable; the demo's).
+    log_format: str = "json"
+    log_level: str = "INFO"
     # A WebSocket that sends no connection_init within this many seconds is closed (4408).
     ws_init_timeout_seconds: float = 10.0
     # Redis keys, pub/sub channels and the arq queue start with this, so two deployments (or a
@@ -87,6 +90,13 @@ class Settings:
 
 
 INTROSPECTION_MODES = ("public", "signed-in", "off")
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    mode = env.get("LEAFLEDGER_LOG_FORMAT", "json").strip().lower()
+    if mode not in ("json", "console"):
+        raise ValueError("LEAFLEDGER_LOG_FORMAT must be json or console")
+    return mode
 
 
 def _graphiql_assets(env: Mapping[str, str]) -> str:
@@ -190,6 +200,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         graphiql_assets=_graphiql_assets(env),
         metrics_token=env.get("LEAFLEDGER_METRICS_TOKEN") or None,
         worker_metrics_port=int(env.get("LEAFLEDGER_WORKER_METRICS_PORT", 0)),
+        log_format=_log_format(env),
+        log_level=env.get("LEAFLEDGER_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         ws_init_timeout_seconds=float(env.get("LEAFLEDGER_WS_INIT_TIMEOUT_SECONDS", 10)),
         redis_prefix=_redis_prefix(env),
         auth_cache_seconds=float(env.get("LEAFLEDGER_AUTH_CACHE_SECONDS", 5)),

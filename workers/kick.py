@@ -19,6 +19,7 @@ from typing import Any
 from arq.connections import ArqRedis
 from arq.worker import Function
 
+from api.logs import JOB_KWARG, current_request_id
 from domain.events import (
     AccessEventsRecorded,
     AuditPacketProgressed,
@@ -163,10 +164,13 @@ class JobKicker:
             job, plan = kick
             if (enqueue := plan(self.prefix, event)) is not None:
                 planned.setdefault(enqueue.job_id, (job, enqueue))
+        # The request that committed these events, so the job's logs name it too.
+        traced: dict[str, Any] = {JOB_KWARG: rid} if (rid := current_request_id()) else {}
         for job_id, (job, enqueue) in planned.items():  # each job once per batch
             await self.pool.enqueue_job(
                 job_name(job),
                 *enqueue.args,
                 _job_id=job_id,
                 _defer_until=enqueue.at,
+                **traced,
             )
