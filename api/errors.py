@@ -482,3 +482,17 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
 def not_found(entity: str, key: object) -> NotFound:
     """The union's NotFound for a row that is gone by the time the payload reads it."""
     return typing.cast(NotFound, to_graphql(domain_errors.NotFound(entity, str(key))))
+
+
+# --- Analytics -------------------------------------------------------------------------------
+
+
+@derived(
+    domain_errors.LocationsNotGranted,
+    "Analytics asked for locations you hold no analytics grant at; nothing was read.",
+)
+class LocationsNotGranted(UserError):
+    pass
+
+
+AnalyticsError: TypeAlias = LocationsNotGranted | NotFound | PermissionDenied | ValidationError

@@ -609,3 +609,18 @@ class ZoneAlreadyBeingCounted(DomainError):
     @property
     def message(self) -> str:
         return f"zone {self.zone_id} is being counted in count session {self.session_id}"
+
+
+# --- Analytics -------------------------------------------------------------------------------
+
+
+@dataclass
+class LocationsNotGranted(DomainError):
+    """Analytics asked for locations the caller holds no analytics grant at."""
+
+    location_ids: list[int]
+
+    @property
+    def message(self) -> str:
+        listed = ", ".join(str(loc) for loc in self.location_ids)
+        return f"you may not read analytics at location(s) {listed}"

@@ -6,6 +6,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from domain.analytics.tables import (
+    AnalyticsDay,
+    AnalyticsMonth,
+    AnalyticsRollup,
+    AnalyticsStockDay,
+)
 from domain.catalog.tables import Batch, Product
 from domain.compliance.tables import (
     AdjustmentReasonMap,
@@ -107,6 +113,10 @@ TABLES = [
     SampleRotation,
     LabSample,
     LabResult,
+    AnalyticsDay,
+    AnalyticsMonth,
+    AnalyticsStockDay,
+    AnalyticsRollup,
 ]
 
 APP_CONFIG = AppConfig(

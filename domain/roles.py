@@ -45,6 +45,8 @@ class Capability(enum.StrEnum):
     COUNT_FLOOR = "count non-vault zones"
     COUNT_ANY_ZONE = "count any zone"
     APPROVE_COUNT = "approve counts"
+    # Margins, turnover, GMROI, aging and stock across licences (managers, auditors, admins).
+    READ_ANALYTICS = "read analytics"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -64,6 +66,7 @@ _MANAGER = _LEAD | {
     Capability.REVIEW_DIVERSION,
     Capability.POST_ACCESS_EVENTS,
     Capability.APPROVE_COUNT,
+    Capability.READ_ANALYTICS,
 }
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -82,7 +85,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.TAKE_SAMPLES,
         }
     ),
-    Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION}),
+    Role.AUDITOR: frozenset(
+        {Capability.READ, Capability.READ_DIVERSION, Capability.READ_ANALYTICS}
+    ),
     Role.ADMIN: frozenset(Capability),
 }
 

@@ -51,3 +51,11 @@ def diversion_job_id(prefix: str, location_id: int, slot: int) -> str:
 def destruction_finish_job_id(prefix: str, destruction_id: int) -> str:
     """One queued state second step per destruction."""
     return f"{prefix}:destroy-finish:{destruction_id}"
+
+
+# A location's movements within the same minute share one analytics roll-up, at its end.
+ANALYTICS_SLOT_SECONDS = 60
+
+
+def analytics_job_id(prefix: str, location_id: int, slot: int) -> str:
+    return f"{prefix}:analytics:{location_id}:{slot}"

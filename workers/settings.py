@@ -15,7 +15,7 @@ from arq.cron import CronJob
 
 from api.bootstrap import bootstrap, redis_settings, running
 from domain.settings import Settings, load
-from workers import destruction, diversion, jobs, samples, webhooks
+from workers import analytics, destruction, diversion, jobs, samples, webhooks
 from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -122,6 +122,14 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             minute=set(range(7, 60, 15)),
             unique=True,
         ),
+        cron(
+            analytics.sweep_analytics,
+            name=named(analytics.sweep_analytics),
+            hour={2},
+            minute={17},
+            unique=True,
+            timeout=3600,
+        ),
     ]
 
 
@@ -148,6 +156,8 @@ class WorkerSettings:
         func(destruction.sweep_state_destructions, keep_result=0, timeout=600),
         func(samples.raise_sample_due_alerts, keep_result=0),
         func(jobs.expire_counts, keep_result=0, timeout=300),
+        func(analytics.roll_up_analytics, keep_result=0, timeout=900),
+        func(analytics.sweep_analytics, keep_result=0, timeout=3600),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

@@ -44,6 +44,7 @@ def test_auditors_only_read():
     assert [c for c in Capability if allows(Role.AUDITOR, c)] == [
         Capability.READ,
         Capability.READ_DIVERSION,
+        Capability.READ_ANALYTICS,
     ]
 
 
