@@ -7,6 +7,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from domain.analytics.tables import (
+    AnalyticsBatch,
     AnalyticsDay,
     AnalyticsMonth,
     AnalyticsRollup,
@@ -117,6 +118,7 @@ TABLES = [
     AnalyticsMonth,
     AnalyticsStockDay,
     AnalyticsRollup,
+    AnalyticsBatch,
 ]
 
 APP_CONFIG = AppConfig(

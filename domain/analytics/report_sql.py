@@ -6,12 +6,12 @@ from __future__ import annotations
 # every key's flows over the period, months from the monthly roll-up, edge days from the daily.
 FLOWS = """
 WITH f AS (
-  SELECT location, product, batch, vendor, vendor_name, sold_qty, gross, discount, cogs,
+  SELECT location, product, vendor, vendor_name, sold_qty, gross, discount, cogs,
          received_qty, loss_value, known_loss_value
   FROM analytics_month
   WHERE location = ANY($1::int[]) AND month >= $2 AND month < $3
   UNION ALL
-  SELECT location, product, batch, vendor, vendor_name, sold_qty, gross, discount, cogs,
+  SELECT location, product, vendor, vendor_name, sold_qty, gross, discount, cogs,
          received_qty, loss_value, known_loss_value
   FROM analytics_day
   WHERE location = ANY($1::int[]) AND day >= $4 AND day <= $5 AND (day < $2 OR day >= $3)
@@ -53,13 +53,13 @@ WHERE location = ANY($1::int[]) AND day >= $2 AND day <= $3
 GROUP BY location, category
 """
 
-# Batches received in the period: received and sold over it.
-SELL_THROUGH = f"""{FLOWS}
-SELECT f.batch, max(b.producer_batch_number) AS batch_number, max(pr.name) AS product,
-       sum(f.received_qty) AS received, sum(f.sold_qty) AS sold
-FROM f JOIN batch b ON b.id = f.batch JOIN product pr ON pr.id = b.product
-WHERE f.batch <> 0
-GROUP BY f.batch HAVING sum(f.received_qty) > 0
+# $1 locations, $2..$3 days: batches first received in the period, received and sold to date.
+SELL_THROUGH = """
+SELECT a.batch, max(b.producer_batch_number) AS batch_number, max(pr.name) AS product,
+       sum(a.received_qty) AS received, sum(a.sold_qty) AS sold
+FROM analytics_batch a JOIN batch b ON b.id = a.batch JOIN product pr ON pr.id = a.product
+WHERE a.location = ANY($1::int[]) AND a.first_received >= $2 AND a.first_received <= $3
+GROUP BY a.batch HAVING sum(a.received_qty) > 0
 """
 
 # $1 locations: every package on hand now, with its cost, expiry and when it was received.

@@ -52,7 +52,12 @@ async def recompute(
     chosen = sorted({d for d in days if d <= today})
     if not chosen:
         return 0
+    batches: set[int] = set()
     for first, last in runs(chosen):
+        # Batches that had flows on these days before, or have now, get their life re-summed.
+        batches.update(
+            r["batch"] for r in await conn.fetch(sql.BATCHES_ON, location_id, first, last)
+        )
         await conn.execute(
             "DELETE FROM analytics_day WHERE location = $1 AND day >= $2 AND day <= $3",
             location_id,
@@ -66,6 +71,15 @@ async def recompute(
             midnight(last + timedelta(days=1), tz),
             tz.key,
         )
+        batches.update(
+            r["batch"] for r in await conn.fetch(sql.BATCHES_ON, location_id, first, last)
+        )
+    await conn.execute(
+        "DELETE FROM analytics_batch WHERE location = $1 AND batch = ANY($2::int[])",
+        location_id,
+        sorted(batches),
+    )
+    await conn.execute(sql.BATCHES, location_id, sorted(batches))
     months = sorted({month_of(d) for d in chosen})
     await conn.execute(
         "DELETE FROM analytics_month WHERE location = $1 AND month = ANY($2::date[])",

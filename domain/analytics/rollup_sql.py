@@ -64,14 +64,29 @@ GROUP BY 2, x.product, x.batch, x.vendor
 
 # $1 location, $2 the months' first days.
 MONTHS = f"""
-INSERT INTO analytics_month (location, month, product, batch, vendor, vendor_name, {_MEASURES})
-SELECT $1, date_trunc('month', day)::date, product, batch, vendor, max(vendor_name),
+INSERT INTO analytics_month (location, month, product, vendor, vendor_name, {_MEASURES})
+SELECT $1, date_trunc('month', day)::date, product, vendor, max(vendor_name),
        sum(sold_qty), sum(gross), sum(discount), sum(cogs), sum(received_qty),
        sum(received_value), sum(flow_qty), sum(flow_value), sum(loss_value),
        sum(known_loss_value)
 FROM analytics_day
 WHERE location = $1 AND date_trunc('month', day)::date = ANY($2::date[])
-GROUP BY 2, product, batch, vendor
+GROUP BY 2, product, vendor
+"""
+
+# $1 location, $2 first day, $3 last day: the batches with flows on those days.
+BATCHES_ON = """
+SELECT DISTINCT batch FROM analytics_day
+WHERE location = $1 AND day >= $2 AND day <= $3 AND batch <> 0
+"""
+
+# $1 location, $2 batches: each one's life at the location, re-summed from its days.
+BATCHES = """
+INSERT INTO analytics_batch (location, batch, product, first_received, received_qty, sold_qty)
+SELECT $1, batch, min(product), min(day) FILTER (WHERE received_qty > 0), sum(received_qty),
+       sum(sold_qty)
+FROM analytics_day WHERE location = $1 AND batch = ANY($2::int[])
+GROUP BY batch
 """
 
 # $1 location, $2 first day to rewrite, $3 last day (the location's today). Closing stock per

@@ -230,13 +230,13 @@ async def sell_through(
     last: date,
     limit: int = 100,
 ) -> tuple[BatchSellThrough, ...]:
-    """Per batch received in the period: units sold over the period / units received in it,
-    slowest sellers first."""
+    """Per batch first received in the period: units sold to date / units received to date
+    (at the locations asked), slowest sellers first."""
     if not 1 <= limit <= MAX_LINES:
         raise ValidationError("first", f"1 to {MAX_LINES}")
     locations = access.scope(principal, location_ids)
     p = access.period(first, last)
-    rows = await _fetch(sql.SELL_THROUGH, list(locations), *_bounds(p))
+    rows = await _fetch(sql.SELL_THROUGH, list(locations), p.first, p.last)
     lines = [
         BatchSellThrough(
             r["batch"],

@@ -32,7 +32,7 @@ class AnalyticsDay(Table, db=DB):
     location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
     day = Date()
     product = Integer()
-    batch = Integer()
+    batch = Integer(index=True)
     vendor = Varchar(length=200)
     vendor_name = Varchar(length=200)
     sold_qty = Numeric(digits=QTY, default=Decimal(0))
@@ -50,13 +50,13 @@ class AnalyticsDay(Table, db=DB):
 
 
 class AnalyticsMonth(Table, db=DB):
-    """``AnalyticsDay`` summed per calendar month (``month`` is its first day): a two-year
-    report reads 24 of these per key plus the days of the partial months at its edges."""
+    """``AnalyticsDay`` summed per calendar month (``month`` is its first day) and product and
+    vendor (batches left out: a product sells from many over two years): a two-year report
+    reads 24 of these per key plus the days of the partial months at its edges."""
 
     location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
     month = Date()
     product = Integer()
-    batch = Integer()
     vendor = Varchar(length=200)
     vendor_name = Varchar(length=200)
     sold_qty = Numeric(digits=QTY, default=Decimal(0))
@@ -70,7 +70,21 @@ class AnalyticsMonth(Table, db=DB):
     loss_value = Numeric(digits=MONEY, default=Decimal(0))
     known_loss_value = Numeric(digits=MONEY, default=Decimal(0))
 
-    analytics_month_key = Unique([location, month, product, batch, vendor])
+    analytics_month_key = Unique([location, month, product, vendor])
+
+
+class AnalyticsBatch(Table, db=DB):
+    """A batch's life at a location to date: first received, received and sold in all (what
+    sell-through reads, without summing two years of days)."""
+
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
+    batch = Integer()
+    product = Integer()
+    first_received = Date(null=True, default=None, index=True)
+    received_qty = Numeric(digits=QTY, default=Decimal(0))
+    sold_qty = Numeric(digits=QTY, default=Decimal(0))
+
+    analytics_batch_key = Unique([location, batch])
 
 
 class AnalyticsStockDay(Table, db=DB):

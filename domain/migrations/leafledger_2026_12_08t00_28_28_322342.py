@@ -30,7 +30,7 @@ class Location(Table, tablename="location", schema=None):
     )
 
 
-ID = "2026-12-08T00:18:12:423549"
+ID = "2026-12-08T00:28:28:322342"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
@@ -41,15 +41,15 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="AnalyticsMonth",
-        tablename="analytics_month",
+        class_name="AnalyticsBatch",
+        tablename="analytics_batch",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="AnalyticsStockDay",
-        tablename="analytics_stock_day",
+        class_name="AnalyticsMonth",
+        tablename="analytics_month",
         schema=None,
         columns=None,
     )
@@ -66,6 +66,144 @@ async def forwards():
         tablename="analytics_day",
         schema=None,
         columns=None,
+    )
+
+    manager.add_table(
+        class_name="AnalyticsStockDay",
+        tablename="analytics_stock_day",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsBatch",
+        tablename="analytics_batch",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Location,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsBatch",
+        tablename="analytics_batch",
+        column_name="batch",
+        db_column_name="batch",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsBatch",
+        tablename="analytics_batch",
+        column_name="product",
+        db_column_name="product",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsBatch",
+        tablename="analytics_batch",
+        column_name="first_received",
+        db_column_name="first_received",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsBatch",
+        tablename="analytics_batch",
+        column_name="received_qty",
+        db_column_name="received_qty",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (18, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsBatch",
+        tablename="analytics_batch",
+        column_name="sold_qty",
+        db_column_name="sold_qty",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (18, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
     )
 
     manager.add_column(
@@ -118,27 +256,6 @@ async def forwards():
         tablename="analytics_month",
         column_name="product",
         db_column_name="product",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsMonth",
-        tablename="analytics_month",
-        column_name="batch",
-        db_column_name="batch",
         column_class_name="Integer",
         column_class=Integer,
         params={
@@ -402,117 +519,6 @@ async def forwards():
         tablename="analytics_month",
         column_name="known_loss_value",
         db_column_name="known_loss_value",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (22, 6),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsStockDay",
-        tablename="analytics_stock_day",
-        column_name="location",
-        db_column_name="location",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Location,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsStockDay",
-        tablename="analytics_stock_day",
-        column_name="day",
-        db_column_name="day",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsStockDay",
-        tablename="analytics_stock_day",
-        column_name="category",
-        db_column_name="category",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsStockDay",
-        tablename="analytics_stock_day",
-        column_name="closing_qty",
-        db_column_name="closing_qty",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (18, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsStockDay",
-        tablename="analytics_stock_day",
-        column_name="closing_value",
-        db_column_name="closing_value",
         column_class_name="Numeric",
         column_class=Numeric,
         params={
@@ -695,7 +701,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -968,25 +974,133 @@ async def forwards():
         schema=None,
     )
 
+    manager.add_column(
+        table_class_name="AnalyticsStockDay",
+        tablename="analytics_stock_day",
+        column_name="location",
+        db_column_name="location",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Location,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsStockDay",
+        tablename="analytics_stock_day",
+        column_name="day",
+        db_column_name="day",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsStockDay",
+        tablename="analytics_stock_day",
+        column_name="category",
+        db_column_name="category",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsStockDay",
+        tablename="analytics_stock_day",
+        column_name="closing_qty",
+        db_column_name="closing_qty",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (18, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsStockDay",
+        tablename="analytics_stock_day",
+        column_name="closing_value",
+        db_column_name="closing_value",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (22, 6),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="AnalyticsBatch",
+        tablename="analytics_batch",
+        constraint_name="analytics_batch_key",
+        constraint_class=Unique,
+        params={"columns": ["location", "batch"], "nulls_distinct": True},
+        schema=None,
+    )
+
     manager.add_constraint(
         table_class_name="AnalyticsMonth",
         tablename="analytics_month",
         constraint_name="analytics_month_key",
         constraint_class=Unique,
         params={
-            "columns": ["location", "month", "product", "batch", "vendor"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="AnalyticsStockDay",
-        tablename="analytics_stock_day",
-        constraint_name="analytics_stock_day_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["location", "day", "category"],
+            "columns": ["location", "month", "product", "vendor"],
             "nulls_distinct": True,
         },
         schema=None,
@@ -999,6 +1113,18 @@ async def forwards():
         constraint_class=Unique,
         params={
             "columns": ["location", "day", "product", "batch", "vendor"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="AnalyticsStockDay",
+        tablename="analytics_stock_day",
+        constraint_name="analytics_stock_day_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["location", "day", "category"],
             "nulls_distinct": True,
         },
         schema=None,
