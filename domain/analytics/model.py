@@ -53,6 +53,24 @@ class Period:
         end = _month(self.last + timedelta(days=1))
         return (start, end) if start < end else (start, start)
 
+    def reads(self, today: date) -> tuple[date, date]:
+        """[start, end) of the months to read from the monthly roll-up: the whole months, and
+        an edge month too when fewer of its days lie outside the period than inside (those
+        are then subtracted, day by day; days after ``today`` have no rows to subtract)."""
+        start, end = self.months
+        if start == end:
+            return start, start
+        if self.first.day != 1:
+            inside = (start - self.first).days
+            if (self.first - _month(self.first)).days < inside:
+                start = _month(self.first)
+        if end <= self.last:
+            inside = (self.last - end).days + 1
+            outside = (_next_month(end) - self.last).days - 1
+            if min(outside, max(0, (today - self.last).days)) < inside:
+                end = _next_month(end)
+        return start, end
+
 
 def _month(day: date) -> date:
     return day.replace(day=1)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-# $1 locations, $2..$3 the whole months [start, end), $4..$5 the period's first and last day:
-# every key's flows over the period, months from the monthly roll-up, edge days from the daily.
+# $1 locations, $2..$3 the months read from the monthly roll-up [start, end), $4..$5 the
+# period's first and last day: every key's flows over the period. Days of the period outside
+# those months come from the daily roll-up; days of those months outside the period are taken
+# off (an edge month mostly inside the period reads one monthly row, not twenty daily ones).
 FLOWS = """
 WITH f AS (
   SELECT location, product, vendor, vendor_name, sold_qty, gross, discount, cogs,
@@ -15,6 +17,11 @@ WITH f AS (
          received_qty, loss_value, known_loss_value
   FROM analytics_day
   WHERE location = ANY($1::int[]) AND day >= $4 AND day <= $5 AND (day < $2 OR day >= $3)
+  UNION ALL
+  SELECT location, product, vendor, vendor_name, -sold_qty, -gross, -discount, -cogs,
+         -received_qty, -loss_value, -known_loss_value
+  FROM analytics_day
+  WHERE location = ANY($1::int[]) AND day >= $2 AND day < $3 AND (day < $4 OR day > $5)
 )
 """
 
@@ -53,13 +60,16 @@ WHERE location = ANY($1::int[]) AND day >= $2 AND day <= $3
 GROUP BY location, category
 """
 
-# $1 locations, $2..$3 days: batches first received in the period, received and sold to date.
+# $1 locations, $2..$3 days, $4 how many: batches first received in the period, received and
+# sold to date, slowest sellers first.
 SELL_THROUGH = """
 SELECT a.batch, max(b.producer_batch_number) AS batch_number, max(pr.name) AS product,
        sum(a.received_qty) AS received, sum(a.sold_qty) AS sold
 FROM analytics_batch a JOIN batch b ON b.id = a.batch JOIN product pr ON pr.id = a.product
 WHERE a.location = ANY($1::int[]) AND a.first_received >= $2 AND a.first_received <= $3
 GROUP BY a.batch HAVING sum(a.received_qty) > 0
+ORDER BY sum(a.sold_qty) / sum(a.received_qty), a.batch
+LIMIT $4
 """
 
 # $1 locations: every package on hand now, with its cost, expiry and when it was received.

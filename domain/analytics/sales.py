@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,7 +73,8 @@ class MarginReport:
 
 
 def _bounds(p: Period) -> tuple[date, date, date, date]:
-    start, end = p.months
+    # Tomorrow in UTC is on or after every store's local today: no rows lie beyond it.
+    start, end = p.reads(datetime.now(UTC).date() + timedelta(days=1))
     return start, end, p.first, p.last
 
 
@@ -236,7 +237,7 @@ async def sell_through(
         raise ValidationError("first", f"1 to {MAX_LINES}")
     locations = access.scope(principal, location_ids)
     p = access.period(first, last)
-    rows = await _fetch(sql.SELL_THROUGH, list(locations), p.first, p.last)
+    rows = await _fetch(sql.SELL_THROUGH, list(locations), p.first, p.last, limit)
     lines = [
         BatchSellThrough(
             r["batch"],
@@ -248,8 +249,7 @@ async def sell_through(
         )
         for r in rows
     ]
-    lines.sort(key=lambda x: (x.sell_through or ZERO, x.batch_id))
-    return tuple(lines[:limit])
+    return tuple(lines)
 
 
 @dataclass(frozen=True)

@@ -55,3 +55,14 @@ def test_stock_moves_only_between_one_operators_licences_in_one_state():
     assert "state lines" in (may_transfer(oakland, denver) or "")
     assert "another operator" in (may_transfer(oakland, rival) or "")
     assert movable_pairs([rival, denver, la, oakland]) == [(1, 2), (2, 1)]
+
+
+def test_an_edge_month_mostly_inside_the_period_is_read_whole_less_its_outside_days():
+    two_years = Period(date(2024, 12, 8), date(2026, 12, 7))
+    # December 2024: 24 days inside, 7 outside; December 2026: nothing after today to take off.
+    assert two_years.reads(date(2026, 12, 7)) == (date(2024, 12, 1), date(2027, 1, 1))
+    # Looking back at a finished period, 24 December days after the last would be taken off:
+    # read those 7 days instead.
+    assert two_years.reads(date(2027, 6, 1)) == (date(2024, 12, 1), date(2026, 12, 1))
+    late_start = Period(date(2025, 1, 25), date(2025, 3, 31))
+    assert late_start.reads(date(2025, 6, 1)) == (date(2025, 2, 1), date(2025, 4, 1))
