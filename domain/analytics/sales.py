@@ -80,8 +80,10 @@ def _bounds(p: Period) -> tuple[date, date, date, date]:
 
 async def _fetch(query: str, *args: Any) -> list[Any]:
     async with db.transaction(), db.connection() as conn:
-        # The planner's JIT would compile for longer than these queries run.
-        await conn.execute("SET LOCAL jit = off")
+        # The planner's JIT would compile for longer than these queries run; and a generic plan
+        # (what a prepared statement falls back to after five runs) cannot see which days the
+        # period's edges are, so it scans the whole span of the daily roll-up: plan each run.
+        await conn.execute("SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan")
         return list(await conn.fetch(query, *args))
 
 

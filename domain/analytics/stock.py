@@ -87,7 +87,7 @@ def _local_today(row: Any, now: datetime) -> date:
 
 async def _on_hand(locations: Sequence[int]) -> list[Any]:
     async with db.transaction(), db.connection() as conn:
-        await conn.execute("SET LOCAL jit = off")
+        await conn.execute("SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan")
         return list(await conn.fetch(sql.ON_HAND, list(locations)))
 
 
