@@ -119,3 +119,20 @@ async def test_every_new_movement_kicks_a_roll_up_of_its_location(world):
     one, two = plan("x", event), plan("x", event)
     assert one.args == (world.ca.location_id,)
     assert one.job_id == two.job_id
+
+
+async def test_the_worker_jobs_roll_up_a_location_and_sweep_every_location(world):
+    from tests.support.units import job_ctx
+    from workers import analytics
+
+    shop, _ = await trading(world)
+    rolled = without_ids(await snapshot(shop.loc))
+    async with db.connection() as conn:
+        await conn.execute("DELETE FROM analytics_rollup")
+        await conn.execute("DELETE FROM analytics_day")
+    # The kicked job, with no roll-up yet, reads the location's whole ledger.
+    assert (await analytics.roll_up_analytics(job_ctx(), shop.loc))["days"] > 0
+    assert without_ids(await snapshot(shop.loc)) == rolled
+    swept = await analytics.sweep_analytics(job_ctx())
+    assert swept["days"] >= 2  # at least yesterday and today at every location
+    assert without_ids(await snapshot(shop.loc)) == rolled
