@@ -525,3 +525,15 @@ class AuditPeriodInvalid(UserError):
 
 
 AuditPacketError: TypeAlias = AuditPeriodInvalid | CommonError
+# --- Analytics -------------------------------------------------------------------------------
+
+
+@derived(
+    domain_errors.LocationsNotGranted,
+    "Analytics asked for locations you hold no analytics grant at; nothing was read.",
+)
+class LocationsNotGranted(UserError):
+    pass
+
+
+AnalyticsError: TypeAlias = LocationsNotGranted | NotFound | PermissionDenied | ValidationError

@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from api import metrics, outage
+from api.analytics.resolvers import AnalyticsQueries
 from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.auth.sessions import SessionMutations
@@ -130,6 +131,7 @@ class Query(
     PurchasingQueries,
     PacketQueries,
     OrderingQueries,
+    AnalyticsQueries,
 ):
     pass
 

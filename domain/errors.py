@@ -676,3 +676,18 @@ class AuditPeriodInvalid(DomainError):
     @property
     def message(self) -> str:
         return f"cannot build a packet for {self.from_day} to {self.to_day}: {self.reason}"
+
+
+# --- Analytics -------------------------------------------------------------------------------
+
+
+@dataclass
+class LocationsNotGranted(DomainError):
+    """Analytics asked for locations the caller holds no analytics grant at."""
+
+    location_ids: list[int]
+
+    @property
+    def message(self) -> str:
+        listed = ", ".join(str(loc) for loc in self.location_ids)
+        return f"you may not read analytics at location(s) {listed}"

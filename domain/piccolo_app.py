@@ -6,6 +6,13 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from domain.analytics.tables import (
+    AnalyticsBatch,
+    AnalyticsDay,
+    AnalyticsMonth,
+    AnalyticsRollup,
+    AnalyticsStockDay,
+)
 from domain.catalog.tables import Batch, Product
 from domain.compliance.tables import (
     AdjustmentReasonMap,
@@ -121,6 +128,11 @@ TABLES = [
     PurchaseOrderReceipt,
     AuditPacket,
     OrderingPolicy,
+    AnalyticsDay,
+    AnalyticsMonth,
+    AnalyticsStockDay,
+    AnalyticsRollup,
+    AnalyticsBatch,
 ]
 
 APP_CONFIG = AppConfig(

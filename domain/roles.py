@@ -57,6 +57,8 @@ class Capability(enum.StrEnum):
     # Ordering: read reorder suggestions; set the service level they aim for per category.
     PLAN_ORDERS = "plan orders"
     SET_ORDERING_POLICY = "set ordering service levels"
+    # Margins, turnover, GMROI, aging and stock across licences (managers, auditors, admins).
+    READ_ANALYTICS = "read analytics"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -80,6 +82,7 @@ _MANAGER = _LEAD | {
     Capability.EXPORT_BOOKS,
     Capability.APPROVE_PURCHASE_ORDERS,
     Capability.MANAGE_VENDORS,
+    Capability.READ_ANALYTICS,
 }
 # Ordering: inventory leads and managers plan orders; managers choose the service levels.
 _LEAD |= {Capability.PLAN_ORDERS}
@@ -102,7 +105,14 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.EXPORT_BOOKS,
         }
     ),
-    Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION, Capability.EXPORT_BOOKS}),
+    Role.AUDITOR: frozenset(
+        {
+            Capability.READ,
+            Capability.READ_DIVERSION,
+            Capability.EXPORT_BOOKS,
+            Capability.READ_ANALYTICS,
+        }
+    ),
     Role.ADMIN: frozenset(Capability),
 }
 # Audit packets: the people an inspector deals with, and nobody on the floor.

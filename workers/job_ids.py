@@ -56,3 +56,11 @@ def destruction_finish_job_id(prefix: str, destruction_id: int) -> str:
 def audit_packet_job_id(prefix: str, packet_id: int) -> str:
     """One queued build per audit packet."""
     return f"{prefix}:audit-packet:{packet_id}"
+
+
+# A location's movements within the same minute share one analytics roll-up, at its end.
+ANALYTICS_SLOT_SECONDS = 60
+
+
+def analytics_job_id(prefix: str, location_id: int, slot: int) -> str:
+    return f"{prefix}:analytics:{location_id}:{slot}"

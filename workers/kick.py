@@ -31,10 +31,12 @@ from domain.events import (
     StockBalanceChanged,
     WebhooksQueued,
 )
-from workers import destruction, diversion, jobs, packet, webhooks
+from workers import analytics, destruction, diversion, jobs, packet, webhooks
 from workers.job_ids import (
+    ANALYTICS_SLOT_SECONDS,
     DIVERSION_SLOT_SECONDS,
     WAKE_UP_SLOTS_PER_SECOND,
+    analytics_job_id,
     audit_packet_job_id,
     destruction_finish_job_id,
     diversion_job_id,
@@ -134,6 +136,29 @@ KICKS: dict[type[Event], tuple[Job, Callable[[str, Any], Enqueue | None]]] = {
 }
 
 
+def _analytics(prefix: str, event: StockBalanceChanged) -> Enqueue:
+    # A location's movements within the same minute share one roll-up at its end: the figures
+    # are a minute behind the ledger at most, and a busy store rolls up once a minute.
+    slot = int(time.time() // ANALYTICS_SLOT_SECONDS) + 1
+    return Enqueue(
+        (event.location_id,),
+        analytics_job_id(prefix, event.location_id, slot),
+        datetime.fromtimestamp(slot * ANALYTICS_SLOT_SECONDS, UTC),
+    )
+
+
+# Further jobs for event classes ``KICKS`` already maps to one: (class, job, plan).
+ALSO_KICKS: list[tuple[type[Event], Job, Callable[[str, Any], Enqueue | None]]] = [
+    (StockBalanceChanged, analytics.roll_up_analytics, _analytics),
+]
+
+
+def kicks_for(event_type: type[Event]) -> list[tuple[Job, Callable[[str, Any], Enqueue | None]]]:
+    """Every (job, plan) an event of ``event_type`` starts."""
+    found = [KICKS[event_type]] if event_type in KICKS else []
+    return found + [(job, plan) for kind, job, plan in ALSO_KICKS if kind is event_type]
+
+
 def job_name(job: Job) -> str:
     """The name arq registers a job function under (``arq.func`` uses the qualname)."""
     return job.__qualname__
@@ -142,7 +167,8 @@ def job_name(job: Job) -> str:
 def require_registered(functions: Iterable[Function | Job]) -> None:
     """Fail (at the worker's import) unless every job ``KICKS`` starts is registered."""
     registered = {f.coroutine if isinstance(f, Function) else f for f in functions}
-    missing = sorted(job_name(job) for job, _ in KICKS.values() if job not in registered)
+    kicked = [job for job, _ in KICKS.values()] + [job for _, job, _ in ALSO_KICKS]
+    missing = sorted({job_name(job) for job in kicked if job not in registered})
     if missing:
         raise RuntimeError(f"jobs kicked by events but not registered: {', '.join(missing)}")
 
@@ -158,12 +184,9 @@ class JobKicker:
     async def publish(self, events: Sequence[Event]) -> None:
         planned: dict[str, tuple[Job, Enqueue]] = {}
         for event in events:
-            kick = KICKS.get(type(event))
-            if kick is None:
-                continue
-            job, plan = kick
-            if (enqueue := plan(self.prefix, event)) is not None:
-                planned.setdefault(enqueue.job_id, (job, enqueue))
+            for job, plan in kicks_for(type(event)):
+                if (enqueue := plan(self.prefix, event)) is not None:
+                    planned.setdefault(enqueue.job_id, (job, enqueue))
         # The request that committed these events, so the job's logs name it too.
         traced: dict[str, Any] = {JOB_KWARG: rid} if (rid := current_request_id()) else {}
         for job_id, (job, enqueue) in planned.items():  # each job once per batch

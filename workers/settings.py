@@ -18,7 +18,7 @@ from arq.worker import Function
 from api.bootstrap import bootstrap, redis_settings, running
 from api.metrics import timed_job
 from domain.settings import Settings, load
-from workers import destruction, diversion, jobs, packet, samples, webhooks
+from workers import analytics, destruction, diversion, jobs, packet, samples, webhooks
 from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -131,6 +131,14 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             minute=set(range(3, 60, 5)),
             unique=True,
         ),
+        cron(
+            analytics.sweep_analytics,
+            name=named(analytics.sweep_analytics),
+            hour={2},
+            minute={17},
+            unique=True,
+            timeout=3600,
+        ),
     ]
 
 
@@ -159,6 +167,8 @@ class WorkerSettings:
         func(jobs.expire_counts, keep_result=0, timeout=300),
         func(packet.build_audit_packet, keep_result=0, timeout=1800),
         func(packet.sweep_audit_packets, keep_result=0),
+        func(analytics.roll_up_analytics, keep_result=0, timeout=900),
+        func(analytics.sweep_analytics, keep_result=0, timeout=3600),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")

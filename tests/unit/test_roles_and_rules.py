@@ -47,6 +47,7 @@ def test_auditors_only_read():
         Capability.READ_DIVERSION,
         Capability.EXPORT_BOOKS,  # reading the books out as CSV changes nothing
         Capability.AUDIT_PACKETS,
+        Capability.READ_ANALYTICS,
     ]
 
 
