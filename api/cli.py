@@ -1,4 +1,4 @@
-"""``leafledger serve | worker | migrate | demo | create-user``.
+"""``leafledger serve | worker | migrate | demo | create-user | verify``.
 
 Settings are read once (``domain.settings.load``) and handed to ``api.bootstrap``; the only
 environment this module touches is what it exports to the child processes it starts.
@@ -179,6 +179,48 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
         print(line)
 
 
+def cmd_verify(args: argparse.Namespace) -> None:
+    """Re-compute every hash chain: each package's movements and each change-log chain; name
+    the first broken row of each and exit 1 if there is one."""
+    from domain import db
+    from domain.changelog.verify import verify_change_log
+    from domain.inventory.audit import verify_location_chains
+    from domain.organisation import queries as organisation
+
+    url = settings.load().database_url
+    if not url:
+        raise SystemExit("set LEAFLEDGER_DATABASE_URL")
+
+    async def run() -> int:
+        db.configure(url)
+        await db.start(max_size=2)
+        problems = 0
+        try:
+            locations = await organisation.location_ids()
+            for location_id in locations:
+                for chain in await verify_location_chains(location_id):
+                    problems += 1
+                    print(
+                        f"location {location_id}: movement {chain.sequence} of {chain.tag}:"
+                        f" {chain.reason}"
+                    )
+            async with db.connection() as conn:
+                for location_id in [*locations, None]:
+                    for found in await verify_change_log(conn, location_id):
+                        problems += 1
+                        print(
+                            f"change log {found.chain}: row {found.id} (#{found.sequence},"
+                            f" {found.operation}): {found.reason}"
+                        )
+        finally:
+            await db.stop()
+        print(f"{len(locations)} locations verified: {problems or 'no'} broken chains")
+        return problems
+
+    if asyncio.run(run()):
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="leafledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,6 +254,10 @@ def main(argv: list[str] | None = None) -> None:
         "--location", action="append", required=True, help="licence number (repeatable)"
     )
     user.set_defaults(func=cmd_create_user)
+
+    sub.add_parser(
+        "verify", help="re-compute the ledger's and the change log's hash chains"
+    ).set_defaults(func=cmd_verify)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -24,6 +24,7 @@ from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.auth.sessions import SessionMutations
 from api.catalog.resolvers import CatalogMutations, CatalogQueries
+from api.changelog.resolvers import ChangeLogQueries
 from api.compliance.reason_map import AdjustmentReasonMutations, AdjustmentReasonQueries
 from api.compliance.resolvers import (
     ComplianceMutations,
@@ -114,6 +115,7 @@ class Query(
     LabQueries,
     CountPlanQueries,
     CountQueries,
+    ChangeLogQueries,
 ):
     pass
 

@@ -7,6 +7,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from domain.catalog.tables import Batch, Product
+from domain.changelog.tables import ChangeLog
 from domain.compliance.tables import (
     AdjustmentReasonMap,
     Discrepancy,
@@ -107,6 +108,7 @@ TABLES = [
     SampleRotation,
     LabSample,
     LabResult,
+    ChangeLog,
 ]
 
 APP_CONFIG = AppConfig(

@@ -735,3 +735,6 @@ from tests.api.authz_samples import SAMPLE_CASES  # noqa: E402
 CASES.update(SAMPLE_CASES)
 CASES.update(_COUNT_PLANS)
 CASES.update(_COUNTS)
+
+# Queries: who may read the change log (auditLog; tests/changelog/test_audit_log_api.py).
+AUDIT_LOG_READERS = frozenset({Role.AUDITOR, Role.COMPLIANCE, Role.ADMIN})
