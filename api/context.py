@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
+from domain.changelog import record as changelog
 from domain.counts import queries as counts
 from domain.errors import PermissionDenied
 from domain.identity import api_keys
@@ -182,6 +183,9 @@ class Context:
         if principal is None:
             raise GraphQLError("sign in first", extensions={"code": "UNAUTHENTICATED"})
         if not principal.can(Capability.READ, location_id):
+            await changelog.denied(
+                principal, "read", str(Capability.READ), f"location {location_id}"
+            )
             raise GraphQLError(
                 "you have no grant at this location", extensions={"code": "FORBIDDEN"}
             )

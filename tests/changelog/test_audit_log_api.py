@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from domain import db
 from domain.catalog import services as catalog
+from domain.identity import api_keys
 from domain.organisation import services as organisation
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
@@ -182,3 +183,42 @@ async def test_another_operators_changes_and_ungranted_locations_stay_hidden(api
     assert asked["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     theirs = await _log(api, world.co.token(Role.ADMIN), entityType="zone")
     assert [n["after"]["name"] for n in theirs] == ["Their vault"]
+
+
+async def test_reading_a_store_without_a_grant_is_logged_as_a_denial(api, world):
+    since = await last_id()
+    result = await api(
+        "query($loc: ID!) { stockSummary(locationId: $loc) { quantity } }",
+        {"loc": str(world.co.location_id)},
+        token=world.ca.token(Role.MANAGER),
+    )
+    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    (row,) = await rows_since(since)
+    assert (row["operation"], row["entity_id"], row["after"]["detail"]) == (
+        "permissionDenied",
+        "read",
+        f"location {world.co.location_id}",
+    )
+
+
+async def test_a_partner_keys_refusal_names_the_key(api, world):
+    created = await api_keys.create(
+        new_uow(),
+        world.as_(Role.ADMIN),
+        api_keys.CreateApiKey(
+            "Till 1",
+            frozenset({api_keys.Scope.RECORD_SALES}),
+            frozenset({world.ca.location_id}),
+        ),
+    )
+    since = await last_id()
+    result = await api(AUDIT_LOG, {"first": 5}, token=created.secret)
+    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    (row,) = await rows_since(since)
+    assert (row["operation"], row["entity_id"], row["actor_kind"], row["api_key_id"]) == (
+        "permissionDenied",
+        "auditLog",
+        "partner_key",
+        created.key_id,
+    )
+    assert created.secret not in repr(row)
