@@ -119,20 +119,30 @@ async def changes_page(f: ChangeFilter, first: int, after: int | None) -> Page[C
 
 
 async def change_log_rows(
-    conn: asyncpg.Connection, location_id: int, start: datetime, end: datetime
+    conn: asyncpg.Connection,
+    location_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    operator_id: int | None = None,
 ) -> AsyncIterator[ChangeRow]:
     """A location's rows in ``[start, end)``, oldest first, streamed through a server-side
     cursor ``BATCH`` rows at a time (the audit packet: memory does not grow with history).
 
+    With ``operator_id``, the operator's operator-wide rows of the period too (a price or a lab
+    status changed for every store), interleaved in the order they were written.
     Opens a transaction (or a savepoint in the caller's) because cursors live in one.
     """
+    scope = "c.location = $1"
+    args: list[Any] = [location_id, start, end]
+    if operator_id is not None:
+        scope = "(c.location = $1 OR (c.location IS NULL AND c.operator = $4))"
+        args.append(operator_id)
     async with conn.transaction():
         cursor = conn.cursor(
-            f"SELECT {CHANGE_COLUMNS} FROM change_log c WHERE c.location = $1"
-            " AND c.occurred_at >= $2 AND c.occurred_at < $3 ORDER BY c.sequence",
-            location_id,
-            start,
-            end,
+            f"SELECT {CHANGE_COLUMNS} FROM change_log c WHERE {scope}"
+            " AND c.occurred_at >= $2 AND c.occurred_at < $3 ORDER BY c.id",
+            *args,
             prefetch=BATCH,
         )
         async for record in cursor:

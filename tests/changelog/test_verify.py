@@ -148,6 +148,29 @@ async def test_the_packet_streams_a_period_of_rows_oldest_first(world):
     assert none == []
 
 
+async def test_the_packet_can_take_the_operators_changes_of_the_period_too(world):
+    await catalog.update_product(
+        new_uow(),
+        world.as_(Role.MANAGER),
+        catalog.UpdateProduct(world.product_id, {"price": Decimal("20")}),
+    )
+    await _some_changes(world, 1)
+    now = datetime.now(UTC)
+    async with db.connection() as conn:
+        rows = [
+            row
+            async for row in queries.change_log_rows(
+                conn,
+                world.ca.location_id,
+                now - timedelta(hours=1),
+                now + timedelta(hours=1),
+                operator_id=world.ca.operator_id,
+            )
+        ]
+    assert [r.operation for r in rows][-2:] == ["updateProduct", "createZone"]
+    assert {r.location_id for r in rows} == {None, world.ca.location_id}
+
+
 async def test_leafledger_verify_names_the_broken_row(world, database):
     await _some_changes(world)
     rows = await _ids(world.ca.location_id)
