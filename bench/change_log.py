@@ -31,6 +31,7 @@ from domain import db
 from domain.changelog.model import GENESIS, Actor, ActorKind, row_hash
 from domain.changelog.record import record
 from domain.changelog.verify import verify_change_log
+from domain.rows import returned
 
 DATABASE = "changelog_bench"
 LOCATION = 914001
@@ -54,7 +55,7 @@ async def _setup() -> tuple[int, int]:
             " VALUES ($1, 'Vault', 'vault', true, now()) RETURNING id",
             LOCATION,
         )
-    return operator, zone
+    return returned(operator), returned(zone)
 
 
 async def _writes(operator: int, zone: int, count: int) -> dict[str, float]:

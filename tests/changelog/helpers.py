@@ -9,7 +9,7 @@ from domain import db
 
 async def last_id() -> int:
     async with db.connection() as conn:
-        return await conn.fetchval("SELECT coalesce(max(id), 0) FROM change_log")
+        return int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM change_log") or 0)
 
 
 async def rows_since(after_id: int) -> list[dict[str, Any]]:

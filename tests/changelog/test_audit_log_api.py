@@ -100,7 +100,7 @@ async def test_the_log_filters_by_actor_entity_operation_and_period(api, world):
         new_uow(), manager, catalog.UpdateProduct(world.product_id, {"price": Decimal("15")})
     )
     await organisation.create_zone(
-        new_uow(), manager, organisation.CreateZone(world.ca.location_id, "Vault 2", "vault")
+        new_uow(), manager, organisation.CreateZone(world.ca.location_id, "Vault 2", ZoneKind.VAULT)
     )
     await organisation.update_zone(
         new_uow(),
@@ -142,7 +142,7 @@ async def test_pages_run_newest_first_with_a_cursor(api, world):
         await organisation.create_zone(
             new_uow(),
             world.as_(Role.MANAGER),
-            organisation.CreateZone(world.ca.location_id, f"Shelf {n}", "sales_floor"),
+            organisation.CreateZone(world.ca.location_id, f"Shelf {n}", ZoneKind.SALES_FLOOR),
         )
     token = world.ca.token(Role.COMPLIANCE)
     zones = {"entityType": "zone"}
@@ -165,12 +165,12 @@ async def test_another_operators_changes_and_ungranted_locations_stay_hidden(api
     await organisation.create_zone(
         new_uow(),
         world.co.users[Role.ADMIN],
-        organisation.CreateZone(world.co.location_id, "Their vault", "vault"),
+        organisation.CreateZone(world.co.location_id, "Their vault", ZoneKind.VAULT),
     )
     await organisation.create_zone(
         new_uow(),
         world.as_(Role.MANAGER),
-        organisation.CreateZone(world.ca.location_id, "Our vault", "vault"),
+        organisation.CreateZone(world.ca.location_id, "Our vault", ZoneKind.VAULT),
     )
     auditor = world.ca.token(Role.AUDITOR)
     seen = await _log(api, auditor, entityType="zone")

@@ -29,6 +29,7 @@ from domain.organisation import services as organisation
 from domain.organisation.model import ZoneKind
 from domain.quantities import Unit
 from domain.roles import Role
+from domain.rows import returned
 from domain.samples import services as samples
 from domain.webhooks import services as webhooks
 from tests.changelog.helpers import last_id, rows_since
@@ -53,7 +54,7 @@ class Expect:
 
 async def _discrepancy(world) -> int:
     async with db.connection() as conn:
-        return await conn.fetchval(
+        discrepancy_id = await conn.fetchval(
             "INSERT INTO discrepancy (location, tag, kind, our_quantity, state_quantity,"
             " difference, first_seen_run, last_seen_run, first_seen_at, last_seen_at, status)"
             " VALUES ($1, $2, 'quantity_differs', 10, 9, 1, 0, 0, now(), now(), 'open')"
@@ -61,6 +62,7 @@ async def _discrepancy(world) -> int:
             world.ca.location_id,
             world.tag,
         )
+    return returned(discrepancy_id)
 
 
 async def create_product(world) -> Expect:

@@ -18,6 +18,7 @@ from domain.catalog import services as catalog
 from domain.changelog import queries
 from domain.changelog.verify import verify_change_log
 from domain.organisation import services as organisation
+from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.support.units import new_uow
 
@@ -27,7 +28,7 @@ async def _some_changes(world, count: int = 3) -> None:
         await organisation.create_zone(
             new_uow(),
             world.as_(Role.MANAGER),
-            organisation.CreateZone(world.ca.location_id, f"Back room {n}", "vault"),
+            organisation.CreateZone(world.ca.location_id, f"Back room {n}", ZoneKind.VAULT),
         )
 
 
@@ -114,7 +115,7 @@ async def test_concurrent_writers_never_fork_a_chain(world):
             organisation.create_zone(
                 new_uow(),
                 world.as_(Role.MANAGER),
-                organisation.CreateZone(world.ca.location_id, f"Rush {n}", "vault"),
+                organisation.CreateZone(world.ca.location_id, f"Rush {n}", ZoneKind.VAULT),
             )
             for n in range(12)
         )
