@@ -66,6 +66,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_create_user(args: argparse.Namespace) -> None:
     from api.bootstrap import bootstrap
     from domain import db
+    from domain.changelog.model import Actor
     from domain.identity import services as identity
     from domain.organisation import queries as organisation
     from domain.roles import Role
@@ -87,6 +88,7 @@ def cmd_create_user(args: argparse.Namespace) -> None:
                 name=args.name,
                 password=args.password,
                 grants={r.id: Role(args.role) for r in rows},
+                logged_as=Actor.system(rows[0].operator_id, "leafledger create-user"),
             )
             print(f"created user {user_id} ({args.email}) as {args.role}")
         finally:

@@ -30,8 +30,13 @@ async def create_user(
     name: str,
     password: str,
     grants: dict[int, Role],
+    logged_as: Actor | None = None,
 ) -> int:
-    """Create a user with roles at the given locations (used by the CLI and by admins)."""
+    """Create a user with roles at the given locations (used by the CLI and by admins).
+
+    ``logged_as``: the change-log actor when no service logs it (the CLI, a new deployment's
+    first admin); ``invite_user`` logs its own row.
+    """
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise ValidationError("email", "is not an e-mail address")
@@ -66,7 +71,21 @@ async def create_user(
             'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)',
             [(user_id, location_id, str(Role(role))) for location_id, role in grants.items()],
         )
+        if logged_as is not None:
+            await changelog.record(
+                conn,
+                logged_as,
+                "createUser",
+                "user",
+                user_id,
+                location_id=None,
+                after={"email": email, "name": name.strip(), "grants": _grants(grants)},
+            )
     return user_id
+
+
+def _grants(grants: dict[int, Role]) -> dict[str, str]:
+    return {str(loc): str(Role(role)) for loc, role in sorted(grants.items())}
 
 
 async def login(
@@ -191,7 +210,7 @@ async def invite_user(uow: UnitOfWork, principal: Principal, cmd: InviteUser) ->
             after={
                 "email": cmd.email.strip().lower(),
                 "name": cmd.name.strip(),
-                "grants": {str(loc): str(Role(role)) for loc, role in sorted(cmd.grants.items())},
+                "grants": _grants(cmd.grants),
             },
         )
         return UserSaved(user_id)

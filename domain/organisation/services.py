@@ -11,6 +11,7 @@ import asyncpg
 
 from domain import db, service
 from domain.changelog import record as changelog
+from domain.changelog.model import Actor
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity import services as identity
 from domain.identity.principal import Principal
@@ -279,6 +280,7 @@ async def bootstrap_operator(
         name=admin_name,
         password=password,
         grants={location_id: Role.ADMIN},
+        logged_as=Actor.system(operator_id, "bootstrap"),
     )
     return operator_id, location_id, user_id
 

@@ -469,3 +469,22 @@ async def test_a_change_with_no_difference_is_logged_with_nothing_changed(world)
 
 def test_every_expectation_names_a_distinct_operation():
     assert len({m.__name__ for m in MUTATIONS}) == len(MUTATIONS)
+
+
+async def test_a_new_deployments_first_admin_is_logged_as_the_system(world):
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT actor_kind, user_id, client, entity_id, after FROM change_log"
+            " WHERE operation = 'createUser' AND operator = $1",
+            world.ca.operator_id,
+        )
+    assert [(r["actor_kind"], r["user_id"], r["client"]) for r in rows] == [
+        ("system", None, "bootstrap")
+    ]
+    admin = world.as_(Role.ADMIN)
+    assert rows[0]["entity_id"] == str(admin.user_id)
+    assert rows[0]["after"] == {
+        "email": admin.email,
+        "name": admin.name,
+        "grants": {str(world.ca.location_id): "admin"},
+    }
