@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 REDACTED = "[redacted]"
 # Field names whose values never enter the log, whatever the entity: a changed credential is
-# recorded as changed ("[redacted]" before and after), never its value. Matched on the whole
-# name's words, so "secret_hash", "api_key", "signing_secret", "credentials", "pin_hash",
-# "password" are caught and "key_id" is not... except "key", which only names a secret.
+# recorded as changed ("[redacted]" before and after), never its value. Matched on the name's
+# words ("secret_hash", "api_key", "user_key", "signing_secret", "credentials", "pin_hash" and
+# "password" are caught); identifiers and flags that only name a secret are listed apart.
 _SECRET_WORDS = frozenset(
     {
         "password",

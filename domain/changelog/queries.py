@@ -13,7 +13,7 @@ from domain import db
 from domain.changelog.model import ActorKind
 from domain.identity.principal import Principal
 from domain.inventory.queries import Page
-from domain.roles import Capability
+from domain.roles import Capability, Role
 
 MAX_PAGE = 200
 # Rows fetched per round trip when streaming (the packet, verification): memory stays flat.
@@ -52,7 +52,7 @@ class ChangeRow:
 
 
 # Who may read the log: auditors, compliance and admins (the roles an inspection involves).
-_READERS = ("auditor", "compliance", "admin")
+READERS = frozenset({Role.AUDITOR, Role.COMPLIANCE, Role.ADMIN})
 
 
 def readable_locations(principal: Principal) -> list[int]:
@@ -62,7 +62,7 @@ def readable_locations(principal: Principal) -> list[int]:
     return sorted(
         loc
         for loc, role in principal.grants.items()
-        if str(role) in _READERS and principal.can(Capability.READ, loc)
+        if role in READERS and principal.can(Capability.READ, loc)
     )
 
 
