@@ -114,6 +114,7 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
             caller=caller if isinstance(caller, Caller) else None,
             refresh_ttl=self.refresh_ttl,
             units=self.units,
+            client=(request.headers.get("user-agent") or "")[:200] or None,
         )
 
     async def on_ws_connect(self, context: Context) -> None:

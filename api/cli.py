@@ -1,4 +1,5 @@
-"""``leafledger serve | worker | migrate | demo | create-user | backtest | backup | restore``.
+"""``leafledger serve | worker | migrate | demo | create-user | backtest | verify | backup |
+restore``.
 
 Settings are read once (``domain.settings.load``) and handed to ``api.bootstrap``; the only
 environment this module touches is what it exports to the child processes it starts.
@@ -84,6 +85,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_create_user(args: argparse.Namespace) -> None:
     from api.bootstrap import bootstrap
     from domain import db
+    from domain.changelog.model import Actor
     from domain.identity import services as identity
     from domain.organisation import queries as organisation
     from domain.roles import Role
@@ -105,6 +107,7 @@ def cmd_create_user(args: argparse.Namespace) -> None:
                 name=args.name,
                 password=args.password,
                 grants={r.id: Role(args.role) for r in rows},
+                logged_as=Actor.system(rows[0].operator_id, "leafledger create-user"),
             )
             print(f"created user {user_id} ({args.email}) as {args.role}")
         finally:
@@ -199,6 +202,48 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
         print(line)
 
 
+def cmd_verify(args: argparse.Namespace) -> None:
+    """Re-compute every hash chain: each package's movements and each change-log chain; name
+    the first broken row of each and exit 1 if there is one."""
+    from domain import db
+    from domain.changelog.verify import verify_change_log
+    from domain.inventory.audit import verify_location_chains
+    from domain.organisation import queries as organisation
+
+    url = settings.load().database_url
+    if not url:
+        raise SystemExit("set LEAFLEDGER_DATABASE_URL")
+
+    async def run() -> int:
+        db.configure(url)
+        await db.start(max_size=2)
+        problems = 0
+        try:
+            locations = await organisation.location_ids()
+            for location_id in locations:
+                for chain in await verify_location_chains(location_id):
+                    problems += 1
+                    print(
+                        f"location {location_id}: movement {chain.sequence} of {chain.tag}:"
+                        f" {chain.reason}"
+                    )
+            async with db.connection() as conn:
+                for location_id in [*locations, None]:
+                    for found in await verify_change_log(conn, location_id):
+                        problems += 1
+                        print(
+                            f"change log {found.chain}: row {found.id} (#{found.sequence},"
+                            f" {found.operation}): {found.reason}"
+                        )
+        finally:
+            await db.stop()
+        print(f"{len(locations)} locations verified: {problems or 'no'} broken chains")
+        return problems
+
+    if asyncio.run(run()):
+        raise SystemExit(1)
+
+
 def cmd_backtest(args: argparse.Namespace) -> None:
     """Replay a location's history under the suggestions and a naive min/max (ordering)."""
     from domain import db
@@ -255,6 +300,10 @@ def main(argv: list[str] | None = None) -> None:
         "--location", action="append", required=True, help="licence number (repeatable)"
     )
     user.set_defaults(func=cmd_create_user)
+
+    sub.add_parser(
+        "verify", help="re-compute the ledger's and the change log's hash chains"
+    ).set_defaults(func=cmd_verify)
 
     from api import cli_backup
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
+from domain.changelog import record as changelog
 from domain.counts import queries as counts
 from domain.errors import PermissionDenied
 from domain.identity import api_keys
@@ -125,6 +126,8 @@ class Context:
     # What the caller may not see quantities of (a blind count they take part in): read once
     # per request, by the first field that needs it (sibling fields await the same read).
     blind: asyncio.Future[counts.BlindScope] | None = None
+    # The client the request came from (its User-Agent): the change log's "from which client".
+    client: str | None = None
 
     def uow(self) -> UnitOfWork:
         """A new unit of work for one service call."""
@@ -144,6 +147,10 @@ class Context:
         """The caller (read once per request or socket)."""
         if self.caller is None:
             self.caller = await identify(self.codec, self.token)
+        found = self.caller.principal
+        if self.client and found is not None and found.client is None:
+            # Per request, never in the auth cache: the same token may be used by two clients.
+            self.caller = replace(self.caller, principal=replace(found, client=self.client))
         return self.caller
 
     async def principal(self) -> Principal | None:
@@ -176,6 +183,9 @@ class Context:
         if principal is None:
             raise GraphQLError("sign in first", extensions={"code": "UNAUTHENTICATED"})
         if not principal.can(Capability.READ, location_id):
+            await changelog.denied(
+                principal, "read", str(Capability.READ), f"location {location_id}"
+            )
             raise GraphQLError(
                 "you have no grant at this location", extensions={"code": "FORBIDDEN"}
             )

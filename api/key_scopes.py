@@ -15,6 +15,7 @@ from strawberry.extensions import SchemaExtension
 
 from api.context import Context
 from api.request_guard import root_fields
+from domain.changelog import record as changelog
 from domain.identity import api_keys
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,12 @@ class ApiKeyScopes(SchemaExtension):
                 asked = asked_fields(document, self.execution_context.operation_name)
                 refused = sorted(asked - allowed)
                 if refused:
+                    await changelog.denied(
+                        caller.principal or caller.api_key.principal,
+                        ", ".join(refused),
+                        "call fields outside the key's scopes",
+                        ", ".join(sorted(caller.api_key.scopes)),
+                    )
                     log.warning(
                         "api key %s denied %s (scopes: %s)",
                         caller.api_key.prefix,

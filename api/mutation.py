@@ -17,6 +17,7 @@ from strawberry.types.union import StrawberryUnion
 from api.errors import to_graphql, validation_error
 from api.metrics import MUTATION_OUTCOMES
 from domain import errors as domain_errors
+from domain.changelog import record as changelog
 from domain.counts import blind
 
 if TYPE_CHECKING:
@@ -87,10 +88,14 @@ async def mutate(
     is a NotFound), then the service, handed a new unit of work; its outcome presented, or its
     refusal as a member of the field's result union. Each resolver states only the command, the
     service and the payload."""
+    principal: Principal | None = None
     try:
         principal = await info.context.require_principal()
         outcome = await service(info.context.uow(), principal, command())
     except domain_errors.DomainError as exc:
+        if isinstance(exc, domain_errors.PermissionDenied) and principal is not None:
+            # Logged apart: the refused mutation's unit rolled back and wrote nothing.
+            await changelog.denied(principal, info.field_name, exc.action, exc.detail)
         if blind.names_quantities(exc):
             # Someone counting this stock blind must not learn its quantity from a refusal.
             exc = blind.refusal_for(exc, await info.context.blind_scope())

@@ -26,6 +26,7 @@ from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.auth.sessions import SessionMutations
 from api.catalog.resolvers import CatalogMutations, CatalogQueries
+from api.changelog.resolvers import ChangeLogQueries
 from api.compliance.reason_map import AdjustmentReasonMutations, AdjustmentReasonQueries
 from api.compliance.resolvers import (
     ComplianceMutations,
@@ -132,6 +133,7 @@ class Query(
     PacketQueries,
     OrderingQueries,
     AnalyticsQueries,
+    ChangeLogQueries,
 ):
     pass
 

@@ -118,6 +118,14 @@ def _audit_packet(f: Figures) -> str:
     )
 
 
+def _change_log(f: Figures) -> str:
+    return (
+        f"change-log row costs a mutation {f.get('write_cost_ratio')}x its bare transaction"
+        f" (+{f.get('statements_added')} statements); verify {f.get('verify_rows_per_s')}"
+        f" rows/s, memory {f.get('verify_memory_ratio_2x_rows')}x for twice the rows (flat: 1.0)"
+    )
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -166,6 +174,7 @@ BENCHES = (
     ),
     Bench("exports", "bench.exports", ("--packages", "1000"), _exports),
     Bench("audit_packet", "bench.audit_packet", ("--movements", "20000"), _audit_packet),
+    Bench("change_log", "bench.change_log", ("--rows", "20000", "--writes", "200"), _change_log),
 )
 
 

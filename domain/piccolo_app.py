@@ -14,6 +14,7 @@ from domain.analytics.tables import (
     AnalyticsStockDay,
 )
 from domain.catalog.tables import Batch, Product
+from domain.changelog.tables import ChangeLog
 from domain.compliance.tables import (
     AdjustmentReasonMap,
     Discrepancy,
@@ -133,6 +134,7 @@ TABLES = [
     AnalyticsStockDay,
     AnalyticsRollup,
     AnalyticsBatch,
+    ChangeLog,
 ]
 
 APP_CONFIG = AppConfig(

@@ -54,7 +54,13 @@ class AuthMutations:
 
         return await attempt(
             lambda: refresh.start(
-                identity.login(info.context.codec, email, password, info.context.address or None),
+                identity.login(
+                    info.context.codec,
+                    email,
+                    password,
+                    info.context.address or None,
+                    info.context.client,
+                ),
                 info.context.refresh_ttl,
             ),
             present,

@@ -11,6 +11,7 @@ import asyncpg
 
 from domain import db, service
 from domain.catalog.model import Category, LabStatus
+from domain.changelog import record as changelog
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity.principal import Principal
 from domain.numbers import DecimalRefused, Problem, parse_decimal
@@ -207,6 +208,9 @@ async def create_product(
                 )
             except asyncpg.UniqueViolationError:
                 raise ValidationError("sku", "this SKU already exists") from None
+        await changelog.change(
+            uow, principal, "createProduct", "product", product_id, location_id=None, after=values
+        )
         return ProductSaved(returned(product_id))
 
     return await service.run(uow, principal, "createProduct", cmd, work, ProductSaved)
@@ -262,14 +266,22 @@ def _require_catalog(principal: Principal, stocked_at: list[int]) -> None:
 
 
 async def _update(
-    principal: Principal, table: str, entity_id: int, changes: dict[str, Any]
+    uow: UnitOfWork,
+    principal: Principal,
+    operation: str,
+    table: str,
+    entity_id: int,
+    changes: dict[str, Any],
 ) -> None:
     columns = sorted(changes)
     assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
     async with db.connection() as conn:
         # Checked again under the row lock: a package registered meanwhile at another store
         # (its foreign key takes a KEY SHARE lock on this row) waits for us, or is seen here.
-        await conn.execute(f"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE", entity_id)
+        # The locked row's changed columns are the change log's "before".
+        before = await conn.fetchrow(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE id = $1 FOR UPDATE", entity_id
+        )
         stocked_at = [r["location"] for r in await conn.fetch(_STOCKED_AT[table], entity_id)]
         _require_catalog(principal, stocked_at)
         try:
@@ -281,6 +293,16 @@ async def _update(
         except asyncpg.UniqueViolationError:
             field = "sku" if table == "product" else "producerBatchNumber"
             raise ValidationError(field, "already exists") from None
+    await changelog.change(
+        uow,
+        principal,
+        operation,
+        table,
+        entity_id,
+        location_id=None,
+        before=dict(before) if before is not None else None,
+        after={c: _db_value(changes[c]) for c in columns},
+    )
 
 
 async def update_product(
@@ -295,7 +317,7 @@ async def update_product(
 
     async def work(uow: UnitOfWork) -> ProductSaved:
         if cmd.changes:
-            await _update(principal, "product", cmd.product_id, cmd.changes)
+            await _update(uow, principal, "updateProduct", "product", cmd.product_id, cmd.changes)
         return ProductSaved(cmd.product_id)
 
     return await service.run(uow, principal, "updateProduct", cmd, work, ProductSaved)
@@ -323,6 +345,15 @@ async def create_batch(uow: UnitOfWork, principal: Principal, cmd: CreateBatch) 
                 raise ValidationError(
                     "producerBatchNumber", "this product already has that batch number"
                 ) from None
+        await changelog.change(
+            uow,
+            principal,
+            "createBatch",
+            "batch",
+            batch_id,
+            location_id=None,
+            after={"product_id": cmd.batch.product_id, **values},
+        )
         return BatchSaved(returned(batch_id))
 
     return await service.run(uow, principal, "createBatch", cmd, work, BatchSaved)
@@ -338,7 +369,7 @@ async def update_batch(uow: UnitOfWork, principal: Principal, cmd: UpdateBatch) 
 
     async def work(uow: UnitOfWork) -> BatchSaved:
         if cmd.changes:
-            await _update(principal, "batch", cmd.batch_id, cmd.changes)
+            await _update(uow, principal, "updateBatch", "batch", cmd.batch_id, cmd.changes)
         return BatchSaved(cmd.batch_id)
 
     return await service.run(uow, principal, "updateBatch", cmd, work, BatchSaved)

@@ -20,6 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from domain import db, events, service
+from domain.changelog import record as changelog
 from domain.compliance import connections
 from domain.errors import (
     NotFound,
@@ -264,6 +265,12 @@ async def set_mapping(
 
     async def work(uow: UnitOfWork) -> StateReasonsRefreshed:
         async with db.connection() as conn:
+            was = await conn.fetchval(
+                "SELECT state_reason FROM adjustment_reason_map WHERE location = $1"
+                " AND reason = $2 FOR UPDATE",
+                cmd.location_id,
+                reason.value,
+            )
             if chosen is None:
                 await conn.execute(
                     "DELETE FROM adjustment_reason_map WHERE location = $1 AND reason = $2",
@@ -284,6 +291,16 @@ async def set_mapping(
                     chosen,
                     principal.user_id,
                 )
+        await changelog.change(
+            uow,
+            principal,
+            "setAdjustmentReasonMapping",
+            "adjustment reason",
+            reason.value,
+            location_id=cmd.location_id,
+            before={"state_reason": was},
+            after={"state_reason": chosen},
+        )
         await release_held(uow, cmd.location_id)
         return StateReasonsRefreshed(cmd.location_id)
 

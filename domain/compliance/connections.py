@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import db, service
+from domain.changelog import record as changelog
 from domain.compliance import credentials
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
@@ -107,6 +108,10 @@ async def load(plugins: PluginRegistry, location_id: int) -> Target | None:
     )
 
 
+# What the change log compares of a connection ("credentials" is redacted by name).
+_LOGGED = "system, base_url, credentials, settings, enabled"
+
+
 @dataclass(frozen=True)
 class ConfigureConnection:
     location_id: int
@@ -163,7 +168,11 @@ async def configure(
 
     async def work(uow: UnitOfWork) -> ConnectionSaved:
         async with db.connection() as conn:
-            await conn.execute(
+            before = await conn.fetchrow(
+                f"SELECT {_LOGGED} FROM state_connection WHERE location = $1 FOR UPDATE",
+                cmd.location_id,
+            )
+            after = await conn.fetchrow(
                 "INSERT INTO state_connection (location, system, base_url, credentials,"
                 " settings, enabled, updated_at) VALUES ($1, $2, $3, coalesce($4, ''),"
                 " coalesce($5::jsonb, '{}'), $6, now())"
@@ -171,7 +180,8 @@ async def configure(
                 " base_url = EXCLUDED.base_url,"
                 " credentials = coalesce($4, state_connection.credentials),"
                 " settings = coalesce($5::jsonb, state_connection.settings),"
-                " enabled = EXCLUDED.enabled, updated_at = now()",
+                " enabled = EXCLUDED.enabled, updated_at = now()"
+                f" RETURNING {_LOGGED}",
                 cmd.location_id,
                 system_name,
                 cmd.base_url,
@@ -179,6 +189,17 @@ async def configure(
                 cmd.settings,
                 cmd.enabled,
             )
+        # The encrypted credentials are compared, never logged: a change shows as redacted.
+        await changelog.change(
+            uow,
+            principal,
+            "configureStateConnection",
+            "state connection",
+            cmd.location_id,
+            location_id=cmd.location_id,
+            before=dict(before) if before else None,
+            after=dict(after) if after else None,
+        )
         return ConnectionSaved(cmd.location_id)
 
     return await service.run(

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain import db, events, service
+from domain.changelog import record as changelog
 from domain.compliance import ccrs_export, reconcile
 from domain.compliance.ccrs_export import WeekExport
 from domain.errors import NotFound, ValidationError
@@ -57,6 +58,15 @@ async def retry_report(
             )
         if status is None:
             raise ValidationError("reportId", "only failed or pending reports can be retried")
+        await changelog.change(
+            uow,
+            principal,
+            "retryStateReport",
+            "state report",
+            cmd.report_id,
+            location_id=location_id,
+            after={"status": status},
+        )
         uow.record(events.StateReportsQueued(location_id=location_id))
         return ReportChanged(cmd.report_id)
 
@@ -67,12 +77,15 @@ async def cancel_report(
     uow: UnitOfWork, principal: Principal, cmd: ReportCommand
 ) -> service.Outcome:
     """Withdraw a report the state must not receive (entered at the state by hand instead)."""
-    await _report_location(principal, cmd.report_id)
+    location_id = await _report_location(principal, cmd.report_id)
     if not cmd.reason.strip():
         raise ValidationError("reason", "say why the state will not receive it")
 
     async def work(uow: UnitOfWork) -> ReportChanged:
         async with db.connection() as conn:
+            was = await conn.fetchval(
+                "SELECT status FROM state_report WHERE id = $1 FOR UPDATE", cmd.report_id
+            )
             status = await conn.fetchval(
                 "UPDATE state_report SET status = 'cancelled', last_error = $2,"
                 " updated_at = now() WHERE id = $1 AND status IN ('failed', 'pending', 'held')"
@@ -84,6 +97,16 @@ async def cancel_report(
             raise ValidationError(
                 "reportId", "only failed, pending or held reports can be cancelled"
             )
+        await changelog.change(
+            uow,
+            principal,
+            "cancelStateReport",
+            "state report",
+            cmd.report_id,
+            location_id=location_id,
+            before={"status": was},
+            after={"status": status, "reason": cmd.reason.strip()},
+        )
         return ReportChanged(cmd.report_id)
 
     return await service.run(uow, principal, "cancelStateReport", cmd, work, ReportChanged)
@@ -159,6 +182,22 @@ async def resolve_discrepancy(
                 note,
                 principal.user_id,
             )
+        await changelog.change(
+            uow,
+            principal,
+            "resolveDiscrepancy",
+            "discrepancy",
+            cmd.discrepancy_id,
+            location_id=row["location"],
+            before={"status": locked},
+            after={
+                "status": "resolved",
+                "resolution": cmd.resolution,
+                "resolution_note": note,
+                "witness_id": cmd.witness_id,
+                "movement_ids": movement_ids,
+            },
+        )
         return DiscrepancyResolved(cmd.discrepancy_id, movement_ids)
 
     return await service.run(uow, principal, "resolveDiscrepancy", cmd, work, DiscrepancyResolved)
@@ -267,9 +306,22 @@ async def assign_discrepancy(
 
     async def work(uow: UnitOfWork) -> DiscrepancyResolved:
         async with db.connection() as conn:
+            was = await conn.fetchval(
+                "SELECT owner FROM discrepancy WHERE id = $1 FOR UPDATE", cmd.discrepancy_id
+            )
             await conn.execute(
                 "UPDATE discrepancy SET owner = $2 WHERE id = $1", cmd.discrepancy_id, cmd.owner_id
             )
+        await changelog.change(
+            uow,
+            principal,
+            "assignDiscrepancy",
+            "discrepancy",
+            cmd.discrepancy_id,
+            location_id=location_id,
+            before={"owner": was},
+            after={"owner": cmd.owner_id},
+        )
         return DiscrepancyResolved(cmd.discrepancy_id, [])
 
     return await service.run(uow, principal, "assignDiscrepancy", cmd, work, DiscrepancyResolved)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import service
+from domain.changelog import record as changelog
 from domain.compliance import adjustment_reasons
 from domain.counts import queries
 from domain.counts.model import SessionStatus
@@ -111,6 +112,20 @@ async def approve_count(uow: UnitOfWork, principal: Principal, cmd: DecideCount)
             principal.user_id,
             note,
         )
+        await changelog.change(
+            uow,
+            principal,
+            "approveCount",
+            "count session",
+            locked.id,
+            location_id=locked.location_id,
+            before={"status": str(locked.status)},
+            after={
+                "status": str(SessionStatus.APPROVED),
+                "decision_note": note,
+                "movement_ids": [p.id for p in posted],
+            },
+        )
         uow.record(
             CountUpdated(location_id=locked.location_id, session_id=locked.id, status="approved")
         )
@@ -210,6 +225,16 @@ async def reject_count(uow: UnitOfWork, principal: Principal, cmd: DecideCount) 
             locked.id,
             principal.user_id,
             note,
+        )
+        await changelog.change(
+            uow,
+            principal,
+            "rejectCount",
+            "count session",
+            locked.id,
+            location_id=locked.location_id,
+            before={"status": str(locked.status)},
+            after={"status": str(SessionStatus.REJECTED), "decision_note": note},
         )
         uow.record(
             CountUpdated(location_id=locked.location_id, session_id=locked.id, status="rejected")

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from domain import db, service
+from domain.changelog import record as changelog
 from domain.counts.plan_rules import DAY_LIMITS, DEFAULT_POLICY, WINDOW_LIMITS, PlanPolicy
 from domain.errors import ValidationError
 from domain.identity.principal import Principal
@@ -182,7 +183,10 @@ async def set_count_policy(
                 cmd.location_id,
             )
             policy = merged(await load_policy(conn, cmd.location_id, lock=True), cmd)
-            await conn.execute(
+            before = await changelog.fields(
+                conn, "count_policy", cmd.location_id, _LOGGED, key="location"
+            )
+            after = await conn.fetchrow(
                 "UPDATE count_policy SET class_a_days = $2, class_b_days = $3,"
                 " class_c_days = $4, vault_days = $5, abc_window_days = $6,"
                 " class_a_share = $7, class_b_share = $8, updated_by = $9, updated_at = now(),"
@@ -192,7 +196,7 @@ async def set_count_policy(
                 " variance_value_threshold = coalesce($13, variance_value_threshold),"
                 " session_limit_hours = coalesce($14, session_limit_hours),"
                 " blind = coalesce($15, blind)"
-                " WHERE location = $1",
+                f" WHERE location = $1 RETURNING {', '.join(_LOGGED)}",
                 cmd.location_id,
                 policy.class_a_days,
                 policy.class_b_days,
@@ -209,6 +213,34 @@ async def set_count_policy(
                 cmd.session_limit_hours,
                 cmd.blind,
             )
+        await changelog.change(
+            uow,
+            principal,
+            "setCountPolicy",
+            "count policy",
+            cmd.location_id,
+            location_id=cmd.location_id,
+            before=before,
+            after=dict(after) if after else None,
+        )
         return CountPolicySet(cmd.location_id)
 
     return await service.run(uow, principal, "setCountPolicy", cmd, work, CountPolicySet)
+
+
+# What the change log compares of a count policy.
+_LOGGED = (
+    "class_a_days",
+    "class_b_days",
+    "class_c_days",
+    "vault_days",
+    "abc_window_days",
+    "class_a_share",
+    "class_b_share",
+    "two_person_zone_kinds",
+    "two_person_above_threshold",
+    "variance_quantity_threshold",
+    "variance_value_threshold",
+    "session_limit_hours",
+    "blind",
+)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from domain import events, service
+from domain.changelog import record as changelog
 from domain.destruction import queries, witnesses
 from domain.destruction.steps import Policy, Steps, destroy_refusal, steps_for
 from domain.errors import NotFound, ValidationError
@@ -337,7 +338,21 @@ async def set_waste_policy(
     policy = Policy(cmd.hold_minutes, cmd.witnesses, cmd.state_hold_minutes, pct)
 
     async def work(uow: UnitOfWork) -> WastePolicySaved:
+        logged = ("hold_minutes", "witnesses", "state_hold_minutes", "min_yield_pct")
+        before = await changelog.fields(
+            uow.conn, "waste_policy", cmd.location_id, logged, key="location", lock=True
+        )
         await queries.save_policy(cmd.location_id, policy)
+        await changelog.change(
+            uow,
+            principal,
+            "setWastePolicy",
+            "waste policy",
+            cmd.location_id,
+            location_id=cmd.location_id,
+            before=before,
+            after={name: getattr(policy, name) for name in logged},
+        )
         return WastePolicySaved(cmd.location_id)
 
     return await service.run(uow, principal, "setWastePolicy", cmd, work, WastePolicySaved)

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain import db, service
+from domain.changelog import record as changelog
 from domain.diversion.evaluate import thresholds_from
 from domain.diversion.model import FlagStatus, Thresholds
 from domain.errors import FlagAlreadyDismissed, NotFound, ValidationError
@@ -202,6 +203,11 @@ async def set_thresholds(
     principal.require(Capability.MANAGE_LOCATION, cmd.location_id)
 
     async def work(uow: UnitOfWork) -> ThresholdsSet:
+        stored = await uow.conn.fetchval(
+            "SELECT thresholds FROM diversion_settings WHERE location = $1 FOR UPDATE",
+            cmd.location_id,
+        )
+        before = {name: (stored or {}).get(name) for name in values}
         await uow.conn.execute(
             "INSERT INTO diversion_settings (location, thresholds, updated_by, updated_at)"
             " VALUES ($1, $2::jsonb, $3, now()) ON CONFLICT (location) DO UPDATE SET"
@@ -210,6 +216,16 @@ async def set_thresholds(
             cmd.location_id,
             values,
             principal.user_id,
+        )
+        await changelog.change(
+            uow,
+            principal,
+            "setDiversionThresholds",
+            "diversion thresholds",
+            cmd.location_id,
+            location_id=cmd.location_id,
+            before=before,
+            after=values,
         )
         return ThresholdsSet(cmd.location_id)
 

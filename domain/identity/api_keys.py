@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain import db
+from domain.changelog import record as changelog
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity.principal import Principal
 from domain.roles import Capability, Role
@@ -170,6 +171,7 @@ async def authenticate(key: str) -> KeyPrincipal | None:
         grants={location_id: Role.AUDITOR for location_id in row["locations"]},
         scopes=capabilities,
         api_key_prefix=prefix,
+        api_key_id=row["id"],
     )
     return KeyPrincipal(principal, row["id"], prefix, scopes, row["rate_limit_per_minute"])
 
@@ -255,6 +257,22 @@ async def create(uow: UnitOfWork, principal: Principal, cmd: CreateApiKey) -> Cr
                 principal.user_id,
             )
         )
+        await changelog.change(
+            uow,
+            principal,
+            "createApiKey",
+            "api key",
+            key_id,
+            location_id=None,
+            after={
+                "name": name,
+                "prefix": prefix,
+                "scopes": sorted(str(s) for s in cmd.scopes),
+                "locations": sorted(cmd.location_ids),
+                "rate_limit_per_minute": cmd.rate_limit_per_minute,
+                "expires_at": cmd.expires_at,
+            },
+        )
     log.info("api key %s created by user %s", prefix, principal.user_id)
     return CreatedKey(key_id, key)
 
@@ -265,7 +283,7 @@ async def revoke(uow: UnitOfWork, principal: Principal, key_id: int) -> int:
     async with uow:
         conn = uow.conn
         row = await conn.fetchrow(
-            "SELECT locations FROM api_key WHERE id = $1 AND operator = $2 FOR UPDATE",
+            "SELECT locations, revoked_at FROM api_key WHERE id = $1 AND operator = $2 FOR UPDATE",
             key_id,
             principal.operator_id,
         )
@@ -273,8 +291,20 @@ async def revoke(uow: UnitOfWork, principal: Principal, key_id: int) -> int:
             raise NotFound("api key", str(key_id))
         if not any(principal.can(Capability.MANAGE_USERS, loc) for loc in row["locations"]):
             raise PermissionDenied(str(Capability.MANAGE_USERS), "at a location of the key")
-        await conn.execute(
-            "UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1", key_id
+        revoked_at = await conn.fetchval(
+            "UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
+            " RETURNING revoked_at",
+            key_id,
+        )
+        await changelog.change(
+            uow,
+            principal,
+            "revokeApiKey",
+            "api key",
+            key_id,
+            location_id=None,
+            before={"revoked_at": row["revoked_at"]},
+            after={"revoked_at": revoked_at},
         )
     log.info("api key %s revoked by user %s", key_id, principal.user_id)
     return key_id

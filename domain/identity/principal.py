@@ -21,6 +21,10 @@ class Principal:
     # Set for an API key: it may do only these, at its locations, whatever role ``grants`` names.
     scopes: frozenset[Capability] | None = None
     api_key_prefix: str | None = None
+    # For the change log: the API key's id, and the client the request came from (its user
+    # agent, set per request by the API; a job names itself).
+    api_key_id: int | None = None
+    client: str | None = None
 
     def role_at(self, location_id: int) -> Role | None:
         return self.grants.get(location_id)

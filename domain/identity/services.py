@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from domain import db, service
+from domain.changelog import record as changelog
+from domain.changelog.model import Actor, ActorKind
 from domain.errors import InvalidCredentials, NotFound, PermissionDenied, ValidationError
 from domain.identity import throttle
 from domain.identity.passwords import MIN_LENGTH, dummy_hash, hash_password, verify_password
@@ -28,8 +30,13 @@ async def create_user(
     name: str,
     password: str,
     grants: dict[int, Role],
+    logged_as: Actor | None = None,
 ) -> int:
-    """Create a user with roles at the given locations (used by the CLI and by admins)."""
+    """Create a user with roles at the given locations (used by the CLI and by admins).
+
+    ``logged_as``: the change-log actor when no service logs it (the CLI, a new deployment's
+    first admin); ``invite_user`` logs its own row.
+    """
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise ValidationError("email", "is not an e-mail address")
@@ -64,22 +71,42 @@ async def create_user(
             'INSERT INTO location_grant ("user", location, role) VALUES ($1, $2, $3)',
             [(user_id, location_id, str(Role(role))) for location_id, role in grants.items()],
         )
+        if logged_as is not None:
+            await changelog.record(
+                conn,
+                logged_as,
+                "createUser",
+                "user",
+                user_id,
+                location_id=None,
+                after={"email": email, "name": name.strip(), "grants": _grants(grants)},
+            )
     return user_id
 
 
+def _grants(grants: dict[int, Role]) -> dict[str, str]:
+    return {str(loc): str(Role(role)) for loc, role in sorted(grants.items())}
+
+
 async def login(
-    codec: TokenCodec, email: str, password: str, client_address: str | None = None
+    codec: TokenCodec,
+    email: str,
+    password: str,
+    client_address: str | None = None,
+    client: str | None = None,
 ) -> tuple[str, Principal]:
     """Check a password and issue a bearer token.
 
     Guesses are throttled per e-mail and per ``client_address`` (see ``throttle``): a locked-out
-    e-mail or address is refused before the password is looked at.
+    e-mail or address is refused before the password is looked at. Each sign-in and each wrong
+    password is a change-log row of the person's operator (the e-mail tried, never the password).
     """
     email = email.strip().lower()
     attempt = await throttle.begin(email, client_address)
     async with db.connection() as conn:
         row = await conn.fetchrow(
-            "SELECT id, password_hash, token_version, active FROM app_user WHERE email = $1",
+            "SELECT id, operator, password_hash, token_version, active FROM app_user"
+            " WHERE email = $1",
             email,
         )
     stored = row["password_hash"] if row else dummy_hash()
@@ -91,8 +118,22 @@ async def login(
     )
     if row is None or principal is None:
         await attempt.failed()
+        await changelog.record_apart(
+            Actor(ActorKind.USER, row["operator"] if row else None, None, None, client),
+            "loginFailed",
+            "user",
+            row["id"] if row else None,
+            after={"email": email, "address": client_address},
+        )
         raise InvalidCredentials()
     await attempt.succeeded()
+    await changelog.record_apart(
+        Actor(ActorKind.USER, principal.operator_id, principal.user_id, None, client),
+        "login",
+        "user",
+        principal.user_id,
+        after={"email": email, "address": client_address},
+    )
     return codec.issue(TokenClaims(row["id"], row["token_version"])), principal
 
 
@@ -159,6 +200,19 @@ async def invite_user(uow: UnitOfWork, principal: Principal, cmd: InviteUser) ->
             password=cmd.password,
             grants=cmd.grants,
         )
+        await changelog.change(
+            uow,
+            principal,
+            "inviteUser",
+            "user",
+            user_id,
+            location_id=None,
+            after={
+                "email": cmd.email.strip().lower(),
+                "name": cmd.name.strip(),
+                "grants": _grants(cmd.grants),
+            },
+        )
         return UserSaved(user_id)
 
     # The password is not part of what a retry must repeat exactly, and must not be stored.
@@ -181,6 +235,11 @@ async def set_grant(uow: UnitOfWork, principal: Principal, cmd: SetGrant) -> ser
 
     async def work(uow: UnitOfWork) -> UserSaved:
         conn = uow.conn
+        was = await conn.fetchval(
+            'SELECT role FROM location_grant WHERE "user" = $1 AND location = $2 FOR UPDATE',
+            cmd.user_id,
+            cmd.location_id,
+        )
         if cmd.role is None:
             await conn.execute(
                 'DELETE FROM location_grant WHERE "user" = $1 AND location = $2',
@@ -195,6 +254,16 @@ async def set_grant(uow: UnitOfWork, principal: Principal, cmd: SetGrant) -> ser
                 cmd.location_id,
                 str(Role(cmd.role)),
             )
+        await changelog.change(
+            uow,
+            principal,
+            "setGrant",
+            "user",
+            cmd.user_id,
+            location_id=cmd.location_id,
+            before={"role": was},
+            after={"role": str(Role(cmd.role)) if cmd.role is not None else None},
+        )
         return UserSaved(cmd.user_id)
 
     return await service.run(uow, principal, "setGrant", cmd, work, UserSaved)
@@ -232,6 +301,15 @@ async def unlock_sign_in(
         # Redis, not the transaction: deleting the counters twice is harmless, so a rollback
         # after this point changes nothing a retry would not do again.
         await throttle.unlock(email)
+        await changelog.change(
+            uow,
+            principal,
+            "unlockSignIn",
+            "user",
+            cmd.user_id,
+            location_id=cmd.location_id,
+            after={"unlocked": True},
+        )
         return UserSaved(cmd.user_id)
 
     return await service.run(uow, principal, "unlockSignIn", cmd, work, UserSaved)

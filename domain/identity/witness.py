@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from domain import db, service
+from domain.changelog import record as changelog
 from domain.errors import (
     InvalidCredentials,
     TooManyLoginAttempts,
@@ -140,6 +141,16 @@ async def set_witness_pin(
     async def work(uow: UnitOfWork) -> PinSaved:
         await uow.conn.execute(
             "UPDATE app_user SET pin_hash = $2 WHERE id = $1", principal.user_id, pin_hash
+        )
+        # Whether a PIN is set, never the PIN nor its hash.
+        await changelog.change(
+            uow,
+            principal,
+            "setWitnessPin",
+            "user",
+            principal.user_id,
+            location_id=None,
+            after={"has_pin": cmd.pin is not None},
         )
         return PinSaved(principal.user_id, cmd.pin is not None)
 

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from domain import db, service
+from domain.changelog import record as changelog
 from domain.compliance import credentials
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
@@ -34,8 +35,10 @@ ON CONFLICT (location, kind, adapter) DO UPDATE SET
     active = EXCLUDED.active,
     secret = CASE WHEN $8 THEN EXCLUDED.secret ELSE integration_connection.secret END,
     updated_at = now()
-RETURNING id, (xmax = 0) AS inserted
+RETURNING id, (xmax = 0) AS inserted, acting_user, webhook_endpoint, active, secret
 """
+# What the change log compares of a connection (the secret only as "[redacted]" if rotated).
+_LOGGED = "acting_user, webhook_endpoint, active, secret"
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,13 @@ async def configure(
 
     async def work(uow: UnitOfWork) -> IntegrationSaved:
         conn = uow.conn
+        before = await conn.fetchrow(
+            f"SELECT {_LOGGED} FROM integration_connection WHERE location = $1 AND kind = $2"
+            " AND adapter = $3 FOR UPDATE",
+            cmd.location_id,
+            str(kind),
+            cmd.adapter,
+        )
         row = await conn.fetchrow(
             _UPSERT,
             cmd.location_id,
@@ -187,6 +197,17 @@ async def configure(
             cmd.rotate_secret,
         )
         saved = returned(row)  # an upsert always returns its row
+        after = {name: saved[name] for name in _LOGGED.split(", ")}
+        await changelog.change(
+            uow,
+            principal,
+            "configureIntegration",
+            "integration",
+            saved["id"],
+            location_id=cmd.location_id,
+            before=dict(before) if before else None,
+            after={"kind": str(kind), "adapter": cmd.adapter, **after} if before is None else after,
+        )
         return IntegrationSaved(saved["id"], saved["inserted"] or cmd.rotate_secret)
 
     outcome = await service.run(uow, principal, "configureIntegration", cmd, work, IntegrationSaved)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from domain import db, service
 from domain.catalog.model import LabStatus
+from domain.changelog import record as changelog
 from domain.compliance import connections
 from domain.errors import NotFound, StateSystemUnavailable, ValidationError
 from domain.identity.principal import Principal
@@ -128,15 +129,20 @@ class _Result:
     state_result_id: str | None
 
 
+# What the change log compares of a batch when a lab result arrives.
+_LOGGED = "lab_status, thc_percent, cbd_percent, certificate_reference"
+
+
 async def _apply(
     uow: UnitOfWork, principal: Principal, location_id: int, r: _Result
 ) -> LabResultRecorded:
     """Record ``r``, set the batch's lab status and hold or release its packages here."""
     passed = model.overall_passed(r.analytes)
     conn = uow.conn
-    current = returned(
-        await conn.fetchval("SELECT lab_status FROM batch WHERE id = $1 FOR UPDATE", r.batch_id)
+    before = returned(
+        await conn.fetchrow(f"SELECT {_LOGGED} FROM batch WHERE id = $1 FOR UPDATE", r.batch_id)
     )
+    current = before["lab_status"]
     result_id = await conn.fetchval(
         "INSERT INTO lab_result (location, batch, lab_sample, lab_license, thc_percent,"
         " cbd_percent, analytes, passed, coa_url, source, state_result_id, recorded_by,"
@@ -161,15 +167,26 @@ async def _apply(
     if result_id is None:  # this very state result was pulled before: nothing changes
         return LabResultRecorded(None, r.batch_id, current)
     status = model.lab_status_after(LabStatus(current), passed)
-    await conn.execute(
+    after = await conn.fetchrow(
         "UPDATE batch SET lab_status = $2, thc_percent = coalesce($3, thc_percent),"
         " cbd_percent = coalesce($4, cbd_percent),"
-        " certificate_reference = coalesce($5, certificate_reference) WHERE id = $1",
+        f" certificate_reference = coalesce($5, certificate_reference) WHERE id = $1"
+        f" RETURNING {_LOGGED}",
         r.batch_id,
         str(status),
         r.thc,
         r.cbd,
         r.coa_url,
+    )
+    await changelog.change(
+        uow,
+        principal,
+        "recordLabResult" if r.source == "entered" else "pullLabResults",
+        "batch",
+        r.batch_id,
+        location_id=location_id,
+        before=dict(before),
+        after={**dict(after or {}), "lab_result_id": result_id, "passed": passed},
     )
     packages = await conn.fetch(
         "SELECT id, status, status_reason FROM package WHERE location = $1 AND batch = $2"

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import asyncpg
 
 from domain import db, service
+from domain.changelog import record as changelog
+from domain.changelog.model import Actor
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity import services as identity
 from domain.identity.principal import Principal
@@ -134,6 +136,21 @@ async def create_location(
                 " VALUES ($1, $2, $3, true, now())",
                 [(location_id, name, str(kind)) for name, kind in DEFAULT_ZONES],
             )
+        await changelog.change(
+            uow,
+            principal,
+            "createLocation",
+            "location",
+            location_id,
+            location_id=location_id,
+            after={
+                "name": cmd.name.strip(),
+                "license_number": cmd.license_number.strip(),
+                "state": cmd.state,
+                "timezone": cmd.timezone,
+                "state_system": cmd.state_system,
+            },
+        )
         return LocationCreated(returned(location_id))
 
     return await service.run(uow, principal, "createLocation", cmd, work, LocationCreated)
@@ -158,6 +175,15 @@ async def create_zone(uow: UnitOfWork, principal: Principal, cmd: CreateZone) ->
             )
         except asyncpg.UniqueViolationError:
             raise ValidationError("name", "this location already has a zone of that name") from None
+        await changelog.change(
+            uow,
+            principal,
+            "createZone",
+            "zone",
+            zone_id,
+            location_id=cmd.location_id,
+            after={"name": name, "kind": str(ZoneKind(cmd.kind))},
+        )
         return ZoneCreated(returned(zone_id))
 
     return await service.run(uow, principal, "createZone", cmd, work, ZoneCreated)
@@ -175,7 +201,9 @@ async def update_zone(uow: UnitOfWork, principal: Principal, cmd: UpdateZone) ->
 
     async def work(uow: UnitOfWork) -> ZoneUpdated:
         conn = uow.conn
-        await conn.fetchrow("SELECT id FROM zone WHERE id = $1 FOR UPDATE", cmd.zone_id)
+        before = await conn.fetchrow(
+            "SELECT name, active FROM zone WHERE id = $1 FOR UPDATE", cmd.zone_id
+        )
         if cmd.active is False:
             held = await conn.fetchval(
                 "SELECT coalesce(sum(quantity), 0) FROM stock_balance WHERE zone = $1",
@@ -184,15 +212,25 @@ async def update_zone(uow: UnitOfWork, principal: Principal, cmd: UpdateZone) ->
             if returned(held) > 0:
                 raise ValidationError("active", "the zone still holds stock; move it first")
         try:
-            await conn.execute(
+            after = await conn.fetchrow(
                 "UPDATE zone SET name = coalesce($2, name), active = coalesce($3, active)"
-                " WHERE id = $1",
+                " WHERE id = $1 RETURNING name, active",
                 cmd.zone_id,
                 cmd.name.strip() if cmd.name is not None else None,
                 cmd.active,
             )
         except asyncpg.UniqueViolationError:
             raise ValidationError("name", "this location already has a zone of that name") from None
+        await changelog.change(
+            uow,
+            principal,
+            "updateZone",
+            "zone",
+            cmd.zone_id,
+            location_id=location_id,
+            before=dict(before) if before else None,
+            after=dict(after) if after else None,
+        )
         return ZoneUpdated(cmd.zone_id)
 
     return await service.run(uow, principal, "updateZone", cmd, work, ZoneUpdated)
@@ -242,6 +280,7 @@ async def bootstrap_operator(
         name=admin_name,
         password=password,
         grants={location_id: Role.ADMIN},
+        logged_as=Actor.system(operator_id, "bootstrap"),
     )
     return operator_id, location_id, user_id
 
@@ -319,7 +358,8 @@ async def update_location(
 
     async def work(uow: UnitOfWork) -> LocationUpdated:
         conn = uow.conn
-        await conn.execute(
+        before = await changelog.fields(conn, "location", cmd.location_id, _LOCATION_SETTINGS)
+        after = await conn.fetchrow(
             "UPDATE location SET name = coalesce($2, name), timezone = coalesce($3, timezone),"
             " state_system = coalesce($4, state_system),"
             " fefo_policy = coalesce($5, fefo_policy),"
@@ -327,7 +367,7 @@ async def update_location(
             " reservation_hold_minutes = coalesce($7, reservation_hold_minutes),"
             " receiving_tolerance_pct = coalesce($8, receiving_tolerance_pct),"
             " receiving_requires_signoff = coalesce($9, receiving_requires_signoff)"
-            " WHERE id = $1",
+            f" WHERE id = $1 RETURNING {', '.join(_LOCATION_SETTINGS)}",
             cmd.location_id,
             cmd.name.strip() if cmd.name else None,
             cmd.timezone,
@@ -338,6 +378,29 @@ async def update_location(
             cmd.receiving_tolerance_pct,
             cmd.receiving_requires_signoff,
         )
+        await changelog.change(
+            uow,
+            principal,
+            "updateLocation",
+            "location",
+            cmd.location_id,
+            location_id=cmd.location_id,
+            before=before,
+            after=dict(after) if after else None,
+        )
         return LocationUpdated(cmd.location_id)
 
     return await service.run(uow, principal, "updateLocation", cmd, work, LocationUpdated)
+
+
+# What updateLocation may change: the change log's before and after.
+_LOCATION_SETTINGS = (
+    "name",
+    "timezone",
+    "state_system",
+    "fefo_policy",
+    "reserve_from_vault",
+    "reservation_hold_minutes",
+    "receiving_tolerance_pct",
+    "receiving_requires_signoff",
+)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain import db, events, service
+from domain.changelog import record as changelog
 from domain.errors import (
     DomainError,
     NotFound,
@@ -366,6 +367,10 @@ async def set_sample_rotation(
 
     async def work(uow: UnitOfWork) -> RotationSet:
         conn = uow.conn
+        was = await conn.fetchval(
+            "SELECT every_days FROM sample_rotation WHERE location = $1 FOR UPDATE",
+            cmd.location_id,
+        )
         await conn.execute(
             "INSERT INTO sample_rotation (location, every_days, updated_at)"
             " VALUES ($1, $2, now()) ON CONFLICT (location)"
@@ -380,6 +385,16 @@ async def set_sample_rotation(
             " AND s.location = $1 AND s.status = 'out' AND s.kind = 'display'",
             cmd.location_id,
             cmd.every_days,
+        )
+        await changelog.change(
+            uow,
+            principal,
+            "setSampleRotation",
+            "sample rotation",
+            cmd.location_id,
+            location_id=cmd.location_id,
+            before={"every_days": was},
+            after={"every_days": cmd.every_days},
         )
         return RotationSet(cmd.location_id, cmd.every_days, int(status.split()[-1]))
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from domain import db, events, service
+from domain.changelog import record as changelog
 from domain.compliance import credentials
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
@@ -153,6 +154,15 @@ async def create_endpoint(
                 names,
             )
         )
+        await changelog.change(
+            uow,
+            principal,
+            "createWebhookEndpoint",
+            "webhook endpoint",
+            endpoint_id,
+            location_id=cmd.location_id,
+            after={"url": url, "events": names, "active": True, "secret": token},
+        )
         return EndpointSaved(endpoint_id)
 
     outcome = await service.run(
@@ -182,7 +192,7 @@ async def update_endpoint(
     Deactivating fails its pending deliveries ("endpoint deactivated"): nothing is queued for an
     inactive endpoint, and they can be redelivered once it is active again.
     """
-    await _endpoint_location(principal, cmd.endpoint_id)
+    location_id = await _endpoint_location(principal, cmd.endpoint_id)
     url = clean_url(cmd.url) if cmd.url is not None else None
     names = clean_events(cmd.events) if cmd.events is not None else None
     token = None
@@ -193,13 +203,18 @@ async def update_endpoint(
 
     async def work(uow: UnitOfWork) -> EndpointSaved:
         conn = uow.conn
-        was_active = await conn.fetchval(
-            "SELECT active FROM webhook_endpoint WHERE id = $1 FOR UPDATE", cmd.endpoint_id
+        before = returned(
+            await conn.fetchrow(
+                "SELECT url, events, secret, active FROM webhook_endpoint WHERE id = $1 FOR UPDATE",
+                cmd.endpoint_id,
+            ),
+            "webhook endpoint",
         )
-        await conn.execute(
+        was_active = before["active"]
+        after = await conn.fetchrow(
             "UPDATE webhook_endpoint SET url = coalesce($2, url),"
             " events = coalesce($3, events), secret = coalesce($4, secret),"
-            " active = coalesce($5, active) WHERE id = $1",
+            " active = coalesce($5, active) WHERE id = $1 RETURNING url, events, secret, active",
             cmd.endpoint_id,
             url,
             names,
@@ -213,6 +228,17 @@ async def update_endpoint(
                 cmd.endpoint_id,
                 f"endpoint deactivated by {principal.name}",
             )
+        # The signing secret is compared encrypted and logged only as "[redacted]".
+        await changelog.change(
+            uow,
+            principal,
+            "updateWebhookEndpoint",
+            "webhook endpoint",
+            cmd.endpoint_id,
+            location_id=location_id,
+            before=dict(before),
+            after=dict(after) if after else None,
+        )
         return EndpointSaved(cmd.endpoint_id)
 
     return await service.run(uow, principal, "updateWebhookEndpoint", request, work, EndpointSaved)

@@ -752,3 +752,6 @@ CASES.update(_PACKET)
 from tests.api.authz_ordering import CASES as _ORDERING  # noqa: E402
 
 CASES.update(_ORDERING)
+
+# Queries: who may read the change log (auditLog; tests/changelog/test_audit_log_api.py).
+AUDIT_LOG_READERS = frozenset({Role.AUDITOR, Role.COMPLIANCE, Role.ADMIN})
