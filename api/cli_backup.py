@@ -42,6 +42,8 @@ def cmd_restore(args: argparse.Namespace) -> None:
     print(f"  hash chains re-computed: {report.packages} packages, {report.movements} movements")
     for package, sequence, reason in report.broken_chains:
         print(f"  BROKEN: package {package} at movement {sequence}: {reason}")
+    for found in report.broken_change_log:
+        print(f"  BROKEN: change log {found.chain} at row {found.sequence}: {found.reason}")
     for difference in report.differences:
         print(
             f"  DIFFERS: {difference.what}: backup {difference.expected},"
@@ -49,7 +51,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
         )
     if not report.ok:
         raise SystemExit("the restored copy does not match the backup")
-    print("  stock and chain heads equal the backup's: the copy is good")
+    print("  change log chains intact; stock and chain heads equal the backup's: the copy is good")
 
 
 def add_commands(sub: Any) -> None:

@@ -83,6 +83,14 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     connection.add_query_logger(_log_query)
 
 
+async def connect(url: str) -> asyncpg.Connection:
+    """A connection outside the pool (backups, restores) reading jsonb as the pool does: the
+    change log's hashes cover its jsonb as objects, not as the text a bare connection returns."""
+    connection = await asyncpg.connect(url)
+    await _init_connection(connection)
+    return connection
+
+
 # Our hot paths are index lookups on tables that mostly sit in cache (SSD or RAM): tell the
 # planner random reads are about as cheap as sequential ones (PostgreSQL's default of 4 dates
 # from spinning disks, and made a sale's FEFO check scan every balance of the store).

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import asyncpg
 
+from domain import db
 from domain.backup import books
 from domain.backup.manifest import (
     FORMAT,
@@ -44,6 +45,7 @@ from domain.backup.manifest import (
     compare_heads,
     compare_stock,
 )
+from domain.changelog.model import ChangeLogBreak
 from domain.rows import returned
 
 KEY_FILES = ("secret_key", "credentials_key")
@@ -130,7 +132,7 @@ async def backup(database_url: str, data_dir: Path, output: Path) -> tuple[Path,
     target = output / f"leafledger-{stamp:%Y%m%dT%H%M%SZ}.tar"
     with tempfile.TemporaryDirectory(prefix="leafledger-backup-") as work:
         folder = Path(work)
-        conn = await asyncpg.connect(database_url)
+        conn = await db.connect(database_url)
         try:
             # One snapshot for the books and the dump: the manifest describes exactly the copy.
             async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -209,10 +211,11 @@ class RestoreReport:
     broken_chains: list[tuple[int, int, str]]
     differences: list[Difference]
     keys_restored: list[str]
+    broken_change_log: list[ChangeLogBreak]
 
     @property
     def ok(self) -> bool:
-        return not self.broken_chains and not self.differences
+        return not self.broken_chains and not self.differences and not self.broken_change_log
 
 
 async def restore(archive: Path, database_url: str, data_dir: Path) -> RestoreReport:
@@ -220,7 +223,7 @@ async def restore(archive: Path, database_url: str, data_dir: Path) -> RestoreRe
     with tempfile.TemporaryDirectory(prefix="leafledger-restore-") as work:
         folder = Path(work)
         manifest, expected_stock = await asyncio.to_thread(_unpack, archive, folder)
-        conn = await asyncpg.connect(database_url)
+        conn = await db.connect(database_url)
         try:
             tables = await conn.fetchval(
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
@@ -236,15 +239,16 @@ async def restore(archive: Path, database_url: str, data_dir: Path) -> RestoreRe
             "pg_restore", server_major, "--no-owner", "--no-privileges", "--exit-on-error",
             "-d", database_url, dump,
         )  # fmt: skip
-    conn = await asyncpg.connect(database_url)
+    conn = await db.connect(database_url)
     try:
         chains = await books.verify_chains(conn)
+        changes = await books.verify_change_log(conn)
         differences = compare_heads(manifest.heads, await books.ledger_heads(conn))
         differences += compare_stock(expected_stock, await books.stock(conn))
     finally:
         await conn.close()
     return RestoreReport(
-        manifest, chains.packages, chains.movements, chains.broken, differences, keys
+        manifest, chains.packages, chains.movements, chains.broken, differences, keys, changes
     )
 
 

@@ -13,6 +13,8 @@ import asyncpg
 
 from domain import hashchain
 from domain.backup.manifest import LedgerHead, StockLine, heads_digest
+from domain.changelog import verify as changelog
+from domain.changelog.model import ChangeLogBreak
 from domain.inventory.queries import MOVEMENT_COLUMNS
 
 BATCH = 2000
@@ -83,3 +85,12 @@ async def verify_chains(conn: asyncpg.Connection) -> ChainReport:
         chain.append(row)
     close()
     return ChainReport(packages, movements, broken)
+
+
+async def verify_change_log(conn: asyncpg.Connection) -> list[ChangeLogBreak]:
+    """Every change-log chain re-computed (each location's, then operator-wide and system)."""
+    locations = [r[0] for r in await conn.fetch("SELECT id FROM location ORDER BY id")]
+    broken: list[ChangeLogBreak] = []
+    for location_id in [*locations, None]:
+        broken += await changelog.verify_change_log(conn, location_id)
+    return broken
