@@ -1,4 +1,4 @@
-"""``leafledger serve | worker | migrate | demo | create-user``.
+"""``leafledger serve | worker | migrate | demo | create-user | verify``.
 
 Settings are read once (``domain.settings.load``) and handed to ``api.bootstrap``; the only
 environment this module touches is what it exports to the child processes it starts.
@@ -179,6 +179,45 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
         print(line)
 
 
+def cmd_verify(args: argparse.Namespace) -> None:
+    """Verify the hash chains now (as the nightly job does): record a run per location, alert
+    compliance on a break, print what was walked and found; exit 1 if anything is broken."""
+    from api.bootstrap import bootstrap, running
+    from domain.audit.verification import verify_location
+    from domain.organisation import queries as organisation
+
+    deps = bootstrap(settings.load())
+
+    async def run() -> int:
+        async with running(deps, pool_size=(1, 2), listen=False):
+            if args.location:
+                rows = await organisation.locations_by_license_numbers(args.location)
+                if len(rows) != len(args.location):
+                    raise SystemExit(f"unknown licence number among {args.location}")
+                ids = [r.id for r in rows]
+            else:
+                ids = await organisation.location_ids()
+            broken = 0
+            for location_id in ids:
+                found = await verify_location(deps.uow(), location_id, "cli")
+                broken += found.breaks_found
+                print(
+                    f"location {location_id}: run {found.id} {found.status},"
+                    f" {found.rows_checked} rows in {found.chains_checked} chains"
+                )
+                for head in found.heads:
+                    print(
+                        f"  {head.check}: {head.chains} chains, {head.rows} rows,"
+                        f" heads digest {head.digest or '-'}, {head.broken} broken"
+                    )
+                for brk in found.findings:
+                    print(f"  BROKEN {brk.check} {brk.tag} at {brk.sequence}: {brk.reason}")
+            return broken
+
+    if asyncio.run(run()):
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="leafledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,6 +251,12 @@ def main(argv: list[str] | None = None) -> None:
         "--location", action="append", required=True, help="licence number (repeatable)"
     )
     user.set_defaults(func=cmd_create_user)
+
+    verify = sub.add_parser("verify", help="verify the ledger's hash chains and record the run")
+    verify.add_argument(
+        "--location", action="append", help="licence number (repeatable; default: all)"
+    )
+    verify.set_defaults(func=cmd_verify)
 
     args = parser.parse_args(argv)
     args.func(args)

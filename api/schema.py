@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from api.audit.resolvers import AuditQueries
 from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.auth.sessions import SessionMutations
@@ -114,6 +115,7 @@ class Query(
     LabQueries,
     CountPlanQueries,
     CountQueries,
+    AuditQueries,
 ):
     pass
 

@@ -6,6 +6,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from domain.audit.tables import VerificationRun
 from domain.catalog.tables import Batch, Product
 from domain.compliance.tables import (
     AdjustmentReasonMap,
@@ -107,6 +108,7 @@ TABLES = [
     SampleRotation,
     LabSample,
     LabResult,
+    VerificationRun,
 ]
 
 APP_CONFIG = AppConfig(
