@@ -109,21 +109,24 @@ ORDER BY p.id, b.zone
 LIMIT $7
 """
 
+# One aggregate per package (a transfer nets to zero); a leg in a hidden zone counts nothing.
 _TOTALS = """
 WITH held AS (
-    SELECT m.package, sum(leg.q) AS quantity
+    SELECT m.package,
+           sum(CASE WHEN m.to_zone IS NOT NULL AND m.to_zone <> ALL($4::int[])
+                    THEN m.quantity ELSE 0 END
+             - CASE WHEN m.from_zone IS NOT NULL AND m.from_zone <> ALL($4::int[])
+                    THEN m.quantity ELSE 0 END) AS quantity
     FROM movement m
-    CROSS JOIN LATERAL (VALUES (m.to_zone, m.quantity), (m.from_zone, -m.quantity)) leg(zone, q)
-    WHERE m.location = $1 AND m.occurred_at <= $2 AND leg.zone IS NOT NULL
-      AND leg.zone <> ALL($4::int[]) AND m.package <> ALL($3::int[])
+    WHERE m.location = $1 AND m.occurred_at <= $2 AND m.package <> ALL($3::int[])
     GROUP BY m.package
-    HAVING sum(leg.q) <> 0
 )
 SELECT p.unit, count(*) AS package_count, sum(h.quantity) AS quantity,
        sum(h.quantity * coalesce(p.unit_cost, pr.unit_cost, 0)) AS cost_value
 FROM held h
 JOIN package p ON p.id = h.package
 JOIN product pr ON pr.id = p.product
+WHERE h.quantity <> 0
 GROUP BY p.unit
 ORDER BY p.unit
 """
