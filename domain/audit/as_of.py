@@ -109,7 +109,9 @@ ORDER BY p.id, b.zone
 LIMIT $7
 """
 
-# One aggregate per package (a transfer nets to zero); a leg in a hidden zone counts nothing.
+# One aggregate per package; a leg in a hidden zone counts nothing. A movement between two
+# zones (a transfer, a hold for an order) cannot change a package's total, so unless some zone
+# is hidden it is not even summed.
 _TOTALS = """
 WITH held AS (
     SELECT m.package,
@@ -119,6 +121,7 @@ WITH held AS (
                     THEN m.quantity ELSE 0 END) AS quantity
     FROM movement m
     WHERE m.location = $1 AND m.occurred_at <= $2 AND m.package <> ALL($3::int[])
+      AND (cardinality($4::int[]) > 0 OR (m.from_zone IS NULL) <> (m.to_zone IS NULL))
     GROUP BY m.package
 )
 SELECT p.unit, count(*) AS package_count, sum(h.quantity) AS quantity,

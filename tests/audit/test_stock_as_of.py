@@ -168,3 +168,16 @@ async def test_an_auditor_pages_through_the_lines_and_sees_only_their_store(api,
     assert empty["totals"] == []
     elsewhere = await api(AS_OF, {**before_anything, "loc": str(world.co.location_id)}, token=token)
     assert elsewhere["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_zones_under_a_blind_count_leave_lines_and_totals(world):
+    """A counter counting the floor blind learns nothing of the floor, past or present."""
+    books, at = await _history(world)
+    floor = world.ca.zone(ZoneKind.SALES_FLOOR)
+    found = await as_of.stock_as_of(
+        world.ca.users[Role.AUDITOR], world.ca.location_id, at, 100, None, hidden_zones={floor}
+    )
+    expected = {k: v for k, v in books.held_at(at).items() if k[1] != floor}
+    assert {(r.tag, r.zone_id): r.quantity for r in found.lines.rows} == expected
+    [grams] = found.totals
+    assert grams.quantity == sum(expected.values()) == Decimal(20)
