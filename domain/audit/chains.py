@@ -35,10 +35,29 @@ class Break:
 
 
 _ascii = json.encoder.encode_basestring_ascii  # what json.dumps writes a str as
+# ``movement_hash`` below writes these fields in this order; a field added to the chain must be
+# added there too (the module refuses to load otherwise).
 _SORTED_FIELDS = tuple(sorted(hashchain.CHAINED_FIELDS))
+if _SORTED_FIELDS != (
+    "actor_id",
+    "from_zone_id",
+    "idempotency_key",
+    "kind",
+    "note",
+    "occurred_at",
+    "package_id",
+    "quantity",
+    "reason",
+    "sequence",
+    "source_document",
+    "to_zone_id",
+    "witness_id",
+):
+    raise RuntimeError("hashchain.CHAINED_FIELDS changed: update domain.audit.chains.movement_hash")
 
 
 def _json(value: Any) -> str:
+    """One value as ``json.dumps`` writes it after ``hashchain._canonical``."""
     if value is None:
         return "null"
     if isinstance(value, str):
@@ -52,12 +71,31 @@ def _json(value: Any) -> str:
     return json.dumps(hashchain._canonical(value), default=str)
 
 
+def _int(value: Any) -> str:
+    return int.__repr__(value) if type(value) is int else _json(value)
+
+
+def _str(value: Any) -> str:
+    return _ascii(value) if type(value) is str else _json(value)
+
+
 def movement_hash(previous_hash: str, movement: Mapping[str, Any]) -> str:
-    """``hashchain.movement_hash``, byte for byte, at a third of its cost: the canonical JSON is
-    written field by field (sorted, compact) instead of through a dict and ``json.dumps``. The
-    walk spends most of its time here; tests compare the two on generated movements."""
-    payload = ",".join(f'"{name}":{_json(movement.get(name))}' for name in _SORTED_FIELDS)
-    return hashlib.sha256(f"{previous_hash}|{{{payload}}}".encode()).hexdigest()
+    """``hashchain.movement_hash``, byte for byte, at about a third of its cost: the canonical
+    JSON (keys sorted, compact) is written out directly instead of through a dict and
+    ``json.dumps``, each value by the writer its column's type needs (any other type goes
+    through the general one). The walk spends most of its time here; a generated test holds
+    the two to the same answers."""
+    get = movement.get
+    payload = (
+        f'{{"actor_id":{_int(get("actor_id"))},"from_zone_id":{_int(get("from_zone_id"))},'
+        f'"idempotency_key":{_str(get("idempotency_key"))},"kind":{_str(get("kind"))},'
+        f'"note":{_str(get("note"))},"occurred_at":{_json(get("occurred_at"))},'
+        f'"package_id":{_int(get("package_id"))},"quantity":{_json(get("quantity"))},'
+        f'"reason":{_str(get("reason"))},"sequence":{_int(get("sequence"))},'
+        f'"source_document":{_str(get("source_document"))},'
+        f'"to_zone_id":{_int(get("to_zone_id"))},"witness_id":{_int(get("witness_id"))}}}'
+    )
+    return hashlib.sha256(f"{previous_hash}|{payload}".encode()).hexdigest()
 
 
 def head_line(tag: str, length: int, head: str) -> bytes:
