@@ -41,6 +41,7 @@ import psutil
 from bench import common, seed
 from domain import db, hashchain
 from domain.organisation.model import ZoneKind
+from domain.rows import returned
 
 DATABASE = os.environ.get("LEAFLEDGER_BENCH_AUDIT_DB", "verify_bench")
 SMALL_LICENCE = "C10-0000998-LIC"
@@ -144,7 +145,7 @@ async def prepare(packages: int, movements: int, small: int, long: int) -> dict[
                 LONG_TAG,
                 hashchain.GENESIS,
             )
-            pid = await conn.fetchval("SELECT id FROM package WHERE tag = $1", LONG_TAG)
+            pid = returned(await conn.fetchval("SELECT id FROM package WHERE tag = $1", LONG_TAG))
             zones = {
                 ZoneKind(r["kind"]): r["id"]
                 for r in await conn.fetch("SELECT id, kind FROM zone WHERE location = $1", big)
@@ -283,13 +284,17 @@ async def reads(url: str, big: int, requests: int) -> dict[str, Any]:
     await db.start(min_size=2, max_size=4)
     try:
         async with db.connection() as conn:
-            operator = await conn.fetchval("SELECT operator FROM location WHERE id = $1", big)
-            first_at, last_at = await conn.fetchrow(
-                "SELECT min(occurred_at), max(occurred_at) FROM movement WHERE location = $1",
-                big,
+            operator = returned(
+                await conn.fetchval("SELECT operator FROM location WHERE id = $1", big)
             )
-            long_count = await conn.fetchval(
-                "SELECT movement_count FROM package WHERE tag = $1", LONG_TAG
+            first_at, last_at = returned(
+                await conn.fetchrow(
+                    "SELECT min(occurred_at), max(occurred_at) FROM movement WHERE location = $1",
+                    big,
+                )
+            )
+            long_count = returned(
+                await conn.fetchval("SELECT movement_count FROM package WHERE tag = $1", LONG_TAG)
             )
         auditor = Principal(0, operator, "bench@bench.test", "Bench", {big: Role.AUDITOR})
 
