@@ -47,15 +47,22 @@ class ChainReport:
 Check = Callable[[asyncpg.Connection, int], Awaitable[Any]]
 
 # Every movement of the location's packages, in chain order, with each package's recorded head.
-# A package with no movement yields one row of NULLs (its head must still be the genesis).
+# A package with no movement yields one row of NULLs (its head must still be the genesis). The
+# lateral join reads each package's movements through its (package, sequence) index: a merge
+# join would read every store's movements in the id range of this store's packages.
 _MOVEMENTS = """
 SELECT p.tag, p.movement_count, p.last_hash AS package_head,
-       m.package AS package_id, m.sequence, m.kind, m.from_zone AS from_zone_id,
-       m.to_zone AS to_zone_id, m.quantity, m.reason, m.note, m.actor AS actor_id,
-       m.witness AS witness_id, m.occurred_at, m.source_document, m.idempotency_key,
+       m.package_id, m.sequence, m.kind, m.from_zone_id, m.to_zone_id, m.quantity, m.reason,
+       m.note, m.actor_id, m.witness_id, m.occurred_at, m.source_document, m.idempotency_key,
        m.previous_hash, m.hash
 FROM package p
-LEFT JOIN movement m ON m.package = p.id
+LEFT JOIN LATERAL (
+    SELECT m.package AS package_id, m.sequence, m.kind, m.from_zone AS from_zone_id,
+           m.to_zone AS to_zone_id, m.quantity, m.reason, m.note, m.actor AS actor_id,
+           m.witness AS witness_id, m.occurred_at, m.source_document, m.idempotency_key,
+           m.previous_hash, m.hash
+    FROM movement m WHERE m.package = p.id ORDER BY m.sequence
+) m ON true
 WHERE p.location = $1
 ORDER BY p.id, m.sequence
 """
