@@ -13,16 +13,23 @@ import pluggy
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
+from api import metrics, outage
 from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
+from api.display.page import routes as display_routes
+from api.exports.routes import routes as export_routes
+from api.graphiql import assets as graphiql
 from api.integrations.routes import routes as integration_routes
+from api.packet.routes import routes as packet_routes
 from api.ratelimit import LimitedTransportWSHandler, RateLimiter, admit_http, client_address
 from api.schema import schema
 from domain import db, settings
@@ -44,9 +51,11 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
         limiter: RateLimiter | None = None,
         refresh_ttl: int = 30 * 24 * 3600,
         units: UnitOfWorkFactory | None = None,
+        graphiql_assets: str = "local",
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
+        self.graphiql_assets = graphiql_assets
         self.codec = codec
         self.broadcaster = broadcaster
         self.introspection = introspection
@@ -56,13 +65,43 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # Rate limits before the body is read: a throttled client costs one Redis round trip.
-        if (
-            scope["type"] == "http"
-            and self.limiter is not None
-            and not await admit_http(self.limiter, self.codec, scope, send)
-        ):
-            return
+        if scope["type"] == "http" and self.limiter is not None:
+            try:
+                admitted = await admit_http(self.limiter, self.codec, scope, send)
+            except Exception as error:
+                if not outage.is_outage(error):
+                    raise
+                log.warning("answered 503: %s", outage.describe(error))
+                await outage.send_unavailable(send)
+                return
+            if not admitted:
+                return
         await super().__call__(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        if self.graphiql_assets == "cdn":
+            return await super().render_graphql_ide(request)
+        page = graphiql.local_page()
+        if page is None:
+            return HTMLResponse(graphiql.MISSING_PAGE, status_code=503)
+        return HTMLResponse(page)
+
+    async def get_sub_response(self, request: Any) -> Any:
+        # Kept on the request so process_result can turn an outage into a 503 with Retry-After.
+        sub_response = await super().get_sub_response(request)
+        request.scope.setdefault("state", {})["leafledger.sub_response"] = sub_response
+        return sub_response
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors and any(outage.is_outage(e) for e in result.errors):
+            result.errors = [
+                outage.outage_error(e) if outage.is_outage(e) else e for e in result.errors
+            ]
+            sub_response = request.scope.get("state", {}).get("leafledger.sub_response")
+            if sub_response is not None:
+                sub_response.status_code = 503
+                sub_response.headers["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+        return await super().process_result(request, result)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         caller = request.scope.get("state", {}).get("leafledger.caller")
@@ -137,6 +176,7 @@ def create_app(
         limiter=limiter,
         refresh_ttl=config.refresh_ttl_seconds,
         units=deps.units,
+        graphiql_assets=config.graphiql_assets,
         max_subscriptions_per_connection=config.max_subscriptions_per_connection or None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         allowed_origins=config.allowed_origins,
@@ -189,6 +229,15 @@ def create_app(
             Route("/readyz", readyz),
             # POST /hooks/pos/{adapter} and /hooks/delivery/{adapter}: signed inbound events.
             *integration_routes(deps.registry, deps.units),
+            # GET /display/{locationId}?key=…: the floor display page for a store's TV.
+            *display_routes(),
+            # GraphiQL's scripts and styles, served here rather than from a CDN.
+            Route("/graphiql/vendor/{name:path}", graphiql.serve),
+            Route("/metrics", metrics.endpoint(config.metrics_token, broadcaster.subscriber_count)),
+            # GET /exports/{report}.csv: the bookkeeper's CSVs, streamed, same credentials.
+            *export_routes(deps.codec, limiter),
+            # GET /audit-packets/{id}/download?token=: a signed link, and the caller's grant.
+            *packet_routes(deps.codec),
         ],
         lifespan=lifespan,
     )

@@ -28,6 +28,7 @@ from domain.compliance import credentials, sync
 from domain.events import Event
 from domain.identity import passwords, throttle
 from domain.identity.tokens import TokenCodec
+from domain.packet import links as packet_links
 from domain.settings import FAST_PASSWORDS, Settings
 from domain.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.webhooks import delivery
@@ -74,6 +75,7 @@ def configure(settings: Settings) -> None:
     sync.configure(lease_seconds=settings.sync_lease_seconds)
     delivery.configure(timeout_seconds=settings.webhook_timeout_seconds)
     query_cost.configure(max_cost=settings.max_query_cost)
+    packet_links.configure(data_dir=settings.data_dir, secret_key=settings.secret_key)
     throttle.configure(
         redis_url=settings.redis,
         prefix=settings.redis_prefix,

@@ -1,4 +1,5 @@
-"""``leafledger serve | worker | migrate | demo | create-user | verify``.
+"""``leafledger serve | worker | migrate | demo | create-user | backtest | backup | restore |
+verify``.
 
 Settings are read once (``domain.settings.load``) and handed to ``api.bootstrap``; the only
 environment this module touches is what it exports to the child processes it starts.
@@ -179,6 +180,29 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
         print(line)
 
 
+def cmd_backtest(args: argparse.Namespace) -> None:
+    """Replay a location's history under the suggestions and a naive min/max (ordering)."""
+    from domain import db
+    from domain.ordering import backtest
+
+    url = settings.load().database_url
+    if not url:
+        raise SystemExit("set LEAFLEDGER_DATABASE_URL")
+
+    async def run() -> list[str]:
+        db.configure(url)
+        await db.start(min_size=1, max_size=2)
+        try:
+            async with db.connection() as conn:
+                history = await backtest.load(conn, args.location, args.days)
+        finally:
+            await db.stop()
+        return backtest.report(backtest.compare(history))
+
+    for line in asyncio.run(run()):
+        print(line)
+
+
 def cmd_verify(args: argparse.Namespace) -> None:
     """Verify the hash chains now (as the nightly job does): record a run per location, alert
     compliance on a break, print what was walked and found; exit 1 if anything is broken."""
@@ -251,6 +275,14 @@ def main(argv: list[str] | None = None) -> None:
         "--location", action="append", required=True, help="licence number (repeatable)"
     )
     user.set_defaults(func=cmd_create_user)
+
+    from api import cli_backup
+
+    cli_backup.add_commands(sub)
+    replay = sub.add_parser("backtest", help="replay a location's sales under reorder policies")
+    replay.add_argument("--location", type=int, required=True, help="location id")
+    replay.add_argument("--days", type=int, default=365, help="days to replay (after a warm-up)")
+    replay.set_defaults(func=cmd_backtest)
 
     verify = sub.add_parser("verify", help="verify the ledger's hash chains and record the run")
     verify.add_argument(

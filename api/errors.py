@@ -465,6 +465,41 @@ SampleError: TypeAlias = (
 LabError: TypeAlias = StepOutOfOrder | StateSystemUnavailable | StockError
 
 
+# Package labels.
+@derived(domain_errors.UnknownTags, "No package of yours has these tags.")
+class UnknownTags(UserError):
+    pass
+
+
+@derived(domain_errors.TooManyTags, "More labels than one sheet holds; ask in parts.")
+class TooManyTags(UserError):
+    pass
+
+
+LabelError: TypeAlias = UnknownTags | TooManyTags | PermissionDenied | ValidationError
+
+
+@derived(
+    domain_errors.PurchaseOrderNotEditable,
+    "Only a draft purchase order is edited; cancel an approved one and draft again.",
+)
+class PurchaseOrderNotEditable(UserError):
+    pass
+
+
+@derived(
+    domain_errors.IllegalPurchaseOrderTransition,
+    "The purchase order's status has no move to the one asked for; nothing was written.",
+)
+class IllegalPurchaseOrderTransition(UserError):
+    pass
+
+
+PurchaseOrderError: TypeAlias = (
+    PurchaseOrderNotEditable | IllegalPurchaseOrderTransition | InvalidQuantity | CommonError
+)
+
+
 def validation_error(message: str) -> UserError:
     """A ValidationError naming no field, saying ``message``."""
     return _DERIVED[domain_errors.ValidationError](message=message, field="", reason=message)
@@ -482,3 +517,11 @@ def to_graphql(exc: domain_errors.DomainError) -> UserError:
 def not_found(entity: str, key: object) -> NotFound:
     """The union's NotFound for a row that is gone by the time the payload reads it."""
     return typing.cast(NotFound, to_graphql(domain_errors.NotFound(entity, str(key))))
+
+
+@derived(domain_errors.AuditPeriodInvalid, "An audit packet cannot cover this period.")
+class AuditPeriodInvalid(UserError):
+    pass
+
+
+AuditPacketError: TypeAlias = AuditPeriodInvalid | CommonError

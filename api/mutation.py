@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 from strawberry.types.union import StrawberryUnion
 
 from api.errors import to_graphql, validation_error
+from api.metrics import MUTATION_OUTCOMES
 from domain import errors as domain_errors
 from domain.counts import blind
 
@@ -93,5 +94,9 @@ async def mutate(
         if blind.names_quantities(exc):
             # Someone counting this stock blind must not learn its quantity from a refusal.
             exc = blind.refusal_for(exc, await info.context.blind_scope())
-        return refusal(exc, info.return_type)
-    return await _shown(present, outcome)
+        refused = refusal(exc, info.return_type)
+        MUTATION_OUTCOMES.labels(info.field_name, type(refused).__name__).inc()
+        return refused
+    shown = await _shown(present, outcome)
+    MUTATION_OUTCOMES.labels(info.field_name, type(shown).__name__).inc()
+    return shown

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from api import metrics, outage
 from api.audit.resolvers import AuditQueries
 from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
@@ -34,6 +35,7 @@ from api.compliance.resolvers import (
 from api.counts.plans import CountPlanMutations, CountPlanQueries
 from api.counts.resolvers import CountMutations, CountQueries, CountSubscriptions
 from api.destruction.resolvers import DestructionMutations, DestructionQueries
+from api.display.resolvers import DisplayMutations, DisplayQueries
 from api.diversion.resolvers import (
     DiversionMutations,
     DiversionQueries,
@@ -42,10 +44,14 @@ from api.diversion.resolvers import (
 from api.integrations.resolvers import IntegrationMutations, IntegrationQueries
 from api.key_scopes import ApiKeyScopes
 from api.lab.resolvers import LabMutations, LabQueries
+from api.labels.resolvers import LabelQueries
 from api.list_limits import ListSizeRule
 from api.live.subscriptions import LiveSubscriptions
 from api.locations.resolvers import LocationMutations, LocationQueries
+from api.ordering.resolvers import OrderingMutations, OrderingQueries
 from api.packages.resolvers import PackageMutations, PackageQueries
+from api.packet.resolvers import PacketMutations, PacketQueries, PacketSubscriptions
+from api.purchasing.resolvers import PurchasingMutations, PurchasingQueries
 from api.query_cost import QueryCostRule
 from api.receiving.resolvers import (
     ReceivingMutations,
@@ -88,9 +94,14 @@ class QueryLimits(AddValidationRules):
 
 
 def _unexpected(error: GraphQLError) -> bool:
-    """Mask only crashes; refusals raised on purpose keep their message and code."""
+    """Mask only crashes; refusals raised on purpose keep their message and code, and an
+    unreachable database or Redis is answered as SERVICE_UNAVAILABLE (``api.outage``)."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return (
+        original is not None
+        and not isinstance(original, GraphQLError)
+        and not outage.is_outage(original)
+    )
 
 
 @strawberry.type
@@ -115,6 +126,11 @@ class Query(
     LabQueries,
     CountPlanQueries,
     CountQueries,
+    DisplayQueries,
+    LabelQueries,
+    PurchasingQueries,
+    PacketQueries,
+    OrderingQueries,
     AuditQueries,
 ):
     pass
@@ -143,6 +159,10 @@ class Mutation(
     LabMutations,
     CountPlanMutations,
     CountMutations,
+    DisplayMutations,
+    PurchasingMutations,
+    PacketMutations,
+    OrderingMutations,
 ):
     pass
 
@@ -155,6 +175,7 @@ class Subscription(
     ReceivingSubscriptions,
     DiversionSubscriptions,
     CountSubscriptions,
+    PacketSubscriptions,
 ):
     pass
 
@@ -165,7 +186,9 @@ class LeafLedgerSchema(strawberry.Schema):
     ) -> None:
         """Log crashes with their traceback; a client's bad query or missing grant is not ours."""
         for error in errors:
-            if _unexpected(error):
+            if outage.is_outage(error):
+                log.warning("answered SERVICE_UNAVAILABLE: %s", outage.describe(error))
+            elif _unexpected(error):
                 StrawberryLogger.error(error, execution_context)
             else:
                 log.debug("refused: %s", error.message)
@@ -181,6 +204,7 @@ schema = LeafLedgerSchema(
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         RequestGuard,
+        metrics.OperationMetrics,
         RejectNulCharacters,
         ApiKeyScopes,
         lambda: MaskErrors(should_mask_error=_unexpected),

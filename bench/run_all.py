@@ -103,6 +103,21 @@ def _count_session(f: Figures) -> str:
     )
 
 
+def _exports(f: Figures) -> str:
+    return (
+        f"valuation rows x{f.get('valuation_rows_ratio')}: API RSS growth"
+        f" x{f.get('valuation_api_rss_growth_ratio')} (target <= 1.2)"
+    )
+
+
+def _audit_packet(f: Figures) -> str:
+    return (
+        f"one year's packet {f.get('one_year_seconds')} s (target <= 60), peak RSS"
+        f" {f.get('one_year_peak_rss_mb')} MB (target <= 400); two years' peak RSS"
+        f" {f.get('rss_two_years_over_one')} x one year's (target <= 1.2)"
+    )
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -149,6 +164,8 @@ BENCHES = (
         ("--subscribers", "50", "--events", "40", "--isolated-events", "5"),
         _subscriptions,
     ),
+    Bench("exports", "bench.exports", ("--packages", "1000"), _exports),
+    Bench("audit_packet", "bench.audit_packet", ("--movements", "20000"), _audit_packet),
 )
 
 

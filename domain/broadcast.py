@@ -136,6 +136,10 @@ class Broadcaster:
                     log.warning("publishing %d events failed", len(batch), exc_info=True)
             self._idle.set()
 
+    def subscriber_count(self) -> int:
+        """Subscriber queues open in this process (each GraphQL subscription holds one)."""
+        return sum(len(queues) for queues in self._queues.values())
+
     @contextlib.asynccontextmanager
     async def listen(self, location_id: int) -> AsyncIterator[asyncio.Queue[Delivery]]:
         queue: asyncio.Queue[Delivery] = asyncio.Queue(QUEUE_SIZE)

@@ -609,3 +609,70 @@ class ZoneAlreadyBeingCounted(DomainError):
     @property
     def message(self) -> str:
         return f"zone {self.zone_id} is being counted in count session {self.session_id}"
+
+
+# Package labels (domain/labels).
+@dataclass
+class UnknownTags(DomainError):
+    """No package with these tags at any location the caller's operator has."""
+
+    tags: list[str]
+
+    @property
+    def message(self) -> str:
+        return f"no package is tagged {', '.join(self.tags)}"
+
+
+@dataclass
+class TooManyTags(DomainError):
+    """More labels asked for at once than one sheet holds."""
+
+    asked: int
+    limit: int
+
+    @property
+    def message(self) -> str:
+        return f"{self.asked} tags asked; print at most {self.limit} labels at once"
+
+
+@dataclass
+class PurchaseOrderNotEditable(DomainError):
+    """Only a draft purchase order's lines, dates and note may change (an approved order is
+    what the manager signed off; cancel it and draft again)."""
+
+    purchase_order_id: int
+    status: str
+
+    @property
+    def message(self) -> str:
+        return f"purchase order {self.purchase_order_id} is {self.status}: only a draft is edited"
+
+
+@dataclass
+class IllegalPurchaseOrderTransition(DomainError):
+    """The purchase order's status has no move to the status asked for (approving a sent
+    order, cancelling a received one, sending a draft...)."""
+
+    purchase_order_id: int
+    from_status: str
+    to_status: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"purchase order {self.purchase_order_id} is {self.from_status}:"
+            f" it cannot become {self.to_status}"
+        )
+
+
+@dataclass
+class AuditPeriodInvalid(DomainError):
+    """An audit packet's period is not one it can cover (reversed, in the future, too long)."""
+
+    from_day: str
+    to_day: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"cannot build a packet for {self.from_day} to {self.to_day}: {self.reason}"

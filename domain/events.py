@@ -213,6 +213,19 @@ class CountUpdated(Event):
     lines: int | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditPacketProgressed(Event):
+    """An audit packet was requested (``queued``: its build should start), advanced a part or a
+    batch of rows, finished or failed."""
+
+    topic: ClassVar[str] = "audit_packet"
+    packet_id: int
+    status: str
+    parts_done: int
+    parts_total: int
+    rows_written: int
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     StockBalanceChanged,
     FloorStockLow,
@@ -228,6 +241,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     DiversionFlagRaised,
     DestructionCarriedOut,
     CountUpdated,
+    AuditPacketProgressed,
 )
 
 # Published on the location's channel, but no GraphQL subscription or job reads them yet.

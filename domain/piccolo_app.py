@@ -20,6 +20,7 @@ from domain.compliance.tables import (
 )
 from domain.counts.tables import CountLine, CountPolicy, CountSession
 from domain.destruction.tables import Destruction, WastePolicy
+from domain.display.tables import FloorDisplaySetting
 from domain.diversion.tables import (
     AccessEvent,
     Badge,
@@ -33,13 +34,20 @@ from domain.identity.tables import ApiKey, Grant, RefreshToken, User
 from domain.integrations.tables import IntegrationConnection, IntegrationEvent
 from domain.inventory.tables import Movement, Package, PackageStatusChange, StockBalance
 from domain.lab.tables import LabResult, LabSample
+from domain.ordering.tables import OrderingPolicy
 from domain.organisation.tables import Location, Operator, Zone
+from domain.packet.tables import AuditPacket
+from domain.purchasing.tables import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    Vendor,
+    VendorProduct,
+)
 from domain.receiving.tables import (
     ChecklistAnswer,
     ChecklistTemplate,
     PackageScan,
-    PurchaseOrder,
-    PurchaseOrderLine,
     ReceivingSession,
     Shipment,
     ShipmentPackage,
@@ -77,8 +85,6 @@ TABLES = [
     ReservationLine,
     WebhookEndpoint,
     WebhookDelivery,
-    PurchaseOrder,
-    PurchaseOrderLine,
     Shipment,
     ShipmentPackage,
     ReceivingSession,
@@ -108,6 +114,14 @@ TABLES = [
     SampleRotation,
     LabSample,
     LabResult,
+    FloorDisplaySetting,
+    Vendor,
+    VendorProduct,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    AuditPacket,
+    OrderingPolicy,
     VerificationRun,
 ]
 

@@ -45,6 +45,18 @@ class Capability(enum.StrEnum):
     COUNT_FLOOR = "count non-vault zones"
     COUNT_ANY_ZONE = "count any zone"
     APPROVE_COUNT = "approve counts"
+    # The bookkeeper's monthly CSVs (valuation, sales, adjustments, receiving): the money view
+    # of a location, for its manager, compliance, auditors and admins (not floor staff).
+    EXPORT_BOOKS = "export bookkeeping reports"
+    # Purchasing: draft, edit and send purchase orders; approve and close them; keep vendors.
+    ORDER_STOCK = "draft and send purchase orders"
+    APPROVE_PURCHASE_ORDERS = "approve and close purchase orders"
+    MANAGE_VENDORS = "manage vendors"
+    # Request audit packets and download them (compliance and auditors; admins hold everything).
+    AUDIT_PACKETS = "request and download audit packets"
+    # Ordering: read reorder suggestions; set the service level they aim for per category.
+    PLAN_ORDERS = "plan orders"
+    SET_ORDERING_POLICY = "set ordering service levels"
 
 
 _FLOOR = {Capability.READ, Capability.MOVE_FLOOR_STOCK, Capability.SELL, Capability.COUNT_FLOOR}
@@ -55,6 +67,7 @@ _LEAD = _FLOOR | {
     Capability.MANAGE_CATALOG,
     Capability.TAKE_SAMPLES,
     Capability.COUNT_ANY_ZONE,
+    Capability.ORDER_STOCK,
 }
 _MANAGER = _LEAD | {
     Capability.HOLD_STOCK,
@@ -64,7 +77,13 @@ _MANAGER = _LEAD | {
     Capability.REVIEW_DIVERSION,
     Capability.POST_ACCESS_EVENTS,
     Capability.APPROVE_COUNT,
+    Capability.EXPORT_BOOKS,
+    Capability.APPROVE_PURCHASE_ORDERS,
+    Capability.MANAGE_VENDORS,
 }
+# Ordering: inventory leads and managers plan orders; managers choose the service levels.
+_LEAD |= {Capability.PLAN_ORDERS}
+_MANAGER |= {Capability.PLAN_ORDERS, Capability.SET_ORDERING_POLICY}
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.BUDTENDER: frozenset(_FLOOR),
@@ -80,11 +99,15 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.OVERRIDE_VARIANCE,
             Capability.READ_DIVERSION,
             Capability.TAKE_SAMPLES,
+            Capability.EXPORT_BOOKS,
         }
     ),
-    Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION}),
+    Role.AUDITOR: frozenset({Capability.READ, Capability.READ_DIVERSION, Capability.EXPORT_BOOKS}),
     Role.ADMIN: frozenset(Capability),
 }
+# Audit packets: the people an inspector deals with, and nobody on the floor.
+for _role in (Role.COMPLIANCE, Role.AUDITOR):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Capability.AUDIT_PACKETS}
 
 
 def allows(role: Role | str, capability: Capability) -> bool:

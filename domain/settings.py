@@ -45,6 +45,11 @@ class Settings:
     max_body_bytes: int = 1 << 20
     # Who may introspect the schema: "public" (the demo), "signed-in" (default) or "off".
     introspection: str = "signed-in"
+    # Where the GraphiQL page loads its scripts from: "local" (served by us; scripts/bootstrap
+    # fetches them) or "cdn" (unpkg.com, for an install that cannot keep them).
+    graphiql_assets: str = "local"
+    # /metrics: scrapers present this bearer token; unset, only this host may scrape.
+    metrics_token: str | None = None
     # A WebSocket that sends no connection_init within this many seconds is closed (4408).
     ws_init_timeout_seconds: float = 10.0
     # Redis keys, pub/sub channels and the arq queue start with this, so two deployments (or a
@@ -80,6 +85,13 @@ class Settings:
 
 
 INTROSPECTION_MODES = ("public", "signed-in", "off")
+
+
+def _graphiql_assets(env: Mapping[str, str]) -> str:
+    mode = env.get("LEAFLEDGER_GRAPHIQL_ASSETS", "local").strip().lower()
+    if mode not in ("local", "cdn"):
+        raise ValueError("LEAFLEDGER_GRAPHIQL_ASSETS must be local or cdn")
+    return mode
 
 
 def _introspection(env: Mapping[str, str]) -> str:
@@ -145,6 +157,14 @@ def _gc_thresholds(env: Mapping[str, str]) -> tuple[int, ...]:
     return tuple(int(part) for part in raw.split(","))
 
 
+def storage(environ: Mapping[str, str] | None = None) -> tuple[str | None, Path]:
+    """The database URL and the data folder, read without generating a key: a restore must
+    put the backup's keys into an empty data folder before anything makes new ones."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("LEAFLEDGER_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
+    return env.get("LEAFLEDGER_DATABASE_URL") or None, data_dir
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings from ``environ`` (default: the process environment).
 
@@ -165,6 +185,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         credentials_key=env.get("LEAFLEDGER_CREDENTIALS_KEY") or None,
         max_body_bytes=int(env.get("LEAFLEDGER_MAX_BODY_BYTES", 1 << 20)),
         introspection=_introspection(env),
+        graphiql_assets=_graphiql_assets(env),
+        metrics_token=env.get("LEAFLEDGER_METRICS_TOKEN") or None,
         ws_init_timeout_seconds=float(env.get("LEAFLEDGER_WS_INIT_TIMEOUT_SECONDS", 10)),
         redis_prefix=_redis_prefix(env),
         auth_cache_seconds=float(env.get("LEAFLEDGER_AUTH_CACHE_SECONDS", 5)),

@@ -51,3 +51,8 @@ def diversion_job_id(prefix: str, location_id: int, slot: int) -> str:
 def destruction_finish_job_id(prefix: str, destruction_id: int) -> str:
     """One queued state second step per destruction."""
     return f"{prefix}:destroy-finish:{destruction_id}"
+
+
+def audit_packet_job_id(prefix: str, packet_id: int) -> str:
+    """One queued build per audit packet."""
+    return f"{prefix}:audit-packet:{packet_id}"

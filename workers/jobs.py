@@ -8,6 +8,7 @@ import os
 import socket
 from typing import Any
 
+from api.metrics import RESERVATION_EXPIRIES
 from domain.audit.verification import verify_location
 from domain.compliance import queries as compliance_queries
 from domain.compliance import reconcile, sync
@@ -89,7 +90,9 @@ async def schedule_reconciliations(ctx: dict[str, Any]) -> dict[str, int]:
 async def expire_reservations(ctx: dict[str, Any]) -> dict[str, int]:
     """Put back every held order past its time (a deferred wake-up, and every few seconds as a
     sweep, so expiry happens even after Redis lost its queue or a worker died)."""
-    return {"expired": await release.expire_due(units(ctx)())}
+    expired = await release.expire_due(units(ctx)())
+    RESERVATION_EXPIRIES.inc(expired)
+    return {"expired": expired}
 
 
 async def expire_counts(ctx: dict[str, Any]) -> dict[str, int]:

@@ -21,6 +21,7 @@ from arq.worker import Function
 
 from domain.events import (
     AccessEventsRecorded,
+    AuditPacketProgressed,
     DestructionCarriedOut,
     Event,
     ReconciliationRequested,
@@ -29,10 +30,11 @@ from domain.events import (
     StockBalanceChanged,
     WebhooksQueued,
 )
-from workers import destruction, diversion, jobs, webhooks
+from workers import destruction, diversion, jobs, packet, webhooks
 from workers.job_ids import (
     DIVERSION_SLOT_SECONDS,
     WAKE_UP_SLOTS_PER_SECOND,
+    audit_packet_job_id,
     destruction_finish_job_id,
     diversion_job_id,
     drain_job_id,
@@ -110,6 +112,13 @@ def _finish_destruction(prefix: str, event: DestructionCarriedOut) -> Enqueue | 
     )
 
 
+def _build_packet(prefix: str, event: AuditPacketProgressed) -> Enqueue | None:
+    # Only a request (queued) starts a build; progress events of a running build do not.
+    if event.status != "queued":
+        return None
+    return Enqueue((event.packet_id,), audit_packet_job_id(prefix, event.packet_id))
+
+
 # Event class -> (the job it starts, what to queue for one event under a deployment's Redis
 # prefix; None: nothing).
 KICKS: dict[type[Event], tuple[Job, Callable[[str, Any], Enqueue | None]]] = {
@@ -120,6 +129,7 @@ KICKS: dict[type[Event], tuple[Job, Callable[[str, Any], Enqueue | None]]] = {
     StockBalanceChanged: (diversion.evaluate_diversion, _diversion),
     AccessEventsRecorded: (diversion.evaluate_diversion, _diversion),
     DestructionCarriedOut: (destruction.finish_state_destruction, _finish_destruction),
+    AuditPacketProgressed: (packet.build_audit_packet, _build_packet),
 }
 
 

@@ -8,14 +8,17 @@ Start-up goes through the same composition root as the API (``api.bootstrap``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Any
 
 from arq import cron, func
 from arq.cron import CronJob
+from arq.worker import Function
 
 from api.bootstrap import bootstrap, redis_settings, running
+from api.metrics import timed_job
 from domain.settings import Settings, load
-from workers import destruction, diversion, jobs, samples, webhooks
+from workers import destruction, diversion, jobs, packet, samples, webhooks
 from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
@@ -122,6 +125,12 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             minute=set(range(7, 60, 15)),
             unique=True,
         ),
+        cron(
+            packet.sweep_audit_packets,
+            name=named(packet.sweep_audit_packets),
+            minute=set(range(3, 60, 5)),
+            unique=True,
+        ),
     ]
 
 
@@ -148,6 +157,8 @@ class WorkerSettings:
         func(destruction.sweep_state_destructions, keep_result=0, timeout=600),
         func(samples.raise_sample_due_alerts, keep_result=0),
         func(jobs.expire_counts, keep_result=0, timeout=300),
+        func(packet.build_audit_packet, keep_result=0, timeout=1800),
+        func(packet.sweep_audit_packets, keep_result=0),
     ]
     require_registered(functions)  # every job an event kicks (workers.kick.KICKS) runs here
     cron_jobs = periodic_jobs("leafledger")
@@ -163,9 +174,22 @@ class WorkerSettings:
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """``WorkerSettings`` for ``settings``' Redis, queue and prefix (``arq.run_worker(**...)``)."""
     options = {k: v for k, v in vars(WorkerSettings).items() if not k.startswith("_")}
+    # Every run counted and timed for /metrics (api.metrics), under the job's own name.
+    options["functions"] = [
+        dataclasses.replace(f, coroutine=timed_job(f.name, f.coroutine))
+        if isinstance(f, Function)
+        else timed_job(f.__name__, f)
+        for f in options["functions"]
+    ]
+    crons = [
+        dataclasses.replace(
+            c, coroutine=timed_job(getattr(c.coroutine, "__name__", c.name), c.coroutine)
+        )
+        for c in periodic_jobs(settings.redis_prefix)
+    ]
     return {
         **options,
-        "cron_jobs": periodic_jobs(settings.redis_prefix),
+        "cron_jobs": crons,
         "redis_settings": redis_settings(settings),
         "queue_name": settings.queue_name,
         "ctx": {"settings": settings},

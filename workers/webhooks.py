@@ -10,6 +10,7 @@ import logging
 import time
 from typing import Any
 
+from api.metrics import WEBHOOK_DELIVERIES
 from domain.webhooks import delivery
 from workers.jobs import units
 
@@ -33,4 +34,6 @@ async def deliver_webhooks(ctx: dict[str, Any]) -> dict[str, int]:
         total.failed += result.failed
     if total.claimed:
         log.info("webhooks: %s", total)
+    for outcome in ("delivered", "retrying", "failed"):
+        WEBHOOK_DELIVERIES.labels(outcome).inc(getattr(total, outcome))
     return {"delivered": total.delivered, "retrying": total.retrying, "failed": total.failed}

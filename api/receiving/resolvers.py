@@ -57,6 +57,9 @@ class CreateShipmentInput:
     transporter: str | None = None
     driver_name: str | None = None
     idempotency_key: str | None = None
+    purchase_order_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The sent purchase order this shipment delivers."
+    )
 
 
 @strawberry.input
@@ -234,6 +237,7 @@ class ReceivingMutations:
                 driver_name=input.driver_name,
                 source="csv" if input.csv else "manual",
                 idempotency_key=input.idempotency_key,
+                purchase_order_id=_optional(input.purchase_order_id, "purchase order"),
             )
 
         return await mutate(info, shipments.create_shipment, command, _payload)

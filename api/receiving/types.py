@@ -115,6 +115,9 @@ class Shipment:
     status: str
     packages: list[ManifestPackage]
     session: ReceivingSession | None
+    purchase_order_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The purchase order this shipment is received against."
+    )
 
     @classmethod
     def from_domain(cls, row: queries.ShipmentRow) -> Shipment:
@@ -130,6 +133,9 @@ class Shipment:
             status=row.status,
             packages=[ManifestPackage.from_domain(p) for p in row.packages],
             session=ReceivingSession.from_domain(row.session) if row.session else None,
+            purchase_order_id=(
+                None if row.purchase_order_id is None else strawberry.ID(str(row.purchase_order_id))
+            ),
         )
 
 
@@ -144,6 +150,12 @@ class VendorScore:
     shipped: Decimal
     received: Decimal
     weight_overrides: int
+    vendor_id: strawberry.ID | None = strawberry.field(
+        description="The purchasing vendor, when the shipments were received against its orders."
+    )
+    ordered: Decimal = strawberry.field(description="What the period's orders asked for.")
+    short_quantity: Decimal = strawberry.field(description="Expected and never delivered.")
+    rejected_quantity: Decimal = strawberry.field(description="Turned away at the dock.")
 
     @classmethod
     def from_domain(cls, row: queries.VendorScoreRow) -> VendorScore:
@@ -157,4 +169,8 @@ class VendorScore:
             shipped=row.shipped,
             received=row.received,
             weight_overrides=row.weight_overrides,
+            vendor_id=None if row.vendor_id is None else strawberry.ID(str(row.vendor_id)),
+            ordered=row.ordered,
+            short_quantity=row.short_quantity,
+            rejected_quantity=row.rejected_quantity,
         )

@@ -50,12 +50,13 @@ ORDER BY r.status
 
 RECEIPTS = """
 SELECT s.id AS shipment_id, s.manifest_number, s.shipper_name, s.shipper_license,
-       po.vendor_name, po.reference AS purchase_order, sp.item_name, sp.shipped_quantity,
+       v.name AS vendor_name, po.reference AS purchase_order, sp.item_name, sp.shipped_quantity,
        sp.unit, ps.decision, ps.received_quantity, ps.measured_quantity, ps.reason,
        ps.scanned_at, ps.scanned_by, rs.completed_at
 FROM shipment_package sp
 JOIN shipment s ON s.id = sp.shipment AND s.location = $1
 LEFT JOIN purchase_order po ON po.id = s.purchase_order
+LEFT JOIN vendor v ON v.id = po.vendor
 LEFT JOIN receiving_session rs ON rs.shipment = s.id
 LEFT JOIN package_scan ps ON ps.session = rs.id AND ps.tag = sp.tag
 WHERE sp.tag = $2

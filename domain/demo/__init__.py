@@ -2,7 +2,8 @@
 
 Green Leaf Cannabis Co. holds a California and a Colorado licence, carries about 300 products in
 eight categories and 2,000 METRC-tagged packages spread over vault, floor and reserved zones,
-with batches that passed, await or failed their lab tests, and one user per role. The data is
+with batches that passed, await or failed their lab tests, one user per role, and a year of
+sales, deliveries and restocks before today at both stores. The data is
 generated deterministically (``random.Random(2026)``, dates relative to today) and written
 through the domain's own services and ledger, so it obeys every rule real data does.
 """

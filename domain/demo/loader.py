@@ -2,10 +2,13 @@
 
 Everything goes through the same doors as real data: the operator, locations and users through
 the organisation and identity services, products and batches through the catalogue services
-(so they are validated like any other), holds through ``hold_package``, and every quantity
-through ``ledger.post`` as ``register`` movements. Only the 2,000 package rows are inserted in
-bulk, after ``stockplan.check_plan`` and the state system's tag format have vetted them, because
-``register_package`` one by one would spend most of the load on round trips.
+(so they are validated like any other), holds through ``hold_package``, and every opening
+quantity through ``ledger.post`` as ``register`` movements. Only the 2,000 package rows are
+inserted in bulk, after ``stockplan.check_plan`` and the state system's tag format have vetted
+them, because
+``register_package`` one by one would spend most of the load on round trips. The year of trade
+before today (``domain.demo.past``) is written with COPY too, as the rows the ledger would have
+written (see ``domain.demo.history_copy``).
 
 The whole load is one transaction behind an advisory lock: a crash leaves no half-loaded demo
 that would later pass for a loaded one, and two ``leafledger demo`` runs cannot both load.
@@ -23,7 +26,9 @@ from random import Random
 
 from domain import db, hashchain
 from domain.catalog import services as catalog
+from domain.demo import past
 from domain.demo.catalogue import CatalogueItem, build_catalogue
+from domain.demo.history_copy import HistoryStore
 from domain.demo.sites import (
     ADMIN,
     OPERATOR_NAME,
@@ -104,6 +109,42 @@ async def _load(uow: UnitOfWork, today: date) -> None:
     package_ids = await _packages(uow, plan, stores, product_ids, batch_ids)
     await _opening_balances(uow, admin, plan.packages, package_ids, stores)
     await _holds(uow, users[Role.COMPLIANCE], plan.packages, stores)
+    await _past(uow, users, catalogue, plan, product_ids, stores, today)
+
+
+async def _past(
+    uow: UnitOfWork,
+    users: dict[Role, Principal],
+    catalogue: Sequence[CatalogueItem],
+    plan: StockPlan,
+    product_ids: dict[str, int],
+    stores: dict[str, Store],
+    today: date,
+) -> None:
+    """A year of trade before today, in the same transaction (see ``domain.demo.past``)."""
+    stocked_at: dict[str, set[str]] = {}
+    for package in plan.packages:
+        if package.hold_reason is None:
+            stocked_at.setdefault(package.site, set()).add(package.batch.item.sku)
+    history_stores = {}
+    for site in SITES:
+        seller = next(
+            users[u.role]
+            for u in USERS
+            if site.code in u.sites and u.role in (Role.BUDTENDER, Role.INVENTORY_LEAD)
+        )
+        store = stores[site.code]
+        history_stores[site.code] = HistoryStore(
+            location_id=store.location_id,
+            timezone=site.timezone,
+            vault_zone=store.zones[ZoneKind.VAULT].id,
+            floor_zone=store.zones[ZoneKind.SALES_FLOOR].id,
+            facility_code=site.facility_code,
+            receiver_id=users[Role.MANAGER].user_id,
+            seller_id=seller.user_id,
+        )
+    async with uow:
+        await past.load_past(catalogue, stocked_at, product_ids, history_stores, today, SEED)
 
 
 async def _principal(user_id: int) -> Principal:

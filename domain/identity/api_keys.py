@@ -71,6 +71,7 @@ SCOPE_FIELDS: dict[Scope, frozenset[str]] = {
             "floorStockChanged",
             "stockChanged",
             "lowStock",
+            "floorBoard",
         }
     ),
     Scope.RECORD_SALES: frozenset(

@@ -37,6 +37,8 @@ async def shaped_body(plugins: PluginRegistry, row: Any) -> bytes | None:
     """The body ``row`` (a claimed ``webhook_delivery``) should carry, or None for the standard
     one. Raises LookupError when the linked adapter is no longer installed (the sender retries
     and eventually gives up, as for any failed send), and whatever the adapter raises."""
+    if not str(row["event"]).startswith("reservation."):
+        return None  # adapters shape reservation statuses; other events go out as they are
     async with db.connection() as conn:
         link = await conn.fetchrow(_LINK, row["id"])
     if link is None:

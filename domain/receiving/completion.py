@@ -19,6 +19,7 @@ from domain.identity.principal import Principal
 from domain.inventory import ledger, lookup
 from domain.inventory.model import MovementKind
 from domain.organisation.model import ZoneKind
+from domain.purchasing import receipts
 from domain.receiving import rules
 from domain.receiving.model import Decision
 from domain.receiving.sessions import checklist_for
@@ -146,6 +147,8 @@ async def _complete(
     await conn.execute(
         "UPDATE shipment SET status = 'completed' WHERE id = $1", session["shipment"]
     )
+    # The order this shipment delivers (if any) learns what arrived, in the same transaction.
+    await receipts.apply_receipt(uow, cmd.session_id, session["shipment"])
     uow.record(events.ShipmentUpdated(location_id=location_id, shipment_id=session["shipment"]))
     return ReceivingCompleted(
         cmd.session_id,

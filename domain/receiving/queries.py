@@ -15,7 +15,8 @@ from domain.inventory.queries import MAX_PAGE, Page
 
 _SHIPMENT_COLUMNS = (
     "id, location AS location_id, source, manifest_number, shipper_license, shipper_name,"
-    " transporter, driver_name, estimated_arrival, status, created_at"
+    " transporter, driver_name, estimated_arrival, status, created_at,"
+    " purchase_order AS purchase_order_id"
 )
 
 
@@ -78,6 +79,7 @@ class ShipmentRow:
     created_at: datetime
     packages: tuple[ManifestPackageRow, ...]
     session: ReceivingSessionRow | None
+    purchase_order_id: int | None = None  # the order this shipment delivers, if linked
 
 
 async def _with_detail(
@@ -161,7 +163,10 @@ async def session_shipment(session_id: int) -> int | None:
 
 @dataclass(frozen=True)
 class VendorScoreRow:
-    """How one shipper's completed deliveries arrived over a period."""
+    """How one vendor's completed deliveries arrived over a period.
+
+    A shipment received against a purchase order counts for the order's vendor (``vendor_id``
+    set); one without an order counts for its shipper as the manifest names it."""
 
     vendor: str
     shipper_license: str | None
@@ -172,35 +177,66 @@ class VendorScoreRow:
     shipped: Decimal
     received: Decimal
     weight_overrides: int
+    vendor_id: int | None = None
+    # What the period's orders asked of this vendor (0 without orders).
+    ordered: Decimal = Decimal(0)
+    # Expected and never delivered: the orders' short quantities, or for shipments without an
+    # order what partly accepted packages lacked against their manifest quantity.
+    short_quantity: Decimal = Decimal(0)
+    # Turned away at the dock (the rejected packages' manifest quantities).
+    rejected_quantity: Decimal = Decimal(0)
+
+
+_SCORECARD = """
+WITH delivered AS (
+    SELECT sh.id, s.id AS session, sh.purchase_order, po.vendor AS vendor_id,
+           coalesce(v.name, sh.shipper_name, sh.shipper_license, 'unknown') AS vendor,
+           coalesce(v.license_number, sh.shipper_license) AS shipper_license
+    FROM shipment sh
+    JOIN receiving_session s ON s.shipment = sh.id AND s.status = 'completed'
+    LEFT JOIN purchase_order po ON po.id = sh.purchase_order
+    LEFT JOIN vendor v ON v.id = po.vendor
+    WHERE sh.location = $1 AND s.completed_at >= $2 AND s.completed_at < $3
+), packages AS (
+    SELECT d.vendor_id, d.vendor, d.shipper_license,
+           count(DISTINCT d.id) AS shipments,
+           count(sp.id) AS packages,
+           count(ps.id) FILTER (WHERE ps.decision = 'partial') AS short_packages,
+           count(ps.id) FILTER (WHERE ps.decision = 'reject') AS rejected_packages,
+           coalesce(sum(sp.shipped_quantity), 0) AS shipped,
+           coalesce(sum(ps.received_quantity), 0) AS received,
+           count(ps.id) FILTER (WHERE ps.override_reason IS NOT NULL) AS weight_overrides,
+           coalesce(sum(sp.shipped_quantity) FILTER (WHERE ps.decision = 'reject'), 0)
+               AS rejected_quantity,
+           coalesce(sum(sp.shipped_quantity - ps.received_quantity)
+               FILTER (WHERE ps.decision = 'partial' AND d.purchase_order IS NULL), 0)
+               AS manifest_short,
+           count(ps.id) FILTER (WHERE ps.decision IN ('partial', 'reject')) AS problems
+    FROM delivered d
+    JOIN shipment_package sp ON sp.shipment = d.id
+    LEFT JOIN package_scan ps ON ps.session = d.session AND ps.shipment_package = sp.id
+    GROUP BY 1, 2, 3
+), ordered AS (
+    SELECT po.vendor AS vendor_id, sum(l.expected_quantity) AS ordered,
+           sum(l.short_quantity) AS short
+    FROM purchase_order po JOIN purchase_order_line l ON l.purchase_order = po.id
+    WHERE po.id IN (SELECT purchase_order FROM delivered WHERE purchase_order IS NOT NULL)
+    GROUP BY 1
+)
+SELECT p.vendor, p.shipper_license, p.shipments, p.packages, p.short_packages,
+       p.rejected_packages, p.shipped, p.received, p.weight_overrides, p.vendor_id,
+       coalesce(o.ordered, 0) AS ordered,
+       p.manifest_short + coalesce(o.short, 0) AS short_quantity, p.rejected_quantity
+FROM packages p LEFT JOIN ordered o ON o.vendor_id = p.vendor_id
+ORDER BY p.problems DESC, p.vendor
+"""
 
 
 async def vendor_scorecard(
     location_id: int, since: datetime, until: datetime
 ) -> list[VendorScoreRow]:
-    """Per shipper: shipments, packages, short and rejected packages, and the quantity gap."""
+    """Per vendor: shipments, packages, short and rejected packages and quantities, and the
+    quantity gap (per purchase order vendor when a shipment was received against an order)."""
     async with db.connection() as conn:
-        rows = await conn.fetch(
-            """
-            SELECT coalesce(sh.shipper_name, sh.shipper_license, 'unknown') AS vendor,
-                   sh.shipper_license,
-                   count(DISTINCT sh.id) AS shipments,
-                   count(sp.id) AS packages,
-                   count(ps.id) FILTER (WHERE ps.decision = 'partial') AS short_packages,
-                   count(ps.id) FILTER (WHERE ps.decision = 'reject') AS rejected_packages,
-                   coalesce(sum(sp.shipped_quantity), 0) AS shipped,
-                   coalesce(sum(ps.received_quantity), 0) AS received,
-                   count(ps.id) FILTER (WHERE ps.override_reason IS NOT NULL)
-                       AS weight_overrides
-            FROM shipment sh
-            JOIN receiving_session s ON s.shipment = sh.id AND s.status = 'completed'
-            JOIN shipment_package sp ON sp.shipment = sh.id
-            LEFT JOIN package_scan ps ON ps.session = s.id AND ps.shipment_package = sp.id
-            WHERE sh.location = $1 AND s.completed_at >= $2 AND s.completed_at < $3
-            GROUP BY 1, 2
-            ORDER BY count(ps.id) FILTER (WHERE ps.decision IN ('partial', 'reject')) DESC, vendor
-            """,
-            location_id,
-            since,
-            until,
-        )
+        rows = await conn.fetch(_SCORECARD, location_id, since, until)
     return [VendorScoreRow(**r) for r in rows]

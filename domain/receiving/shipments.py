@@ -12,6 +12,7 @@ from domain import db, events, service
 from domain.compliance import connections
 from domain.errors import DomainError, StateSystemUnavailable, ValidationError
 from domain.identity.principal import Principal
+from domain.purchasing import receipts
 from domain.quantities import Unit, parse_quantity
 from domain.roles import Capability
 from domain.rows import returned
@@ -108,6 +109,13 @@ async def create_shipment(
 
 async def _insert(uow: UnitOfWork, operator_id: int, cmd: CreateShipment) -> ShipmentCreated:
     conn = uow.conn
+    purchase_order_id = cmd.purchase_order_id
+    if purchase_order_id is not None:
+        await receipts.check_link(conn, cmd.location_id, purchase_order_id)
+    elif cmd.source == "state":
+        purchase_order_id = await receipts.matching_order(
+            conn, cmd.location_id, cmd.shipper_license
+        )
     shipment_id = await conn.fetchval(
         "INSERT INTO shipment (location, source, manifest_number, shipper_license,"
         " shipper_name, transporter, driver_name, estimated_arrival, purchase_order,"
@@ -122,7 +130,7 @@ async def _insert(uow: UnitOfWork, operator_id: int, cmd: CreateShipment) -> Shi
         cmd.transporter,
         cmd.driver_name,
         cmd.estimated_arrival,
-        cmd.purchase_order_id,
+        purchase_order_id,
         cmd.state_transfer_id,
         cmd.state_delivery_id,
     )

@@ -27,28 +27,6 @@ from domain.identity.tables import User
 from domain.organisation.tables import Location
 
 
-class PurchaseOrder(Table, db=DB):
-    id = BigSerial(primary_key=True)
-    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
-    reference = Varchar(length=64)
-    vendor_name = Varchar(length=200)
-    vendor_license = Varchar(length=64, null=True, default=None)
-    expected_date = Date(null=True, default=None)
-    status = Varchar(length=16, default="open")
-    created_by = ForeignKey(User, null=False, on_delete=OnDelete.restrict)
-    created_at = Timestamptz()
-
-    purchase_order_reference_unique = Unique([location, reference])
-
-
-class PurchaseOrderLine(Table, db=DB):
-    id = BigSerial(primary_key=True)
-    purchase_order = BigInt()
-    product = ForeignKey(Product, null=False, on_delete=OnDelete.restrict)
-    expected_quantity = Numeric(digits=(14, 3))
-    unit_cost = Numeric(digits=(12, 4), null=True, default=None)
-
-
 class Shipment(Table, db=DB):
     """One inbound delivery (a state manifest, or entered by hand / from a CSV manifest)."""
 

@@ -22,6 +22,8 @@ EVENTS: tuple[str, ...] = (
     "reservation.fulfilled",
     "reservation.cancelled",
     "reservation.expired",
+    # Purchasing: an approved order went to its vendor (payload: the order, lines and vendor).
+    "purchase_order.sent",
 )
 ALL_EVENTS = "*"
 # How long a retryable failure keeps being retried, from the event (or from a redelivery).

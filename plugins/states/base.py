@@ -121,6 +121,9 @@ class LabelRules:
     ``warnings``: warning texts, verbatim, each with its citation; empty when the wording is
     not in our sources (the operator enters it from the cited rule).
     ``min_type_size`` and ``symbol``: the state's own wording (points, inches).
+    ``product_warnings``: where a state words the warning differently for manufactured
+    cannabis products (edibles, concentrates, vapes, infused pre-rolls...) than for flower,
+    the products' texts; empty: ``warnings`` apply to everything.
     """
 
     required_fields: Fact[frozenset[LabelField]] | None = None
@@ -128,6 +131,12 @@ class LabelRules:
     min_type_size: Fact[str] | None = None
     symbol: Fact[str] | None = None
     notes: tuple[str, ...] = ()
+    product_warnings: tuple[Fact[str], ...] = ()
+
+    @property
+    def configured(self) -> bool:
+        """Whether the state has declared anything a label must say (else a label says so)."""
+        return self.required_fields is not None or bool(self.warnings)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,28 @@ from plugins.states.common import (
 )
 
 _CA_LABELS = "4 CCR Div. 19, ch. 11, §§17404-17408; B&P §26120"
+# The statute's words, as reproduced by secondary pages (not read at leginfo.ca.gov here):
+# the operator confirms them against the current text (B&P §26120 was amended in 2022-2023).
+_CA_WARNING_SEEN = (
+    "as quoted from the statute by legalfina.com (Business & Professions, Cannabis, Packaging "
+    "and labeling) and inkbrite.com ('What the California cannabis labeling checklists don't "
+    "tell you') [s]"
+)
+_CA_CANNABIS_WARNING = (
+    "GOVERNMENT WARNING: THIS PACKAGE CONTAINS CANNABIS, A SCHEDULE I CONTROLLED SUBSTANCE. "
+    "KEEP OUT OF REACH OF CHILDREN AND ANIMALS. CANNABIS MAY ONLY BE POSSESSED OR CONSUMED BY "
+    "PERSONS 21 YEARS OF AGE OR OLDER UNLESS THE PERSON IS A QUALIFIED PATIENT. CANNABIS USE "
+    "WHILE PREGNANT OR BREASTFEEDING MAY BE HARMFUL. CONSUMPTION OF CANNABIS IMPAIRS YOUR "
+    "ABILITY TO DRIVE AND OPERATE MACHINERY. PLEASE USE EXTREME CAUTION."
+)
+_CA_PRODUCT_WARNING = (
+    "GOVERNMENT WARNING: THIS PRODUCT CONTAINS CANNABIS, A SCHEDULE I CONTROLLED SUBSTANCE. "
+    "KEEP OUT OF REACH OF CHILDREN AND ANIMALS. CANNABIS PRODUCTS MAY ONLY BE POSSESSED OR "
+    "CONSUMED BY PERSONS 21 YEARS OF AGE OR OLDER UNLESS THE PERSON IS A QUALIFIED PATIENT. THE "
+    "INTOXICATING EFFECTS OF CANNABIS PRODUCTS MAY BE DELAYED UP TO TWO HOURS. CANNABIS USE "
+    "WHILE PREGNANT OR BREASTFEEDING MAY BE HARMFUL. CONSUMPTION OF CANNABIS PRODUCTS IMPAIRS "
+    "YOUR ABILITY TO DRIVE AND OPERATE MACHINERY. PLEASE USE EXTREME CAUTION."
+)
 
 _CA_ROW = (
     "Reference table [c]: CA | 28.5 g non-concentrated; 8 g concentrate, including concentrate "
@@ -147,6 +169,14 @@ RULEBOOK = StateRulebook(
             C,
             _CA_LABELS,
         ),
+        warnings=(Fact(_CA_CANNABIS_WARNING, S, f"B&P §26120(c)(1)(A), {_CA_WARNING_SEEN}"),),
+        product_warnings=(
+            Fact(
+                _CA_PRODUCT_WARNING,
+                S,
+                f"B&P §26120(c)(1)(B); 4 CCR §17406(a)(3), {_CA_WARNING_SEEN}",
+            ),
+        ),
         min_type_size=Fact("6-point, in English", C, _CA_LABELS),
         symbol=Fact(
             "the state's universal symbol, at least 0.5 × 0.5 in, primary panel", C, _CA_LABELS
@@ -158,9 +188,9 @@ RULEBOOK = StateRulebook(
             "warning in bold capitals, 'FOR MEDICAL USE ONLY' when THC exceeds adult-use "
             "limits, ingredients and allergens for products, cannabinoid content, the UID "
             "(METRC package tag) and batch number [c].",
-            "Warning wording differs for cannabis (B&P §26120(c)(1)(A)) and cannabis products "
-            "(4 CCR §17406(a)(3)); it is not in our reference, so no text ships: the operator "
-            "enters it from the cited rule [u].",
+            "Warning wording differs for cannabis (B&P §26120(c)(1)(A): flower, pre-rolls) and "
+            "cannabis products (§26120(c)(1)(B), 4 CCR §17406(a)(3)): both ship, as quoted by "
+            "secondary pages [s]; the operator confirms them against the current statute.",
         ),
     ),
     notes=(

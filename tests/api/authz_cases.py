@@ -735,3 +735,20 @@ from tests.api.authz_samples import SAMPLE_CASES  # noqa: E402
 CASES.update(SAMPLE_CASES)
 CASES.update(_COUNT_PLANS)
 CASES.update(_COUNTS)
+from tests.api.authz_display import CASES as _DISPLAY  # noqa: E402
+
+CASES.update(_DISPLAY)
+
+from tests.api.authz_labels import CASES as _LABELS  # noqa: E402
+
+CASES.update(_LABELS)
+from tests.api.authz_purchasing import CASES as _PURCHASING  # noqa: E402
+
+CASES.update(_PURCHASING)
+
+from tests.api.authz_packet import CASES as _PACKET  # noqa: E402
+
+CASES.update(_PACKET)
+from tests.api.authz_ordering import CASES as _ORDERING  # noqa: E402
+
+CASES.update(_ORDERING)

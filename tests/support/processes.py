@@ -49,14 +49,15 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 20)
 
 @contextlib.contextmanager
 def api_processes(
-    count: int, extra_env: dict[str, str] | None = None
+    count: int, extra_env: dict[str, str] | None = None, ports: list[int] | None = None
 ) -> Iterator[list[ApiProcess]]:
-    """Start ``count`` independent API processes; they share only Postgres and Redis."""
+    """Start ``count`` independent API processes; they share only Postgres and Redis.
+    ``ports`` pins their ports (a restarted API where its clients expect it)."""
     env = {**os.environ, **(extra_env or {})}
     started: list[ApiProcess] = []
     try:
-        for _ in range(count):
-            port = free_port()
+        for n in range(count):
+            port = ports[n] if ports else free_port()
             process = subprocess.Popen(
                 [
                     sys.executable,

@@ -90,7 +90,13 @@ def test_the_reference_values_a_store_will_see():
     assert wa is not None
     assert (wa.mark, "Sunday" in wa.value) == (Mark.CONFIRMED, True)
     assert BUILT_IN["CA"].labels.required_fields is not None
-    assert BUILT_IN["CA"].labels.warnings == ()  # the wording is not in our sources
+    ca = BUILT_IN["CA"].labels
+    # Flower and manufactured products carry differently worded government warnings.
+    assert [w.value.split(".")[0] for w in (*ca.warnings, *ca.product_warnings)] == [
+        "GOVERNMENT WARNING: THIS PACKAGE CONTAINS CANNABIS, A SCHEDULE I CONTROLLED SUBSTANCE",
+        "GOVERNMENT WARNING: THIS PRODUCT CONTAINS CANNABIS, A SCHEDULE I CONTROLLED SUBSTANCE",
+    ]
+    assert all("26120(c)(1)" in w.source for w in (*ca.warnings, *ca.product_warnings))
 
 
 def test_a_state_without_a_plugin_has_no_rules():

@@ -11,7 +11,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from domain.db import execute_script
 
-ID = "2026-12-08T00:15:39:000001"
+ID = "2026-12-08T01:03:15:000001"
 VERSION = "1.38.0"
 DESCRIPTION = "verification runs; indexes for a package's history"
 

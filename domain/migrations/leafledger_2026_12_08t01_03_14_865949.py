@@ -28,7 +28,7 @@ class Location(Table, tablename="location", schema=None):
     )
 
 
-ID = "2026-12-08T00:15:38:971480"
+ID = "2026-12-08T01:03:14:865949"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 

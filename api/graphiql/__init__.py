@@ -1,0 +1,1 @@
+"""GraphiQL without the internet: its scripts and styles served by LeafLedger itself."""

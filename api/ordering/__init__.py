@@ -1,0 +1,1 @@
+"""Ordering: reorder suggestions and the service levels they aim for."""
