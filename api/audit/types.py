@@ -25,8 +25,8 @@ class ChainHeads:
     chains: int
     rows: int
     digest: str | None = strawberry.field(
-        description="SHA-256 over '<tag> <length> <head hash>\\n' per chain, in package id"
-        " order: re-computable from the ledger by anyone who holds it."
+        description="SHA-256 over '<tag>,<length>,<head hash>\\n' per package with movements,"
+        " in tag order: the audit packet's chain-heads digest for a period up to now."
     )
     broken: int
 

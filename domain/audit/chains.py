@@ -99,8 +99,9 @@ def movement_hash(previous_hash: str, movement: Mapping[str, Any]) -> str:
 
 
 def head_line(tag: str, length: int, head: str) -> bytes:
-    """One chain's contribution to a heads digest: ``"<tag> <length> <head hash>\\n"``."""
-    return f"{tag} {length} {head}\n".encode()
+    """One chain's contribution to a heads digest: ``"<tag>,<length>,<head hash>\\n"`` (the
+    line the audit packet's ``chain_heads.csv`` digest is made of)."""
+    return f"{tag},{length},{head}\n".encode()
 
 
 class ChainWalk:
@@ -109,8 +110,9 @@ class ChainWalk:
     ``start`` a package with what its row says about its head (``movement_count``,
     ``last_hash``), ``feed`` its movements in sequence order, and ``finish`` it: the first broken
     link (or a head that does not match the package row, which is how a deleted tail shows) is
-    kept as a ``Break``. ``digest`` is the SHA-256 of every package's ``head_line`` in the order
-    they were walked (package id), computed from the movements themselves.
+    kept as a ``Break``. ``digest`` is the SHA-256 of the ``head_line`` of every package with
+    movements, in the order they were walked (by tag): the same digest the audit packet prints
+    for a period that runs to now.
     """
 
     def __init__(self, check: str = "movements") -> None:
@@ -157,7 +159,8 @@ class ChainWalk:
             self._sequence != self._expected_count or self._previous != self._expected_head
         ):
             self._break(self._sequence, "chain head does not match the package's last movement")
-        self._digest.update(head_line(self._tag, self._sequence, self._previous))
+        if self._sequence:
+            self._digest.update(head_line(self._tag, self._sequence, self._previous))
 
     @property
     def digest(self) -> str:

@@ -64,7 +64,7 @@ LEFT JOIN LATERAL (
     FROM movement m WHERE m.package = p.id ORDER BY m.sequence
 ) m ON true
 WHERE p.location = $1
-ORDER BY p.id, m.sequence
+ORDER BY p.tag, m.sequence
 """
 
 

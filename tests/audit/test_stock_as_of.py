@@ -13,6 +13,7 @@ from domain.inventory import stock
 from domain.inventory.model import AdjustmentReason
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
+from domain.rows import returned
 from tests.support.units import new_uow
 from tests.support.world import add_package
 
@@ -45,10 +46,12 @@ class Replay:
 
 async def _occurred(tag: str) -> datetime:
     async with db.connection() as conn:
-        return await conn.fetchval(
-            "SELECT max(m.occurred_at) FROM movement m JOIN package p ON p.id = m.package"
-            " WHERE p.tag = $1",
-            tag,
+        return returned(
+            await conn.fetchval(
+                "SELECT max(m.occurred_at) FROM movement m JOIN package p ON p.id = m.package"
+                " WHERE p.tag = $1",
+                tag,
+            )
         )
 
 

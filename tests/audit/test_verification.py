@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,8 @@ from domain.audit import verification
 from domain.audit.chains import head_line
 from domain.inventory import stock
 from domain.organisation.model import ZoneKind
+from domain.packet.ledger_parts import CHAIN_SQL, ChainTally
+from domain.packet.period import Period
 from domain.roles import Role
 from tests.support.units import job_ctx, new_uow, publishing
 from workers.jobs import verify_ledger
@@ -74,7 +77,8 @@ async def test_an_intact_ledger_gives_a_clean_run_with_heads_to_reverify(api, wo
     # An inspector re-computes the digest from the package rows' heads.
     async with db.connection() as conn:
         heads = await conn.fetch(
-            "SELECT tag, movement_count, last_hash FROM package WHERE location = $1 ORDER BY id",
+            "SELECT tag, movement_count, last_hash FROM package WHERE location = $1"
+            " AND movement_count > 0 ORDER BY tag",
             world.ca.location_id,
         )
     digest = hashlib.sha256(b"".join(head_line(*h) for h in heads)).hexdigest()
@@ -179,3 +183,18 @@ async def test_who_reads_the_verification(api, world, role, allowed):
     # Nobody at this store reads another store's runs.
     other = await api(LAST_RUN, {"loc": str(world.co.location_id)}, token=world.ca.token(role))
     assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_the_heads_digest_is_the_audit_packets_for_a_period_up_to_now(world):
+    """An inspector holding the packet's chain_heads.csv (a period ending now) and the run's
+    digest is comparing the same thing."""
+    await _move(world, "2")
+    run = await verification.verify_location(new_uow(), world.ca.location_id, "cli")
+    now = datetime.now(UTC) + timedelta(minutes=1)
+    period = Period(date(2000, 1, 1), now.date(), "UTC", datetime(2000, 1, 1, tzinfo=UTC), now)
+    tally = ChainTally(period)
+    async with db.connection() as conn:
+        for row in await conn.fetch(CHAIN_SQL, world.ca.location_id, period.start, period.end):
+            tally.add(tuple(row))
+    [movements] = [h for h in run.heads if h.check == "movements"]
+    assert movements.digest == tally.digest.hexdigest()
