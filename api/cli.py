@@ -202,48 +202,6 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
         print(line)
 
 
-def cmd_verify(args: argparse.Namespace) -> None:
-    """Re-compute every hash chain: each package's movements and each change-log chain; name
-    the first broken row of each and exit 1 if there is one."""
-    from domain import db
-    from domain.changelog.verify import verify_change_log
-    from domain.inventory.audit import verify_location_chains
-    from domain.organisation import queries as organisation
-
-    url = settings.load().database_url
-    if not url:
-        raise SystemExit("set LEAFLEDGER_DATABASE_URL")
-
-    async def run() -> int:
-        db.configure(url)
-        await db.start(max_size=2)
-        problems = 0
-        try:
-            locations = await organisation.location_ids()
-            for location_id in locations:
-                for chain in await verify_location_chains(location_id):
-                    problems += 1
-                    print(
-                        f"location {location_id}: movement {chain.sequence} of {chain.tag}:"
-                        f" {chain.reason}"
-                    )
-            async with db.connection() as conn:
-                for location_id in [*locations, None]:
-                    for found in await verify_change_log(conn, location_id):
-                        problems += 1
-                        print(
-                            f"change log {found.chain}: row {found.id} (#{found.sequence},"
-                            f" {found.operation}): {found.reason}"
-                        )
-        finally:
-            await db.stop()
-        print(f"{len(locations)} locations verified: {problems or 'no'} broken chains")
-        return problems
-
-    if asyncio.run(run()):
-        raise SystemExit(1)
-
-
 def cmd_backtest(args: argparse.Namespace) -> None:
     """Replay a location's history under the suggestions and a naive min/max (ordering)."""
     from domain import db
@@ -265,6 +223,49 @@ def cmd_backtest(args: argparse.Namespace) -> None:
 
     for line in asyncio.run(run()):
         print(line)
+
+
+def cmd_verify(args: argparse.Namespace) -> None:
+    """Verify the hash chains now (as the nightly job does): record a run per location, alert
+    compliance on a break, print what was walked and found; exit 1 if anything is broken."""
+    from api.bootstrap import bootstrap, running
+    from domain.audit.verification import verify_location, verify_shared_change_log
+    from domain.organisation import queries as organisation
+
+    deps = bootstrap(settings.load())
+
+    async def run() -> int:
+        async with running(deps, pool_size=(1, 2), listen=False):
+            if args.location:
+                rows = await organisation.locations_by_license_numbers(args.location)
+                if len(rows) != len(args.location):
+                    raise SystemExit(f"unknown licence number among {args.location}")
+                ids = [r.id for r in rows]
+            else:
+                ids = await organisation.location_ids()
+            broken = 0
+            for location_id in ids:
+                found = await verify_location(deps.uow(), location_id, "cli")
+                broken += found.breaks_found
+                print(
+                    f"location {location_id}: run {found.id} {found.status},"
+                    f" {found.rows_checked} rows in {found.chains_checked} chains"
+                )
+                for head in found.heads:
+                    print(
+                        f"  {head.check}: {head.chains} chains, {head.rows} rows,"
+                        f" heads digest {head.digest or '-'}, {head.broken} broken"
+                    )
+                for brk in found.findings:
+                    print(f"  BROKEN {brk.check} {brk.tag} at {brk.sequence}: {brk.reason}")
+            # Operator-wide changes (prices, lab status) and the system chain have no location.
+            for brk in await verify_shared_change_log():
+                broken += 1
+                print(f"  BROKEN change_log {brk.chain} at {brk.sequence}: {brk.reason}")
+            return broken
+
+    if asyncio.run(run()):
+        raise SystemExit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -301,10 +302,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     user.set_defaults(func=cmd_create_user)
 
-    sub.add_parser(
-        "verify", help="re-compute the ledger's and the change log's hash chains"
-    ).set_defaults(func=cmd_verify)
-
     from api import cli_backup
 
     cli_backup.add_commands(sub)
@@ -312,6 +309,12 @@ def main(argv: list[str] | None = None) -> None:
     replay.add_argument("--location", type=int, required=True, help="location id")
     replay.add_argument("--days", type=int, default=365, help="days to replay (after a warm-up)")
     replay.set_defaults(func=cmd_backtest)
+
+    verify = sub.add_parser("verify", help="verify the ledger's hash chains and record the run")
+    verify.add_argument(
+        "--location", action="append", help="licence number (repeatable; default: all)"
+    )
+    verify.set_defaults(func=cmd_verify)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -22,6 +22,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from api import metrics, outage
 from api.analytics.resolvers import AnalyticsQueries
+from api.audit.resolvers import AuditQueries
 from api.auth.keys import ApiKeyMutations, ApiKeyQueries
 from api.auth.resolvers import AuthMutations, AuthQueries, UserMutations
 from api.auth.sessions import SessionMutations
@@ -134,6 +135,7 @@ class Query(
     OrderingQueries,
     AnalyticsQueries,
     ChangeLogQueries,
+    AuditQueries,
 ):
     pass
 

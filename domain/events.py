@@ -133,6 +133,8 @@ class AlertKind(enum.StrEnum):
     MANIFESTS_SKIPPED = "manifests_skipped"
     ADJUSTMENT_REASON_UNMAPPED = "adjustment_reason_unmapped"
     SAMPLE_DUE = "sample_due"
+    # A verification run found a broken hash chain (names the tag and the sequence).
+    LEDGER_BROKEN = "ledger_broken"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +148,9 @@ class ComplianceAlertRaised(Event):
     report_kind: str | None = None
     count: int | None = None
     reason: str | None = None
+    # LEDGER_BROKEN: the package (or chain) and the first broken movement (or row) in it.
+    tag: str | None = None
+    sequence: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,7 @@ from domain.analytics.tables import (
     AnalyticsRollup,
     AnalyticsStockDay,
 )
+from domain.audit.tables import VerificationRun
 from domain.catalog.tables import Batch, Product
 from domain.changelog.tables import ChangeLog
 from domain.compliance.tables import (
@@ -135,6 +136,7 @@ TABLES = [
     AnalyticsRollup,
     AnalyticsBatch,
     ChangeLog,
+    VerificationRun,
 ]
 
 APP_CONFIG = AppConfig(

@@ -9,11 +9,11 @@ import socket
 from typing import Any
 
 from api.metrics import RESERVATION_EXPIRIES
+from domain.audit.verification import verify_location, verify_shared_change_log
 from domain.compliance import queries as compliance_queries
 from domain.compliance import reconcile, sync
 from domain.counts import expiry as count_expiry
 from domain.identity import refresh
-from domain.inventory.audit import dangling_references, verify_location_chains
 from domain.organisation import queries as organisation_queries
 from domain.receiving import shipments
 from domain.sales import release
@@ -119,14 +119,24 @@ async def pull_incoming_shipments(ctx: dict[str, Any]) -> dict[str, int]:
 
 
 async def verify_ledger(ctx: dict[str, Any], location_id: int | None = None) -> dict[str, int]:
-    """Re-compute the hash chains of one location (or all); log every break for compliance."""
+    """Nightly: verify the chains of one location (or all), record each run, and alert
+    compliance on every broken link (``domain.audit.verification``). Safe twice: a second run
+    is another run, finding the same."""
     ids = [location_id] if location_id is not None else await organisation_queries.location_ids()
     broken = dangling = 0
     for loc in ids:
-        for failure in await verify_location_chains(loc):
+        run = await verify_location(units(ctx)(), loc, "nightly")
+        for head in run.heads:
+            if head.check == "references":
+                dangling += head.broken
+            else:
+                broken += head.broken
+        if not run.clean:
+            log.error("ledger verification found breaks at location %s: %s", loc, run.findings)
+    if location_id is None:
+        for found in await verify_shared_change_log():
             broken += 1
-            log.error("ledger chain broken at location %s: %s", loc, failure)
-        if found := await dangling_references(loc):
-            dangling += found
-            log.error("%d movements at location %s reference foreign zones or people", found, loc)
+            log.error(
+                "change log %s broken at row %s: %s", found.chain, found.sequence, found.reason
+            )
     return {"locations": len(ids), "broken": broken, "dangling": dangling}

@@ -359,7 +359,7 @@ class ComplianceSubscriptions:
     @strawberry.subscription(
         description=(
             "Failed and overdue reports, new discrepancies, skipped manifests, unmapped"
-            " adjustment reasons and sample jars due for rotation."
+            " adjustment reasons, sample jars due for rotation and broken ledger chains."
         )
     )
     async def compliance_alerts(
@@ -377,4 +377,6 @@ class ComplianceSubscriptions:
                     if event.report_id is None
                     else strawberry.ID(str(event.report_id)),
                     count=event.count,
+                    tag=event.tag,
+                    sequence=event.sequence,
                 )

@@ -198,6 +198,12 @@ class ComplianceAlert:
     message: str
     report_id: strawberry.ID | None
     count: int | None
+    tag: str | None = strawberry.field(
+        default=None, description="ledger_broken: the package whose chain breaks."
+    )
+    sequence: int | None = strawberry.field(
+        default=None, description="ledger_broken: the first broken movement."
+    )
 
 
 @strawberry.type(description="One CCRS upload file, ready to save and upload to the state portal.")

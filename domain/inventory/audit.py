@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain import db, hashchain
-from domain.inventory.queries import MOVEMENT_COLUMNS, package_history
+from domain.inventory.queries import package_history
 from domain.rows import returned
 
 
@@ -60,29 +60,11 @@ async def verify_location_chains(location_id: int) -> list[BrokenChain]:
     """Re-compute every package's hash chain at a location; each break is reported.
 
     Also checks that each package's chain head (``last_hash``) is the last movement's hash, so
-    truncating a package's history is caught too.
+    truncating a package's history is caught too. Streams (``domain.audit.verification``); the
+    nightly job records the same walk as a verification run.
     """
-    broken: list[BrokenChain] = []
-    async with db.connection() as conn:
-        packages = await conn.fetch(
-            "SELECT id, tag, movement_count, last_hash FROM package WHERE location = $1"
-            " ORDER BY id",
-            location_id,
-        )
-        for package in packages:
-            rows = await conn.fetch(
-                f"SELECT {MOVEMENT_COLUMNS} FROM movement m WHERE m.package = $1"
-                " ORDER BY m.sequence",
-                package["id"],
-            )
-            history = [dict(r) for r in rows]
-            failure = hashchain.verify(history)
-            if failure is not None:
-                broken.append(BrokenChain(package["tag"], failure.sequence, failure.reason))
-            elif len(history) != package["movement_count"] or (
-                history and history[-1]["hash"] != package["last_hash"]
-            ):
-                broken.append(
-                    BrokenChain(package["tag"], len(history), "chain head does not match")
-                )
-    return broken
+    from domain.audit.verification import verify_movement_chains
+
+    async with db.connection() as conn, conn.transaction(readonly=True):
+        report = await verify_movement_chains(conn, location_id)
+    return [BrokenChain(b.tag, b.sequence, b.reason) for b in report.breaks]

@@ -8,7 +8,7 @@ from domain import db
 from domain.inventory import stock
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
-from tests.support.units import new_uow
+from tests.support.units import job_ctx, new_uow
 from workers.jobs import verify_ledger
 
 
@@ -28,7 +28,7 @@ async def _move(world, grams: str) -> None:
 
 async def test_an_untouched_ledger_passes_the_audit(world):
     await _move(world, "2")
-    assert await verify_ledger({}) == {"locations": 2, "broken": 0, "dangling": 0}
+    assert await verify_ledger(job_ctx()) == {"locations": 2, "broken": 0, "dangling": 0}
 
 
 async def test_a_quantity_edited_behind_the_triggers_back_is_caught(world):
@@ -40,7 +40,7 @@ async def test_a_quantity_edited_behind_the_triggers_back_is_caught(world):
             await conn.execute("UPDATE movement SET quantity = 0.5 WHERE sequence = 2")
         finally:
             await conn.execute("ALTER TABLE movement ENABLE TRIGGER movement_append_only")
-    result = await verify_ledger({}, world.ca.location_id)
+    result = await verify_ledger(job_ctx(), world.ca.location_id)
     assert result["broken"] == 1
 
 
@@ -55,5 +55,5 @@ async def test_a_movement_pointing_at_another_stores_zone_is_caught(world):
             )
         finally:
             await conn.execute("ALTER TABLE movement ENABLE TRIGGER movement_append_only")
-    result = await verify_ledger({}, world.ca.location_id)
+    result = await verify_ledger(job_ctx(), world.ca.location_id)
     assert result["dangling"] == 1

@@ -1,0 +1,1 @@
+"""Audit: the ledger's verification runs, a package's history on one page, stock as of a date."""
