@@ -26,7 +26,8 @@ from domain import db
 from domain.audit import runs
 from domain.audit.chains import MAX_KEPT, Break, ChainWalk
 from domain.changelog.model import ChangeLogBreak
-from domain.changelog.verify import verify_change_log
+from domain.changelog.queries import chain_head
+from domain.changelog.verify import location_chain, verify_change_log
 from domain.unit_of_work import UnitOfWork
 
 # Rows fetched per round trip of the cursor: large enough to keep the walk busy, small enough
@@ -113,11 +114,27 @@ async def check_references(conn: asyncpg.Connection, location_id: int) -> ChainR
     return ChainReport("references", 0, 0, None, breaks, rows[0]["total"] if rows else 0)
 
 
+async def check_change_log(conn: asyncpg.Connection, location_id: int) -> ChainReport:
+    """The location's chain of non-stock changes (``domain.changelog``): every row re-hashed;
+    its head (sequence and hash) is the digest an inspector compares with a later run."""
+    found = await verify_change_log(conn, location_id)
+    chain = location_chain(location_id)
+    rows = await conn.fetchval("SELECT count(*) FROM change_log WHERE chain = $1", chain)
+    head = await chain_head(conn, chain)
+    breaks = tuple(
+        Break("change_log", b.chain, b.sequence, f"row {b.id} (#{b.sequence}, {b.operation}):"
+              f" {b.reason}")
+        for b in found
+    )  # fmt: skip
+    digest = f"{head[0]}:{head[1]}" if head else None
+    return ChainReport("change_log", 1 if rows else 0, rows, digest, breaks[:MAX_KEPT], len(breaks))
+
+
 # The registered checks, run in this order in one snapshot. Add a chain here.
 CHAIN_CHECKS: list[tuple[str, Check]] = [
     ("movements", verify_movement_chains),
     ("references", check_references),
-    ("change_log", verify_change_log),  # the location's chain of non-stock changes
+    ("change_log", check_change_log),
 ]
 
 
