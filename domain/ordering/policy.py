@@ -13,6 +13,7 @@ import asyncpg
 
 from domain import service
 from domain.catalog.model import Category
+from domain.changelog import record as changelog
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
 from domain.numbers import DecimalRefused, parse_decimal
@@ -64,6 +65,12 @@ async def set_ordering_policy(
         found = await uow.conn.fetchval("SELECT 1 FROM location WHERE id = $1", cmd.location_id)
         if found is None:
             raise NotFound("location", str(cmd.location_id))
+        was = await uow.conn.fetchval(
+            "SELECT service_level FROM ordering_policy WHERE location = $1 AND category = $2"
+            " FOR UPDATE",
+            cmd.location_id,
+            str(category),
+        )
         await uow.conn.execute(
             "INSERT INTO ordering_policy (location, category, service_level, updated_at)"
             " VALUES ($1, $2, $3, now()) ON CONFLICT (location, category)"
@@ -71,6 +78,17 @@ async def set_ordering_policy(
             cmd.location_id,
             str(category),
             level,
+        )
+        # None before: the category had the default level (``DEFAULT_SERVICE_LEVEL``).
+        await changelog.change(
+            uow,
+            principal,
+            "setOrderingPolicy",
+            "ordering policy",
+            str(category),
+            location_id=cmd.location_id,
+            before={"service_level": was},
+            after={"service_level": level},
         )
         return OrderingPolicySet(cmd.location_id, str(category), str(level))
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from domain import db, events, service
+from domain.changelog import record as changelog
+from domain.changelog.model import Actor
 from domain.errors import AuditPeriodInvalid, NotFound
 from domain.identity.principal import Principal
 from domain.packet import period as periods
@@ -16,6 +18,8 @@ from domain.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 # How many packets ``packets`` lists (newest first).
 LIST_LIMIT = 50
+# The change log's actor of a finished build (the arq job's name).
+BUILD_JOB = "build_audit_packet"
 
 _COLUMNS = (
     "id, location AS location_id, first_day, last_day, period_start, period_end, status,"
@@ -118,6 +122,16 @@ async def request_audit_packet(
             )
         )
         row = AuditPacketRow(**dict(record))
+        # Who asked for a licence's records, each time (asking again returns the same packet).
+        await changelog.change(
+            uow,
+            principal,
+            "requestAuditPacket",
+            "audit packet",
+            row.id,
+            location_id=row.location_id,
+            after={"first_day": row.first_day, "last_day": row.last_day, "status": row.status},
+        )
         if row.status != "finished":  # a kick for the job (one queued job per packet)
             uow.record(progressed(row))
         return AuditPacketRequested(row.id)
@@ -154,16 +168,25 @@ async def packets(principal: Principal, location_id: int) -> list[AuditPacketRow
     return [AuditPacketRow(**dict(r)) for r in rows]
 
 
+async def _update(
+    uow: UnitOfWork, packet_id: int, sql: str, *args: object
+) -> AuditPacketRow | None:
+    record = await uow.conn.fetchrow(
+        f"UPDATE audit_packet SET {sql}, updated_at = now() WHERE id = $1 RETURNING {_COLUMNS}",
+        packet_id,
+        *args,
+    )
+    if record is None:
+        return None
+    row = AuditPacketRow(**dict(record))
+    uow.record(progressed(row))
+    return row
+
+
 async def set_fields(units: UnitOfWorkFactory, packet_id: int, sql: str, *args: object) -> None:
     """One bookkeeping write and its progress event, committed at once (subscribers see it)."""
     async with units() as uow:
-        record = await uow.conn.fetchrow(
-            f"UPDATE audit_packet SET {sql}, updated_at = now() WHERE id = $1 RETURNING {_COLUMNS}",
-            packet_id,
-            *args,
-        )
-        if record is not None:
-            uow.record(progressed(AuditPacketRow(**dict(record))))
+        await _update(uow, packet_id, sql, *args)
 
 
 async def progress(
@@ -182,16 +205,38 @@ async def progress(
 async def finished(
     units: UnitOfWorkFactory, packet_id: int, file_name: str, sha256: str, size: int
 ) -> None:
-    """The packet's file is complete: the one place its SHA-256 and size are recorded."""
-    await set_fields(
-        units,
-        packet_id,
-        "status = 'finished', parts_done = parts_total, current_part = NULL,"
-        " finished_at = now(), file_name = $2, sha256 = $3, size_bytes = $4, error = NULL",
-        file_name,
-        sha256,
-        size,
-    )
+    """The packet's file is complete: the one place its SHA-256 and size are recorded, and
+    the change log's row of them in the same transaction (the build job is the actor), so a
+    file handed to an inspector can be matched against a chained, tamper-evident record."""
+    async with units() as uow:
+        row = await _update(
+            uow,
+            packet_id,
+            "status = 'finished', parts_done = parts_total, current_part = NULL,"
+            " finished_at = now(), file_name = $2, sha256 = $3, size_bytes = $4, error = NULL",
+            file_name,
+            sha256,
+            size,
+        )
+        if row is None:
+            return
+        operator_id = await uow.conn.fetchval(
+            "SELECT operator FROM location WHERE id = $1", row.location_id
+        )
+        await changelog.record(
+            uow.conn,
+            Actor.worker(operator_id, BUILD_JOB),
+            "auditPacketBuilt",
+            "audit packet",
+            packet_id,
+            location_id=row.location_id,
+            after={
+                "status": row.status,
+                "file_name": file_name,
+                "sha256": sha256,
+                "size_bytes": size,
+            },
+        )
 
 
 async def failed(units: UnitOfWorkFactory, packet_id: int, error: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from domain import db, service
+from domain.changelog import record as changelog
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
 from domain.numbers import DecimalRefused, parse_decimal
@@ -123,23 +124,40 @@ async def _check_products(conn: Any, operator_id: int, lines: list[OrderLine]) -
         raise NotFound("product", missing[0])
 
 
-async def _write_lines(conn: Any, order_id: int, vendor_id: int, lines: list[OrderLine]) -> None:
-    """The order's lines (replacing any), a missing cost taken from the vendor's last cost."""
-    await conn.execute("DELETE FROM purchase_order_line WHERE purchase_order = $1", order_id)
-    await conn.execute(
+# A line as the change log shows it.
+_LOGGED_LINE = "product AS product_id, expected_quantity AS quantity, unit_cost"
+
+
+def _logged(rows: list[Any]) -> list[dict[str, Any]]:
+    return sorted((dict(r) for r in rows), key=lambda line: line["product_id"])
+
+
+async def _write_lines(
+    conn: Any, order_id: int, vendor_id: int, lines: list[OrderLine]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The order's lines (replacing any), a missing cost taken from the vendor's last cost.
+
+    Returns the lines before and after, for the change log (read off the statements' RETURNING:
+    no extra query)."""
+    removed = await conn.fetch(
+        f"DELETE FROM purchase_order_line WHERE purchase_order = $1 RETURNING {_LOGGED_LINE}",
+        order_id,
+    )
+    written = await conn.fetch(
         "INSERT INTO purchase_order_line (purchase_order, product, expected_quantity, unit_cost,"
         " received_quantity, rejected_quantity, short_quantity)"
         " SELECT $1, i.product, i.quantity, coalesce(i.cost, vp.last_cost), 0, 0, i.quantity"
         " FROM unnest($3::int[], $4::numeric[], $5::numeric[]) WITH ORDINALITY"
         "   AS i(product, quantity, cost, n)"
         " LEFT JOIN vendor_product vp ON vp.vendor = $2 AND vp.product = i.product"
-        " ORDER BY i.n",
+        f" ORDER BY i.n RETURNING {_LOGGED_LINE}",
         order_id,
         vendor_id,
         [line.product_id for line in lines],
         [line.quantity for line in lines],
         [line.unit_cost for line in lines],
     )
+    return _logged(removed), _logged(written)
 
 
 async def draft_purchase_order(
@@ -182,7 +200,24 @@ async def draft_purchase_order(
             )
         except asyncpg.UniqueViolationError:
             raise ValidationError("reference", "already used for an order here") from None
-        await _write_lines(conn, order_id, cmd.vendor_id, lines)
+        _, written = await _write_lines(conn, order_id, cmd.vendor_id, lines)
+        after = {
+            "vendor_id": cmd.vendor_id,
+            "reference": reference or f"PO-{order_id}",
+            "expected_date": cmd.expected_date,
+            "note": note,
+            "status": PurchaseOrderStatus.DRAFT,
+            "lines": written,
+        }
+        await changelog.change(
+            uow,
+            principal,
+            "draftPurchaseOrder",
+            "purchase order",
+            order_id,
+            location_id=cmd.location_id,
+            after=after,
+        )
         return PurchaseOrderSaved(order_id, str(PurchaseOrderStatus.DRAFT))
 
     return await service.run(uow, principal, "draftPurchaseOrder", cmd, work, PurchaseOrderSaved)
@@ -203,7 +238,8 @@ async def _visible(principal: Principal, purchase_order_id: int) -> int:
 async def _lock(conn: Any, purchase_order_id: int) -> Any:
     return returned(
         await conn.fetchrow(
-            "SELECT id, location, vendor, status FROM purchase_order WHERE id = $1 FOR UPDATE",
+            "SELECT id, location, vendor, status, expected_date, note FROM purchase_order"
+            " WHERE id = $1 FOR UPDATE",
             purchase_order_id,
         ),
         "purchase order",
@@ -223,15 +259,31 @@ async def edit_purchase_order(
         conn = uow.conn
         order = await _lock(conn, cmd.purchase_order_id)
         lifecycle.require_editable(order["id"], order["status"])
+        before: dict[str, Any] = {"expected_date": order["expected_date"], "note": order["note"]}
+        after: dict[str, Any] = {}
         if lines is not None:
             await _check_products(conn, principal.operator_id, lines)
-            await _write_lines(conn, order["id"], order["vendor"], lines)
-        await conn.execute(
+            before["lines"], after["lines"] = await _write_lines(
+                conn, order["id"], order["vendor"], lines
+            )
+        edited = await conn.fetchrow(
             "UPDATE purchase_order SET expected_date = coalesce($2, expected_date),"
-            " note = coalesce($3, note), updated_at = now() WHERE id = $1",
+            " note = coalesce($3, note), updated_at = now() WHERE id = $1"
+            " RETURNING expected_date, note",
             order["id"],
             cmd.expected_date,
             note,
+        )
+        after.update(dict(returned(edited, "purchase order")))
+        await changelog.change(
+            uow,
+            principal,
+            "editPurchaseOrder",
+            "purchase order",
+            order["id"],
+            location_id=order["location"],
+            before=before,
+            after=after,
         )
         return PurchaseOrderSaved(order["id"], order["status"])
 
@@ -280,6 +332,17 @@ async def _step(
             order["id"],
             str(target),
             principal.user_id if action in (Action.APPROVE, Action.SEND) else reason,
+        )
+        # Who and when are the log row's own; the status moved, and why (closing, cancelling).
+        await changelog.change(
+            uow,
+            principal,
+            name,
+            "purchase order",
+            order["id"],
+            location_id=order["location"],
+            before={"status": order["status"]},
+            after={"status": target, "reason": reason},
         )
         deliveries = await _announce_sent(uow, order["id"]) if action == Action.SEND else 0
         return PurchaseOrderSaved(order["id"], str(target), deliveries)

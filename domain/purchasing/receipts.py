@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain import db, events, service
+from domain.changelog import record as changelog
 from domain.errors import NotFound, ValidationError
 from domain.identity.principal import Principal
 from domain.purchasing import lifecycle
@@ -88,9 +89,11 @@ async def link_shipment(
 
     async def work(uow: UnitOfWork) -> ShipmentLinked:
         conn = uow.conn
-        status = await conn.fetchval(
-            "SELECT status FROM shipment WHERE id = $1 FOR UPDATE", cmd.shipment_id
+        shipment = await conn.fetchrow(
+            "SELECT status, purchase_order FROM shipment WHERE id = $1 FOR UPDATE",
+            cmd.shipment_id,
         )
+        status = shipment["status"] if shipment is not None else None
         if status in (ShipmentStatus.COMPLETED, ShipmentStatus.CANCELLED):
             raise ValidationError("shipmentId", f"the shipment is {status}")
         await check_link(conn, location_id, cmd.purchase_order_id)
@@ -98,6 +101,16 @@ async def link_shipment(
             "UPDATE shipment SET purchase_order = $2 WHERE id = $1",
             cmd.shipment_id,
             cmd.purchase_order_id,
+        )
+        await changelog.change(
+            uow,
+            principal,
+            "linkShipmentToPurchaseOrder",
+            "shipment",
+            cmd.shipment_id,
+            location_id=location_id,
+            before={"purchase_order_id": shipment["purchase_order"] if shipment else None},
+            after={"purchase_order_id": cmd.purchase_order_id},
         )
         uow.record(events.ShipmentUpdated(location_id=location_id, shipment_id=cmd.shipment_id))
         return ShipmentLinked(cmd.shipment_id, cmd.purchase_order_id)

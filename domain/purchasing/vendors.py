@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from domain import db, service
+from domain.changelog import record as changelog
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.identity.principal import Principal
 from domain.numbers import DecimalRefused, parse_decimal
@@ -174,6 +175,9 @@ async def create_vendor(
             )
         except asyncpg.UniqueViolationError:
             raise ValidationError("name", "a vendor of this name exists") from None
+        await changelog.change(
+            uow, principal, "createVendor", "vendor", vendor_id, location_id=None, after=values
+        )
         return VendorSaved(returned(vendor_id))
 
     return await service.run(uow, principal, "createVendor", cmd, work, VendorSaved)
@@ -195,8 +199,10 @@ async def update_vendor(
     changes = _clean(cmd.changes)
 
     async def work(uow: UnitOfWork) -> VendorSaved:
+        before: dict[str, Any] | None = None
         if changes:
             columns = sorted(changes)
+            before = await changelog.fields(uow.conn, "vendor", cmd.vendor_id, columns, lock=True)
             assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
             try:
                 await uow.conn.execute(
@@ -206,6 +212,16 @@ async def update_vendor(
                 )
             except asyncpg.UniqueViolationError:
                 raise ValidationError("name", "a vendor of this name exists") from None
+        await changelog.change(
+            uow,
+            principal,
+            "updateVendor",
+            "vendor",
+            cmd.vendor_id,
+            location_id=None,
+            before=before,
+            after=changes,
+        )
         return VendorSaved(cmd.vendor_id)
 
     return await service.run(uow, principal, "updateVendor", cmd, work, VendorSaved)
@@ -248,7 +264,21 @@ async def set_vendor_product(
     if minimum > MAX_QUANTITY:
         raise ValidationError("minimumOrder", f"at most {MAX_QUANTITY}")
 
+    after = {
+        "case_pack": case_pack,
+        "minimum_order": minimum,
+        "last_cost": cost,
+        "vendor_sku": sku,
+        "preferred": cmd.preferred,
+    }
+
     async def work(uow: UnitOfWork) -> VendorProductSaved:
+        before = await uow.conn.fetchrow(
+            "SELECT case_pack, minimum_order, last_cost, vendor_sku, preferred"
+            " FROM vendor_product WHERE vendor = $1 AND product = $2 FOR UPDATE",
+            cmd.vendor_id,
+            cmd.product_id,
+        )
         if cmd.preferred:
             # One preferred vendor per product across the operator's vendors.
             await uow.conn.execute(
@@ -272,6 +302,16 @@ async def set_vendor_product(
             sku,
             cmd.preferred,
         )
+        await changelog.change(
+            uow,
+            principal,
+            "setVendorProduct",
+            "vendor product",
+            f"{cmd.vendor_id}/{cmd.product_id}",
+            location_id=None,
+            before=None if before is None else dict(before),
+            after=after,
+        )
         return VendorProductSaved(cmd.vendor_id, cmd.product_id)
 
     return await service.run(uow, principal, "setVendorProduct", cmd, work, VendorProductSaved)
@@ -286,13 +326,23 @@ async def remove_vendor_product(
     require_anywhere(principal, Capability.MANAGE_CATALOG)
 
     async def work(uow: UnitOfWork) -> VendorProductSaved:
-        removed = await uow.conn.fetchval(
-            "DELETE FROM vendor_product WHERE vendor = $1 AND product = $2 RETURNING product",
+        removed = await uow.conn.fetchrow(
+            "DELETE FROM vendor_product WHERE vendor = $1 AND product = $2"
+            " RETURNING case_pack, minimum_order, last_cost, vendor_sku, preferred",
             cmd.vendor_id,
             cmd.product_id,
         )
         if removed is None:
             raise NotFound("vendor product", f"{cmd.vendor_id}/{cmd.product_id}")
+        await changelog.change(
+            uow,
+            principal,
+            "removeVendorProduct",
+            "vendor product",
+            f"{cmd.vendor_id}/{cmd.product_id}",
+            location_id=None,
+            before=dict(removed),
+        )
         return VendorProductSaved(cmd.vendor_id, cmd.product_id)
 
     return await service.run(uow, principal, "removeVendorProduct", cmd, work, VendorProductSaved)

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from domain import db
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What an audited mutation should have logged (before/after None: not checked)."""
+
+    operation: str
+    entity_type: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    # True: the location's chain; False: the operator's (catalogue, users...).
+    located: bool = True
 
 
 async def last_id() -> int:

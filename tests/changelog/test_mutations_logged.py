@@ -4,7 +4,6 @@ refused one writes none."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,6 +17,7 @@ from domain.compliance import connections
 from domain.compliance import services as compliance
 from domain.counts import plan_policy
 from domain.destruction import services as destruction
+from domain.display import services as display
 from domain.diversion import flags
 from domain.identity import api_keys, witness
 from domain.identity import services as identity
@@ -25,31 +25,25 @@ from domain.integrations import services as integrations
 from domain.integrations.tables import IntegrationKind
 from domain.lab import results
 from domain.lab.model import Analyte
+from domain.ordering import policy
 from domain.organisation import services as organisation
 from domain.organisation.model import ZoneKind
+from domain.purchasing import orders
 from domain.quantities import Unit
 from domain.roles import Role
 from domain.rows import returned
 from domain.samples import services as samples
 from domain.webhooks import services as webhooks
-from tests.changelog.helpers import last_id, rows_since
+from tests.changelog import later_mutations
+from tests.changelog.helpers import Expect, last_id, rows_since
 from tests.counts.helpers import approve, line, scan, start, submit
 from tests.counts.helpers import witness as witness_count
+from tests.purchasing import helpers as purchasing
 from tests.sales.helpers import floor_package
 from tests.support.units import new_uow
 from tests.support.world import PASSWORD
 
 SECRET_VALUES = ("vendor-key-123", "user-key-456", "whsec-very-secret-value-1234567890")
-
-
-@dataclass(frozen=True)
-class Expect:
-    operation: str
-    entity_type: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    # True: the location's chain; False: the operator's (catalogue, users...).
-    located: bool = True
 
 
 async def _discrepancy(world) -> int:
@@ -394,6 +388,7 @@ MUTATIONS: list[Callable[[Any], Awaitable[Expect]]] = [
     set_sample_rotation,
     set_diversion_thresholds,
     resolve_discrepancy,
+    *later_mutations.MUTATIONS,
 ]
 
 
@@ -443,6 +438,32 @@ async def test_a_refused_change_writes_no_row(world):
     assert await rows_since(since) == []
 
 
+async def test_a_refused_order_step_or_setting_writes_no_row(world):
+    order_id = await purchasing.sent(world, await purchasing.vendor(world), {world.product_id: "5"})
+    since = await last_id()
+    with pytest.raises(errors.IllegalPurchaseOrderTransition):  # sent: too late to cancel
+        await orders.cancel_purchase_order(
+            new_uow(), world.as_(Role.MANAGER), orders.ChangePurchaseOrder(order_id, reason="x")
+        )
+    with pytest.raises(errors.PurchaseOrderNotEditable):
+        await orders.edit_purchase_order(
+            new_uow(), world.as_(Role.INVENTORY_LEAD), orders.EditPurchaseOrder(order_id, note="n")
+        )
+    with pytest.raises(errors.ValidationError):
+        await policy.set_ordering_policy(
+            new_uow(),
+            world.as_(Role.MANAGER),
+            policy.SetOrderingPolicy(world.ca.location_id, "flower", Decimal("1.5")),
+        )
+    with pytest.raises(errors.ValidationError):
+        await display.set_floor_display(
+            new_uow(),
+            world.as_(Role.MANAGER),
+            display.SetFloorDisplay(world.ca.location_id, expiring_mode="blink"),
+        )
+    assert await rows_since(since) == []
+
+
 async def test_a_replayed_request_is_not_logged_twice(world):
     since = await last_id()
     for _ in range(2):
@@ -488,3 +509,16 @@ async def test_a_new_deployments_first_admin_is_logged_as_the_system(world):
         "name": admin.name,
         "grants": {str(world.ca.location_id): "admin"},
     }
+
+
+async def test_a_vendor_products_new_cost_is_logged_alone(world):
+    vendor_id = await purchasing.vendor(world)
+    await purchasing.carries(world, vendor_id, world.product_id, cost="4.25")
+    since = await last_id()
+    await purchasing.carries(world, vendor_id, world.product_id, cost="4.5")
+    (row,) = await rows_since(since)
+    assert (row["operation"], row["entity_id"]) == (
+        "setVendorProduct",
+        f"{vendor_id}/{world.product_id}",
+    )
+    assert (row["before"], row["after"]) == ({"last_cost": "4.25"}, {"last_cost": "4.5"})
