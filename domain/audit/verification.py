@@ -119,7 +119,7 @@ async def check_change_log(conn: asyncpg.Connection, location_id: int) -> ChainR
     its head (sequence and hash) is the digest an inspector compares with a later run."""
     found = await verify_change_log(conn, location_id)
     chain = location_chain(location_id)
-    rows = await conn.fetchval("SELECT count(*) FROM change_log WHERE chain = $1", chain)
+    rows: int = await conn.fetchval("SELECT count(*) FROM change_log WHERE chain = $1", chain) or 0
     head = await chain_head(conn, chain)
     breaks = tuple(
         Break("change_log", b.chain, b.sequence, f"row {b.id} (#{b.sequence}, {b.operation}):"
