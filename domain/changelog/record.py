@@ -21,7 +21,7 @@ from typing import Any, cast
 import asyncpg
 
 from domain import db
-from domain.changelog.model import GENESIS, Actor, chain_of, diff, row_hash
+from domain.changelog.model import CHAINED_FIELDS, GENESIS, Actor, chain_of, diff, row_hash
 from domain.identity.principal import Principal
 from domain.rows import returned
 from domain.unit_of_work import UnitOfWork
@@ -96,22 +96,8 @@ async def record(
     return Recorded(returned(row_id, "change log id"), chain, sequence, digest)
 
 
-_INSERT_ORDER = (
-    "chain",
-    "sequence",
-    "operator_id",
-    "location_id",
-    "actor_kind",
-    "user_id",
-    "api_key_id",
-    "client",
-    "occurred_at",
-    "operation",
-    "entity_type",
-    "entity_id",
-    "before",
-    "after",
-)
+# The INSERT names its columns in the order the hash covers the fields.
+_INSERT_ORDER = CHAINED_FIELDS
 
 
 async def change(
