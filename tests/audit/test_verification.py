@@ -14,6 +14,7 @@ from domain import db, events
 from domain.audit import verification
 from domain.audit.chains import head_line
 from domain.inventory import stock
+from domain.organisation import services as organisation
 from domain.organisation.model import ZoneKind
 from domain.packet.ledger_parts import CHAIN_SQL, ChainTally
 from domain.packet.period import Period
@@ -199,3 +200,35 @@ async def test_the_heads_digest_is_the_audit_packets_for_a_period_up_to_now(worl
             tally.add(tuple(row))
     [movements] = [h for h in run.heads if h.check == "movements"]
     assert movements.digest == tally.digest.hexdigest()
+
+
+async def test_a_change_log_row_edited_by_a_superuser_raises_an_alert_naming_its_chain(
+    api, world, alerts
+):
+    await organisation.update_location(  # a policy change: one row in the store's chain
+        new_uow(),
+        world.as_(Role.MANAGER),
+        organisation.UpdateLocation(world.ca.location_id, reservation_hold_minutes=90),
+    )
+    async with db.connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, sequence, operation FROM change_log WHERE location = $1"
+            " ORDER BY sequence LIMIT 1",
+            world.ca.location_id,
+        )
+    await _behind_the_guards(
+        "UPDATE change_log SET operation = 'renamedBehindTheGuards' WHERE id = $1", row["id"]
+    )
+
+    result = await verify_ledger(job_ctx(), world.ca.location_id)
+
+    assert result["broken"] == 1
+    [alert] = alerts
+    assert alert.kind == events.AlertKind.LEDGER_BROKEN
+    assert (alert.tag, alert.sequence) == (f"location:{world.ca.location_id}", row["sequence"])
+    run = (
+        await api(LAST_RUN, {"loc": str(world.ca.location_id)}, token=world.ca.token(Role.AUDITOR))
+    )["data"]["ledgerVerification"]
+    [finding] = run["findings"]
+    assert finding["check"] == "change_log"
+    assert f"row {row['id']}" in finding["reason"]
