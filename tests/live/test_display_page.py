@@ -35,6 +35,7 @@ if shutil.which("chromium") is None or shutil.which("chromedriver") is None:
     )
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -69,8 +70,12 @@ async def _display_key(world) -> tuple[int, str]:
 
 
 def _row(browser: webdriver.Chrome) -> str:
-    rows = browser.find_elements(By.CSS_SELECTOR, "#board li")
-    return " | ".join(r.text.replace("\n", " ") for r in rows)
+    # Read in one script: the page replaces its rows on every update, so an element found in
+    # one call can be gone by the next (a stale reference).
+    return browser.execute_script(
+        "return [...document.querySelectorAll('#board li')]"
+        ".map(li => li.innerText.replaceAll('\\n', ' ')).join(' | ')"
+    )
 
 
 def _state(browser: webdriver.Chrome) -> str | None:
@@ -80,7 +85,9 @@ def _state(browser: webdriver.Chrome) -> str | None:
 def _wait_for(browser: webdriver.Chrome, predicate, seconds: float = 10) -> float:
     """Seconds until ``predicate(browser)`` held (the page's own updates, not a fixed sleep)."""
     started = time.monotonic()
-    WebDriverWait(browser, seconds, poll_frequency=0.05).until(predicate)
+    WebDriverWait(
+        browser, seconds, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(predicate)
     return time.monotonic() - started
 
 
