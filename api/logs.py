@@ -104,9 +104,11 @@ def configure(json_lines: bool, level: str = "INFO", stream: TextIO | None = Non
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn", "uvicorn.error", "uvicorn.access", "arq"):
-        logging.getLogger(noisy).handlers = []
-        logging.getLogger(noisy).propagate = True
+    # uvicorn's and arq's records through the same formatter. Not uvicorn.access: the access
+    # log stays as `serve` set it (off), since a display key can ride in a page's query string.
+    for library in ("uvicorn", "uvicorn.error", "arq"):
+        logging.getLogger(library).handlers = []
+        logging.getLogger(library).propagate = True
     structlog.configure(
         processors=[*_shared(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
