@@ -63,7 +63,7 @@ SALE_COLUMNS = [
 ]  # fmt: skip
 LINE_COLUMNS = [
     "sale", "line_number", "package", "product", "zone", "quantity", "returned_quantity",
-    "unit_price", "discount", "sales_tax", "excise_tax", "total", "movement",
+    "unit_price", "discount", "sales_tax", "excise_tax", "total", "movement", "location",
 ]  # fmt: skip
 QUERIES = {
     "margins_by_product": """query($locs: [ID!], $from: Date!, $to: Date!) {
@@ -286,7 +286,7 @@ async def seed(lines_per_day: int) -> tuple[list[int], int, int]:
                     )  # fmt: skip
                     book.lines.append(
                         (sale_id, line_number, package, p["id"], floor, qty, Decimal(0),
-                         p["price"], off, Decimal(0), Decimal(0), line_total, movement)
+                         p["price"], off, Decimal(0), Decimal(0), line_total, movement, loc)
                     )  # fmt: skip
                 book.sales.append(
                     (sale_id, loc, "R1", f"{loc}-{sale_id}", "adult", "completed",

@@ -126,9 +126,9 @@ async def _sales(conn: Any, location_id: int, seller: int) -> int:
             WHERE s.location = $1 AND (k = 1 OR s.id % 2 = 0)
         )
         INSERT INTO sale_line (sale, line_number, package, product, zone, quantity, unit_price,
-                               total, limit_facts, movement)
+                               total, limit_facts, movement, location)
         SELECT picks.sale, picks.k, held.packages[picks.i], held.products[picks.i],
-               held.zones[picks.i], 1 + (picks.sale * picks.k % 3), 10, 10, '{}', 0
+               held.zones[picks.i], 1 + (picks.sale * picks.k % 3), 10, 10, '{}', 0, $1
         FROM picks, held
         """,
         location_id,

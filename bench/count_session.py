@@ -142,9 +142,9 @@ async def _copies(session_id: int, count: int) -> list[int]:
             await conn.execute(
                 "INSERT INTO count_line (session, line_key, round, package, tag, zone,"
                 " counted_quantity, unit, counted_at, received_at, counter, witness, finding,"
-                " conflict, requires_recount, superseded)"
+                " conflict, requires_recount, superseded, location)"
                 " SELECT $2, line_key, 1, package, tag, zone, counted_quantity, unit, counted_at,"
-                " received_at, counter, witness, finding, false, false, false"
+                " received_at, counter, witness, finding, false, false, false, location"
                 " FROM count_line WHERE session = $1",
                 session_id,
                 new_id,

@@ -126,9 +126,9 @@ async def _history(conn: Any, operator_id: int, location_id: int, admin: int) ->
     )
     await conn.execute(
         "INSERT INTO purchase_order_line (purchase_order, product, expected_quantity, unit_cost,"
-        " received_quantity, rejected_quantity, short_quantity)"
+        " received_quantity, rejected_quantity, short_quantity, location)"
         " SELECT po.id, p.id, 24, 4, CASE WHEN po.status = 'closed' THEN 24 ELSE 6 END, 0,"
-        "        CASE WHEN po.status = 'closed' THEN 0 ELSE 18 END"
+        "        CASE WHEN po.status = 'closed' THEN 0 ELSE 18 END, po.location"
         " FROM purchase_order po CROSS JOIN generate_series(0, 2) k"
         " JOIN LATERAL (SELECT id FROM product WHERE operator = $2"
         "   ORDER BY id OFFSET (po.id * 7 + k * 131) % 3000 LIMIT 1) p ON true"

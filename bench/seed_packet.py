@@ -71,6 +71,7 @@ LINE_COLUMNS = [
     "excise_tax",
     "total",
     "movement",
+    "location",
 ]
 REPORT_COLUMNS = [
     "location",
@@ -303,7 +304,7 @@ async def _chunk(
                 )  # fmt: skip
                 out.lines.append(
                     (sale_id, 1, pid, package["product"], floor, qty, Decimal(0), PRICE,
-                     Decimal(0), Decimal(0), Decimal(0), total, mid)
+                     Decimal(0), Decimal(0), Decimal(0), total, mid, location_id)
                 )  # fmt: skip
                 sent = at + timedelta(seconds=rng.uniform(1, 90))
                 out.reports.append(

@@ -23,6 +23,7 @@ from domain.roles import Role
 from tests.support.database import TABLES_TO_TRUNCATE
 from tests.support.ledger_checks import assert_ledger_balances
 from tests.support.units import new_uow
+from tests.test_partition_ready import mismatched_locations
 
 TAG = re.compile(r"^[0-9A-Z]{24}$")
 PRODUCT_CATEGORIES = {c.value for c in Category} - {Category.OTHER.value}
@@ -315,3 +316,10 @@ async def test_every_history_sale_has_its_receipt_and_line(demo: Demo) -> None:
         top = await conn.fetchval("SELECT max(id) FROM movement")
         following = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('movement', 'id'))")
     assert following > top
+
+
+async def test_every_line_sits_at_its_parents_location(demo: Demo) -> None:
+    # What partitioning by location relies on: a sale and its lines land on one partition.
+    mismatched = await mismatched_locations()
+    assert mismatched == dict.fromkeys(mismatched, 0)
+    assert await _value("SELECT count(DISTINCT location) FROM sale_line") == 2

@@ -309,8 +309,8 @@ async def record_count_lines(
             WITH ins AS (
                 INSERT INTO count_line (session, line_key, round, package, tag, zone,
                     counted_quantity, unit, counted_at, received_at, counter, witness, finding,
-                    conflict, requires_recount, superseded)
-                SELECT $1, k, $2, p, t, z, q, u, c, $3, $4, $5, f, false, false, false
+                    conflict, requires_recount, superseded, location)
+                SELECT $1, k, $2, p, t, z, q, u, c, $3, $4, $5, f, false, false, false, $14
                 FROM unnest($6::text[], $7::int[], $8::text[], $9::int[],
                             $10::numeric[], $11::text[], $12::timestamptz[], $13::text[])
                      AS x(k, p, t, z, q, u, c, f)
@@ -335,6 +335,7 @@ async def record_count_lines(
                 ],
                 [line.counted_at or received for line, _, _ in values],
                 [found.finding for _, found, _ in values],
+                locked.location_id,
             )
         )
         if inserted:

@@ -120,6 +120,9 @@ class CountLine(Table, db=DB, tablename="count_line"):
     # A later scan of the same package and zone (or a recount) replaces this one.
     superseded = Boolean(default=False)
     recount_of = BigInt(null=True, default=None)
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
 
     count_line_key_unique = Unique([session, line_key])
     counted_not_negative = Check(counted_quantity >= 0)

@@ -177,6 +177,7 @@ async def write(
                     total,
                     fact.limit_facts,
                     movement0 + n,
+                    store.location_id,
                 )
             )
         sequence, previous = chain.get(package_id, (0, hashchain.GENESIS))
@@ -328,6 +329,7 @@ async def write(
     columns = [
         "sale", "line_number", "package", "product", "zone", "quantity", "returned_quantity",
         "unit_price", "discount", "sales_tax", "excise_tax", "total", "limit_facts", "movement",
+        "location",
     ]  # fmt: skip
     listed = ", ".join(columns)
     await conn.execute(
@@ -336,7 +338,7 @@ async def write(
     )
     await conn.copy_records_to_table(
         "history_sale_line",
-        records=[(*line[:12], json.dumps(line[12]), line[13]) for line in lines],
+        records=[(*line[:12], json.dumps(line[12]), *line[13:]) for line in lines],
         columns=columns,
     )
     await conn.execute(

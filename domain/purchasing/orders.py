@@ -133,7 +133,7 @@ def _logged(rows: list[Any]) -> list[dict[str, Any]]:
 
 
 async def _write_lines(
-    conn: Any, order_id: int, vendor_id: int, lines: list[OrderLine]
+    conn: Any, order_id: int, location_id: int, vendor_id: int, lines: list[OrderLine]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The order's lines (replacing any), a missing cost taken from the vendor's last cost.
 
@@ -145,8 +145,9 @@ async def _write_lines(
     )
     written = await conn.fetch(
         "INSERT INTO purchase_order_line (purchase_order, product, expected_quantity, unit_cost,"
-        " received_quantity, rejected_quantity, short_quantity)"
-        " SELECT $1, i.product, i.quantity, coalesce(i.cost, vp.last_cost), 0, 0, i.quantity"
+        " received_quantity, rejected_quantity, short_quantity, location)"
+        " SELECT $1, i.product, i.quantity, coalesce(i.cost, vp.last_cost), 0, 0, i.quantity,"
+        " $6"
         " FROM unnest($3::int[], $4::numeric[], $5::numeric[]) WITH ORDINALITY"
         "   AS i(product, quantity, cost, n)"
         " LEFT JOIN vendor_product vp ON vp.vendor = $2 AND vp.product = i.product"
@@ -156,6 +157,7 @@ async def _write_lines(
         [line.product_id for line in lines],
         [line.quantity for line in lines],
         [line.unit_cost for line in lines],
+        location_id,
     )
     return _logged(removed), _logged(written)
 
@@ -200,7 +202,7 @@ async def draft_purchase_order(
             )
         except asyncpg.UniqueViolationError:
             raise ValidationError("reference", "already used for an order here") from None
-        _, written = await _write_lines(conn, order_id, cmd.vendor_id, lines)
+        _, written = await _write_lines(conn, order_id, cmd.location_id, cmd.vendor_id, lines)
         after = {
             "vendor_id": cmd.vendor_id,
             "reference": reference or f"PO-{order_id}",
@@ -264,7 +266,7 @@ async def edit_purchase_order(
         if lines is not None:
             await _check_products(conn, principal.operator_id, lines)
             before["lines"], after["lines"] = await _write_lines(
-                conn, order["id"], order["vendor"], lines
+                conn, order["id"], order["location"], order["vendor"], lines
             )
         edited = await conn.fetchrow(
             "UPDATE purchase_order SET expected_date = coalesce($2, expected_date),"

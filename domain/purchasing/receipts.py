@@ -141,7 +141,7 @@ async def apply_receipt(uow: UnitOfWork, session_id: int, shipment_id: int) -> N
     if order_id is None:
         return
     order = await conn.fetchrow(
-        "SELECT id, status FROM purchase_order WHERE id = $1 FOR UPDATE", order_id
+        "SELECT id, location, status FROM purchase_order WHERE id = $1 FOR UPDATE", order_id
     )
     if order is None or order["status"] not in RECEIVABLE_STATUSES:
         return
@@ -161,14 +161,15 @@ async def apply_receipt(uow: UnitOfWork, session_id: int, shipment_id: int) -> N
         if got is not None:
             added = await conn.fetchval(
                 "INSERT INTO purchase_order_receipt (purchase_order, line, shipment,"
-                " received_quantity, rejected_quantity, received_at)"
-                " VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (shipment, line) DO NOTHING"
+                " received_quantity, rejected_quantity, received_at, location)"
+                " VALUES ($1, $2, $3, $4, $5, now(), $6) ON CONFLICT (shipment, line) DO NOTHING"
                 " RETURNING id",
                 order_id,
                 line["id"],
                 shipment_id,
                 got["received"],
                 got["rejected"],
+                order["location"],
             )
             if added is not None:
                 received += got["received"]

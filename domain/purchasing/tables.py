@@ -105,6 +105,9 @@ class PurchaseOrderLine(Table, db=DB):
     rejected_quantity = Numeric(digits=(14, 3), default=Decimal(0))
     # Ordered, neither received nor refused: expected - received - rejected, never below 0.
     short_quantity = Numeric(digits=(14, 3), default=Decimal(0))
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
 
     purchase_order_line_product_unique = Unique([purchase_order, product])
 
@@ -119,5 +122,8 @@ class PurchaseOrderReceipt(Table, db=DB):
     received_quantity = Numeric(digits=(14, 3), default=Decimal(0))
     rejected_quantity = Numeric(digits=(14, 3), default=Decimal(0))
     received_at = Timestamptz()
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
 
     purchase_order_receipt_unique = Unique([shipment, line])

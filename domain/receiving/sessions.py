@@ -157,7 +157,7 @@ async def answer_checklist(
         conn = uow.conn
         await conn.execute(
             "INSERT INTO checklist_answer (session, key, label, required, answer, note,"
-            " answered_by, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())"
+            " answered_by, answered_at, location) VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)"
             " ON CONFLICT (session, key) DO UPDATE SET answer = EXCLUDED.answer,"
             " note = EXCLUDED.note, answered_by = EXCLUDED.answered_by,"
             " answered_at = now()",
@@ -168,6 +168,7 @@ async def answer_checklist(
             str(Answer(cmd.answer)),
             note,
             principal.user_id,
+            session["location"],
         )
         _announce(uow, session["location"], session["shipment"])
         return SessionChanged(cmd.session_id, session["shipment"])
@@ -230,8 +231,8 @@ async def scan_package(uow: UnitOfWork, principal: Principal, cmd: ScanPackage) 
         scan_id = await conn.fetchval(
             "INSERT INTO package_scan (session, shipment_package, tag, decision,"
             " received_quantity, measured_quantity, reason, override_reason,"
-            " override_by, certificate_reference, expires_on, scanned_by, scanned_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())"
+            " override_by, certificate_reference, expires_on, scanned_by, scanned_at, location)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13)"
             " ON CONFLICT (session, tag) DO NOTHING RETURNING id",
             cmd.session_id,
             item["id"],
@@ -245,6 +246,7 @@ async def scan_package(uow: UnitOfWork, principal: Principal, cmd: ScanPackage) 
             cmd.certificate_reference,
             cmd.expires_on,
             principal.user_id,
+            session["location"],
         )
         if scan_id is None:
             existing = await conn.fetchval(

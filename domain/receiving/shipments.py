@@ -139,8 +139,8 @@ async def _insert(uow: UnitOfWork, operator_id: int, cmd: CreateShipment) -> Shi
     products = await _products_by_name(conn, operator_id, [p.item_name for p in cmd.packages])
     await conn.executemany(
         "INSERT INTO shipment_package (shipment, tag, item_name, product, batch_number,"
-        " shipped_quantity, unit, lab_state, unit_cost) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-        " $8, $9)",
+        " shipped_quantity, unit, lab_state, unit_cost, location) VALUES ($1, $2, $3, $4, $5,"
+        " $6, $7, $8, $9, $10)",
         [
             (
                 shipment_id,
@@ -152,6 +152,7 @@ async def _insert(uow: UnitOfWork, operator_id: int, cmd: CreateShipment) -> Shi
                 p.unit,
                 p.lab_state,
                 p.unit_cost,
+                cmd.location_id,
             )
             for p in cmd.packages
         ],

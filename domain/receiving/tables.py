@@ -60,6 +60,9 @@ class ShipmentPackage(Table, db=DB):
     # The state's lab testing state (TestPassed, TestFailed, NotSubmitted...) or ours.
     lab_state = Varchar(length=32, null=True, default=None)
     unit_cost = Numeric(digits=(12, 4), null=True, default=None)
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
 
     shipment_package_tag_unique = Unique([shipment, tag])
 
@@ -91,6 +94,9 @@ class ChecklistAnswer(Table, db=DB):
     note = Text(null=True, default=None)
     answered_by = ForeignKey(User, null=False, on_delete=OnDelete.restrict)
     answered_at = Timestamptz()
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
 
     checklist_answer_key_unique = Unique([session, key])
 
@@ -113,6 +119,9 @@ class PackageScan(Table, db=DB):
     scanned_by = ForeignKey(User, null=False, on_delete=OnDelete.restrict)
     scanned_at = Timestamptz()
     sequence = Integer(default=0)
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
 
     package_scan_tag_unique = Unique([session, tag])
 

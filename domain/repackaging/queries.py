@@ -206,13 +206,15 @@ async def insert_repack(
         )
 
 
-async def insert_lines(repack_id: int, lines: Sequence[tuple[int, str, Decimal, int]]) -> None:
+async def insert_lines(
+    repack_id: int, location_id: int, lines: Sequence[tuple[int, str, Decimal, int]]
+) -> None:
     """(package, role, quantity, zone) per input and output."""
     async with db.connection() as conn:
         await conn.executemany(
-            "INSERT INTO repack_line (repack, package, role, quantity, zone)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            [(repack_id, *line) for line in lines],
+            "INSERT INTO repack_line (repack, package, role, quantity, zone, location)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(repack_id, *line, location_id) for line in lines],
         )
 
 

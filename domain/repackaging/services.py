@@ -212,6 +212,7 @@ async def repackage(uow: UnitOfWork, principal: Principal, cmd: Repackage) -> se
         )
         await queries.insert_lines(
             repack_id,
+            cmd.location_id,
             [
                 (s.id, "input", q, i.zone_id)
                 for s, q, i in zip(sources, in_qty, cmd.inputs, strict=True)

@@ -39,3 +39,6 @@ class RepackLine(Table, db=DB):
     quantity = Numeric(digits=(14, 3))
     zone = Integer()
     movement = BigInt(null=True, default=None)
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)

@@ -146,7 +146,8 @@ async def _hold(
     async with db.connection() as conn:
         await conn.executemany(
             "INSERT INTO reservation_line (reservation, package, product, from_zone,"
-            " reserved_zone, quantity, movements) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            " reserved_zone, quantity, movements, location)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             [
                 (
                     reservation_id,
@@ -156,6 +157,7 @@ async def _hold(
                     target.id,
                     p.quantity,
                     [m.id],
+                    cmd.location_id,
                 )
                 for p, m in zip(picks, posted, strict=True)
             ],

@@ -208,7 +208,7 @@ async def _record(
         guard=_sellable_today,
         locked=locked,
     )
-    await _insert_lines(sale_id, checked, packages, zones, posted)
+    await _insert_lines(sale_id, cmd.location_id, checked, packages, zones, posted)
     uow.record(events.SaleUpdated(location_id=cmd.location_id, sale_id=sale_id))
     return SaleRecorded(sale_id, [p.id for p in posted], warnings)
 
@@ -319,6 +319,7 @@ async def _source_zones(
 
 async def _insert_lines(
     sale_id: int,
+    location_id: int,
     checked: list[tuple[SaleLineInput, Decimal]],
     packages: dict[str, Any],
     zones: dict[int, ledger.ZoneRef],
@@ -328,8 +329,8 @@ async def _insert_lines(
         await conn.executemany(
             "INSERT INTO sale_line (sale, line_number, package, product, zone, quantity,"
             " returned_quantity, unit_price, discount, sales_tax, excise_tax, total,"
-            " limit_facts, movement) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11,"
-            " $12, $13)",
+            " limit_facts, movement, location) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9,"
+            " $10, $11, $12, $13, $14)",
             [
                 (
                     sale_id,
@@ -345,6 +346,7 @@ async def _insert_lines(
                     _line_total(line, quantity),
                     limits.facts_of(packages[line.tag]),
                     movement.id,
+                    location_id,
                 )
                 for n, ((line, quantity), movement) in enumerate(zip(checked, posted, strict=True))
             ],

@@ -69,6 +69,9 @@ class SaleLine(Table, db=DB):
     # must not rewrite a customer's history).
     limit_facts = JSONB(default="{}")
     movement = BigInt()
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)
 
     unique_line = Unique([sale, line_number])
 
@@ -102,3 +105,6 @@ class ReservationLine(Table, db=DB):
     reserved_zone = ForeignKey(Zone, null=False, on_delete=OnDelete.restrict)
     quantity = Numeric(digits=(14, 3))
     movements = Array(base_column=BigInt(), default=list)
+    # The parent's location, copied so the table can be partitioned (or distributed) by
+    # location like its parent (tests/test_partition_ready.py).
+    location = ForeignKey(Location, null=False, on_delete=OnDelete.restrict)

@@ -171,8 +171,8 @@ class Shop:
             await conn.execute(
                 "INSERT INTO sale_line (sale, line_number, package, product, zone, quantity,"
                 " returned_quantity, unit_price, discount, sales_tax, excise_tax, total,"
-                " limit_facts, movement) VALUES ($1, 1, $2, $3, $4, $5, 0, $6, $7, 0, 0, $8,"
-                " '{}', $9)",
+                " limit_facts, movement, location) VALUES ($1, 1, $2, $3, $4, $5, 0, $6, $7, 0, 0,"
+                " $8, '{}', $9, $10)",
                 sale_id,
                 pkg.id,
                 pkg.product_id,
@@ -182,6 +182,7 @@ class Shop:
                 off,
                 unit_price * qty - off,
                 movement,
+                self.loc,
             )
         self.books.sales.append((day, pkg, qty, unit_price, off))
         self.books.flows.append((day, pkg, -qty))

@@ -114,14 +114,15 @@ async def _approved_count(world, counter: Role, lines: list[tuple[int, int, str]
         for i, (package, zone, variance) in enumerate(lines):
             await conn.execute(
                 "INSERT INTO count_line (session, line_key, package, tag, zone, counted_quantity,"
-                " unit, counted_at, received_at, counter, variance) VALUES ($1, $2, $3, 'T', $4,"
-                " 1, 'grams', now(), now(), $5, $6)",
+                " unit, counted_at, received_at, counter, variance, location) VALUES ($1, $2, $3,"
+                " 'T', $4, 1, 'grams', now(), now(), $5, $6, $7)",
                 session,
                 f"k{i}",
                 package,
                 zone,
                 world.as_(counter).user_id,
                 Decimal(variance),
+                world.ca.location_id,
             )
 
 
