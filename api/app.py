@@ -21,7 +21,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from api import logs, metrics, outage
+from api import logs, metrics, outage, tracing
 from api.body_limit import BodyLimit
 from api.bootstrap import Deps, bootstrap, running
 from api.context import Caller, Context, credential
@@ -263,8 +263,9 @@ def create_app(
     return app
 
 
-def app_factory() -> LeafLedgerApp:
-    """For ``uvicorn --factory api.app:app_factory`` (each uvicorn worker process)."""
+def app_factory() -> Any:
+    """For ``uvicorn --factory api.app:app_factory`` (each uvicorn worker process); traced when
+    ``LEAFLEDGER_OTEL`` is on (``create_app``, which the tests use, never is)."""
     config = settings.load()
     logs.configure(json_lines=config.log_format == "json", level=config.log_level)
-    return create_app(config)
+    return tracing.instrument(create_app(config), config)

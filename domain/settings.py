@@ -77,6 +77,8 @@ class Settings:
     gc_thresholds: tuple[int, ...] = (20000, 50, 100)
     # Largest estimated cost of one GraphQL operation.
     max_query_cost: int = 20000
+    # OpenTelemetry tracing (api/tracing.py): needs the leafledger[otel] extra; off by default.
+    otel: bool = False
 
     @property
     def redis(self) -> str:
@@ -216,4 +218,5 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         login_lockout_seconds=float(env.get("LEAFLEDGER_LOGIN_LOCKOUT_SECONDS", 900)),
         gc_thresholds=_gc_thresholds(env),
         max_query_cost=int(env.get("LEAFLEDGER_MAX_QUERY_COST", 20000)),
+        otel=env.get("LEAFLEDGER_OTEL", "").strip().lower() in ("1", "true", "yes", "on"),
     )

@@ -7,20 +7,30 @@ A screenshot of the page is saved under ``artifacts/`` (not committed) for a per
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import httpx
 import pytest
 
+from domain.demo.sites import ADMIN, CA
+from domain.demo.sites import PASSWORD as DEMO_PASSWORD
 from domain.identity import api_keys
 from domain.inventory import stock
 from domain.organisation.model import ZoneKind
 from domain.roles import Role
 from tests.api.queries import TRANSFER, transfer_input
+from tests.conftest import TEST_DATABASE_URL
 from tests.support.processes import api_processes, free_port
 from tests.support.units import new_uow
 
@@ -158,3 +168,103 @@ async def test_a_wrong_or_revoked_key_shows_an_error_and_no_stock(world, browser
         _wait_for(browser, lambda b: b.find_element(By.ID, "error").is_displayed())
         assert _row(browser) == ""
         assert key not in browser.current_url  # the key leaves the address bar
+
+
+LOGIN = """mutation($e: String!, $p: String!) {
+  login(email: $e, password: $p) { ... on LoginPayload { token } }
+}"""
+CREATE_KEY = """mutation($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) { __typename ... on ApiKeyCreated { secret } }
+}"""
+
+
+@contextlib.contextmanager
+def _demo_database() -> Iterator[str]:
+    """The demo loaded by the CLI into a database of its own on the test server, dropped after."""
+    url = urlsplit(TEST_DATABASE_URL)
+    name = f"{url.path.strip('/').removesuffix('_test')}_display_demo_test"
+    server = urlunsplit(url._replace(path="/postgres"))
+    demo = urlunsplit(url._replace(path=f"/{name}"))
+    asyncio.run(_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_sql(server, f'CREATE DATABASE "{name}"'))
+    try:
+        env = {**os.environ, "LEAFLEDGER_DATABASE_URL": demo}
+        subprocess.run(
+            [sys.executable, "-m", "api.cli", "demo-data"],
+            env=env,
+            check=True,
+            timeout=600,
+            stdout=subprocess.DEVNULL,
+        )
+        yield demo
+    finally:
+        asyncio.run(_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _sql(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _board(browser: webdriver.Chrome) -> dict:
+    """Categories and products as shown, the pages, and the products that cannot be seen on any
+    page: cut off below the board, or split across two pages."""
+    return browser.execute_script(
+        "const board = document.getElementById('board');"
+        "const box = board.getBoundingClientRect(), style = getComputedStyle(board);"
+        "const pad = parseFloat(style.paddingLeft), gap = parseFloat(style.columnGap);"
+        "const page = board.clientWidth - pad - parseFloat(style.paddingRight) + gap;"
+        "const items = [...board.querySelectorAll('li')];"
+        "return {categories: [...board.querySelectorAll('h2')].map(h => h.innerText),"
+        " products: items.map(li => li.querySelector('.name').innerText),"
+        " page: board.dataset.page, pages: Number(board.dataset.pages),"
+        " shown: items.filter(li => { const r = li.getBoundingClientRect();"
+        "   return r.left >= box.left && r.right <= box.right; }).length,"
+        " unseen: items.filter(li => { const r = li.getBoundingClientRect();"
+        "   const x = (r.left - box.left - pad + board.scrollLeft) % page;"
+        "   return r.bottom > box.bottom || x + r.width > page - gap + 1; })"
+        "   .map(li => li.innerText)}"
+    )
+
+
+def test_the_demo_floor_fits_on_a_1080p_screen(browser):
+    """The demo's Oakland floor (many products, several categories) on the store's TV."""
+    with _demo_database() as demo:
+        env = {**ENV, "LEAFLEDGER_DATABASE_URL": demo, "LEAFLEDGER_REDIS_PREFIX": "display-demo:"}
+        with api_processes(1, env) as (api,), httpx.Client(base_url=api.http) as http:
+            login = {"e": ADMIN.email, "p": DEMO_PASSWORD}
+            token = http.post("/graphql", json={"query": LOGIN, "variables": login})
+            headers = {"Authorization": f"Bearer {token.json()['data']['login']['token']}"}
+            locations = http.post(
+                "/graphql", json={"query": "{ locations { id licenseNumber } }"}, headers=headers
+            ).json()["data"]["locations"]
+            oakland = next(x["id"] for x in locations if x["licenseNumber"] == CA.license_number)
+            key_input = {
+                "name": "Oakland floor TV",
+                "scopes": ["READ_FLOOR_STOCK"],
+                "locationIds": [oakland],
+            }
+            created = http.post(
+                "/graphql",
+                json={"query": CREATE_KEY, "variables": {"input": key_input}},
+                headers=headers,
+            ).json()["data"]["createApiKey"]
+            assert created["__typename"] == "ApiKeyCreated", created
+
+            browser.get(f"{api.http}/display/{oakland}?key={created['secret']}")
+            _wait_for(browser, lambda b: _state(b) == "live")
+            _wait_for(browser, lambda b: _board(b)["products"])
+            board = _board(browser)
+            ARTIFACTS.mkdir(exist_ok=True)
+            browser.save_screenshot(str(ARTIFACTS / "floor-display-demo.png"))
+
+    assert len(board["categories"]) >= 3, board
+    assert len(board["products"]) >= 10, board
+    # More than a screenful: shown a page at a time, every product whole on one of the pages.
+    assert board["pages"] > 1, board
+    assert board["page"] == "1"
+    assert 0 < board["shown"] < len(board["products"])
+    assert board["unseen"] == [], board["unseen"]

@@ -5,6 +5,8 @@
 const STALE_AFTER_MS = 30_000;
 const PING_EVERY_MS = 10_000;
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+// A floor longer than the screen is shown a screenful (three columns) at a time.
+const PAGE_EVERY_MS = 10_000;
 
 const BOARD = `query Board($loc: ID!) {
   floorBoard(locationId: $loc) {
@@ -30,6 +32,7 @@ let lastUpdatedAt = null;
 let attempt = 0;
 let refused = false;
 let refetchTimer = null;
+let page = 0;
 
 function setState(state, text) {
   const dot = $("connection");
@@ -83,15 +86,14 @@ function render(board) {
       const name = document.createElement("div");
       name.className = "name";
       name.textContent = item.name;
-      if (item.brand) {
-        const brand = document.createElement("div");
-        brand.className = "brand";
-        brand.textContent = item.brand;
-        name.append(brand);
-      }
-      if (item.soldOut) name.append(mark("out", "Sold out"));
-      else if (item.lowStock) name.append(mark("low", "Low stock"));
-      if (item.expiringSoon && !item.soldOut) name.append(mark("expiring", "Ask about it"));
+      // Brand and marks share the line under the name: a long floor pages less often.
+      const brand = document.createElement("div");
+      brand.className = "brand";
+      brand.textContent = item.brand || "";
+      if (item.soldOut) brand.append(mark("out", "Sold out"));
+      else if (item.lowStock) brand.append(mark("low", "Low stock"));
+      if (item.expiringSoon && !item.soldOut) brand.append(mark("expiring", "Ask about it"));
+      if (brand.childNodes.length) name.append(brand);
       const qty = document.createElement("div");
       qty.className = "qty";
       qty.textContent = item.soldOut ? "" : quantityText(item);
@@ -105,9 +107,38 @@ function render(board) {
     sections.push(section);
   }
   $("board").replaceChildren(...sections);
+  paginate();
   lastUpdatedAt = new Date();
   $("updated").textContent = `updated ${lastUpdatedAt.toLocaleTimeString()}`;
   document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+}
+
+// The board's columns past the third overflow to the right (CSS column-fill: auto); a page is
+// one board-width of them, so page n starts n × (content width + column gap) along.
+function paginate() {
+  const board = $("board");
+  const style = getComputedStyle(board);
+  const padding = parseFloat(style.paddingLeft) || 0;
+  const stride = board.clientWidth - padding - (parseFloat(style.paddingRight) || 0)
+    + (parseFloat(style.columnGap) || 0);
+  const origin = board.getBoundingClientRect().left + padding - board.scrollLeft;
+  let pages = 1;
+  for (const row of board.querySelectorAll("li")) {
+    const column = (row.getBoundingClientRect().left - origin) / stride;
+    pages = Math.max(pages, Math.floor(column + 0.01) + 1);
+  }
+  if (page >= pages) page = 0;
+  board.scrollLeft = page * stride;
+  board.dataset.page = String(page + 1);
+  board.dataset.pages = String(pages);
+  $("page").hidden = pages < 2;
+  $("page").textContent = `page ${page + 1} of ${pages}`;
+}
+
+function turnPage() {
+  if (refused) return;
+  page += 1;
+  paginate();
 }
 
 async function fetchBoard() {
@@ -194,3 +225,5 @@ if (!key) {
 }
 tick();
 setInterval(tick, 1000);
+setInterval(turnPage, PAGE_EVERY_MS);
+window.addEventListener("resize", paginate);
