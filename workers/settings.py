@@ -23,6 +23,11 @@ from workers.kick import require_registered
 
 EVERY_TEN_SECONDS = set(range(0, 60, 10))
 EVERY_FIVE_SECONDS = set(range(0, 60, 5))
+# How long a cron tick's result stays in Redis. A unique cron's job id is its name and tick, and
+# arq refuses to enqueue an id while its job or result exists; arq keeps no cron result unless
+# told, so a second worker whose scheduler lagged past a finished tick could enqueue and run it
+# again. Kept ten minutes, the tick's id stays taken for any lag a live worker has.
+CRON_RESULT_SECONDS = 600
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -50,7 +55,7 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
     def named(job: Any) -> str:
         return f"cron:{prefix}:{job.__name__}"
 
-    return [
+    crons = [
         cron(
             jobs.expire_reservations,
             name=named(jobs.expire_reservations),
@@ -140,6 +145,7 @@ def periodic_jobs(prefix: str) -> list[CronJob]:
             timeout=3600,
         ),
     ]
+    return [dataclasses.replace(c, keep_result_s=CRON_RESULT_SECONDS) for c in crons]
 
 
 class WorkerSettings:
