@@ -132,8 +132,12 @@ class Broadcaster:
                                 f"{self.prefix}{event.location_id}", json.dumps(event.as_dict())
                             )
                         await pipe.execute()
-                except Exception:
-                    log.warning("publishing %d events failed", len(batch), exc_info=True)
+                except Exception as exc:
+                    log.warning(
+                        "publishing %d events failed",
+                        len(batch),
+                        exc_info=not events.unreachable(exc),
+                    )
             self._idle.set()
 
     def subscriber_count(self) -> int:

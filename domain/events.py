@@ -19,6 +19,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import redis.exceptions
+
 from domain.inventory.model import PackageStatus
 from domain.organisation.model import ZoneKind
 from domain.sales.model import ReservationStatus
@@ -51,6 +53,14 @@ class Event:
 Publisher = Callable[[Sequence[Event]], Awaitable[None]]
 
 
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` only says Redis (or another server) cannot be reached right now."""
+    return isinstance(
+        error, ConnectionError | TimeoutError | redis.exceptions.ConnectionError
+        | redis.exceptions.TimeoutError
+    )  # fmt: skip
+
+
 def fanout(*publishers: Publisher) -> Publisher:
     """One publisher that hands the same committed events to several (Redis, job kicks)."""
 
@@ -58,8 +68,11 @@ def fanout(*publishers: Publisher) -> Publisher:
         for publisher in publishers:
             try:
                 await publisher(events)
-            except Exception:
-                log.exception("an event publisher failed after commit")
+            except Exception as exc:
+                if unreachable(exc):  # Redis away: one line per commit, not a traceback
+                    log.warning("an event publisher could not reach Redis after commit: %s", exc)
+                else:
+                    log.exception("an event publisher failed after commit")
 
     return publish
 
