@@ -93,6 +93,10 @@ class LeafLedgerGraphQL(GraphQL[Context, None]):
         return sub_response
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            # An exception raised in an extension's hook (before or around execution) leaves
+            # the operation before MaskErrors runs: mask it here, the same way.
+            result.errors = [outage.masked(e) for e in result.errors]
         if result.errors and any(outage.is_outage(e) for e in result.errors):
             result.errors = [
                 outage.outage_error(e) if outage.is_outage(e) else e for e in result.errors

@@ -11,14 +11,18 @@ committed or did not; retrying it with the same idempotency key is safe either w
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import asyncpg
 import redis.exceptions
 from graphql import GraphQLError
 
+log = logging.getLogger(__name__)
+
 RETRY_AFTER_SECONDS = 2
 CODE = "SERVICE_UNAVAILABLE"
+UNEXPECTED = "Unexpected error."  # what MaskErrors answers for a crash
 MESSAGE = "LeafLedger cannot reach its database or cache right now; retry in a few seconds."
 
 # Errors that mean "the server went away", never "the request was wrong". A PostgreSQL error
@@ -34,6 +38,9 @@ _OUTAGE_TYPES: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     ConnectionError,  # includes refused and reset sockets
+    # The driver's own protocol state broke under it (seen when PostgreSQL is killed mid-
+    # operation: "cannot switch to state 12; another operation (2) is in progress").
+    asyncpg.exceptions.InternalClientError,
 )
 # asyncpg raises InterfaceError for a pool whose connection died mid-request; its message is
 # the only thing that tells it from a programming error (e.g. "another operation in progress").
@@ -107,3 +114,18 @@ def describe(error: BaseException) -> str:
     while isinstance(root, GraphQLError) and root.original_error is not None:
         root = root.original_error
     return f"{type(root).__name__}: {root}"[:300]
+
+
+def masked(error: GraphQLError) -> GraphQLError:
+    """``error`` as a client may see it: an outage or a refusal raised on purpose as it is, any
+    other exception as "Unexpected error." (logged with its traceback)."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError) or is_outage(error):
+        return error
+    if error.message == UNEXPECTED:
+        return error
+    log.error("masked an unexpected error", exc_info=original)
+    return GraphQLError(
+        UNEXPECTED, nodes=error.nodes, source=error.source, positions=error.positions,
+        path=error.path,
+    )  # fmt: skip
